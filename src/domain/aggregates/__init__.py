@@ -1,0 +1,1 @@
+"""Event-sourced aggregates, one per module. Commands validate; `@event` methods only assign."""

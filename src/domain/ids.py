@@ -1,0 +1,37 @@
+"""Deterministic aggregate ids: uuid5 of natural keys, so ids are found without a query
+and a duplicate creation collides in the event store instead of making a twin."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+NAMESPACE = uuid5(NAMESPACE_URL, "urn:benefit-ledger")
+
+
+def patient_id(patient_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"patient/{patient_ref}")
+
+
+def admission_id(admission_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"admission/{admission_ref}")
+
+
+def benefit_year_id(patient_ref: str, year: int) -> UUID:
+    return uuid5(NAMESPACE, f"benefit-year/{patient_ref}/{year}")
+
+
+def policy_version_id(region: str, version: str) -> UUID:
+    return uuid5(NAMESPACE, f"policy/{region}/{version}")
+
+
+def policy_register_id(region: str) -> UUID:
+    return uuid5(NAMESPACE, f"policy-register/{region}")
+
+
+def command_record_id(command_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"command/{command_id}")
+
+
+def settlement_id(admission_ref: str, sequence: int) -> str:
+    """A settlement is named by its admission and how many times that admission was settled."""
+    return f"{admission_ref}#{sequence}"

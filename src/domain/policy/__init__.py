@@ -1,0 +1,1 @@
+"""Policy versions: every benefit-rule number is versioned, effective-dated data."""

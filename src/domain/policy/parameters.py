@@ -1,0 +1,302 @@
+"""The parameters of one policy version, as typed, validated, immutable values.
+
+Shape follows Appendix B of benefit-rules-research.md. Build with
+`PolicyParameters.from_mapping(plain_tree)`; the plain tree is what events store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from domain.policy import parsing as p
+from domain.vocabulary import Payer, PovertyStatus, Tier, VisitKind
+
+
+class CapMode(str, Enum):
+    MAX_TIER = "max_tier"  # one annual cap: that of the highest tier used so far
+    PER_TIER_ADDITIVE = "per_tier_additive"  # a separate cap bucket per tier
+
+
+class SupplementMode(str, Enum):
+    RATIO_ABOVE_THRESHOLD = "ratio_above_threshold"  # H1
+    TARGET_ACTUAL_RATIO = "target_actual_ratio"  # H2
+
+
+class TargetBase(str, Enum):
+    TOTAL = "total"
+    COMPLIANT = "compliant"
+
+
+class YearAssignment(str, Enum):
+    DISCHARGE_DATE = "discharge_date"
+    ADMISSION_DATE = "admission_date"
+
+
+@dataclass(frozen=True)
+class TierRule:
+    deductible: Decimal
+    ratio: Decimal
+
+
+@dataclass(frozen=True)
+class Band:
+    lower: Decimal
+    upper: Decimal | None
+    ratio: Decimal
+
+
+@dataclass(frozen=True)
+class NcmsRule:
+    tiers: Mapping[Tier, TierRule]
+    annual_cap: Decimal
+    unreferred_ratio_factor: Decimal  # multiplies the ratio for out-of-county care without referral
+    poor_deductible_factor: Decimal
+    poor_ratio_uplift: Decimal
+    outpatient_chronic: TierRule
+    outpatient_chronic_annual_cap: Decimal
+
+
+@dataclass(frozen=True)
+class CiiRule:
+    threshold: Decimal
+    bands: tuple[Band, ...]
+    cap: Decimal | None
+
+
+@dataclass(frozen=True)
+class AssistanceRule:
+    ratio: Decimal
+    annual_cap: Decimal
+
+
+@dataclass(frozen=True)
+class BackstopRule:
+    caps: Mapping[Tier, Decimal]  # keyed by cap class (county, city, province)
+    cap_class_of_tier: Mapping[Tier, Tier]
+    cap_mode: CapMode
+    statuses: tuple[PovertyStatus, ...]
+    requires_in_province: bool
+    requires_designated: bool
+    requires_referral_out_of_county: bool
+
+
+@dataclass(frozen=True)
+class ChronicSupplementRule:
+    ratio: Decimal
+    annual_cap: Decimal | None
+    statuses: tuple[PovertyStatus, ...]
+
+
+@dataclass(frozen=True)
+class MajorDiseaseSupplementRule:
+    mode: SupplementMode
+    threshold: Decimal
+    ratio: Decimal
+    target_ratio: Decimal
+    target_base: TargetBase
+    annual_cap: Decimal | None
+    diseases: tuple[str, ...]
+    effective_from: date | None
+    statuses: tuple[PovertyStatus, ...]
+
+
+@dataclass(frozen=True)
+class ReassistanceRule:
+    threshold: Decimal
+    ratio: Decimal
+    annual_cap: Decimal | None
+    statuses: tuple[PovertyStatus, ...]
+    requires_in_province: bool
+    requires_designated: bool
+
+
+@dataclass(frozen=True)
+class HospitalBorneRule:
+    enabled: bool
+    out_of_catalogue_share_limit: Decimal
+    statuses: tuple[PovertyStatus, ...]
+
+
+@dataclass(frozen=True)
+class AuditRule:
+    patient_hold_harmless: bool
+    recompute_downstream_layers: bool
+
+
+@dataclass(frozen=True)
+class DiseaseCatalogue:
+    major_hainan: tuple[str, ...]
+    chronic: tuple[str, ...]
+    names_zh: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PolicyParameters:
+    cascade: Mapping[VisitKind, tuple[Payer, ...]]
+    year_assignment: YearAssignment
+    poor_statuses: tuple[PovertyStatus, ...]
+    ncms: NcmsRule
+    cii_poor: CiiRule
+    cii_general: CiiRule
+    assistance: Mapping[PovertyStatus, AssistanceRule]
+    b351: BackstopRule
+    s180: ChronicSupplementRule
+    s5090: MajorDiseaseSupplementRule
+    reassist: ReassistanceRule
+    hospital_borne: HospitalBorneRule
+    audit: AuditRule
+    allow_patient_clawback: bool
+    diseases: DiseaseCatalogue
+
+    @classmethod
+    def from_mapping(cls, tree: Mapping[str, Any]) -> PolicyParameters:
+        """Validate a plain parameter tree (annotated leaves are unwrapped first)."""
+        plain, _ = p.unwrap(tree)
+        return _build(plain)
+
+
+def _tier_key(key: str, path: str) -> Tier:
+    return p.enum_value({"k": key}, "k", path, Tier)
+
+
+def _status_key(key: str, path: str) -> PovertyStatus:
+    return p.enum_value({"k": key}, "k", path, PovertyStatus)
+
+
+def _tier_rule(tree: Mapping[str, Any], path: str) -> TierRule:
+    return TierRule(deductible=p.decimal(tree, "deductible", path), ratio=p.decimal(tree, "ratio", path, ratio=True))
+
+
+def _bands(tree: Mapping[str, Any], path: str) -> tuple[Band, ...]:
+    raw = tree.get("bands")
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise p.PolicyError(f"{path}.bands: expected a list of [lower, upper, ratio]")
+    bands = []
+    for i, row in enumerate(raw):
+        where = f"{path}.bands[{i}]"
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
+            raise p.PolicyError(f"{where}: expected [lower, upper, ratio]")
+        cells = {"lower": row[0], "upper": row[1], "ratio": row[2]}
+        band = Band(p.decimal(cells, "lower", where), p.optional_decimal(cells, "upper", where),
+                    p.decimal(cells, "ratio", where, ratio=True))
+        if band.upper is not None and band.upper <= band.lower:
+            raise p.PolicyError(f"{where}: upper must exceed lower")
+        if bands and bands[-1].upper != band.lower:
+            raise p.PolicyError(f"{where}: bands must be contiguous")
+        bands.append(band)
+    return tuple(bands)
+
+
+def _cii(tree: Mapping[str, Any], path: str) -> CiiRule:
+    rule = CiiRule(p.decimal(tree, "threshold", path), _bands(tree, path), p.optional_decimal(tree, "cap", path))
+    if rule.bands[0].lower != rule.threshold:
+        raise p.PolicyError(f"{path}.bands[0]: the first band must start at the threshold")
+    return rule
+
+
+def _ncms(tree: Mapping[str, Any], path: str) -> NcmsRule:
+    tiers_tree = p.section(tree, "tiers", path)
+    tiers = {Tier(k): _tier_rule(v, f"{path}.tiers.{k}") for k, v in tiers_tree.items() if k in Tier._value2member_map_}
+    missing = [t.value for t in Tier if t not in tiers]
+    if missing:
+        raise p.PolicyError(f"{path}.tiers: missing {', '.join(missing)}")
+    poor = p.section(tree, "poor_adjust", path)
+    return NcmsRule(
+        tiers=tiers,
+        annual_cap=p.decimal(tree, "annual_cap", path),
+        unreferred_ratio_factor=p.decimal(tree, "unreferred_ratio_factor", path, ratio=True),
+        poor_deductible_factor=p.decimal(poor, "deductible_factor", f"{path}.poor_adjust", ratio=True),
+        poor_ratio_uplift=p.decimal(poor, "ratio_uplift", f"{path}.poor_adjust", ratio=True),
+        outpatient_chronic=_tier_rule(p.section(tree, "outpatient_chronic", path), f"{path}.outpatient_chronic"),
+        outpatient_chronic_annual_cap=p.decimal(p.section(tree, "outpatient_chronic", path), "annual_cap",
+                                                f"{path}.outpatient_chronic"),
+    )
+
+
+def _b351(tree: Mapping[str, Any], path: str) -> BackstopRule:
+    caps = p.section(tree, "caps", path)
+    cap_classes = p.section(tree, "cap_class_of_tier", path)
+    rule = BackstopRule(
+        caps={_tier_key(k, f"{path}.caps"): p.decimal(caps, k, f"{path}.caps") for k in caps},
+        cap_class_of_tier={_tier_key(k, f"{path}.cap_class_of_tier"): p.enum_value(cap_classes, k, f"{path}.cap_class_of_tier", Tier) for k in cap_classes},
+        cap_mode=p.enum_value(tree, "cap_mode", path, CapMode),
+        statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
+        requires_in_province=p.boolean(tree, "requires_in_province", path),
+        requires_designated=p.boolean(tree, "requires_designated", path),
+        requires_referral_out_of_county=p.boolean(tree, "requires_referral_out_of_county", path),
+    )
+    for tier, cap_class in rule.cap_class_of_tier.items():
+        if cap_class not in rule.caps:
+            raise p.PolicyError(f"{path}.cap_class_of_tier.{tier.value}: no cap for class {cap_class.value}")
+    return rule
+
+
+def _build(t: Mapping[str, Any]) -> PolicyParameters:
+    _check_rounding(t)
+    cascade = p.section(t, "cascade", "")
+    cii = p.section(t, "cii", "")
+    ma = p.section(t, "ma", "")
+    s180 = p.section(t, "s180", "")
+    s5090 = p.section(t, "s5090", "")
+    re = p.section(t, "reassist", "")
+    hb = p.section(t, "hospital_borne", "")
+    audit = p.section(t, "audit", "")
+    return PolicyParameters(
+        cascade={kind: p.enum_list(cascade, kind.value, "cascade", Payer) for kind in VisitKind},
+        year_assignment=p.enum_value(p.section(t, "year", ""), "assignment", "year", YearAssignment),
+        poor_statuses=p.enum_list(p.section(t, "poor", ""), "statuses", "poor", PovertyStatus),
+        ncms=_ncms(p.section(t, "ncms", ""), "ncms"),
+        cii_poor=_cii(p.section(cii, "poor", "cii"), "cii.poor"),
+        cii_general=_cii(p.section(cii, "general", "cii"), "cii.general"),
+        assistance={
+            _status_key(k, "ma.by_status"): AssistanceRule(p.decimal(v, "ratio", f"ma.{k}", ratio=True), p.decimal(v, "annual_cap", f"ma.{k}"))
+            for k, v in p.section(ma, "by_status", "ma").items()
+        },
+        b351=_b351(p.section(t, "b351", ""), "b351"),
+        s180=ChronicSupplementRule(p.decimal(s180, "ratio", "s180", ratio=True), p.optional_decimal(s180, "annual_cap", "s180"),
+                                   p.enum_list(s180, "statuses", "s180", PovertyStatus)),
+        s5090=MajorDiseaseSupplementRule(
+            mode=p.enum_value(s5090, "mode", "s5090", SupplementMode),
+            threshold=p.decimal(s5090, "threshold", "s5090"),
+            ratio=p.decimal(s5090, "ratio", "s5090", ratio=True),
+            target_ratio=p.decimal(s5090, "target_ratio", "s5090", ratio=True),
+            target_base=p.enum_value(s5090, "target_base", "s5090", TargetBase),
+            annual_cap=p.optional_decimal(s5090, "annual_cap", "s5090"),
+            diseases=p.string_list(s5090, "diseases", "s5090"),
+            effective_from=p.iso_date(s5090, "effective_from", "s5090", default=None),
+            statuses=p.enum_list(s5090, "statuses", "s5090", PovertyStatus),
+        ),
+        reassist=ReassistanceRule(
+            threshold=p.decimal(re, "threshold", "reassist"), ratio=p.decimal(re, "ratio", "reassist", ratio=True),
+            annual_cap=p.optional_decimal(re, "annual_cap", "reassist"),
+            statuses=p.enum_list(re, "statuses", "reassist", PovertyStatus),
+            requires_in_province=p.boolean(re, "requires_in_province", "reassist"),
+            requires_designated=p.boolean(re, "requires_designated", "reassist"),
+        ),
+        hospital_borne=HospitalBorneRule(p.boolean(hb, "enabled", "hospital_borne"),
+                                         p.decimal(hb, "out_of_catalogue_share_limit", "hospital_borne", ratio=True),
+                                         p.enum_list(hb, "statuses", "hospital_borne", PovertyStatus)),
+        audit=AuditRule(p.boolean(audit, "patient_hold_harmless", "audit"),
+                        p.boolean(audit, "recompute_downstream_layers", "audit")),
+        allow_patient_clawback=p.boolean(p.section(t, "retro", ""), "allow_patient_clawback", "retro"),
+        diseases=_diseases(p.section(t, "diseases", ""), "diseases"),
+    )
+
+
+def _diseases(tree: Mapping[str, Any], path: str) -> DiseaseCatalogue:
+    names = tree.get("names_zh", {})
+    if not isinstance(names, Mapping):
+        raise p.PolicyError(f"{path}.names_zh: expected a table of code = name")
+    return DiseaseCatalogue(p.string_list(tree, "major_hainan", path), p.string_list(tree, "chronic_langxi", path),
+                            {str(k): str(v) for k, v in names.items()})
+
+
+def _check_rounding(t: Mapping[str, Any]) -> None:
+    rounding = p.section(t, "rounding", "")
+    if str(rounding.get("unit")) != "0.01" or rounding.get("mode") != "half_up":
+        raise p.PolicyError("rounding: the ledger settles to the fen, half up (unit \"0.01\", mode \"half_up\")")

@@ -1,0 +1,1 @@
+"""One module per payer layer. Each exports `apply(claim, remaining, state, policy)`."""

@@ -1,0 +1,80 @@
+"""The result of settling one claim: each payer's share, the patient's share, the hospital-borne part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domain.money import ZERO, money_sum
+from domain.rules.claim import ClaimFacts
+from domain.rules.layer_result import LayerResult
+from domain.vocabulary import Payer
+
+
+class SettlementInvariantError(AssertionError):
+    """total != payers + patient + hospital-borne: a defect, never an operating error."""
+
+
+@dataclass(frozen=True)
+class Settlement:
+    claim_id: str
+    policy_version: str
+    service_date: date
+    total: Decimal
+    compliant: Decimal
+    layers: tuple[LayerResult, ...]
+    hospital_borne: Decimal
+    patient_compliant: Decimal
+    patient_noncompliant: Decimal
+    hospital_borne_explanation: str = ""
+
+    @property
+    def noncompliant(self) -> Decimal:
+        return self.total - self.compliant
+
+    @property
+    def payer_total(self) -> Decimal:
+        return money_sum(layer.amount for layer in self.layers)
+
+    @property
+    def patient_share(self) -> Decimal:
+        return self.patient_compliant + self.patient_noncompliant
+
+    def paid_by(self, payer: Payer) -> Decimal:
+        return money_sum(layer.amount for layer in self.layers if layer.payer is payer)
+
+    def check_invariant(self) -> None:
+        """total = payers + patient + hospital-borne, and no share is negative."""
+        shares = [layer.amount for layer in self.layers] + [self.hospital_borne, self.patient_compliant,
+                                                             self.patient_noncompliant]
+        if any(share < ZERO for share in shares):
+            raise SettlementInvariantError(f"{self.claim_id}: negative share in {shares}")
+        if self.total != self.payer_total + self.patient_share + self.hospital_borne:
+            raise SettlementInvariantError(
+                f"{self.claim_id}: total {self.total} != payers {self.payer_total} + patient "
+                f"{self.patient_share} + hospital-borne {self.hospital_borne}")
+        if self.compliant != self.payer_total + self.patient_compliant:
+            raise SettlementInvariantError(f"{self.claim_id}: compliant cost not fully allocated")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim_id": self.claim_id, "policy_version": self.policy_version,
+                "service_date": self.service_date.isoformat(), "total": self.total, "compliant": self.compliant,
+                "layers": [layer.to_dict() for layer in self.layers], "hospital_borne": self.hospital_borne,
+                "patient_compliant": self.patient_compliant, "patient_noncompliant": self.patient_noncompliant,
+                "hospital_borne_explanation": self.hospital_borne_explanation}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settlement:
+        return cls(str(data["claim_id"]), str(data["policy_version"]), date.fromisoformat(data["service_date"]),
+                   Decimal(data["total"]), Decimal(data["compliant"]),
+                   tuple(LayerResult.from_dict(layer) for layer in data["layers"]), Decimal(data["hospital_borne"]),
+                   Decimal(data["patient_compliant"]), Decimal(data["patient_noncompliant"]),
+                   str(data.get("hospital_borne_explanation", "")))
+
+
+def summary(claim: ClaimFacts, settlement: Settlement) -> str:
+    parts = ", ".join(f"{layer.payer.value} {layer.amount}" for layer in settlement.layers if layer.amount)
+    return (f"{claim.claim_id}: total {settlement.total} -> {parts or 'no payer'}; patient {settlement.patient_share}"
+            f"; hospital-borne {settlement.hospital_borne}")

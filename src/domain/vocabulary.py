@@ -1,0 +1,59 @@
+"""The ledger's fixed vocabulary: hospital tiers, poverty statuses, visit kinds, payers.
+
+These are names, not policy numbers: which status or tier gets what is policy data.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Tier(str, Enum):
+    """Hospital level (医疗机构级别)."""
+
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+    OUT_OF_PROVINCE = "out_of_province"
+
+
+class PovertyStatus(str, Enum):
+    """Poverty registration categories (effective-dated on the patient)."""
+
+    JIANDANGLIKA = "jiandanglika"  # 建档立卡贫困人口
+    DIBAO = "dibao"  # 农村低保对象
+    TEKUN = "tekun"  # 特困供养人员
+    DISABLED_POOR = "disabled_poor"  # 贫困残疾人
+    LIFTED = "lifted"  # 脱贫 (out of poverty; "脱贫不脱政策" is policy data)
+    NONE = "none"  # not registered as poor
+
+
+class VisitKind(str, Enum):
+    """What kind of care an admission record stands for."""
+
+    INPATIENT = "inpatient"
+    OUTPATIENT_CHRONIC = "outpatient_chronic"
+
+
+class Payer(str, Enum):
+    """The payer layers of the comprehensive medical-security cascade."""
+
+    NCMS = "ncms"  # 新农合 / 城乡居民基本医保
+    CII = "cii"  # 大病保险
+    MA = "ma"  # 民政医疗救助
+    B351 = "b351"  # 政府兜底 "351"
+    S180 = "s180"  # 慢性病门诊补充 "180"
+    S5090 = "s5090"  # 郎溪 "5090" 重大疾病补充
+    REASSIST = "reassist"  # 大病医疗再救助
+
+
+PAYER_LABELS_ZH = {
+    Payer.NCMS: "新农合补偿",
+    Payer.CII: "大病保险",
+    Payer.MA: "民政救助",
+    Payer.B351: "政府兜底",
+    Payer.S180: "“180”补充医保",
+    Payer.S5090: "“5090”工程",
+    Payer.REASSIST: "大病医疗再救助",
+}

@@ -1,0 +1,1 @@
+"""Service layer: the `BenefitLedger` eventsourcing Application and its configuration."""

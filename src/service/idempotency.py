@@ -1,0 +1,77 @@
+"""Idempotent, concurrency-checked command execution.
+
+Every command carries a client command id. Its first result is saved as a CommandRecord in the
+same atomic `save()` as the command's events, so a retry returns that result and appends nothing.
+A write that collides with a concurrent writer is retried on fresh state, unless the client gave
+an expected version, which is then stale: that is a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import ids
+from domain.aggregates.command_record import CommandRecord
+from domain.errors import CommandIdReusedError, ConcurrencyConflictError, ValidationError
+
+if TYPE_CHECKING:
+    from service.ledger import BenefitLedger
+
+RETRY_COUNT_MAX = 8
+COMMAND_ID_LENGTH_MAX = 200
+
+Build = Callable[[], tuple[list[Any], dict[str, Any]]]
+
+
+def payload_digest(command: str, payload: dict[str, Any]) -> str:
+    body = orjson.dumps({"command": command, "payload": payload}, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(body).hexdigest()
+
+
+def check_expected_version(aggregate: Any, expected_version: int | None) -> None:
+    if expected_version is not None and aggregate.version != expected_version:
+        raise ConcurrencyConflictError(
+            f"expected version {expected_version} of {type(aggregate).__name__} but it is at {aggregate.version}")
+
+
+def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str, Any], build: Build,
+            *, expected_version: int | None = None) -> dict[str, Any]:
+    """Run `build` (which loads aggregates, applies the command, returns (aggregates, result)) once."""
+    if not isinstance(command_id, str) or not command_id.strip() or len(command_id) > COMMAND_ID_LENGTH_MAX:
+        raise ValidationError(f"command_id: give a non-empty string of at most {COMMAND_ID_LENGTH_MAX} characters")
+    digest = payload_digest(command, payload)
+    record_id = ids.command_record_id(command_id)
+    previous = _previous_result(app, record_id, command_id, command, digest)
+    if previous is not None:
+        return previous
+    for _ in range(RETRY_COUNT_MAX):
+        aggregates, result = build()
+        record = CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)
+        try:
+            app.save(*aggregates, record)
+        except IntegrityError:
+            previous = _previous_result(app, record_id, command_id, command, digest)
+            if previous is not None:
+                return previous
+            if expected_version is not None:
+                raise ConcurrencyConflictError(f"{command}: a concurrent write changed the aggregate") from None
+            continue
+        return {**result, "replayed": False}
+    raise ConcurrencyConflictError(f"{command}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
+
+
+def _previous_result(app: BenefitLedger, record_id: Any, command_id: str, command: str,
+                     digest: str) -> dict[str, Any] | None:
+    try:
+        record: CommandRecord = app.repository.get(record_id)
+    except AggregateNotFoundError:
+        return None
+    if record.command != command or record.payload_digest != digest:
+        raise CommandIdReusedError(f"command id {command_id!r} was already used for a different {record.command}")
+    return {**record.result, "replayed": True}

@@ -1,0 +1,340 @@
+"""BenefitLedger: the service layer. One method per use case; each takes and returns plain values.
+
+Every command is idempotent by `command_id` and optionally concurrency-checked by
+`expected_version` (see service.idempotency). All aggregates a command touches are saved in one
+atomic `save()`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+
+from domain import ids
+from domain.aggregates.admission import Admission
+from domain.aggregates.benefit_year import BenefitYear
+from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.patient import Patient
+from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
+from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
+from domain.policy.loader import PolicyDocument
+from domain.policy.parameters import PolicyParameters
+from domain.policy.parsing import PolicyError
+from domain.policy.selection import version_in_force
+from domain.rules.cascade import settle_claim
+from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from service.idempotency import check_expected_version, execute
+from service.repository import FastRepository, fast_project
+from service.settings import StoreConfig, ensure_schema, store_config
+
+
+class BenefitLedger(Application):  # type: ignore[type-arg]
+    name = "ledger"
+    snapshotting_intervals = {Patient: 50, BenefitYear: 50, Admission: 100}
+    snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._policy_cache: dict[UUID, PolicyParameters] = {}
+
+    @classmethod
+    def from_config(cls, config: StoreConfig | None = None) -> BenefitLedger:
+        config = config or store_config()
+        ensure_schema(config)
+        return cls(env=config.env)
+
+    def construct_repository(self) -> FastRepository:
+        base = super().construct_repository()
+        return FastRepository(event_store=base.event_store, snapshot_store=base.snapshot_store,
+                              cache_maxsize=None)
+
+    # ---- patients ------------------------------------------------------------------------------
+    def register_patient(self, *, command_id: str, patient_ref: str, county_code: str, township: str = "") -> dict:
+        _require_ref("patient_ref", patient_ref)
+        _require_ref("county_code", county_code)
+
+        def build() -> tuple[list[Any], dict]:
+            if ids.patient_id(patient_ref) in self.repository:
+                raise AlreadyExistsError(f"patient {patient_ref} is already registered")
+            patient = Patient(patient_ref=patient_ref, county_code=county_code, township=township)
+            return [patient], _written(patient)
+
+        return execute(self, command_id, "register_patient",
+                       {"patient_ref": patient_ref, "county_code": county_code, "township": township}, build)
+
+    def enrol_patient(self, *, command_id: str, patient_ref: str, year: int, premium_paid_by_state: bool = True,
+                      expected_version: int | None = None) -> dict:
+        return self._patient_command(command_id, "enrol_patient", patient_ref, expected_version,
+                                     {"year": year, "premium_paid_by_state": premium_paid_by_state},
+                                     lambda p: p.enrol(year, premium_paid_by_state))
+
+    def record_poverty_status(self, *, command_id: str, patient_ref: str, status: str, effective_from: date,
+                              reason: str = "", expected_version: int | None = None) -> dict:
+        parsed = _enum(PovertyStatus, status, "status")
+        return self._patient_command(command_id, "record_poverty_status", patient_ref, expected_version,
+                                     {"status": status, "effective_from": effective_from, "reason": reason},
+                                     lambda p: p.record_poverty_status(parsed, effective_from, reason))
+
+    def certify_chronic_disease(self, *, command_id: str, patient_ref: str, disease: str, valid_from: date,
+                                valid_to: date | None = None, expected_version: int | None = None) -> dict:
+        _require_ref("disease", disease)
+        return self._patient_command(command_id, "certify_chronic_disease", patient_ref, expected_version,
+                                     {"disease": disease, "valid_from": valid_from, "valid_to": valid_to},
+                                     lambda p: p.certify_chronic_disease(disease, valid_from, valid_to))
+
+    def revoke_chronic_disease(self, *, command_id: str, patient_ref: str, disease: str, revoked_on: date,
+                               expected_version: int | None = None) -> dict:
+        return self._patient_command(command_id, "revoke_chronic_disease", patient_ref, expected_version,
+                                     {"disease": disease, "revoked_on": revoked_on},
+                                     lambda p: p.revoke_chronic_disease(disease, revoked_on))
+
+    def confirm_major_disease(self, *, command_id: str, patient_ref: str, disease: str, confirmed_on: date,
+                              expected_version: int | None = None) -> dict:
+        _require_ref("disease", disease)
+        return self._patient_command(command_id, "confirm_major_disease", patient_ref, expected_version,
+                                     {"disease": disease, "confirmed_on": confirmed_on},
+                                     lambda p: p.confirm_major_disease(disease, confirmed_on))
+
+    def sign_family_doctor_contract(self, *, command_id: str, patient_ref: str, doctor: str, signed_on: date,
+                                    expected_version: int | None = None) -> dict:
+        _require_ref("doctor", doctor)
+        return self._patient_command(command_id, "sign_family_doctor_contract", patient_ref, expected_version,
+                                     {"doctor": doctor, "signed_on": signed_on},
+                                     lambda p: p.sign_family_doctor_contract(doctor, signed_on))
+
+    def record_follow_up(self, *, command_id: str, patient_ref: str, followed_up_on: date,
+                         heart_rate: int | None = None, blood_glucose: Decimal | None = None,
+                         systolic: int | None = None, diastolic: int | None = None,
+                         expected_version: int | None = None) -> dict:
+        payload = {"followed_up_on": followed_up_on, "heart_rate": heart_rate, "blood_glucose": blood_glucose,
+                   "systolic": systolic, "diastolic": diastolic}
+        return self._patient_command(command_id, "record_follow_up", patient_ref, expected_version, payload,
+                                     lambda p: p.record_follow_up(followed_up_on, heart_rate, blood_glucose,
+                                                                  systolic, diastolic))
+
+    def _patient_command(self, command_id: str, command: str, patient_ref: str, expected_version: int | None,
+                         payload: dict, apply: Any) -> dict:
+        def build() -> tuple[list[Any], dict]:
+            patient = self._get_patient(patient_ref)
+            check_expected_version(patient, expected_version)
+            apply(patient)
+            return [patient], _written(patient)
+
+        return execute(self, command_id, command, {"patient_ref": patient_ref, **payload}, build,
+                       expected_version=expected_version)
+
+    # ---- admissions ----------------------------------------------------------------------------
+    def register_admission(self, *, command_id: str, admission_ref: str, patient_ref: str, kind: str,
+                           hospital: dict[str, Any], admitted_on: date, referred: bool = False,
+                           diagnosis: str = "") -> dict:
+        _require_ref("admission_ref", admission_ref)
+        visit_kind = _enum(VisitKind, kind, "kind")
+        hospital = _hospital(hospital)
+        payload = {"admission_ref": admission_ref, "patient_ref": patient_ref, "kind": kind, "hospital": hospital,
+                   "admitted_on": admitted_on, "referred": referred, "diagnosis": diagnosis}
+
+        def build() -> tuple[list[Any], dict]:
+            self._get_patient(patient_ref)
+            if ids.admission_id(admission_ref) in self.repository:
+                raise AlreadyExistsError(f"admission {admission_ref} is already registered")
+            admission = Admission(admission_ref=admission_ref, patient_ref=patient_ref, kind=visit_kind.value,
+                                  hospital=hospital, referred=referred, admitted_on=admitted_on.isoformat(),
+                                  diagnosis=diagnosis)
+            return [admission], _written(admission)
+
+        return execute(self, command_id, "register_admission", payload, build)
+
+    def post_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, category: str,
+                         amount: Decimal, compliant: bool, expected_version: int | None = None) -> dict:
+        _require_ref("line_no", line_no)
+        return self._admission_command(command_id, "post_charge_line", admission_ref, expected_version,
+                                       {"line_no": line_no, "category": category, "amount": amount,
+                                        "compliant": compliant},
+                                       lambda a: a.post_charge_line(line_no, category, amount, compliant))
+
+    def reverse_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, reason: str,
+                            expected_version: int | None = None) -> dict:
+        return self._admission_command(command_id, "reverse_charge_line", admission_ref, expected_version,
+                                       {"line_no": line_no, "reason": reason},
+                                       lambda a: a.reverse_charge_line(line_no, reason))
+
+    def discharge(self, *, command_id: str, admission_ref: str, discharged_on: date,
+                  expected_version: int | None = None) -> dict:
+        return self._admission_command(command_id, "discharge", admission_ref, expected_version,
+                                       {"discharged_on": discharged_on}, lambda a: a.discharge(discharged_on))
+
+    def _admission_command(self, command_id: str, command: str, admission_ref: str, expected_version: int | None,
+                           payload: dict, apply: Any) -> dict:
+        def build() -> tuple[list[Any], dict]:
+            admission = self._get_admission(admission_ref)
+            check_expected_version(admission, expected_version)
+            apply(admission)
+            return [admission], _written(admission)
+
+        return execute(self, command_id, command, {"admission_ref": admission_ref, **payload}, build,
+                       expected_version=expected_version)
+
+    # ---- settlement ----------------------------------------------------------------------------
+    def settle_admission(self, *, command_id: str, admission_ref: str, settled_at: datetime | None = None,
+                         expected_version: int | None = None) -> dict:
+        """One-stop settlement at discharge: run the cascade for the admission in its patient-year.
+
+        The policy version is the one in force on the service date as known at `settled_at`
+        (default: now). The patient-year account is the consistency boundary: concurrent
+        settlements of one patient-year are serialised by optimistic concurrency and retried.
+        """
+        settled_at = _aware(settled_at or datetime.now(timezone.utc), "settled_at")
+
+        def build() -> tuple[list[Any], dict]:
+            admission = self._get_admission(admission_ref)
+            check_expected_version(admission, expected_version)
+            admission.check_settleable()
+            patient = self._get_patient(admission.patient_ref)
+            entry, policy = self.policy_in_force(patient.county_code, admission.service_date(), settled_at)
+            year = benefit_year_of(admission, policy)
+            if not patient.enrolled_in(year):
+                raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
+            account = self._get_or_open_year(patient.patient_ref, year)
+            sid = ids.settlement_id(admission_ref, len(admission.settlements) + 1)
+            claim = claim_facts(sid, admission, patient)
+            settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
+            account.record_settlement(sid, admission_ref, admission.hospital, settled_at.isoformat(), claim,
+                                      settlement, state_after)
+            admission.mark_settled(sid, str(account.id), settlement.patient_share, settlement.payer_total,
+                                   settlement.hospital_borne)
+            result = {"settlement_id": sid, "patient_ref": patient.patient_ref, "year": year,
+                      "admission_version": admission.version, "benefit_year_version": account.version,
+                      **settlement.to_dict(), "payer_total": settlement.payer_total,
+                      "patient_share": settlement.patient_share}
+            return [admission, account], result
+
+        return execute(self, command_id, "settle_admission",
+                       {"admission_ref": admission_ref, "settled_at": settled_at}, build,
+                       expected_version=expected_version)
+
+    def _get_or_open_year(self, patient_ref: str, year: int) -> BenefitYear:
+        try:
+            return self.repository.get(ids.benefit_year_id(patient_ref, year))
+        except AggregateNotFoundError:
+            return BenefitYear(patient_ref=patient_ref, year=year)
+
+    # ---- policy versions -----------------------------------------------------------------------
+    def publish_policy_version(self, *, command_id: str, document: PolicyDocument) -> dict:
+        """Publish a policy version. It may take effect before it is published (retroactive)."""
+        try:
+            PolicyParameters.from_mapping(document.parameters)
+        except PolicyError as exc:
+            raise ValidationError(f"policy parameters: {exc}") from None
+        _require_ref("region", document.region)
+        _require_ref("version", document.version)
+        payload = {"region": document.region, "version": document.version,
+                   "effective_from": document.effective_from, "published_at": document.published_at,
+                   "parameters": document.parameters}
+
+        def build() -> tuple[list[Any], dict]:
+            try:
+                register = self.repository.get(ids.policy_register_id(document.region))
+            except AggregateNotFoundError:
+                register = PolicyRegister(region=document.region)
+            version = PolicyVersion(region=document.region, version=document.version,
+                                    effective_from=document.effective_from.isoformat(),
+                                    published_at=document.published_at.isoformat(), title=document.title,
+                                    parameters=document.parameters, confidence=document.confidence)
+            register.list_version(document.version, str(version.id), document.effective_from.isoformat(),
+                                  document.published_at.isoformat())
+            return [register, version], {"policy_version_id": str(version.id), "region": document.region,
+                                         "version": document.version}
+
+        return execute(self, command_id, "publish_policy_version", payload, build)
+
+    def policy_in_force(self, region: str, service_date: date, known_at: datetime) -> tuple[dict, PolicyParameters]:
+        entry = version_in_force(self.policy_register(region), service_date, known_at)
+        return entry, self.policy_parameters(UUID(entry["policy_version_id"]))
+
+    def policy_register(self, region: str) -> list[dict[str, str]]:
+        try:
+            register: PolicyRegister = self.repository.get(ids.policy_register_id(region))
+        except AggregateNotFoundError:
+            raise StateConflictError(f"no policy version is published for region {region}") from None
+        return list(register.entries)
+
+    def policy_parameters(self, policy_version_id: UUID) -> PolicyParameters:
+        """Parsed parameters of a version; versions are immutable, so they are cached."""
+        cached = self._policy_cache.get(policy_version_id)
+        if cached is None:
+            version: PolicyVersion = self.repository.get(policy_version_id)
+            cached = self._policy_cache[policy_version_id] = PolicyParameters.from_mapping(version.parameters)
+        return cached
+
+    def get_policy_version(self, region: str, version: str) -> PolicyVersion:
+        try:
+            return self.repository.get(ids.policy_version_id(region, version))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no policy version {version} for region {region}") from None
+
+    # ---- queries -------------------------------------------------------------------------------
+    def _get_patient(self, patient_ref: str) -> Patient:
+        try:
+            return self.repository.get(ids.patient_id(patient_ref))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no patient {patient_ref}") from None
+
+    def _get_admission(self, admission_ref: str) -> Admission:
+        try:
+            return self.repository.get(ids.admission_id(admission_ref))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no admission {admission_ref}") from None
+
+    def get_patient(self, patient_ref: str) -> Patient:
+        return self._get_patient(patient_ref)
+
+    def get_admission(self, admission_ref: str) -> Admission:
+        return self._get_admission(admission_ref)
+
+    def get_benefit_year(self, patient_ref: str, year: int) -> BenefitYear:
+        try:
+            return self.repository.get(ids.benefit_year_id(patient_ref, year))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no settlements for patient {patient_ref} in {year}") from None
+
+
+def _written(aggregate: Any) -> dict:
+    return {"id": str(aggregate.id), "version": aggregate.version}
+
+
+def _require_ref(field: str, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value) > 120:
+        raise ValidationError(f"{field}: give a non-empty string of at most 120 characters")
+
+
+def _enum(kind: Any, value: str, field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValidationError(f"{field}: {value!r} is not one of {', '.join(m.value for m in kind)}") from None
+
+
+def _hospital(hospital: dict[str, Any]) -> dict[str, Any]:
+    fields = ("code", "name", "tier", "county_code", "in_county", "in_province", "designated")
+    missing = [f for f in fields if f not in hospital]
+    if missing:
+        raise ValidationError(f"hospital: missing {', '.join(missing)}")
+    tier = _enum(Tier, hospital["tier"], "hospital.tier")
+    for flag in ("in_county", "in_province", "designated"):
+        if not isinstance(hospital[flag], bool):
+            raise ValidationError(f"hospital.{flag}: expected true or false")
+    if tier is Tier.OUT_OF_PROVINCE and hospital["in_province"]:
+        raise ValidationError("hospital: an out-of-province hospital cannot be in_province")
+    if hospital["in_county"] and tier not in (Tier.TOWNSHIP, Tier.COUNTY):
+        raise ValidationError("hospital: only township and county hospitals are in the county")
+    return {f: hospital[f] for f in fields}
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None:
+        raise ValidationError(f"{field}: give a time zone (e.g. +08:00)")
+    return moment
