@@ -57,3 +57,12 @@ PAYER_LABELS_ZH = {
     Payer.S5090: "“5090”工程",
     Payer.REASSIST: "大病医疗再救助",
 }
+
+
+class AuditReason(str, Enum):
+    """Kinds of irregular billing found by supervision (不合理检查/施治/用药/收费)."""
+
+    UNREASONABLE_EXAMINATION = "unreasonable_examination"  # 不合理检查
+    UNREASONABLE_TREATMENT = "unreasonable_treatment"  # 不合理施治
+    UNREASONABLE_DRUG = "unreasonable_drug"  # 不合理用药
+    UNREASONABLE_CHARGE = "unreasonable_charge"  # 不合理收费

@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from domain import ids
 from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year import BenefitYear
+from domain.aggregates.hospital_account import HospitalAccount
 from domain.aggregates.claim_facts import benefit_year_of, claim_facts
 from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
@@ -27,15 +28,18 @@ from domain.policy.parsing import PolicyError
 from domain.policy.selection import version_in_force
 from domain.rules.cascade import settle_claim
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from service.audit_commands import AuditCommands
 from service.idempotency import check_expected_version, execute
+from service.recalculation_commands import RecalculationCommands
 from service.repository import FastRepository, fast_project
 from service.settings import StoreConfig, ensure_schema, store_config
 
 
-class BenefitLedger(Application):  # type: ignore[type-arg]
+class BenefitLedger(AuditCommands, RecalculationCommands, Application):  # type: ignore[type-arg]
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 50, Admission: 100}
-    snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project}
+    snapshotting_intervals = {Patient: 50, BenefitYear: 50, Admission: 100, HospitalAccount: 100}
+    snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project,
+                               HospitalAccount: fast_project}
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -198,12 +202,13 @@ class BenefitLedger(Application):  # type: ignore[type-arg]
             year = benefit_year_of(admission, policy)
             if not patient.enrolled_in(year):
                 raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
-            account = self._get_or_open_year(patient.patient_ref, year)
+            account = self._get_or_open_year(patient.patient_ref, year, patient.county_code)
             sid = ids.settlement_id(admission_ref, len(admission.settlements) + 1)
             claim = claim_facts(sid, admission, patient)
             settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
             account.record_settlement(sid, admission_ref, admission.hospital, settled_at.isoformat(), claim,
-                                      settlement, state_after)
+                                      settlement, state_after, patient_version=patient.version,
+                                      admission_version=admission.version)
             admission.mark_settled(sid, str(account.id), settlement.patient_share, settlement.payer_total,
                                    settlement.hospital_borne)
             result = {"settlement_id": sid, "patient_ref": patient.patient_ref, "year": year,
@@ -216,11 +221,11 @@ class BenefitLedger(Application):  # type: ignore[type-arg]
                        {"admission_ref": admission_ref, "settled_at": settled_at}, build,
                        expected_version=expected_version)
 
-    def _get_or_open_year(self, patient_ref: str, year: int) -> BenefitYear:
+    def _get_or_open_year(self, patient_ref: str, year: int, county_code: str) -> BenefitYear:
         try:
             return self.repository.get(ids.benefit_year_id(patient_ref, year))
         except AggregateNotFoundError:
-            return BenefitYear(patient_ref=patient_ref, year=year)
+            return BenefitYear(patient_ref=patient_ref, year=year, county_code=county_code)
 
     # ---- policy versions -----------------------------------------------------------------------
     def publish_policy_version(self, *, command_id: str, document: PolicyDocument) -> dict:

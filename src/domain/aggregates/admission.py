@@ -43,6 +43,7 @@ class Admission(Aggregate):
         self.lines: dict[str, dict[str, Any]] = {}  # line_no -> {category, amount, compliant, reversed}
         self.discharged_on: str | None = None
         self.settlements: list[str] = []  # settlement ids, in order
+        self.benefit_year_ids: list[str] = []  # the patient-year account of each settlement
 
     # ---- queries -------------------------------------------------------------------------------
     @property
@@ -134,3 +135,4 @@ class Admission(Aggregate):
     def _settled(self, settlement_id: str, benefit_year_id: str, patient_share: Decimal, payer_total: Decimal,
                  hospital_borne: Decimal) -> None:
         self.settlements.append(settlement_id)
+        self.benefit_year_ids.append(benefit_year_id)

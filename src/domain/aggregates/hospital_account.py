@@ -1,0 +1,61 @@
+"""HospitalAccount: a hospital's reconciliation with the funds whose shares it advances.
+
+Advances come from settlements (the hospital pays every payer's share at the one-stop window);
+this aggregate records what flows back and forth afterwards: fund reimbursements, audit
+deductions and their reversals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import ids
+from domain.errors import ValidationError
+from domain.money import ZERO
+
+
+def hospital_account_id(hospital_code: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"hospital/{hospital_code}")
+
+
+class HospitalAccount(Aggregate):
+    TOPIC = "ledger:HospitalAccount"
+
+    class Created(Aggregate.Created):
+        TOPIC = "ledger:HospitalAccount.Created"
+
+    @staticmethod
+    def create_id(hospital_code: str) -> UUID:
+        return hospital_account_id(hospital_code)
+
+    @event("Opened", topic="ledger:HospitalAccount.Opened")
+    def __init__(self, hospital_code: str) -> None:
+        self.hospital_code = hospital_code
+        self.reimbursed: dict[str, Decimal] = {}
+        self.deducted: dict[str, Decimal] = {}
+
+    def receive_reimbursement(self, fund: str, amount: Decimal, received_on: str, reference: str) -> None:
+        if amount <= ZERO:
+            raise ValidationError("reimbursement amount must be positive")
+        self._reimbursement_received(fund=fund, amount=amount, received_on=received_on, reference=reference)
+
+    def deduct_advance(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:
+        self._advance_deducted(finding_ref=finding_ref, fund=fund, amount=amount, reason=reason)
+
+    def reverse_deduction(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:
+        self._deduction_reversed(finding_ref=finding_ref, fund=fund, amount=amount, reason=reason)
+
+    @event("ReimbursementReceived", topic="ledger:HospitalAccount.ReimbursementReceived")
+    def _reimbursement_received(self, fund: str, amount: Decimal, received_on: str, reference: str) -> None:
+        self.reimbursed[fund] = self.reimbursed.get(fund, ZERO) + amount
+
+    @event("AdvanceDeducted", topic="ledger:HospitalAccount.AdvanceDeducted")
+    def _advance_deducted(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:
+        self.deducted[fund] = self.deducted.get(fund, ZERO) + amount
+
+    @event("DeductionReversed", topic="ledger:HospitalAccount.DeductionReversed")
+    def _deduction_reversed(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:
+        self.deducted[fund] = self.deducted.get(fund, ZERO) - amount
