@@ -29,13 +29,14 @@ from domain.policy.selection import version_in_force
 from domain.rules.cascade import settle_claim
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
 from service.audit_commands import AuditCommands
+from service.auditor_queries import AuditorQueries
 from service.idempotency import check_expected_version, execute
 from service.recalculation_commands import RecalculationCommands
 from service.repository import FastRepository, fast_project
 from service.settings import StoreConfig, ensure_schema, store_config
 
 
-class BenefitLedger(AuditCommands, RecalculationCommands, Application):  # type: ignore[type-arg]
+class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Application):  # type: ignore[type-arg]
     name = "ledger"
     snapshotting_intervals = {Patient: 50, BenefitYear: 50, Admission: 100, HospitalAccount: 100}
     snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project,

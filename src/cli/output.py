@@ -1,0 +1,36 @@
+"""Plain-text rendering of ledger results for the terminal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from domain.vocabulary import PAYER_LABELS_ZH, Payer
+
+
+def money(value: Any) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def settlement_lines(record: dict[str, Any], key: str = "settlement") -> list[str]:
+    s = record[key]
+    claim = record["claim"]
+    lines = [f"  {record['settlement_id']}  {claim['kind']} at {record['hospital']['name']} ({claim['tier']}), "
+             f"service {claim['service_date']}, policy {s['policy_version']}",
+             f"    total {money(s['total'])}  compliant {money(s['compliant'])}  status {claim['poverty_status']}"]
+    for layer in s["layers"]:
+        label = PAYER_LABELS_ZH[Payer(layer["payer"])]
+        lines.append(f"    {layer['payer']:<9}{money(layer['amount']):>14}  {label}: {layer['explanation']}")
+    lines.append(f"    hospital-borne {money(s['hospital_borne'])}; patient pays "
+                 f"{money(Decimal(s['patient_compliant']) + Decimal(s['patient_noncompliant']))}")
+    return lines
+
+
+def year_lines(account: Any) -> list[str]:
+    lines = [f"patient {account.patient_ref}, benefit year {account.year} (version {account.version})"]
+    for record in account.settlements:
+        lines += settlement_lines(record, "current")
+        owed, paid = Decimal(record["compensation_owed"]), Decimal(record["compensation_paid"])
+        if owed or paid:
+            lines.append(f"    retroactive compensation owed {money(owed)}, paid {money(paid)}")
+    return lines

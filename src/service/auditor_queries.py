@@ -1,0 +1,84 @@
+"""What an auditor asks of a patient-year: the year as of a recorded time, and a full re-derivation.
+
+`benefit_year_as_of` returns exactly the numbers that had been recorded at that moment.
+`verify_benefit_year` rebuilds every settlement from raw facts (the patient and admission
+aggregates at the versions the settlement used, and the policy version it named) and reports
+every difference to the fen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain import ids
+from domain.aggregates.benefit_year import BenefitYear
+from domain.aggregates.claim_facts import claim_facts
+from domain.errors import NotFoundError, ValidationError
+from domain.rules.cascade import settle_year
+from domain.rules.claim import ClaimFacts
+from domain.rules.settlement import Settlement
+
+
+class AuditorQueries:
+    """Mixed into BenefitLedger."""
+
+    repository: Any
+    events: Any
+
+    def benefit_year_as_of(self, patient_ref: str, year: int, recorded_at: datetime) -> BenefitYear:
+        """The patient-year account exactly as recorded at `recorded_at` (event recorded times)."""
+        if recorded_at.tzinfo is None:
+            raise ValidationError("recorded_at: give a time zone (e.g. +08:00)")
+        account_id = ids.benefit_year_id(patient_ref, year)
+        version = None
+        for domain_event in self.events.get(account_id):
+            if domain_event.timestamp > recorded_at:
+                break
+            version = domain_event.originator_version
+        if version is None:
+            raise NotFoundError(f"no settlements for patient {patient_ref} in {year} as of {recorded_at.isoformat()}")
+        return self.repository.get(account_id, version=version)
+
+    def verify_benefit_year(self, patient_ref: str, year: int) -> dict[str, Any]:
+        """Re-derive every settlement from raw facts; list each difference (settlement, field, recorded, derived)."""
+        account: BenefitYear = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
+        differences: list[dict[str, Any]] = []
+        claims = []
+        for record in account.settlements:
+            patient = self.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
+            admission = self.repository.get(ids.admission_id(record["admission_ref"]),
+                                            version=record["admission_version"])
+            derived = claim_facts(record["settlement_id"], admission, patient)
+            recorded = ClaimFacts.from_dict(record["claim"])
+            differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
+            claims.append(derived)
+        for label, key in (("settled", "settlement"), ("current", "current")):
+            runs = []
+            for claim, record in zip(claims, account.settlements):
+                version = Settlement.from_dict(record[key]).policy_version
+                params = self.policy_parameters(ids.policy_version_id(account.county_code,  # type: ignore[attr-defined]
+                                                                      version))
+                runs.append((claim, params, version))
+            settlements, _ = settle_year(runs)
+            for settlement, record in zip(settlements, account.settlements):
+                differences += _diff(record["settlement_id"], label, record[key], settlement.to_dict())
+        return {"patient_ref": patient_ref, "year": year, "settlements": len(account.settlements),
+                "verified": not differences, "differences": differences}
+
+
+def _diff(settlement_id: str, label: str, recorded: Any, derived: Any, path: str = "") -> list[dict[str, Any]]:
+    if isinstance(recorded, dict) and isinstance(derived, dict):
+        out = []
+        for key in sorted(set(recorded) | set(derived)):
+            out += _diff(settlement_id, label, recorded.get(key), derived.get(key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(recorded, list) and isinstance(derived, list) and len(recorded) == len(derived):
+        out = []
+        for index, (a, b) in enumerate(zip(recorded, derived)):
+            out += _diff(settlement_id, label, a, b, f"{path}[{index}]")
+        return out
+    if recorded != derived:
+        return [{"settlement_id": settlement_id, "part": label, "field": path, "recorded": recorded,
+                 "derived": derived}]
+    return []
