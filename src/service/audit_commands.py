@@ -122,7 +122,8 @@ class AuditCommands:
     def _settled_record(self, benefit_year_id: str, settlement_id: str) -> tuple[dict, int, Any]:
         """The benefit-year record of a settlement, its year, and the parameters it was settled under."""
         account = self.repository.get(UUID(benefit_year_id))
-        record = account.record_of(settlement_id)
+        history = self.get_benefit_year(account.patient_ref, account.year)  # type: ignore[attr-defined]
+        record = history.record_of(settlement_id)
         version_id = ids.policy_version_id(account.county_code, record["settlement"]["policy_version"])
         return record, account.year, self.policy_parameters(version_id)  # type: ignore[attr-defined]
 

@@ -8,11 +8,12 @@ every difference to the fen.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
 from domain import ids
-from domain.aggregates.benefit_year import BenefitYear
+from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.claim_facts import claim_facts
 from domain.errors import NotFoundError, ValidationError
 from domain.rules.cascade import settle_year
@@ -26,23 +27,19 @@ class AuditorQueries:
     repository: Any
     events: Any
 
-    def benefit_year_as_of(self, patient_ref: str, year: int, recorded_at: datetime) -> BenefitYear:
-        """The patient-year account exactly as recorded at `recorded_at` (event recorded times)."""
+    def benefit_year_as_of(self, patient_ref: str, year: int, recorded_at: datetime) -> BenefitYearHistory:
+        """The patient-year exactly as recorded at `recorded_at` (the events' recorded times)."""
         if recorded_at.tzinfo is None:
             raise ValidationError("recorded_at: give a time zone (e.g. +08:00)")
-        account_id = ids.benefit_year_id(patient_ref, year)
-        version = None
-        for domain_event in self.events.get(account_id):
-            if domain_event.timestamp > recorded_at:
-                break
-            version = domain_event.originator_version
-        if version is None:
+        events = self.events.get(ids.benefit_year_id(patient_ref, year))
+        history = BenefitYearHistory.fold(itertools.takewhile(lambda e: e.timestamp <= recorded_at, events))
+        if history.version == 0:
             raise NotFoundError(f"no settlements for patient {patient_ref} in {year} as of {recorded_at.isoformat()}")
-        return self.repository.get(account_id, version=version)
+        return history
 
     def verify_benefit_year(self, patient_ref: str, year: int) -> dict[str, Any]:
         """Re-derive every settlement from raw facts; list each difference (settlement, field, recorded, derived)."""
-        account: BenefitYear = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
+        account: BenefitYearHistory = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
         differences: list[dict[str, Any]] = []
         claims = []
         for record in account.settlements:

@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from domain import ids
 from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year import BenefitYear
+from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.hospital_account import HospitalAccount
 from domain.aggregates.claim_facts import benefit_year_of, claim_facts
 from domain.aggregates.patient import Patient
@@ -38,7 +39,7 @@ from service.settings import StoreConfig, ensure_schema, store_config
 
 class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Application):  # type: ignore[type-arg]
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 50, Admission: 100, HospitalAccount: 100}
+    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100}
     snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project,
                                HospitalAccount: fast_project}
 
@@ -301,7 +302,15 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
     def get_admission(self, admission_ref: str) -> Admission:
         return self._get_admission(admission_ref)
 
-    def get_benefit_year(self, patient_ref: str, year: int) -> BenefitYear:
+    def get_benefit_year(self, patient_ref: str, year: int, *, version: int | None = None) -> BenefitYearHistory:
+        """The auditor's full view of a patient-year (every settlement record), folded from its events."""
+        history = BenefitYearHistory.fold(self.events.get(ids.benefit_year_id(patient_ref, year), lte=version))
+        if history.version == 0:
+            raise NotFoundError(f"no settlements for patient {patient_ref} in {year}")
+        return history
+
+    def benefit_year_account(self, patient_ref: str, year: int) -> BenefitYear:
+        """The patient-year aggregate itself (lean state), for commands."""
         try:
             return self.repository.get(ids.benefit_year_id(patient_ref, year))
         except AggregateNotFoundError:

@@ -31,14 +31,15 @@ class RecalculationCommands:
         known_at = known_at or datetime.now(timezone.utc)
 
         def build() -> tuple[list[Any], dict]:
-            account: BenefitYear = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
+            account: BenefitYear = self.benefit_year_account(patient_ref, year)  # type: ignore[attr-defined]
+            history = self.get_benefit_year(patient_ref, year, version=account.version)  # type: ignore[attr-defined]
             policies = []
-            for record in account.settlements:
+            for record in history.settlements:
                 claim = ClaimFacts.from_dict(record["claim"])
                 entry, params = self.policy_in_force(account.county_code,  # type: ignore[attr-defined]
                                                      claim.service_date, known_at)
                 policies.append((params, entry["version"]))
-            items, state_after = recalculate_year(account.settlements, policies)
+            items, state_after = recalculate_year(history.settlements, policies)
             recorded = account.record_recalculation(items, state_after, reason, known_at.isoformat())
             summary = [{k: v for k, v in item.items() if k != "settlement"} for item in items]
             return ([account] if recorded else []), {"patient_ref": patient_ref, "year": year,
@@ -57,7 +58,8 @@ class RecalculationCommands:
         for account in self.iter_benefit_years():
             if account.county_code != region or account.year < effective_from.year:
                 continue
-            if not any(r["claim"]["service_date"] >= published.effective_from for r in account.settlements):
+            history = self.get_benefit_year(account.patient_ref, account.year)  # type: ignore[attr-defined]
+            if not any(r["claim"]["service_date"] >= published.effective_from for r in history.settlements):
                 continue
             examined += 1
             result = self.recalculate_benefit_year(
@@ -73,7 +75,7 @@ class RecalculationCommands:
                                      amount: Decimal, paid_on: date, reference: str = "") -> dict:
         """追溯补偿金 paid directly to the patient; closes (part of) what a recalculation made owed."""
         def build() -> tuple[list[Any], dict]:
-            account: BenefitYear = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
+            account: BenefitYear = self.benefit_year_account(patient_ref, year)  # type: ignore[attr-defined]
             account.pay_retroactive_compensation(settlement_id, amount, paid_on.isoformat(), reference)
             return [account], {"settlement_id": settlement_id,
                                "outstanding": account.compensation_outstanding(settlement_id)}

@@ -1,0 +1,70 @@
+"""The auditor's full view of a patient-year, folded from its BenefitYear events.
+
+One record per settlement, in settlement order: the claim facts, the settlement as made
+("settlement"), as last recalculated ("current"), the patient and admission versions it was
+computed from, and retroactive compensation owed and paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import NotFoundError
+from domain.money import ZERO
+
+PREFIX = "ledger:BenefitYear."
+
+
+@dataclass
+class BenefitYearHistory:
+    patient_ref: str = ""
+    year: int = 0
+    county_code: str = ""
+    version: int = 0
+    settlements: list[dict[str, Any]] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    recalculations: int = 0
+
+    @classmethod
+    def fold(cls, events: Iterable[Any]) -> BenefitYearHistory:
+        history = cls()
+        for domain_event in events:
+            history.apply(domain_event)
+        return history
+
+    def apply(self, e: Any) -> None:
+        kind = type(e).TOPIC.removeprefix(PREFIX)
+        self.version = e.originator_version
+        if kind == "Opened":
+            self.patient_ref, self.year, self.county_code = e.patient_ref, e.year, e.county_code
+        elif kind == "SettlementRecorded":
+            self.settlements.append({
+                "settlement_id": e.settlement_id, "admission_ref": e.admission_ref, "hospital": e.hospital,
+                "settled_at": e.settled_at, "recorded_at": e.timestamp.isoformat(), "claim": e.claim,
+                "patient_version": e.patient_version, "admission_version": e.admission_version,
+                "policy_version": e.policy_version, "settlement": e.settlement, "current": e.settlement,
+                "compensation_owed": ZERO, "compensation_paid": ZERO})
+            self.state = e.state_after
+        elif kind == "RecalculationRecorded":
+            for record, item in zip(self.settlements, e.items):
+                record["current"] = item["settlement"]
+                record["policy_version"] = item["policy_version_after"]
+                record["compensation_owed"] = item["compensation_owed"]
+            self.state = e.state_after
+            self.recalculations += 1
+        elif kind == "RetroactiveCompensationPaid":
+            record = self.record_of(e.settlement_id)
+            record["compensation_paid"] = Decimal(record["compensation_paid"]) + e.amount
+
+    def record_of(self, settlement_id: str) -> dict[str, Any]:
+        for record in self.settlements:
+            if record["settlement_id"] == settlement_id:
+                return record
+        raise NotFoundError(f"no settlement {settlement_id} in {self.patient_ref}/{self.year}")
+
+    def compensation_outstanding(self, settlement_id: str) -> Decimal:
+        record = self.record_of(settlement_id)
+        return max(ZERO, Decimal(record["compensation_owed"]) - Decimal(record["compensation_paid"]))

@@ -1,0 +1,91 @@
+"""Calibration parameters of the synthetic county (all ILLUSTRATIVE, tuned, not sourced).
+
+Tuned so that a scale-1.0, January-July plan settled under the default Langxi policy lands near
+the Langxi report of 2018-07 (seed 000: 23,586 person-times, 15.0505 M yuan, payers 13.3582 M).
+Reasoning (benefit-rules-research.md 0.1): 638 yuan per person-time means most person-times are
+cheap outpatient chronic visits; "180" = 0.493 M is 80 % x 40 % of certified outpatient compliant
+cost, so that cost is about 1.5 M; the rest (about 13.5 M) is inpatient care. Group sizes are
+per scale 1.0 for `months` = 7 and are multiplied by scale (months scale visit counts, not people).
+"""
+
+from __future__ import annotations
+
+# ---- who ---------------------------------------------------------------------------------------
+CHRONIC_PATIENTS = 3000  # certified chronic-disease patients (8 Langxi chronic diseases)
+GENERAL_PATIENTS = 2150  # poor patients admitted at least once, no certificate, no major disease
+MAJOR_PATIENTS = 160  # confirmed major disease (the 15-disease list of the default policy)
+
+STATUS_WEIGHTS = (("jiandanglika", 0.90), ("dibao", 0.07), ("tekun", 0.03))
+CHRONIC_STATUS_WEIGHTS = (("jiandanglika", 0.94), ("dibao", 0.04), ("tekun", 0.02))
+NEWLY_REGISTERED_SHARE = 0.03  # 建档立卡 recorded during the year; visits only after that date
+DIBAO_TO_JDLK_SHARE = 0.01  # low-income (dibao) households brought into 建档立卡 during the year
+LATE_CERTIFICATE_SHARE = 0.10  # chronic certificates issued during the year (绿色通道)
+SECOND_CHRONIC_SHARE = 0.15
+
+# (disease, weight, outpatient cost multiplier): disease names are the default policy's list.
+CHRONIC_DISEASES = (
+    ("hypertension", 0.40, 0.85), ("diabetes", 0.18, 1.35), ("coronary_heart_disease", 0.10, 1.2),
+    ("copd", 0.08, 1.1), ("stroke_sequelae", 0.11, 1.0), ("chronic_hepatitis", 0.04, 1.6),
+    ("rheumatoid_arthritis", 0.04, 1.0), ("severe_mental_illness", 0.05, 1.3),
+)
+
+# ---- outpatient chronic visits ------------------------------------------------------------------
+OUTPATIENT_MONTHLY = (0.10, 0.82, 0.08)  # P(0, 1, 2 visits in a month)
+OUTPATIENT_COST = (62.0, 0.55)  # lognormal (median yuan, sigma) before the disease multiplier
+OUTPATIENT_MIN = 8.0
+OUTPATIENT_TIERS = (("township", 0.73), ("county", 0.21), ("city", 0.04), ("province", 0.02))
+OUTPATIENT_NONCOMPLIANT = (0.08, 0.10, 0.35)  # P(a non-catalogue drug line), its share range
+
+# ---- inpatient admissions -----------------------------------------------------------------------
+CHRONIC_ADMISSIONS = (0.64, 0.26, 0.08, 0.02)  # P(0, 1, 2, 3 admissions) in January-July
+GENERAL_ADMISSIONS = (0.0, 0.79, 0.16, 0.05)
+INPATIENT_TIERS = (("township", 0.37), ("county", 0.44), ("city", 0.09), ("province", 0.08),
+                   ("out_of_province", 0.02))
+# tier: (median cost yuan, sigma, minimum, length of stay (min, max) days)
+INPATIENT_COST = {
+    "township": (1500.0, 0.45, 300.0, (3, 8)),
+    "county": (3900.0, 0.55, 600.0, (4, 12)),
+    "city": (9000.0, 0.6, 1500.0, (6, 15)),
+    "province": (17000.0, 0.7, 3000.0, (7, 20)),
+    "out_of_province": (24000.0, 0.75, 4000.0, (7, 21)),
+}
+REFERRED_SHARE = 0.92  # of out-of-county admissions (unreferred ones get half the NCMS ratio)
+# non-compliant (目录外) share of an admission: P(none), usual range, P(over the 10 % limit), its range
+INPATIENT_NONCOMPLIANT = (0.40, (0.01, 0.08), 0.03, (0.10, 0.18))
+OUT_OF_PROVINCE_EXTRA_NONCOMPLIANT = (0.04, 0.12)
+
+# ---- major diseases -----------------------------------------------------------------------------
+# disease: (weight, tiers, admissions (min, max), median cost per admission, sigma)
+MAJOR_DISEASES = {
+    "esrd": (0.16, (("county", 0.8), ("city", 0.2)), (4, 7), 6500.0, 0.25),
+    "esophageal_cancer": (0.08, (("province", 0.55), ("city", 0.25), ("county", 0.15), ("out_of_province", 0.05)),
+                          (2, 5), 17000.0, 0.55),
+    "gastric_cancer": (0.09, (("province", 0.55), ("city", 0.25), ("county", 0.15), ("out_of_province", 0.05)),
+                       (2, 5), 17000.0, 0.55),
+    "colon_cancer": (0.05, (("province", 0.6), ("city", 0.25), ("county", 0.1), ("out_of_province", 0.05)),
+                     (2, 5), 16000.0, 0.55),
+    "rectal_cancer": (0.04, (("province", 0.6), ("city", 0.25), ("county", 0.1), ("out_of_province", 0.05)),
+                      (2, 5), 16000.0, 0.55),
+    "lung_cancer": (0.09, (("province", 0.6), ("city", 0.2), ("county", 0.1), ("out_of_province", 0.1)),
+                    (2, 5), 19000.0, 0.6),
+    "liver_cancer": (0.06, (("province", 0.6), ("city", 0.2), ("county", 0.1), ("out_of_province", 0.1)),
+                     (2, 4), 20000.0, 0.6),
+    "breast_cancer": (0.06, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 13000.0, 0.5),
+    "cervical_cancer": (0.05, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 13000.0, 0.5),
+    "child_leukemia": (0.02, (("province", 0.6), ("out_of_province", 0.4)), (3, 6), 28000.0, 0.5),
+    "child_chd": (0.02, (("province", 0.6), ("out_of_province", 0.4)), (1, 2), 45000.0, 0.35),
+    "severe_mental_illness": (0.16, (("city", 0.6), ("county", 0.4)), (1, 3), 8000.0, 0.4),
+    "mdr_tb": (0.05, (("city", 0.5), ("province", 0.5)), (1, 3), 11000.0, 0.4),
+    "aids_oi": (0.02, (("province", 1.0),), (1, 2), 15000.0, 0.4),
+    "hemophilia": (0.05, (("province", 0.7), ("county", 0.3)), (2, 4), 14000.0, 0.5),
+}
+
+# ---- charge lines -------------------------------------------------------------------------------
+INPATIENT_CATEGORIES = (("drugs", 0.36), ("lab", 0.12), ("exams", 0.12), ("treatment", 0.14),
+                        ("bed", 0.06), ("nursing", 0.05), ("materials", 0.10), ("surgery", 0.05))
+NONCOMPLIANT_CATEGORIES = ("drugs", "materials", "treatment")
+OUTPATIENT_EXTRA_LINE = 0.35  # P(a lab/exam line next to the drugs line)
+
+# ---- non-financial events -----------------------------------------------------------------------
+DOCTORS_PER_TOWNSHIP = 6
+GENERAL_CHECKUP_SHARE = 0.5  # non-chronic patients with one follow-up (annual check) in the period
