@@ -161,11 +161,11 @@ class PolicyParameters:
 
 
 def _tier_key(key: str, path: str) -> Tier:
-    return p.enum_value({"k": key}, "k", path, Tier)
+    return p.parse_enum(key, f"{path}.{key}", Tier)
 
 
 def _status_key(key: str, path: str) -> PovertyStatus:
-    return p.enum_value({"k": key}, "k", path, PovertyStatus)
+    return p.parse_enum(key, f"{path}.{key}", PovertyStatus)
 
 
 def _tier_rule(tree: Mapping[str, Any], path: str) -> TierRule:
@@ -254,7 +254,8 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         cii_poor=_cii(p.section(cii, "poor", "cii"), "cii.poor"),
         cii_general=_cii(p.section(cii, "general", "cii"), "cii.general"),
         assistance={
-            _status_key(k, "ma.by_status"): AssistanceRule(p.decimal(v, "ratio", f"ma.{k}", ratio=True), p.decimal(v, "annual_cap", f"ma.{k}"))
+            _status_key(k, "ma.by_status"): AssistanceRule(p.decimal(v, "ratio", f"ma.by_status.{k}", ratio=True),
+                                                          p.decimal(v, "annual_cap", f"ma.by_status.{k}"))
             for k, v in p.section(ma, "by_status", "ma").items()
         },
         b351=_b351(p.section(t, "b351", ""), "b351"),
@@ -298,5 +299,9 @@ def _diseases(tree: Mapping[str, Any], path: str) -> DiseaseCatalogue:
 
 def _check_rounding(t: Mapping[str, Any]) -> None:
     rounding = p.section(t, "rounding", "")
-    if str(rounding.get("unit")) != "0.01" or rounding.get("mode") != "half_up":
-        raise p.PolicyError("rounding: the ledger settles to the fen, half up (unit \"0.01\", mode \"half_up\")")
+    if str(rounding.get("unit")) != "0.01":
+        raise p.PolicyError(f"rounding.unit: {rounding.get('unit')!r} is not supported; the ledger settles to the "
+                            "fen (\"0.01\")")
+    if rounding.get("mode") != "half_up":
+        raise p.PolicyError(f"rounding.mode: {rounding.get('mode')!r} is not supported; the ledger rounds half up "
+                            "(\"half_up\")")

@@ -75,15 +75,20 @@ def optional_decimal(tree: Mapping[str, Any], key: str, path: str) -> Decimal | 
     return decimal(tree, key, path)
 
 
-def enum_value(tree: Mapping[str, Any], key: str, path: str, kind: type[E], *, default: Any = ...) -> E:
-    raw = tree.get(key, default)
-    if raw is ...:
-        raise PolicyError(f"{path}.{key}: missing")
+def parse_enum(raw: Any, where: str, kind: type[E]) -> E:
+    """`raw` as a member of `kind`; `where` is the full dotted path named in the error."""
     try:
         return kind(raw)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in kind)
-        raise PolicyError(f"{path}.{key}: {raw!r} is not one of {allowed}") from None
+        raise PolicyError(f"{where}: {raw!r} is not one of {allowed}") from None
+
+
+def enum_value(tree: Mapping[str, Any], key: str, path: str, kind: type[E], *, default: Any = ...) -> E:
+    raw = tree.get(key, default)
+    if raw is ...:
+        raise PolicyError(f"{path}.{key}: missing")
+    return parse_enum(raw, f"{path}.{key}", kind)
 
 
 def enum_list(tree: Mapping[str, Any], key: str, path: str, kind: type[E], *, default: Any = ...) -> tuple[E, ...]:
@@ -92,7 +97,7 @@ def enum_list(tree: Mapping[str, Any], key: str, path: str, kind: type[E], *, de
         raise PolicyError(f"{path}.{key}: missing")
     if not isinstance(raw, (list, tuple)):
         raise PolicyError(f"{path}.{key}: expected a list")
-    return tuple(enum_value({"v": item}, "v", f"{path}.{key}", kind) for item in raw)
+    return tuple(parse_enum(item, f"{path}.{key}[{i}]", kind) for i, item in enumerate(raw))
 
 
 def string_list(tree: Mapping[str, Any], key: str, path: str, *, default: Any = ...) -> tuple[str, ...]:

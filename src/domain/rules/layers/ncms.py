@@ -2,7 +2,8 @@
 
 Inpatient: (compliant - deductible of the hospital tier) x tier ratio, poor-adjusted;
 out-of-county care without referral has its ratio multiplied by `unreferred_ratio_factor`.
-Outpatient chronic visits use the chronic-outpatient deductible, ratio and annual cap.
+Outpatient chronic visits (certified 慢性病证 only) use the chronic-outpatient deductible, ratio and
+annual cap.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from domain.money import ZERO, to_fen
 from domain.policy.parameters import PolicyParameters
 from domain.rules.claim import ClaimFacts
-from domain.rules.layer_result import LayerResult, capped
+from domain.rules.layer_result import LayerResult, capped, not_eligible
 from domain.rules.year_state import YearState
 from domain.vocabulary import Payer, VisitKind
 
@@ -22,6 +23,8 @@ ONE = Decimal(1)
 def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
           policy: PolicyParameters) -> tuple[LayerResult, YearState]:
     rule = policy.ncms
+    if claim.kind is VisitKind.OUTPATIENT_CHRONIC and not claim.chronic_certified:
+        return not_eligible(Payer.NCMS, "chronic outpatient benefit needs a valid 慢性病证 on the service date"), state
     if claim.kind is VisitKind.OUTPATIENT_CHRONIC:
         tier_rule, cap, key = rule.outpatient_chronic, rule.outpatient_chronic_annual_cap, "ncms.outpatient_paid"
     else:

@@ -1,0 +1,149 @@
+"""Where the read side lives: a SQLite file of its own, or the ledger's PostgreSQL schema.
+
+SQLite: `<ledger>.projections.db` next to the event store (WAL, synchronous=FULL). Every
+write transaction is `BEGIN IMMEDIATE`, so writers are serialised and a kill -9 mid-batch
+leaves the previous commit intact. PostgreSQL: the ledger's database and schema, tables
+prefixed `proj_`, psycopg 3 directly. Money is NUMERIC(18,2) there and exact TEXT here;
+`dec_add` lets SQLite add TEXT amounts with Decimal arithmetic inside an UPSERT.
+
+SQL is written with `?` placeholders; the PostgreSQL store rewrites them to `%s`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from service.settings import StoreConfig, ensure_schema
+from projections.tables import sqlite_param
+
+TRACKING = "proj_tracking"
+
+
+class Tx:
+    """One open transaction: execute SQL with `?` placeholders, read rows as tuples."""
+
+    def __init__(self, store: ViewStore, cursor: Any) -> None:
+        self.store = store
+        self.cursor = cursor
+        self.dialect = store.kind
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.dialect == "postgres":
+            self.cursor.execute(sql.replace("?", "%s"), params)
+        else:
+            self.cursor.execute(sql, [sqlite_param(p) for p in params])
+        return self.cursor
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(sql, params).fetchall())
+
+    def table_exists(self, name: str) -> bool:
+        return self.store.table_exists(self, name)
+
+
+class ViewStore:
+    kind = ""
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def table_exists(self, tx: Tx, name: str) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def ensure_tracking(self) -> None:
+        with self.transaction() as tx:
+            if not tx.table_exists(TRACKING):
+                tx.execute(f"CREATE TABLE {TRACKING} (projection TEXT PRIMARY KEY, position BIGINT NOT NULL, "
+                           "fingerprint TEXT NOT NULL)")
+
+    def __enter__(self) -> ViewStore:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _dec_add(a: str | None, b: str | None) -> str:
+    total = Decimal(a or "0") + Decimal(b or "0")
+    return str(total.copy_abs() if total.is_zero() else total)
+
+
+class SQLiteViewStore(ViewStore):
+    kind = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
+        if path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.create_function("dec_add", 2, _dec_add, deterministic=True)
+        self.ensure_tracking()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock:
+            cursor = self.conn.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self, cursor)
+            except BaseException:
+                self.conn.rollback()
+                raise
+            else:
+                self.conn.commit()
+            finally:
+                cursor.close()
+
+    def table_exists(self, tx: Tx, name: str) -> bool:
+        return bool(tx.rows("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", [name]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresViewStore(ViewStore):
+    kind = "postgres"
+
+    def __init__(self, config: StoreConfig) -> None:
+        import psycopg
+        from psycopg import sql
+
+        ensure_schema(config)
+        self.schema = config.schema
+        self._lock = threading.RLock()
+        self.conn = psycopg.connect(config.conninfo(), autocommit=True)
+        self.conn.prepare_threshold = None  # plans must not outlive a shadow-table swap
+        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(config.schema)))
+        self.conn.execute("SET TimeZone TO 'UTC'")
+        self.ensure_tracking()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._lock, self.conn.transaction(), self.conn.cursor() as cursor:
+            yield Tx(self, cursor)
+
+    def table_exists(self, tx: Tx, name: str) -> bool:
+        return bool(tx.rows("SELECT 1 FROM information_schema.tables WHERE table_schema=? AND table_name=?",
+                            [self.schema, name]))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_store(config: StoreConfig) -> ViewStore:
+    """The view store belonging to a ledger store configuration."""
+    if config.kind == "postgres":
+        return PostgresViewStore(config)
+    return SQLiteViewStore(config.sibling_sqlite_path("projections"))
