@@ -11,9 +11,9 @@ per scale 1.0 for `months` = 7 and are multiplied by scale (months scale visit c
 from __future__ import annotations
 
 # ---- who ---------------------------------------------------------------------------------------
-CHRONIC_PATIENTS = 3100  # certified chronic-disease patients (8 Langxi chronic diseases)
-GENERAL_PATIENTS = 1250  # poor patients admitted at least once, no certificate, no major disease
-MAJOR_PATIENTS = 130  # confirmed major disease (the 15-disease list of the default policy)
+CHRONIC_PATIENTS = 3170  # certified chronic-disease patients (8 Langxi chronic diseases)
+GENERAL_PATIENTS = 1080  # poor patients admitted at least once, no certificate, no major disease
+MAJOR_PATIENTS = 120  # confirmed major disease (the 15-disease list of the default policy)
 
 STATUS_WEIGHTS = (("jiandanglika", 0.90), ("dibao", 0.07), ("tekun", 0.03))
 CHRONIC_STATUS_WEIGHTS = (("jiandanglika", 0.94), ("dibao", 0.04), ("tekun", 0.02))
@@ -31,27 +31,27 @@ CHRONIC_DISEASES = (
 
 # ---- outpatient chronic visits ------------------------------------------------------------------
 OUTPATIENT_MONTHLY = (0.10, 0.82, 0.08)  # P(0, 1, 2 visits in a month)
-OUTPATIENT_COST = (68.0, 0.55)  # lognormal (median yuan, sigma) before the disease multiplier
+OUTPATIENT_COST = (66.0, 0.55)  # lognormal (median yuan, sigma) before the disease multiplier
 OUTPATIENT_MIN = 8.0
-OUTPATIENT_TIERS = (("township", 0.73), ("county", 0.21), ("city", 0.04), ("province", 0.02))
+OUTPATIENT_TIERS = (("township", 0.70), ("county", 0.21), ("city", 0.06), ("province", 0.03))
 OUTPATIENT_NONCOMPLIANT = (0.08, 0.10, 0.35)  # P(a non-catalogue drug line), its share range
 
 # ---- inpatient admissions -----------------------------------------------------------------------
 CHRONIC_ADMISSIONS = (0.70, 0.23, 0.06, 0.01)  # P(0, 1, 2, 3 admissions) in January-July
 GENERAL_ADMISSIONS = (0.0, 0.79, 0.16, 0.05)
-INPATIENT_TIERS = (("township", 0.38), ("county", 0.49), ("city", 0.07), ("province", 0.05),
-                   ("out_of_province", 0.01))
+INPATIENT_TIERS = (("township", 0.40), ("county", 0.50), ("city", 0.06), ("province", 0.035),
+                   ("out_of_province", 0.005))
 # tier: (median cost yuan, sigma, minimum, length of stay (min, max) days)
 INPATIENT_COST = {
     "township": (1400.0, 0.4, 300.0, (3, 8)),
-    "county": (2800.0, 0.5, 600.0, (4, 12)),
+    "county": (2900.0, 0.5, 600.0, (4, 12)),
     "city": (5600.0, 0.55, 1500.0, (6, 15)),
-    "province": (10000.0, 0.6, 3000.0, (7, 20)),
+    "province": (9000.0, 0.6, 3000.0, (7, 20)),
     "out_of_province": (13000.0, 0.65, 4000.0, (7, 21)),
 }
 REFERRED_SHARE = 0.92  # of out-of-county admissions (unreferred ones get half the NCMS ratio)
 # non-compliant (目录外) share of an admission: P(none), usual range, P(over the 10 % limit), its range
-INPATIENT_NONCOMPLIANT = (0.40, (0.01, 0.08), 0.03, (0.10, 0.18))
+INPATIENT_NONCOMPLIANT = (0.50, (0.01, 0.06), 0.02, (0.10, 0.16))
 OUT_OF_PROVINCE_EXTRA_NONCOMPLIANT = (0.04, 0.12)
 
 # ---- major diseases -----------------------------------------------------------------------------
@@ -59,25 +59,25 @@ OUT_OF_PROVINCE_EXTRA_NONCOMPLIANT = (0.04, 0.12)
 MAJOR_DISEASES = {
     "esrd": (0.22, (("county", 0.8), ("city", 0.2)), (4, 7), 6500.0, 0.25),
     "esophageal_cancer": (0.08, (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
-                          (2, 5), 11000.0, 0.5),
+                          (2, 5), 9000.0, 0.45),
     "gastric_cancer": (0.09, (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
-                       (2, 5), 11000.0, 0.5),
+                       (2, 5), 9000.0, 0.45),
     "colon_cancer": (0.05, (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
-                     (2, 5), 10500.0, 0.5),
+                     (2, 5), 8500.0, 0.45),
     "rectal_cancer": (0.04, (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
-                      (2, 5), 10500.0, 0.5),
+                      (2, 5), 8500.0, 0.45),
     "lung_cancer": (0.09, (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
-                    (2, 5), 12000.0, 0.55),
+                    (2, 5), 9500.0, 0.5),
     "liver_cancer": (0.06, (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
-                     (2, 4), 12500.0, 0.55),
-    "breast_cancer": (0.06, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 9000.0, 0.45),
-    "cervical_cancer": (0.05, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 9000.0, 0.45),
-    "child_leukemia": (0.02, (("province", 0.6), ("out_of_province", 0.4)), (3, 6), 28000.0, 0.5),
+                     (2, 4), 10000.0, 0.5),
+    "breast_cancer": (0.06, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 8000.0, 0.45),
+    "cervical_cancer": (0.05, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 8000.0, 0.45),
+    "child_leukemia": (0.05, (("province", 0.9), ("out_of_province", 0.1)), (3, 6), 42000.0, 0.35),
     "child_chd": (0.02, (("province", 0.6), ("out_of_province", 0.4)), (1, 2), 45000.0, 0.35),
     "severe_mental_illness": (0.18, (("city", 0.6), ("county", 0.4)), (1, 3), 8000.0, 0.4),
     "mdr_tb": (0.05, (("city", 0.5), ("province", 0.5)), (1, 3), 11000.0, 0.4),
     "aids_oi": (0.02, (("province", 1.0),), (1, 2), 15000.0, 0.4),
-    "hemophilia": (0.05, (("province", 0.7), ("county", 0.3)), (2, 4), 14000.0, 0.5),
+    "hemophilia": (0.05, (("province", 1.0),), (3, 5), 32000.0, 0.35),
 }
 
 # ---- charge lines -------------------------------------------------------------------------------

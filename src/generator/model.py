@@ -47,8 +47,10 @@ def generate_county_year(seed: int, scale: float = 1.0, year: int = 2018, months
     drafts: list[_Draft] = []
     groups = (("chronic", cal.CHRONIC_PATIENTS), ("general", cal.GENERAL_PATIENTS), ("major", cal.MAJOR_PATIENTS))
     for group, base in groups:
-        for _ in range(max(1, round(base * scale))):
-            patient, visits = gen.patient(f"{prefix}-P{len(patients) + 1:06d}", group)
+        count = max(1, round(base * scale))
+        diseases = gen.major_quota(count) if group == "major" else [None] * count
+        for disease in diseases:
+            patient, visits = gen.patient(f"{prefix}-P{len(patients) + 1:06d}", group, disease)
             patients.append(patient)
             drafts.extend(visits)
     for seq, draft in enumerate(drafts):
@@ -71,7 +73,19 @@ class _Generator:
     def before_year(self, first: date) -> date:
         return v.day_between(self.rng, first, date(self.year - 1, 12, 31))
 
-    def patient(self, ref: str, group: str) -> tuple[PatientPlan, list[_Draft]]:
+    def major_quota(self, count: int) -> list[str]:
+        """Major diseases for `count` patients in proportion to their weights (largest remainder), shuffled:
+        the disease mix drives the cost tail, so it is stratified rather than drawn."""
+        weights = {d: p[0] for d, p in cal.MAJOR_DISEASES.items()}
+        exact = {d: count * w / sum(weights.values()) for d, w in weights.items()}
+        quota = {d: int(x) for d, x in exact.items()}
+        for d in sorted(exact, key=lambda d: quota[d] - exact[d])[:count - sum(quota.values())]:
+            quota[d] += 1
+        diseases = [d for d in weights for _ in range(quota[d])]
+        self.rng.shuffle(diseases)
+        return diseases
+
+    def patient(self, ref: str, group: str, disease: str | None) -> tuple[PatientPlan, list[_Draft]]:
         rng = self.rng
         township_index = rng.choices(range(len(TOWNSHIPS)), [w for _, w in TOWNSHIPS])[0]
         township = TOWNSHIPS[township_index][0]
@@ -89,7 +103,7 @@ class _Generator:
             count = max(1, v.rescaled_count(rng, v.index_from(rng, cal.GENERAL_ADMISSIONS), self.months))
             drafts += self.admissions(ref, township, count, eligible_from, None)
         else:
-            disease = v.weighted(rng, [(d, p[0]) for d, p in cal.MAJOR_DISEASES.items()])
+            assert disease is not None
             low, high = cal.MAJOR_DISEASES[disease][2]
             count = max(1, v.rescaled_count(rng, rng.randint(low, high), self.months))
             drafts += self.admissions(ref, township, count, eligible_from, disease)

@@ -50,7 +50,7 @@ class ViewStore:
     kind = ""
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:  # pragma: no cover - abstract
+    def transaction(self, readonly: bool = False) -> Iterator[Tx]:  # pragma: no cover - abstract
         raise NotImplementedError
         yield
 
@@ -62,9 +62,8 @@ class ViewStore:
 
     def ensure_tracking(self) -> None:
         with self.transaction() as tx:
-            if not tx.table_exists(TRACKING):
-                tx.execute(f"CREATE TABLE {TRACKING} (projection TEXT PRIMARY KEY, position BIGINT NOT NULL, "
-                           "fingerprint TEXT NOT NULL)")
+            tx.execute(f"CREATE TABLE IF NOT EXISTS {TRACKING} (projection TEXT PRIMARY KEY, "
+                       "position BIGINT NOT NULL, fingerprint TEXT NOT NULL)")
 
     def __enter__(self) -> ViewStore:
         return self
@@ -92,10 +91,10 @@ class SQLiteViewStore(ViewStore):
         self.ensure_tracking()
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, readonly: bool = False) -> Iterator[Tx]:
         with self._lock:
             cursor = self.conn.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
             try:
                 yield Tx(self, cursor)
             except BaseException:
@@ -130,7 +129,7 @@ class PostgresViewStore(ViewStore):
         self.ensure_tracking()
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def transaction(self, readonly: bool = False) -> Iterator[Tx]:
         with self._lock, self.conn.transaction(), self.conn.cursor() as cursor:
             yield Tx(self, cursor)
 

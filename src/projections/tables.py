@@ -19,6 +19,7 @@ from typing import Any
 TYPES = {
     "text": ("TEXT", "TEXT"),
     "int": ("BIGINT", "INTEGER"),
+    "count": ("BIGINT", "INTEGER"),  # a counter: starts at 0
     "money": ("NUMERIC(18,2)", "DECTEXT"),
     "decimal": ("NUMERIC", "DECTEXT"),  # ratios, thresholds: kept with the scale the event gave
     "bool": ("BOOLEAN", "INTEGER"),
@@ -56,8 +57,8 @@ class Table:
         cols = []
         for column, kind in self.columns:
             sql_type = TYPES[kind][0 if pg else 1]
-            default = {"money": " DEFAULT 0" if pg else " DEFAULT '0.00'", "int": " DEFAULT 0"}.get(kind, "")
-            null = " NOT NULL" if column in self.key or default else ""
+            default = {"money": " DEFAULT 0" if pg else " DEFAULT '0.00'", "count": " DEFAULT 0"}.get(kind, "")
+            null = " NOT NULL" if column in self.key else ""
             cols.append(f"{column} {sql_type}{default}{null}")
         statements = [f"CREATE TABLE {physical} ({', '.join(cols)}, PRIMARY KEY ({', '.join(self.key)}))"]
         for n, index in enumerate(self.indexes):
@@ -67,7 +68,7 @@ class Table:
 
 def fingerprint(tables: tuple[Table, ...], version: int) -> str:
     """Changes when a projection's tables or handler version change: the view must then be rebuilt."""
-    spec = [version, [(t.name, t.columns, t.key, t.indexes) for t in tables]]
+    spec = [version, [t.ddl(dialect, t.name, "") for t in tables for dialect in ("postgres", "sqlite")]]
     return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
 
 

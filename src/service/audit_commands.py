@@ -17,6 +17,7 @@ from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError,
 from domain.rules.audit_deduction import DisallowedLine, compute_deduction
 from domain.rules.settlement import Settlement
 from domain.vocabulary import AuditReason, Payer
+from service.amounts import as_amount
 from service.idempotency import execute
 
 
@@ -69,6 +70,7 @@ class AuditCommands:
 
     def pay_patient_refund(self, *, command_id: str, finding_ref: str, amount: Decimal, paid_on: date,
                            reference: str = "") -> dict:
+        amount = as_amount(amount, "amount")
         def build() -> tuple[list[Any], dict]:
             finding = self._finding(finding_ref)
             finding.pay_patient_refund(amount, paid_on.isoformat(), reference)
@@ -94,6 +96,7 @@ class AuditCommands:
                                   received_on: date, reference: str = "") -> dict:
         """A fund pays a hospital back for shares it advanced (垫付款拨付)."""
         fund_value = _enum(Payer, fund, "fund").value
+        amount = as_amount(amount, "amount")
 
         def build() -> tuple[list[Any], dict]:
             account = self._hospital_account(hospital_code)

@@ -29,6 +29,7 @@ from domain.policy.parsing import PolicyError
 from domain.policy.selection import version_in_force
 from domain.rules.cascade import settle_claim
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from service.amounts import as_amount
 from service.audit_commands import AuditCommands
 from service.auditor_queries import AuditorQueries
 from service.idempotency import check_expected_version, execute
@@ -157,6 +158,7 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
     def post_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, category: str,
                          amount: Decimal, compliant: bool, expected_version: int | None = None) -> dict:
         _require_ref("line_no", line_no)
+        amount = as_amount(amount, "amount")
         return self._admission_command(command_id, "post_charge_line", admission_ref, expected_version,
                                        {"line_no": line_no, "category": category, "amount": amount,
                                         "compliant": compliant},
@@ -193,7 +195,8 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         (default: now). The patient-year account is the consistency boundary: concurrent
         settlements of one patient-year are serialised by optimistic concurrency and retried.
         """
-        settled_at = _aware(settled_at or datetime.now(timezone.utc), "settled_at")
+        requested_at = None if settled_at is None else _aware(settled_at, "settled_at")
+        settled_at = requested_at or datetime.now(timezone.utc)
 
         def build() -> tuple[list[Any], dict]:
             admission = self._get_admission(admission_ref)
@@ -219,8 +222,9 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
                       "patient_share": settlement.patient_share}
             return [admission, account], result
 
+        # The fingerprint holds the client's settled_at (None when defaulted), so a plain retry is a replay.
         return execute(self, command_id, "settle_admission",
-                       {"admission_ref": admission_ref, "settled_at": settled_at}, build,
+                       {"admission_ref": admission_ref, "settled_at": requested_at}, build,
                        expected_version=expected_version)
 
     def _get_or_open_year(self, patient_ref: str, year: int, county_code: str) -> BenefitYear:
@@ -259,14 +263,18 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         return execute(self, command_id, "publish_policy_version", payload, build)
 
     def policy_in_force(self, region: str, service_date: date, known_at: datetime) -> tuple[dict, PolicyParameters]:
-        entry = version_in_force(self.policy_register(region), service_date, known_at)
+        try:
+            entries = self.policy_register(region)
+        except NotFoundError as exc:
+            raise StateConflictError(f"cannot settle: {exc}") from None
+        entry = version_in_force(entries, service_date, known_at)
         return entry, self.policy_parameters(UUID(entry["policy_version_id"]))
 
     def policy_register(self, region: str) -> list[dict[str, str]]:
         try:
             register: PolicyRegister = self.repository.get(ids.policy_register_id(region))
         except AggregateNotFoundError:
-            raise StateConflictError(f"no policy version is published for region {region}") from None
+            raise NotFoundError(f"no policy version is published for region {region}") from None
         return list(register.entries)
 
     def policy_parameters(self, policy_version_id: UUID) -> PolicyParameters:

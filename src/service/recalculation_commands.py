@@ -10,6 +10,7 @@ from typing import Any
 from domain.aggregates.benefit_year import BenefitYear
 from domain.rules.claim import ClaimFacts
 from domain.rules.recalculation import recalculate_year
+from service.amounts import as_amount
 from service.idempotency import execute
 
 PAGE_SIZE = 500
@@ -74,6 +75,7 @@ class RecalculationCommands:
     def pay_retroactive_compensation(self, *, command_id: str, patient_ref: str, year: int, settlement_id: str,
                                      amount: Decimal, paid_on: date, reference: str = "") -> dict:
         """追溯补偿金 paid directly to the patient; closes (part of) what a recalculation made owed."""
+        amount = as_amount(amount, "amount")
         def build() -> tuple[list[Any], dict]:
             account: BenefitYear = self.benefit_year_account(patient_ref, year)  # type: ignore[attr-defined]
             account.pay_retroactive_compensation(settlement_id, amount, paid_on.isoformat(), reference)

@@ -32,7 +32,7 @@ class PolicyVersion(Aggregate):
     def __init__(self, region: str, version: str, effective_from: str, published_at: str, title: str,
                  parameters: dict[str, Any], confidence: dict[str, str]) -> None:
         self.region = region
-        self.version = version
+        self.version_label = version  # not `version`: that is the aggregate's integer event version
         self.effective_from = effective_from
         self.published_at = published_at
         self.title = title

@@ -169,6 +169,7 @@ def _status_key(key: str, path: str) -> PovertyStatus:
 
 
 def _tier_rule(tree: Mapping[str, Any], path: str) -> TierRule:
+    tree = p.table(tree, path)
     return TierRule(deductible=p.decimal(tree, "deductible", path), ratio=p.decimal(tree, "ratio", path, ratio=True))
 
 
@@ -190,6 +191,11 @@ def _bands(tree: Mapping[str, Any], path: str) -> tuple[Band, ...]:
             raise p.PolicyError(f"{where}: bands must be contiguous")
         bands.append(band)
     return tuple(bands)
+
+
+def _assistance(tree: Any, path: str) -> AssistanceRule:
+    tree = p.table(tree, path)
+    return AssistanceRule(p.decimal(tree, "ratio", path, ratio=True), p.decimal(tree, "annual_cap", path))
 
 
 def _cii(tree: Mapping[str, Any], path: str) -> CiiRule:
@@ -254,8 +260,7 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         cii_poor=_cii(p.section(cii, "poor", "cii"), "cii.poor"),
         cii_general=_cii(p.section(cii, "general", "cii"), "cii.general"),
         assistance={
-            _status_key(k, "ma.by_status"): AssistanceRule(p.decimal(v, "ratio", f"ma.by_status.{k}", ratio=True),
-                                                          p.decimal(v, "annual_cap", f"ma.by_status.{k}"))
+            _status_key(k, "ma.by_status"): _assistance(v, f"ma.by_status.{k}")
             for k, v in p.section(ma, "by_status", "ma").items()
         },
         b351=_b351(p.section(t, "b351", ""), "b351"),

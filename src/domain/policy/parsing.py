@@ -31,7 +31,7 @@ def unwrap(tree: Any, path: str = "") -> tuple[Any, dict[str, str]]:
         if "value" in tree and set(tree) <= LEAF_KEYS:
             label = tree.get("confidence")
             if label is not None:
-                if label not in CONFIDENCE_LABELS:
+                if not isinstance(label, str) or label not in CONFIDENCE_LABELS:
                     raise PolicyError(f"{path}: unknown confidence label {label!r}")
                 confidence[path] = label
             return tree["value"], confidence
@@ -46,8 +46,16 @@ def unwrap(tree: Any, path: str = "") -> tuple[Any, dict[str, str]]:
 
 def section(tree: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
     value = tree.get(key)
+    where = f"{path}.{key}" if path else key
+    if value is None:
+        raise PolicyError(f"{where}: missing section")
+    return table(value, where)
+
+
+def table(value: Any, where: str) -> Mapping[str, Any]:
+    """`value` if it is a table (mapping), else a PolicyError naming `where`."""
     if not isinstance(value, Mapping):
-        raise PolicyError(f"{path}.{key}: missing section")
+        raise PolicyError(f"{where}: expected a table of parameters, got {type(value).__name__}")
     return value
 
 

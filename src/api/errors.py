@@ -1,0 +1,91 @@
+"""Problem details (RFC 9457): every refusal is `application/problem+json` {type, title, status, detail}.
+
+Ledger errors carry their own status and title. Bad input (request validation, amounts, policy
+data) is 422 and names the offending fields. Anything unexpected is 500 with no stack trace in
+the body; the trace goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from api.responses import ProblemResponse
+from domain.errors import LedgerError
+from domain.money import InvalidAmountError
+from domain.policy.parsing import PolicyError
+
+logger = logging.getLogger("api")
+
+TYPE_PREFIX = "urn:benefit-ledger:problem:"
+
+
+def problem(status: int, title: str, detail: str, kind: str, **extensions: Any) -> ProblemResponse:
+    body = {"type": TYPE_PREFIX + kind, "title": title, "status": status, "detail": detail, **extensions}
+    return ProblemResponse(body, status_code=status)
+
+
+def _kind(exc: Exception) -> str:
+    """`ConcurrencyConflictError` -> `concurrency-conflict`."""
+    name = type(exc).__name__.removesuffix("Error") or "error"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _ledger_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LedgerError)
+    return problem(exc.status, exc.title, str(exc), _kind(exc))
+
+
+def _invalid_input(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, InvalidAmountError):
+        return problem(422, "Invalid amount", str(exc), "invalid-amount")
+    return problem(422, "Invalid policy data", str(exc), "invalid-policy")
+
+
+def _request_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_field_error(error) for error in exc.errors()]
+    detail = "; ".join(_named(e["field"], e["message"]) for e in errors)
+    return problem(422, "Invalid request", detail, "invalid-request", errors=errors)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, str]:
+    loc = list(error.get("loc", ()))
+    location = str(loc.pop(0)) if loc and loc[0] in ("body", "path", "query", "header") else "body"
+    ctx = error.get("ctx") or {}
+    message = str(ctx["error"]) if error.get("type") == "value_error" and "error" in ctx else str(error["msg"])
+    return {"field": ".".join(str(part) for part in loc), "location": location, "message": message}
+
+
+def _named(field: str, message: str) -> str:
+    return message if not field or message.startswith(f"{field}:") else f"{field}: {message}"
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    response = problem(exc.status_code, title, str(exc.detail), "http-" + str(exc.status_code))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal error", "the ledger could not handle this request; nothing was recorded "
+                   "unless a retry with the same command id says so", "internal-error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(InvalidAmountError, _invalid_input)
+    app.add_exception_handler(PolicyError, _invalid_input)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

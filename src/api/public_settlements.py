@@ -1,0 +1,116 @@
+"""Settlement and benefit-year responses: every layer's arithmetic, as recorded, for auditors.
+
+Amounts are `Money` (strings with two places); ratios keep their published digits. The patient
+share and payer total of a settlement are computed by `domain.rules.settlement.Settlement`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from api.schemas import DecimalText, Money
+from domain.rules.settlement import Settlement
+
+
+# ---- settlements -------------------------------------------------------------------------------
+class LayerPublic(BaseModel):
+    payer: str
+    amount: Money
+    eligible: bool
+    base: Money
+    threshold: Money | None
+    ratio: DecimalText | None
+    cap: Money | None
+    paid_before: Money
+    explanation: str
+
+
+class SettlementPublic(BaseModel):
+    """One settlement with every layer's arithmetic; total = payers + patient + hospital-borne."""
+
+    claim_id: str
+    policy_version: str
+    service_date: str
+    total: Money
+    compliant: Money
+    layers: list[LayerPublic]
+    payer_total: Money
+    patient_compliant: Money
+    patient_noncompliant: Money
+    patient_share: Money
+    hospital_borne: Money
+    hospital_borne_explanation: str
+
+    @classmethod
+    def fields_of(cls, data: dict[str, Any]) -> dict[str, Any]:
+        settlement = Settlement.from_dict(data)
+        return {**data, "payer_total": settlement.payer_total, "patient_share": settlement.patient_share}
+
+
+class SettlementResultPublic(SettlementPublic):
+    settlement_id: str
+    patient_ref: str
+    year: int
+    admission_version: int
+    benefit_year_version: int
+
+
+class ClaimPublic(BaseModel):
+    """The facts a settlement was computed from, frozen at settlement."""
+
+    claim_id: str
+    kind: str
+    tier: str
+    in_county: bool
+    in_province: bool
+    designated: bool
+    referred: bool
+    service_date: str
+    total: Money
+    compliant: Money
+    poverty_status: str
+    chronic_certified: bool
+    major_diseases: list[str]
+
+
+class SettlementRecordPublic(BaseModel):
+    """One settlement of the year: as made, as last recalculated ("current"), and compensation."""
+
+    settlement_id: str
+    admission_ref: str
+    hospital: dict[str, Any]
+    settled_at: str
+    recorded_at: str | None = None
+    patient_version: int
+    admission_version: int
+    policy_version: str
+    claim: ClaimPublic
+    settlement: SettlementPublic
+    current: SettlementPublic
+    compensation_owed: Money
+    compensation_paid: Money
+
+
+class BenefitYearPublic(BaseModel):
+    """A patient's benefit-year account: its settlements in order and the year-to-date accumulators."""
+
+    patient_ref: str
+    year: int
+    county_code: str
+    version: int
+    recalculations: int
+    settlements: list[SettlementRecordPublic]
+    accumulators: dict[str, Money]
+    labels: dict[str, str]
+
+    @classmethod
+    def of(cls, history: Any) -> BenefitYearPublic:
+        records = [{**r, "settlement": SettlementPublic.fields_of(r["settlement"]),
+                    "current": SettlementPublic.fields_of(r["current"])} for r in history.settlements]
+        state = history.state or {}
+        return cls(patient_ref=history.patient_ref, year=history.year, county_code=history.county_code,
+                   version=history.version, recalculations=history.recalculations,
+                   settlements=[SettlementRecordPublic.model_validate(r) for r in records],
+                   accumulators=dict(state.get("amounts", {})), labels=dict(state.get("labels", {})))

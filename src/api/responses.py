@@ -1,0 +1,38 @@
+"""JSON bodies through orjson. Decimals become strings, never floats (see `decimal_text`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from starlette.responses import JSONResponse
+
+from domain.money import ZERO
+
+
+def decimal_text(value: Decimal) -> str:
+    """Whole-fen amounts with two places ("16830.00"); a value with more places keeps them (never rounded)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return str(value + ZERO)  # exact: adding 0.00 only widens the scale
+    return str(value)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+class OrjsonResponse(JSONResponse):
+    """Our own orjson response (FastAPI's ORJSONResponse is deprecated)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class ProblemResponse(OrjsonResponse):
+    media_type = "application/problem+json"

@@ -1,0 +1,127 @@
+"""load_plan: append a CountyPlan through the real BenefitLedger commands.
+
+Every command id is derived from refs, so loading the same plan again replays every command
+(`replayed`) and appends nothing. Visits are settled in plan order (discharge day, then ref) at
+the discharge day 18:00 +08:00. A LedgerError from any command is a generator defect: it propagates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from domain.policy.loader import load_default_policy
+from generator.plan import CountyPlan, PatientPlan, VisitPlan
+
+CHINA = timezone(timedelta(hours=8))
+SETTLEMENT_HOUR = 18
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    patients: int
+    visits: int
+    commands: int  # commands sent
+    appended: int  # commands that appended events
+    replayed: int  # commands already done before (idempotent re-run)
+    settlements: int  # settle commands that appended a settlement
+    notifications_before: int
+    notifications_after: int
+    elapsed_seconds: float
+
+    @property
+    def commands_per_second(self) -> float:
+        return self.commands / self.elapsed_seconds if self.elapsed_seconds else 0.0
+
+    def describe(self) -> str:
+        return (f"{self.patients} patients, {self.visits} visits: {self.commands} commands ({self.appended} appended, "
+                f"{self.replayed} replayed), {self.settlements} settlements, notifications "
+                f"{self.notifications_before} -> {self.notifications_after}, {self.elapsed_seconds:.1f} s "
+                f"({self.commands_per_second:.0f} commands/s)")
+
+
+def settled_at(visit: VisitPlan) -> datetime:
+    return datetime.combine(visit.discharged_on, datetime.min.time(), CHINA).replace(hour=SETTLEMENT_HOUR)
+
+
+class _Loader:
+    def __init__(self, ledger: Any) -> None:
+        self.ledger = ledger
+        self.commands = self.appended = self.settlements = 0
+
+    def run(self, method: Callable[..., dict], **kwargs: Any) -> dict:
+        result = method(**kwargs)
+        self.commands += 1
+        if not result.get("replayed", False):
+            self.appended += 1
+        return result
+
+    def patient(self, plan: CountyPlan, p: PatientPlan) -> None:
+        ledger, ref = self.ledger, p.ref
+        self.run(ledger.register_patient, command_id=f"register-patient:{ref}", patient_ref=ref,
+                 county_code=plan.region, township=p.township)
+        self.run(ledger.enrol_patient, command_id=f"enrol:{ref}:{plan.year}", patient_ref=ref, year=plan.year,
+                 premium_paid_by_state=True)
+        for i, record in enumerate(p.statuses):
+            self.run(ledger.record_poverty_status, command_id=f"poverty-status:{ref}:{i + 1}", patient_ref=ref,
+                     status=record.status, effective_from=record.effective_from, reason=record.reason)
+        for cert in p.chronic:
+            self.run(ledger.certify_chronic_disease, command_id=f"chronic-certificate:{ref}:{cert.disease}",
+                     patient_ref=ref, disease=cert.disease, valid_from=cert.valid_from, valid_to=cert.valid_to)
+        for diagnosis in p.major:
+            self.run(ledger.confirm_major_disease, command_id=f"major-disease:{ref}:{diagnosis.disease}",
+                     patient_ref=ref, disease=diagnosis.disease, confirmed_on=diagnosis.confirmed_on)
+        for i, contract in enumerate(p.contracts):
+            self.run(ledger.sign_family_doctor_contract, command_id=f"doctor-contract:{ref}:{i + 1}",
+                     patient_ref=ref, doctor=contract.doctor, signed_on=contract.signed_on)
+        for i, f in enumerate(p.follow_ups):
+            self.run(ledger.record_follow_up, command_id=f"follow-up:{ref}:{i + 1}", patient_ref=ref,
+                     followed_up_on=f.followed_up_on, heart_rate=f.heart_rate, blood_glucose=f.blood_glucose,
+                     systolic=f.systolic, diastolic=f.diastolic)
+
+    def visit(self, v: VisitPlan) -> None:
+        ledger, ref = self.ledger, v.ref
+        self.run(ledger.register_admission, command_id=f"admission:{ref}", admission_ref=ref,
+                 patient_ref=v.patient_ref, kind=v.kind, hospital=v.hospital.as_payload(), admitted_on=v.admitted_on,
+                 referred=v.referred, diagnosis=v.diagnosis)
+        for line in v.lines:
+            self.run(ledger.post_charge_line, command_id=f"charge:{ref}:{line.line_no}", admission_ref=ref,
+                     line_no=line.line_no, category=line.category, amount=line.amount, compliant=line.compliant)
+        self.run(ledger.discharge, command_id=f"discharge:{ref}", admission_ref=ref, discharged_on=v.discharged_on)
+        result = self.run(ledger.settle_admission, command_id=f"settle:{ref}", admission_ref=ref,
+                          settled_at=settled_at(v))
+        self.settlements += not result.get("replayed", False)
+
+
+def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None) -> LoadReport:
+    """Publish the default policy, then every patient's facts, then every visit, settled at discharge."""
+    document = load_default_policy()
+    if document.region != plan.region:
+        raise ValueError(f"plan region {plan.region} is not the default policy's region {document.region}")
+    if document.effective_from.year > plan.year:
+        raise ValueError(f"the default policy takes effect on {document.effective_from}, after {plan.year} began")
+    started = time.perf_counter()
+    before = ledger.recorder.max_notification_id() or 0
+    loader = _Loader(ledger)
+    loader.run(ledger.publish_policy_version, command_id=f"default-policy:{document.region}:{document.version}",
+               document=document)
+    total, done = len(plan.patients) + len(plan.visits), 0
+    for patient in plan.patients:
+        loader.patient(plan, patient)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    for visit in plan.visits:
+        loader.visit(visit)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    after = ledger.recorder.max_notification_id() or 0
+    return LoadReport(len(plan.patients), len(plan.visits), loader.commands, loader.appended,
+                      loader.commands - loader.appended, loader.settlements, before, after,
+                      time.perf_counter() - started)

@@ -1,0 +1,134 @@
+"""Audit trail per patient-year and per admission: every event in log order, with its effective and
+recorded time, the policy version used, and each payer layer's arithmetic.
+
+Admission events are recorded before the admission's benefit year is known; when the settlement
+is recorded, the year is filled in on the admission's earlier rows. Patient-level status events
+(poverty status, certificates, diagnoses, contracts) have no year: they appear in the trail of
+every year they were effective by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.audit_entries import DESCRIBERS, describe, layer_rows
+from projections.projection import Projection, merge
+from projections.store import ViewStore
+from projections.subjects import SubjectIndex
+from projections.tables import Table
+from projections.view import View, reading
+
+SUBJECTS = SubjectIndex("audit_subjects", ("patient", "admission", "benefit_year", "finding", "hospital"))
+EVENTS = Table("audit_events", (
+    ("position", "int"), ("originator_id", "text"), ("originator_version", "int"), ("topic", "text"),
+    ("event", "text"), ("patient_ref", "text"), ("year", "int"), ("admission_ref", "text"),
+    ("settlement_id", "text"), ("finding_ref", "text"), ("hospital_code", "text"), ("effective_on", "text"),
+    ("recorded_at", "timestamp"), ("policy_version", "text"), ("amount", "money"), ("summary", "text"),
+    ("detail", "json")), key=("position",),
+    indexes=(("patient_ref", "year"), ("admission_ref",), ("settlement_id",)))
+LAYERS = Table("audit_layers", (
+    ("position", "int"), ("settlement_id", "text"), ("seq", "int"), ("admission_ref", "text"),
+    ("policy_version", "text"), ("payer", "text"), ("amount", "money"), ("eligible", "bool"), ("base", "decimal"),
+    ("threshold", "decimal"), ("ratio", "decimal"), ("cap", "decimal"), ("paid_before", "money"),
+    ("explanation", "text")), key=("position", "settlement_id", "seq"), indexes=(("admission_ref",),))
+_FOLLOW_YEAR = {"ledger:Patient.FollowUpRecorded": "followed_up_on"}
+
+
+def _admission_of(settlement_id: str) -> str:
+    return settlement_id.rsplit("#", 1)[0]
+
+
+def _who(view: View, topic: str, e: Any) -> dict[str, Any]:
+    """patient_ref / year / admission_ref / finding_ref / hospital_code of the event."""
+    aggregate = topic.split(":")[1].split(".")[0]
+    if aggregate == "HospitalAccount":
+        hospital = SUBJECTS.of(view, e.originator_id)
+        finding = SUBJECTS.by_ref(view, "finding", e.finding_ref) or {}
+        return {"patient_ref": finding.get("patient_ref"), "year": finding.get("year"),
+                "admission_ref": finding.get("admission_ref"), "finding_ref": e.finding_ref,
+                "hospital_code": hospital["hospital_code"]}
+    subject = SUBJECTS.of(view, e.originator_id)
+    who = {"patient_ref": subject["patient_ref"], "year": subject["year"], "admission_ref": subject["admission_ref"],
+           "hospital_code": subject["hospital_code"]}
+    if aggregate == "AuditFinding":
+        who["finding_ref"] = subject["ref"]
+    if topic == "ledger:Patient.EnrolledInBasicInsurance":
+        who["year"] = e.year
+    elif topic in _FOLLOW_YEAR:
+        who["year"] = int(getattr(e, _FOLLOW_YEAR[topic])[:4])
+    return who
+
+
+def on_event(topic: str) -> Any:
+    def handle(view: View, e: Any) -> None:
+        entry = {**_who(view, topic, e), **describe(topic, e)}
+        if entry.get("settlement_id") and not entry.get("admission_ref"):
+            entry["admission_ref"] = _admission_of(entry["settlement_id"])
+        view.insert(EVENTS, {"position": view.position, "originator_id": str(e.originator_id),
+                             "originator_version": e.originator_version, "topic": topic,
+                             "event": topic.rsplit(".", 1)[1], "recorded_at": e.timestamp, **entry})
+        if topic == "ledger:BenefitYear.SettlementRecorded":
+            _settled(view, e)
+        elif topic == "ledger:BenefitYear.RecalculationRecorded":
+            for item in e.items:
+                _layers(view, item["settlement_id"], item["policy_version_after"], item["settlement"])
+    return handle
+
+
+def _layers(view: View, settlement_id: str, policy_version: str, settlement: dict[str, Any]) -> None:
+    for row in layer_rows(settlement_id, policy_version, settlement):
+        view.insert(LAYERS, {"position": view.position, "admission_ref": _admission_of(settlement_id), **row})
+
+
+def _settled(view: View, e: Any) -> None:
+    year = SUBJECTS.of(view, e.originator_id)["year"]
+    _layers(view, e.settlement_id, e.policy_version, e.settlement)
+    view.tx.execute(f"UPDATE {view.t(EVENTS)} SET year = ? WHERE admission_ref = ? AND year IS NULL",
+                    [year, e.admission_ref])
+    view.tx.execute(f"UPDATE {view.t(SUBJECTS.table)} SET year = ? WHERE kind = 'admission' AND ref = ?",
+                    [year, e.admission_ref])
+
+
+PROJECTION = Projection("audit_trail", (SUBJECTS.table, EVENTS, LAYERS),
+                        merge(SUBJECTS.handlers, {topic: on_event(topic) for topic in DESCRIBERS}),
+                        description="every event per patient-year and admission, with layer arithmetic")
+
+
+# ---- queries ----------------------------------------------------------------------------------
+_COLS = ", ".join(EVENTS.column_names)
+_LAYERED = ("ledger:BenefitYear.SettlementRecorded", "ledger:BenefitYear.RecalculationRecorded")
+
+
+def _with_layers(view: View, rows: list[tuple[Any, ...]], admission_ref: str | None = None) -> list[dict[str, Any]]:
+    events = [view.row(EVENTS, EVENTS.column_names, r) for r in rows]
+    by_position = {ev["position"]: ev for ev in events}
+    for ev in events:
+        ev["layers"] = []
+    positions = [ev["position"] for ev in events if ev["topic"] in _LAYERED]
+    for start in range(0, len(positions), 500):
+        chunk = positions[start:start + 500]
+        sql = (f"SELECT {', '.join(LAYERS.column_names)} FROM {{layers}} WHERE position IN "
+               f"({', '.join('?' * len(chunk))}) ORDER BY position, settlement_id, seq")
+        for r in view.rows(sql, chunk, layers=LAYERS):
+            layer = view.row(LAYERS, LAYERS.column_names, r)
+            if admission_ref is None or layer["admission_ref"] == admission_ref:
+                by_position[layer["position"]]["layers"].append(layer)
+    return events
+
+
+def audit_trail(store: ViewStore, patient_ref: str, year: int) -> list[dict[str, Any]]:
+    """The patient-year's events in log order (status events effective by the end of the year included)."""
+    with reading(store) as view:
+        rows = view.rows(f"SELECT {_COLS} FROM {{events}} WHERE patient_ref = ? AND (year = ? OR (year IS NULL AND "
+                         "admission_ref IS NULL AND (effective_on IS NULL OR effective_on <= ?))) ORDER BY position",
+                         [patient_ref, year, f"{year}-12-31~"], events=EVENTS)
+        return _with_layers(view, rows)
+
+
+def audit_trail_for_admission(store: ViewStore, admission_ref: str) -> list[dict[str, Any]]:
+    """The admission's events, its settlements' recalculations and the findings on it, in log order."""
+    with reading(store) as view:
+        rows = view.rows(f"SELECT {_COLS} FROM {{events}} WHERE admission_ref = ? OR position IN "
+                         "(SELECT position FROM {layers} WHERE admission_ref = ?) ORDER BY position",
+                         [admission_ref, admission_ref], events=EVENTS, layers=LAYERS)
+        return _with_layers(view, rows, admission_ref)

@@ -1,0 +1,145 @@
+"""Follow the ledger's notification log into the projections, exactly once.
+
+Pull loop: `recorder.select_notifications(start=position+1, limit=batch_size, stop=head, topics)`
+(works on SQLite, which has no subscriptions, and on PostgreSQL). Each batch is ONE view-store
+transaction: for every projection, compare-and-set its tracking row from the position it was read
+at to the batch's end, then apply the batch's events to its tables. A replayed or concurrent batch
+finds the position moved, raises PositionConflict and rolls back, so nothing is counted twice.
+A kill -9 mid-batch loses only the uncommitted batch, which is processed again on restart.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from projections.projection import Projection
+from projections.store import TRACKING, Tx, ViewStore
+from projections.view import View
+
+SLEEP_ENV = "LEDGER_PROJECTION_TEST_SLEEP_AFTER_BATCH"  # tests: slow a run down to kill it midway
+SLEEP_IN_BATCH_ENV = "LEDGER_PROJECTION_TEST_SLEEP_IN_BATCH"  # tests: ... or inside a batch's transaction
+SHADOW_SUFFIX = "#rebuild"
+
+
+class PositionConflict(RuntimeError):
+    """The tracking position moved since it was read: this batch was already applied (or is being)."""
+
+
+class StaleProjectionError(RuntimeError):
+    """The stored view was built by other projection code: it must be rebuilt."""
+
+
+class ProjectionError(RuntimeError):
+    """A handler failed; the batch was rolled back."""
+
+
+def tracking_rows(tx: Tx) -> dict[str, tuple[int, str]]:
+    return {name: (int(pos), fp) for name, pos, fp in tx.rows(f"SELECT projection, position, fingerprint "
+                                                               f"FROM {TRACKING}")}
+
+
+def create_tables(tx: Tx, projection: Projection, shadow: bool) -> None:
+    token = os.urandom(4).hex()  # index names are global: live and shadow must never clash
+    for table in projection.tables:
+        tx.execute(f"DROP TABLE IF EXISTS {table.physical(shadow)}")
+        for statement in table.ddl(tx.dialect, table.physical(shadow), token):
+            tx.execute(statement)
+
+
+class Runner:
+    def __init__(self, ledger: Any, store: ViewStore, projections: Sequence[Projection], *, batch_size: int = 500,
+                 shadow: bool = False, on_batch: Callable[[int, int, int], None] | None = None) -> None:
+        self.ledger, self.store, self.projections = ledger, store, list(projections)
+        self.batch_size, self.shadow, self.on_batch = batch_size, shadow, on_batch
+        self.topics = sorted(set().union(*(p.topics for p in self.projections)))
+        self.sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
+        self.sleep_in_batch = float(os.environ.get(SLEEP_IN_BATCH_ENV, "0") or 0)
+
+    def key(self, projection: Projection) -> str:
+        return projection.name + (SHADOW_SUFFIX if self.shadow else "")
+
+    def prepare(self) -> None:
+        """Create missing tables with a tracking row at 0; a stale live view is refused, a stale shadow reset."""
+        with self.store.transaction() as tx:
+            rows = tracking_rows(tx)
+            if all(rows.get(self.key(p), (0, ""))[1] == p.fingerprint for p in self.projections):
+                return
+            if tx.dialect == "postgres":  # one creator at a time; then look again
+                tx.execute(f"LOCK TABLE {TRACKING} IN EXCLUSIVE MODE")
+                rows = tracking_rows(tx)
+            for p in self.projections:
+                found = rows.get(self.key(p))
+                if found is not None and found[1] == p.fingerprint:
+                    continue
+                if found is not None and not self.shadow:
+                    raise StaleProjectionError(f"projection {p.name} was built by other code; run: "
+                                               f"python -m projections rebuild {p.name}")
+                create_tables(tx, p, self.shadow)
+                tx.execute(f"DELETE FROM {TRACKING} WHERE projection = ?", [self.key(p)])
+                tx.execute(f"INSERT INTO {TRACKING} (projection, position, fingerprint) VALUES (?, 0, ?)",
+                           [self.key(p), p.fingerprint])
+
+    def positions(self) -> dict[str, int]:
+        with self.store.transaction(readonly=True) as tx:
+            rows = tracking_rows(tx)
+        return {p.name: rows[self.key(p)][0] for p in self.projections}
+
+    def head(self) -> int:
+        return int(self.ledger.recorder.max_notification_id() or 0)
+
+    def apply_batch(self, positions: dict[str, int], notifications: Sequence[Any], new_position: int) -> None:
+        """Apply one batch to every projection behind `new_position`, with its tracking row, atomically."""
+        events = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
+        with self.store.transaction() as tx:
+            view = View(tx, self.shadow)
+            for p in self.projections:
+                old = positions[p.name]
+                if old >= new_position:
+                    continue
+                moved = tx.execute(f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
+                                   [new_position, self.key(p), old]).rowcount
+                if moved != 1:
+                    raise PositionConflict(f"{self.key(p)} is no longer at {old}")
+                for notification, domain_event in events:
+                    if notification.id <= old or notification.topic not in p.topics:
+                        continue
+                    view.position = notification.id
+                    try:
+                        p.handle(view, notification.topic, domain_event)
+                    except Exception as exc:
+                        raise ProjectionError(f"{p.name} failed on notification {notification.id} "
+                                              f"({notification.topic}): {exc}") from exc
+            if self.sleep_in_batch:
+                time.sleep(self.sleep_in_batch)
+
+    def run_once(self, until_head: bool = True) -> int:
+        """Process one batch, or (until_head) every batch up to the head as it was on entry."""
+        self.prepare()
+        head, processed = self.head(), 0
+        while True:
+            positions = self.positions()
+            start = min(positions.values(), default=head)
+            if start >= head:
+                return processed
+            page = self.ledger.recorder.select_notifications(start=start + 1, limit=self.batch_size, stop=head,
+                                                             topics=self.topics)
+            new_position = page[-1].id if len(page) == self.batch_size else head
+            try:
+                self.apply_batch(positions, page, new_position)
+            except PositionConflict:
+                continue  # another runner got there first: read the positions again
+            processed += len(page)
+            if self.on_batch:
+                self.on_batch(new_position, head, len(page))
+            if self.sleep:
+                time.sleep(self.sleep)
+            if not until_head:
+                return processed
+
+    def run_forever(self, poll_interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+        while not should_stop():
+            if self.run_once(until_head=True) == 0 and not should_stop():
+                time.sleep(poll_interval)

@@ -1,0 +1,27 @@
+"""An API client over a fresh SQLite ledger per test (the app publishes the default policy at startup)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from ledger_api import LedgerApi
+
+from api.main import create_app
+from service.ledger import BenefitLedger
+from service.settings import store_config
+
+
+@pytest.fixture
+def api_ledger(tmp_path: Path) -> Iterator[BenefitLedger]:
+    ledger = BenefitLedger.from_config(store_config("sqlite:///" + str(tmp_path / "t.db")))
+    yield ledger
+    ledger.close()
+
+
+@pytest.fixture
+def api(api_ledger: BenefitLedger) -> Iterator[LedgerApi]:
+    with TestClient(create_app(api_ledger)) as client:
+        yield LedgerApi(client, api_ledger)

@@ -1,0 +1,85 @@
+"""The HTTP steps the API tests repeat, over a TestClient and the ledger behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from service.ledger import BenefitLedger
+
+REGION = "341821"
+SETTLED_AT = "2018-07-01T10:00:00+08:00"
+COUNTY_HOSPITAL = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": REGION,
+                   "in_county": True, "in_province": True, "designated": True}
+PROVINCE_HOSPITAL = {"code": "AH-001", "name": "安徽省立医院", "tier": "province", "county_code": "340100",
+                     "in_county": False, "in_province": True, "designated": True}
+PROBLEM = "application/problem+json"
+
+
+class LedgerApi:
+    """A TestClient plus the ledger behind it, with the steps tests repeat."""
+
+    def __init__(self, client: TestClient, ledger: BenefitLedger) -> None:
+        self.client = client
+        self.ledger = ledger
+
+    def post(self, path: str, body: dict[str, Any], status: int = 201, **kwargs: Any) -> Response:
+        response: Response = self.client.post(path, json=body, **kwargs)
+        assert response.status_code == status, response.text
+        return response
+
+    def get(self, path: str, status: int = 200) -> dict[str, Any]:
+        response = self.client.get(path)
+        assert response.status_code == status, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def log_position(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    @contextmanager
+    def unchanged(self) -> Iterator[None]:
+        """Assert the block appends no event at all."""
+        before = self.log_position()
+        yield
+        assert self.log_position() == before
+
+    def refused(self, path: str, body: dict[str, Any], status: int, **kwargs: Any) -> dict[str, Any]:
+        """POST that must be refused with a problem+json body, and change nothing."""
+        with self.unchanged():
+            response = self.post(path, body, status, **kwargs)
+        assert response.headers["content-type"].startswith(PROBLEM), response.headers
+        problem: dict[str, Any] = response.json()
+        assert problem["status"] == status and problem["title"] and problem["detail"] and problem["type"]
+        return problem
+
+    def poor_patient(self, ref: str, *, status: str = "jiandanglika", year: int = 2018) -> None:
+        self.post("/patients", {"command_id": f"{ref}:register", "patient_ref": ref, "county_code": REGION,
+                                "township": "毕桥镇"})
+        self.post(f"/patients/{ref}/poverty-statuses", {"command_id": f"{ref}:status", "status": status,
+                                                        "effective_from": "2016-01-01"})
+        self.post(f"/patients/{ref}/enrolments", {"command_id": f"{ref}:enrol:{year}", "year": year})
+
+    def admit(self, patient_ref: str, ref: str, hospital: dict[str, Any], *, total: str, compliant: str, day: str,
+              referred: bool = False, discharge: bool = True) -> None:
+        self.post("/admissions", {"command_id": f"{ref}:register", "admission_ref": ref, "patient_ref": patient_ref,
+                                  "kind": "inpatient", "hospital": hospital, "admitted_on": day,
+                                  "referred": referred})
+        self.post(f"/admissions/{ref}/charge-lines", {"command_id": f"{ref}:line:1", "line_no": "1",
+                                                      "category": "treatment", "amount": compliant,
+                                                      "compliant": True})
+        noncompliant = int(total) - int(compliant)
+        if noncompliant:
+            self.post(f"/admissions/{ref}/charge-lines", {"command_id": f"{ref}:line:2", "line_no": "2",
+                                                          "category": "drug", "amount": noncompliant,
+                                                          "compliant": False})
+        if discharge:
+            self.post(f"/admissions/{ref}/discharge", {"command_id": f"{ref}:discharge", "discharged_on": day})
+
+    def settle(self, ref: str, status: int = 201, **extra: Any) -> Response:
+        return self.post(f"/admissions/{ref}/settlement",
+                         {"command_id": f"{ref}:settle", "settled_at": SETTLED_AT, **extra}, status)
