@@ -12,8 +12,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo,
-                      WithJsonSchema)
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 from api.responses import decimal_text
 from domain.money import parse_amount

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 from domain.errors import LedgerError
 from domain.money import InvalidAmountError

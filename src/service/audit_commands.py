@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError

@@ -18,8 +18,8 @@ from domain import ids
 from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year import BenefitYear
 from domain.aggregates.benefit_year_history import BenefitYearHistory
-from domain.aggregates.hospital_account import HospitalAccount
 from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.hospital_account import HospitalAccount
 from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
 from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from ledger_api import COUNTY_HOSPITAL, LedgerApi
 
 

@@ -6,9 +6,6 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
-
-from domain.errors import StateConflictError, ValidationError
-from service.ledger import BenefitLedger
 from tests.application.scenario import (
     PROVINCE_HOSPITAL,
     admit_and_settle,
@@ -18,6 +15,9 @@ from tests.application.scenario import (
     publish_default,
     worked_example,
 )
+
+from domain.errors import StateConflictError, ValidationError
+from service.ledger import BenefitLedger
 
 WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 

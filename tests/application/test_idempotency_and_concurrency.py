@@ -7,11 +7,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
 from domain.errors import CommandIdReusedError, ConcurrencyConflictError, StateConflictError, ValidationError
 from service.ledger import BenefitLedger
 from service.settings import store_config
-from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
 
 def _log_position(ledger: BenefitLedger) -> int:

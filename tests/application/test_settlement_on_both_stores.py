@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from service.ledger import BenefitLedger
-from service.settings import store_config
 from tests.application.scenario import (
     PROVINCE_HOSPITAL,
     admit_and_settle,
@@ -16,6 +14,9 @@ from tests.application.scenario import (
     publish_default,
     worked_example,
 )
+
+from service.ledger import BenefitLedger
+from service.settings import store_config
 
 
 def test_scenario_1_settles_to_the_fen(ledger: BenefitLedger) -> None:

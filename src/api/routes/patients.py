@@ -8,9 +8,16 @@ from fastapi import APIRouter, Response
 
 from api.deps import IdempotencyKey, LedgerDep, RefPath, answer, command_id_of
 from api.public import PatientPublic, WrittenPublic
-from api.schemas import (ChronicDiseaseCreate, ChronicDiseaseRevocationCreate, EnrolmentCreate,
-                         FamilyDoctorContractCreate, FollowUpCreate, MajorDiseaseCreate, PatientCreate,
-                         PovertyStatusCreate)
+from api.schemas import (
+    ChronicDiseaseCreate,
+    ChronicDiseaseRevocationCreate,
+    EnrolmentCreate,
+    FamilyDoctorContractCreate,
+    FollowUpCreate,
+    MajorDiseaseCreate,
+    PatientCreate,
+    PovertyStatusCreate,
+)
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 

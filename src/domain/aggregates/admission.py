@@ -6,13 +6,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-
 from domain.errors import StateConflictError, ValidationError
 from domain.money import ZERO, money_sum
 from domain.vocabulary import Tier, VisitKind

@@ -6,7 +6,6 @@ A retried command finds its record and returns the stored result without appendi
 from __future__ import annotations
 
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event

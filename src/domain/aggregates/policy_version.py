@@ -8,13 +8,11 @@ so the one in force on a service date can be chosen without a query.
 from __future__ import annotations
 
 from typing import Any
-
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-
 from domain.errors import AlreadyExistsError
 
 

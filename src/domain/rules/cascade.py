@@ -13,8 +13,16 @@ from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters
 from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult
-from domain.rules.layers import assistance, backstop_351, chronic_180, cii, hospital_borne, ncms, reassistance
-from domain.rules.layers import supplement_5090
+from domain.rules.layers import (
+    assistance,
+    backstop_351,
+    chronic_180,
+    cii,
+    hospital_borne,
+    ncms,
+    reassistance,
+    supplement_5090,
+)
 from domain.rules.settlement import Settlement
 from domain.rules.year_state import YearState
 from domain.vocabulary import Payer
