@@ -6,6 +6,19 @@ Reasoning (benefit-rules-research.md 0.1): 638 yuan per person-time means most p
 cheap outpatient chronic visits; "180" = 0.493 M is 80 % x 40 % of certified outpatient compliant
 cost, so that cost is about 1.5 M; the rest (about 13.5 M) is inpatient care. Group sizes are
 per scale 1.0 for `months` = 7 and are multiplied by scale (months scale visit counts, not people).
+
+Result (seed 1, scale 1.0, loaded through the ledger; seeds 1-8 in the dry run in brackets):
+person-times 0.999 (0.99-1.01) of Langxi, total cost 1.015 (0.96-1.02), compensation 1.010, ratio
+88.33 % (Langxi 88.76), in-county 89.9 % (90.03), in-province inpatient ratio 88.8 % (89.97), NCMS
+1.01, 大病 1.15 (0.99-1.15), 救助 1.05, "180" 0.99, "5090" 0.77 (0.4-1.0), 351 backstop 0.17 (0.1-0.3).
+Known gaps: (1) 351 is structurally small under the default policy: with assistance (50 %, 10,000/yr)
+before the backstop, 351 pays only when a patient's compliant self-pay after NCMS exceeds about 7,500
+(county cap) / 17,500 (city) / 42,500 (province) in the year; Langxi's 351:大病 ratio of 0.27 would
+need almost all 大病 money to come from patients with self-pay after NCMS near 100,000. Putting b351
+before ma in the cascade triples it (about 0.6 of Langxi): a policy question, not a generator one.
+(2) "5090" (hypothesis H1) comes from a handful of very costly major-disease patients (child leukaemia,
+haemophilia, out-of-province care), so it swings with the seed. (3) Re-assistance pays a little
+(dibao/tekun and unreferred care); Langxi reported none because it first paid in August 2018.
 """
 
 from __future__ import annotations
@@ -49,6 +62,8 @@ INPATIENT_COST = {
     "province": (9000.0, 0.6, 3000.0, (7, 20)),
     "out_of_province": (13000.0, 0.65, 4000.0, (7, 21)),
 }
+GENERAL_DIAGNOSES = ("pneumonia", "fracture", "cholecystitis", "appendicitis", "gastroenteritis", "hernia",
+                     "cataract", "lumbar_disc_herniation", "cerebral_infarction", "bronchitis")
 REFERRED_SHARE = 0.92  # of out-of-county admissions (unreferred ones get half the NCMS ratio)
 # non-compliant (目录外) share of an admission: P(none), usual range, P(over the 10 % limit), its range
 INPATIENT_NONCOMPLIANT = (0.50, (0.01, 0.06), 0.02, (0.10, 0.16))

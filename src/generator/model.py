@@ -17,9 +17,6 @@ from generator.hospitals import REGION, TOWNSHIPS
 from generator.plan import (ChargeLine, ChronicCertificate, CountyPlan, DoctorContract, FollowUp, Hospital,
                             MajorDiagnosis, PatientPlan, StatusRecord, VisitPlan)
 
-GENERAL_DIAGNOSES = ("pneumonia", "fracture", "cholecystitis", "appendicitis", "gastroenteritis", "hernia",
-                     "cataract", "lumbar_disc_herniation", "cerebral_infarction", "bronchitis")
-
 
 @dataclass
 class _Draft:
@@ -110,21 +107,21 @@ class _Generator:
             first = min((d.admitted_on for d in drafts), default=self.start)
             confirmed = first if rng.random() < 0.35 else self.before_year(date(self.year - 2, 1, 1))
             major = (MajorDiagnosis(disease, confirmed),)
-        contract = DoctorContract(f"LX-DR-{township_index + 1:02d}-{rng.randint(1, cal.DOCTORS_PER_TOWNSHIP):02d}",
-                                  self.in_year(3) if rng.random() < 0.7 else self.before_year(date(self.year - 1, 1, 1)))
-        follow_ups = self.follow_ups(chronic)
-        return PatientPlan(ref, township, group, statuses, chronic, major, (contract,), follow_ups), drafts
+        doctor = f"LX-DR-{township_index + 1:02d}-{rng.randint(1, cal.DOCTORS_PER_TOWNSHIP):02d}"
+        signed = self.in_year(3) if rng.random() < 0.7 else self.before_year(date(self.year - 1, 1, 1))
+        contracts = (DoctorContract(doctor, signed),)
+        return PatientPlan(ref, township, group, statuses, chronic, major, contracts, self.follow_ups(chronic)), drafts
 
     def statuses(self, weights: tuple[tuple[str, float], ...]) -> tuple[tuple[StatusRecord, ...], date]:
         """Poverty status records and the first day of the period the patient is poor."""
         rng = self.rng
         status = v.weighted(rng, weights)
         registered = self.before_year(date(2014, 10, 1))
-        draw = rng.random()
-        if status == "jiandanglika" and self.months >= 3 and draw < cal.NEWLY_REGISTERED_SHARE:
+        draw, newly = rng.random(), cal.NEWLY_REGISTERED_SHARE
+        if status == "jiandanglika" and self.months >= 3 and draw < newly:
             on = v.day_between(rng, date(self.year, 2, 1), v.month_end(self.year, min(4, self.months - 1)))
             return (StatusRecord("jiandanglika", on),), on
-        if status == "jiandanglika" and self.months >= 3 and draw < cal.NEWLY_REGISTERED_SHARE + cal.DIBAO_TO_JDLK_SHARE:
+        if status == "jiandanglika" and self.months >= 3 and draw < newly + cal.DIBAO_TO_JDLK_SHARE:
             on = v.day_between(rng, date(self.year, 2, 1), v.month_end(self.year, min(5, self.months - 1)))
             return (StatusRecord("dibao", registered), StatusRecord("jiandanglika", on, "纳入建档立卡")), self.start
         return (StatusRecord(status, registered),), self.start
@@ -168,7 +165,7 @@ class _Generator:
             if disease is None:
                 tier = v.weighted(rng, cal.INPATIENT_TIERS)
                 median, sigma, minimum, (los_min, los_max) = cal.INPATIENT_COST[tier]
-                diagnosis = rng.choice(GENERAL_DIAGNOSES)
+                diagnosis = rng.choice(cal.GENERAL_DIAGNOSES)
             else:
                 _, tiers, _, median, sigma = cal.MAJOR_DISEASES[disease]
                 tier = v.weighted(rng, tiers)

@@ -87,7 +87,10 @@ def figures_from(rows: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Figur
 
 
 def settlement_rows(ledger: Any, plan: CountyPlan) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """The plan's settlements as recorded in each patient's BenefitYear (other admissions are ignored)."""
+    """The plan's settlements from each patient's BenefitYear history (other admissions are ignored).
+
+    Each record's "current" settlement (as last recalculated) is used, else the settlement as made.
+    """
     refs = {visit.ref for visit in plan.visits}
     rows = []
     for patient in plan.patients:
@@ -95,7 +98,8 @@ def settlement_rows(ledger: Any, plan: CountyPlan) -> list[tuple[dict[str, Any],
             year = ledger.get_benefit_year(patient.ref, plan.year)
         except NotFoundError:
             continue
-        rows += [(r["claim"], r["settlement"]) for r in year.settlements if r["admission_ref"] in refs]
+        rows += [(r["claim"], r.get("current") or r["settlement"]) for r in year.settlements
+                 if r["admission_ref"] in refs]
     return rows
 
 
