@@ -27,6 +27,7 @@ def get_ledger(request: Request) -> BenefitLedger:
 LedgerDep = Annotated[BenefitLedger, Depends(get_ledger)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=COMMAND_ID_LENGTH_MAX)]
 RefPath = Annotated[str, Path(min_length=1, max_length=REF_LENGTH_MAX)]
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
 def command_id_of(body: CommandBase, idempotency_key: str | None) -> str:

@@ -13,7 +13,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import admissions, health, patients, policies, settlements
+from api.routes import (
+    admissions,
+    audit_findings,
+    health,
+    hospitals,
+    patients,
+    policies,
+    recalculations,
+    settlements,
+)
 from domain.errors import AlreadyExistsError, NotFoundError
 from domain.policy.loader import load_default_policy
 from service.ledger import BenefitLedger
@@ -53,7 +62,7 @@ def create_app(ledger: BenefitLedger | None = None) -> FastAPI:
                   description="Append-only ledger of health-poverty medical benefits: payment services append "
                               "events, auditors and dashboards read every layer's arithmetic.")
     install_error_handlers(app)
-    for module in (patients, admissions, settlements, policies, health):
+    for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, health):
         app.include_router(module.router)
     return app
 

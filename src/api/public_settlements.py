@@ -76,7 +76,11 @@ class ClaimPublic(BaseModel):
 
 
 class SettlementRecordPublic(BaseModel):
-    """One settlement of the year: as made, as last recalculated ("current"), and compensation."""
+    """One settlement of the year: as made, as last recalculated ("current"), and compensation.
+
+    `compensation_owed` is what the patient paid at settlement minus what the last recalculation
+    asks (追溯补偿金); `compensation_outstanding` = owed - paid, never below zero.
+    """
 
     settlement_id: str
     admission_ref: str
@@ -91,6 +95,7 @@ class SettlementRecordPublic(BaseModel):
     current: SettlementPublic
     compensation_owed: Money
     compensation_paid: Money
+    compensation_outstanding: Money
 
 
 class BenefitYearPublic(BaseModel):
@@ -108,7 +113,9 @@ class BenefitYearPublic(BaseModel):
     @classmethod
     def of(cls, history: Any) -> BenefitYearPublic:
         records = [{**r, "settlement": SettlementPublic.fields_of(r["settlement"]),
-                    "current": SettlementPublic.fields_of(r["current"])} for r in history.settlements]
+                    "current": SettlementPublic.fields_of(r["current"]),
+                    "compensation_outstanding": history.compensation_outstanding(r["settlement_id"])}
+                   for r in history.settlements]
         state = history.state or {}
         return cls(patient_ref=history.patient_ref, year=history.year, county_code=history.county_code,
                    version=history.version, recalculations=history.recalculations,

@@ -29,6 +29,7 @@ class RecalculationCommands:
         Records a RecalculationRecorded event only if some settlement changes; the result lists,
         per settlement, each payer's delta and the compensation owed to the patient.
         """
+        requested = known_at  # the fingerprint holds what the client sent, so a plain retry is a replay
         known_at = known_at or datetime.now(timezone.utc)
 
         def build() -> tuple[list[Any], dict]:
@@ -47,30 +48,40 @@ class RecalculationCommands:
                                                      "changed": recorded, "items": summary}
 
         return execute(self, command_id, "recalculate_benefit_year",  # type: ignore[arg-type]
-                       {"patient_ref": patient_ref, "year": year, "known_at": known_at, "reason": reason}, build)
+                       {"patient_ref": patient_ref, "year": year, "known_at": requested, "reason": reason}, build)
 
     def recalculate_for_policy(self, *, command_id: str, region: str, version: str,
                                known_at: datetime | None = None) -> dict:
-        """After publishing a version, recalculate every patient-year of the region it can affect."""
+        """After publishing a version, recalculate every patient-year of the region it can affect.
+
+        Idempotent as a whole (a retry returns the first result) and patient-year by patient-year
+        (each is its own command `<command_id>:<patient>:<year>`), so a retry after a partial
+        failure finishes the rest without redoing what was done.
+        """
         published = self.get_policy_version(region, version)  # type: ignore[attr-defined]
-        known_at = known_at or datetime.now(timezone.utc)
         effective_from = date.fromisoformat(published.effective_from)
-        changed, examined = [], 0
-        for account in self.iter_benefit_years():
-            if account.county_code != region or account.year < effective_from.year:
-                continue
-            history = self.get_benefit_year(account.patient_ref, account.year)  # type: ignore[attr-defined]
-            if not any(r["claim"]["service_date"] >= published.effective_from for r in history.settlements):
-                continue
-            examined += 1
-            result = self.recalculate_benefit_year(
-                command_id=f"{command_id}:{account.patient_ref}:{account.year}", patient_ref=account.patient_ref,
-                year=account.year, known_at=known_at, reason=f"policy {region}/{version} published")
-            if result["changed"]:
-                changed.append({"patient_ref": account.patient_ref, "year": account.year,
-                                "compensation_owed": sum((Decimal(i["compensation_owed"]) for i in result["items"]),
-                                                         Decimal("0.00"))})
-        return {"region": region, "version": version, "examined": examined, "changed": changed}
+
+        def build() -> tuple[list[Any], dict]:
+            changed, examined = [], 0
+            for account in self.iter_benefit_years():
+                if account.county_code != region or account.year < effective_from.year:
+                    continue
+                history = self.get_benefit_year(account.patient_ref, account.year)  # type: ignore[attr-defined]
+                if not any(r["claim"]["service_date"] >= published.effective_from for r in history.settlements):
+                    continue
+                examined += 1
+                result = self.recalculate_benefit_year(
+                    command_id=f"{command_id}:{account.patient_ref}:{account.year}",
+                    patient_ref=account.patient_ref, year=account.year, known_at=known_at,
+                    reason=f"policy {region}/{version} published")
+                if result["changed"]:
+                    owed = sum((Decimal(i["compensation_owed"]) for i in result["items"]), Decimal("0.00"))
+                    changed.append({"patient_ref": account.patient_ref, "year": account.year,
+                                    "compensation_owed": owed})
+            return [], {"region": region, "version": version, "examined": examined, "changed": changed}
+
+        return execute(self, command_id, "recalculate_for_policy",  # type: ignore[arg-type]
+                       {"region": region, "version": version, "known_at": known_at}, build)
 
     def pay_retroactive_compensation(self, *, command_id: str, patient_ref: str, year: int, settlement_id: str,
                                      amount: Decimal, paid_on: date, reference: str = "") -> dict:

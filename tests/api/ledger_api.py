@@ -32,8 +32,8 @@ class LedgerApi:
         assert response.status_code == status, response.text
         return response
 
-    def get(self, path: str, status: int = 200) -> dict[str, Any]:
-        response = self.client.get(path)
+    def get(self, path: str, status: int = 200, **kwargs: Any) -> dict[str, Any]:
+        response = self.client.get(path, **kwargs)
         assert response.status_code == status, response.text
         body: dict[str, Any] = response.json()
         return body

@@ -1,17 +1,20 @@
-"""Settlement at discharge (one-stop 一站式结算) and the patient's benefit-year account."""
+"""Settlement at discharge (one-stop 一站式结算) and the patient's benefit-year account, for auditors."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
-from api.deps import IdempotencyKey, LedgerDep, RefPath, answer, command_id_of
+from api.deps import IdempotencyKey, LedgerDep, RefPath, YearPath, answer, command_id_of
+from api.public_retroactive import VerificationPublic
 from api.public_settlements import BenefitYearPublic, SettlementResultPublic
 from api.schemas import SettlementCreate
 
 router = APIRouter(tags=["settlements"])
-Year = Annotated[int, Path(ge=2000, le=2100)]
+AsOf = Annotated[AwareDatetime | None, Query(description="ISO datetime with offset (URL-encode '+' as %2B): "
+                                                         "the year exactly as recorded then")]
 
 
 @router.post("/admissions/{admission_ref}/settlement", status_code=201, response_model=SettlementResultPublic)
@@ -24,6 +27,18 @@ def settle_admission(admission_ref: RefPath, body: SettlementCreate, ledger: Led
 
 
 @router.get("/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic)
-def read_benefit_year(patient_ref: RefPath, year: Year, ledger: LedgerDep) -> BenefitYearPublic:
-    """The benefit-year account: each settlement with its layers' arithmetic, accumulators, version."""
-    return BenefitYearPublic.of(ledger.get_benefit_year(patient_ref, year))
+def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep,
+                      as_of: AsOf = None) -> BenefitYearPublic:
+    """The benefit-year account: each settlement with its layers' arithmetic, compensation, accumulators.
+
+    With `as_of`, the year exactly as it had been recorded at that moment (404 if nothing was yet).
+    """
+    if as_of is None:
+        return BenefitYearPublic.of(ledger.get_benefit_year(patient_ref, year))
+    return BenefitYearPublic.of(ledger.benefit_year_as_of(patient_ref, year, as_of))
+
+
+@router.get("/patients/{patient_ref}/years/{year}/verification", response_model=VerificationPublic)
+def verify_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep) -> VerificationPublic:
+    """Re-derive every settlement from raw facts and policy versions; list each difference to the fen."""
+    return VerificationPublic.of(ledger.verify_benefit_year(patient_ref, year))

@@ -43,7 +43,9 @@ class AuditFinding(Aggregate):
         self.auditor = auditor
         self.deduction = deduction
         self.refund_paid = ZERO
+        self.refund_payments: list[dict[str, Any]] = []
         self.withdrawn = False
+        self.withdrawal: dict[str, str] | None = None
 
     @property
     def refund_outstanding(self) -> Decimal:
@@ -68,7 +70,9 @@ class AuditFinding(Aggregate):
     @event("PatientRefundPaid", topic="ledger:AuditFinding.PatientRefundPaid")
     def _patient_refund_paid(self, amount: Decimal, paid_on: str, reference: str) -> None:
         self.refund_paid += amount
+        self.refund_payments.append({"amount": amount, "paid_on": paid_on, "reference": reference})
 
     @event("Withdrawn", topic="ledger:AuditFinding.Withdrawn")
     def _withdrawn(self, reason: str, withdrawn_on: str) -> None:
         self.withdrawn = True
+        self.withdrawal = {"reason": reason, "withdrawn_on": withdrawn_on}
