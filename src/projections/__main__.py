@@ -50,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(2, str(exc))
     from service.ledger import BenefitLedger
 
-    ledger = BenefitLedger.from_config(config)
-    store = open_store(config)
+    try:
+        ledger = BenefitLedger.from_config(config)
+        store = open_store(config)
+    except Exception as exc:  # noqa: BLE001 - server down, unreadable file...: say so in one line
+        return _fail(1, f"cannot open the store: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
     try:
         return _dispatch(args, ledger, store, selected)
     except (StaleProjectionError, ProjectionError) as exc:

@@ -85,8 +85,7 @@ def _settled(view: View, e: Any) -> None:
     _layers(view, e.settlement_id, e.policy_version, e.settlement)
     view.tx.execute(f"UPDATE {view.t(EVENTS)} SET year = ? WHERE admission_ref = ? AND year IS NULL",
                     [year, e.admission_ref])
-    view.tx.execute(f"UPDATE {view.t(SUBJECTS.table)} SET year = ? WHERE kind = 'admission' AND ref = ?",
-                    [year, e.admission_ref])
+    SUBJECTS.set_admission_year(view, e.admission_ref, year)
 
 
 PROJECTION = Projection("audit_trail", (SUBJECTS.table, EVENTS, LAYERS),

@@ -52,7 +52,9 @@ def create_tables(tx: Tx, projection: Projection, shadow: bool) -> None:
 class Runner:
     def __init__(self, ledger: Any, store: ViewStore, projections: Sequence[Projection], *, batch_size: int = 500,
                  shadow: bool = False, on_batch: Callable[[int, int, int], None] | None = None) -> None:
-        self.ledger, self.store, self.projections = ledger, store, list(projections)
+        # a fixed order (by name) so concurrent runners lock tracking rows in the same order: no deadlock
+        self.ledger, self.store = ledger, store
+        self.projections = sorted(projections, key=lambda p: p.name)
         self.batch_size, self.shadow, self.on_batch = batch_size, shadow, on_batch
         self.topics = sorted(set().union(*(p.topics for p in self.projections)))
         self.sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
@@ -99,8 +101,8 @@ class Runner:
                 old = positions[p.name]
                 if old >= new_position:
                     continue
-                moved = tx.execute(f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
-                                   [new_position, self.key(p), old]).rowcount
+                moved = tx.changed(f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
+                                   [new_position, self.key(p), old])
                 if moved != 1:
                     raise PositionConflict(f"{self.key(p)} is no longer at {old}")
                 for notification, domain_event in events:

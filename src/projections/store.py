@@ -3,7 +3,8 @@
 SQLite: `<ledger>.projections.db` next to the event store (WAL, synchronous=FULL). Every
 write transaction is `BEGIN IMMEDIATE`, so writers are serialised and a kill -9 mid-batch
 leaves the previous commit intact. PostgreSQL: the ledger's database and schema, tables
-prefixed `proj_`, psycopg 3 directly. Money is NUMERIC(18,2) there and exact TEXT here;
+prefixed `proj_`, psycopg 3 directly, write transactions in pipeline mode (statements are queued
+and sent without a round trip each; a read or `Tx.changed` syncs). Money is NUMERIC(18,2) there and exact TEXT here;
 `dec_add` lets SQLite add TEXT amounts with Decimal arithmetic inside an UPSERT.
 
 SQL is written with `?` placeholders; the PostgreSQL store rewrites them to `%s`.
@@ -16,10 +17,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
-from service.settings import StoreConfig, ensure_schema
 from projections.tables import sqlite_param
+from service.settings import StoreConfig, ensure_schema
 
 TRACKING = "proj_tracking"
 
@@ -27,10 +28,11 @@ TRACKING = "proj_tracking"
 class Tx:
     """One open transaction: execute SQL with `?` placeholders, read rows as tuples."""
 
-    def __init__(self, store: ViewStore, cursor: Any) -> None:
+    def __init__(self, store: ViewStore, cursor: Any, pipeline: Any = None) -> None:
         self.store = store
         self.cursor = cursor
         self.dialect = store.kind
+        self.pipeline = pipeline  # PostgreSQL writes: statements are queued, reads and `changed` sync
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         if self.dialect == "postgres":
@@ -41,6 +43,13 @@ class Tx:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())
+
+    def changed(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an UPDATE/DELETE and return how many rows it changed."""
+        cursor = self.execute(sql, params)
+        if self.pipeline is not None:
+            self.pipeline.sync()
+        return int(cursor.rowcount)
 
     def table_exists(self, name: str) -> bool:
         return self.store.table_exists(self, name)
@@ -65,10 +74,10 @@ class ViewStore:
             tx.execute(f"CREATE TABLE IF NOT EXISTS {TRACKING} (projection TEXT PRIMARY KEY, "
                        "position BIGINT NOT NULL, fingerprint TEXT NOT NULL)")
 
-    def __enter__(self) -> ViewStore:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -130,8 +139,13 @@ class PostgresViewStore(ViewStore):
 
     @contextmanager
     def transaction(self, readonly: bool = False) -> Iterator[Tx]:
-        with self._lock, self.conn.transaction(), self.conn.cursor() as cursor:
-            yield Tx(self, cursor)
+        if readonly:
+            with self._lock, self.conn.transaction(), self.conn.cursor() as cursor:
+                yield Tx(self, cursor)
+            return
+        # pipeline mode: writes do not wait for a round trip each (a rebuild is mostly writes)
+        with self._lock, self.conn.pipeline() as pipeline, self.conn.transaction(), self.conn.cursor() as cursor:
+            yield Tx(self, cursor, pipeline)
 
     def table_exists(self, tx: Tx, name: str) -> bool:
         return bool(tx.rows("SELECT 1 FROM information_schema.tables WHERE table_schema=? AND table_name=?",

@@ -54,14 +54,25 @@ class SubjectIndex:
 
     def _recorder(self, describe: Any) -> Any:
         def record(view: View, e: Any) -> None:
-            view.upsert(self.table, {"originator_id": str(e.originator_id), **describe(e)})
+            row = {"originator_id": str(e.originator_id), **describe(e)}
+            view.upsert(self.table, row)
+            view.memo[(self.table.name, row["originator_id"])] = {c: row.get(c) for c in self.table.column_names}
         return record
 
     def of(self, view: View, originator_id: Any) -> dict[str, Any]:
-        found = view.get(self.table, {"originator_id": str(originator_id)})
+        key = (self.table.name, str(originator_id))
+        found = view.memo.get(key) or view.get(self.table, {"originator_id": key[1]})
         if found is None:  # the creating event always precedes: a missing row is a defect
             raise LookupError(f"{self.table.name}: no subject for originator {originator_id}")
-        return found
+        view.memo[key] = found
+        return dict(found)
+
+    def set_admission_year(self, view: View, admission_ref: str, year: int) -> None:
+        view.tx.execute(f"UPDATE {view.t(self.table)} SET year = ? WHERE kind = 'admission' AND ref = ?",
+                        [year, admission_ref])
+        for key, row in view.memo.items():
+            if key[0] == self.table.name and row["kind"] == "admission" and row["ref"] == admission_ref:
+                row["year"] = year
 
     def by_ref(self, view: View, kind: str, ref: str) -> dict[str, Any] | None:
         rows = view.select(self.table, {"kind": kind, "ref": ref})

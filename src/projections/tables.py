@@ -38,6 +38,7 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_types", dict(self.columns))
         names = [c for c, _ in self.columns]
         assert all(t in TYPES for _, t in self.columns), self.name
         assert set(self.key) <= set(names) and all(set(ix) <= set(names) for ix in self.indexes), self.name
@@ -47,7 +48,7 @@ class Table:
         return tuple(c for c, _ in self.columns)
 
     def type_of(self, column: str) -> str:
-        return dict(self.columns)[column]
+        return self._types[column]  # type: ignore[attr-defined,no-any-return]
 
     def physical(self, shadow: bool = False) -> str:
         return f"proj_{self.name}__shadow" if shadow else f"proj_{self.name}"

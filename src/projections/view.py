@@ -20,6 +20,7 @@ class View:
         self.shadow = shadow
         self.pg = tx.dialect == "postgres"
         self.position = 0  # notification id of the event being handled
+        self.memo: dict[Any, Any] = {}  # per-transaction cache of immutable lookups (subject index)
 
     def t(self, table: Table) -> str:
         return table.physical(self.shadow)
@@ -48,12 +49,11 @@ class View:
         sets.update({c: f"excluded.{c}" for c in (values or {})})
         self._upsert(table, {**key, **deltas, **(values or {})}, sets)
 
-    def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+    def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         cols = list(values)
         where, params = self._where(key)
-        cur = self.tx.execute(f"UPDATE {self.t(table)} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
-                              self._params(table, values, cols) + params)
-        return int(cur.rowcount)
+        self.tx.execute(f"UPDATE {self.t(table)} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
+                        self._params(table, values, cols) + params)
 
     def delete(self, table: Table, where: Mapping[str, Any]) -> None:
         clause, params = self._where(where)
