@@ -63,9 +63,11 @@ def dashboard_lines(board: dict[str, Any], scale: float) -> list[str]:
         value = LANGXI.get(key)
         if value is None:
             return "-"
+        if key == "person_times":
+            return f"{round(Decimal(value) * Decimal(str(scale))):,}"
         return f"{Decimal(value) * Decimal(str(scale)):,.2f}" if extensive else f"{Decimal(value):.4f}"
 
-    rows = [("person-times 人次", board["person_times"], langxi("person_times", True)),
+    rows = [("person-times 人次", f"{board['person_times']:,}", langxi("person_times", True)),
             ("total medical cost 医药总费用", f"{board['total_cost']:,.2f}", langxi("total_cost", True)),
             ("total compensation 共补偿", f"{board['compensation']:,.2f}", langxi("compensation", True))]
     rows += [(f"  {payer}", f"{amount:,.2f}", langxi(payer, True))

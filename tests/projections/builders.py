@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.policy.loader import PolicyDocument, load_default_policy
+from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGION, SETTLED_AT
+from tests.application.scenario import policy_variant as variant
+from tests.application.scenario import publish_default as publish
+
 from projections import catalog
 from projections.runner import Runner
 from projections.store import ViewStore
 from projections.view import View
 from service.ledger import BenefitLedger
 
-REGION = "341821"
-SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
 WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
-COUNTY_HOSPITAL = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": REGION,
-                   "in_county": True, "in_province": True, "designated": True}
 TOWNSHIP_HOSPITAL = {"code": "LX-BQ", "name": "毕桥镇卫生院", "tier": "township", "county_code": REGION,
                      "in_county": True, "in_province": True, "designated": True}
-PROVINCE_HOSPITAL = {"code": "AH-001", "name": "安徽省立医院", "tier": "province", "county_code": "340100",
-                     "in_county": False, "in_province": True, "designated": True}
 D = Decimal
-
-
-def publish(ledger: BenefitLedger, document: PolicyDocument | None = None) -> PolicyDocument:
-    document = document or load_default_policy()
-    ledger.publish_policy_version(command_id=f"policy:{document.version}", document=document)
-    return document
-
-
-def variant(version: str, published_at: datetime, *, effective_from: date = date(2018, 1, 1),
-            **overrides: Any) -> PolicyDocument:
-    """The default policy with dotted-path overrides, e.g. {"cascade.inpatient": [...]}."""
-    base = load_default_policy()
-    tree = copy.deepcopy(base.parameters)
-    for dotted, value in overrides.items():
-        node = tree
-        *parents, leaf = dotted.split(".")
-        for key in parents:
-            node = node[key]
-        node[leaf] = value
-    return replace(base, version=version, published_at=published_at, effective_from=effective_from, parameters=tree)
 
 
 def patient(ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018,
