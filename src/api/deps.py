@@ -3,16 +3,20 @@
 `command_id_of`: the client command id comes from the body or from an `Idempotency-Key` header.
 `answer`: 201 the first time a command is handled; 200 with the same body when the command id
 is replayed (the header `Idempotency-Replayed: true` says so).
+`get_fresh_views`: report routes read the view store after catching it up to the ledger's head
+(`?fresh=false` reads it as it stands).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.schemas import COMMAND_ID_LENGTH_MAX, REF_LENGTH_MAX, CommandBase
+from projections.runner import Runner
+from projections.store import ViewStore
 from service.ledger import BenefitLedger
 
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -24,7 +28,19 @@ def get_ledger(request: Request) -> BenefitLedger:
     return ledger
 
 
+def get_fresh_views(request: Request, fresh: Annotated[bool, Query(
+        description="catch the read models up to the ledger's head first (false: read them as they stand)")] = True,
+                    ) -> ViewStore:
+    """The view store the lifespan opened, caught up in-process so a read sees what was just written."""
+    if fresh:
+        runner: Runner = request.app.state.catch_up
+        runner.run_once(until_head=True)
+    views: ViewStore = request.app.state.views
+    return views
+
+
 LedgerDep = Annotated[BenefitLedger, Depends(get_ledger)]
+ViewsDep = Annotated[ViewStore, Depends(get_fresh_views)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=COMMAND_ID_LENGTH_MAX)]
 RefPath = Annotated[str, Path(min_length=1, max_length=REF_LENGTH_MAX)]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]

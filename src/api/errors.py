@@ -1,7 +1,7 @@
 """Problem details (RFC 9457): every refusal is `application/problem+json` {type, title, status, detail}.
 
 Ledger errors carry their own status and title. Bad input (request validation, amounts, policy
-data) is 422 and names the offending fields. Anything unexpected is 500 with no stack trace in
+data) is 422 and names the offending fields. A read model not built yet, or built by other code, is 503. Anything unexpected is 500 with no stack trace in
 the body; the trace goes to the server log only.
 """
 
@@ -20,6 +20,8 @@ from api.responses import ProblemResponse
 from domain.errors import LedgerError
 from domain.money import InvalidAmountError
 from domain.policy.parsing import PolicyError
+from projections.runner import StaleProjectionError
+from projections.view import ViewNotBuiltError
 
 logger = logging.getLogger("api")
 
@@ -46,6 +48,10 @@ def _invalid_input(request: Request, exc: Exception) -> Response:
     if isinstance(exc, InvalidAmountError):
         return problem(422, "Invalid amount", str(exc), "invalid-amount")
     return problem(422, "Invalid policy data", str(exc), "invalid-policy")
+
+
+def _read_model_unavailable(request: Request, exc: Exception) -> Response:
+    return problem(503, "Read model unavailable", str(exc), "read-model-unavailable")
 
 
 def _request_validation(request: Request, exc: Exception) -> Response:
@@ -86,6 +92,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(InvalidAmountError, _invalid_input)
     app.add_exception_handler(PolicyError, _invalid_input)
+    app.add_exception_handler(ViewNotBuiltError, _read_model_unavailable)
+    app.add_exception_handler(StaleProjectionError, _read_model_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,7 +2,8 @@
 
 `app = create_app()` opens nothing at import; the lifespan builds the ledger from
 LEDGER_DATABASE_URL (service.settings) when none is given, publishes the shipped default policy
-if the region does not list it yet, and closes the ledger it built at shutdown.
+if the region does not list it yet, opens the read models' view store of the same store configuration
+(with the catch-up runner report routes use), and closes the view store and the ledger it built at shutdown.
 """
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ from api.routes import (
     patients,
     policies,
     recalculations,
+    reports,
     settlements,
 )
 from domain.errors import AlreadyExistsError, NotFoundError
 from domain.policy.loader import load_default_policy
+from projections.catalog import select
+from projections.runner import Runner
+from projections.store import open_store
 from service.ledger import BenefitLedger
+from service.settings import StoreConfig, store_config
+
+_POSTGRES_KEYS = ("PERSISTENCE_MODULE", "POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
+                  "POSTGRES_PASSWORD", "POSTGRES_SCHEMA")
 
 
 def publish_default_policy(ledger: BenefitLedger) -> None:
@@ -44,16 +53,36 @@ def publish_default_policy(ledger: BenefitLedger) -> None:
         pass
 
 
-def create_app(ledger: BenefitLedger | None = None) -> FastAPI:
-    """Build the API around `ledger`, or around one built from the environment at startup."""
+def store_config_of(ledger: BenefitLedger) -> StoreConfig:
+    """The store configuration a given ledger was built from (its view store lives beside it)."""
+    env = ledger.env
+    module = str(env.get("PERSISTENCE_MODULE") or "")
+    if "postgres" in module:
+        schema = str(env.get("POSTGRES_SCHEMA") or "public")
+        return StoreConfig("", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS if env.get(key)}, schema)
+    return StoreConfig("", "sqlite", {"PERSISTENCE_MODULE": module,
+                                      "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")})
+
+
+def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None = None) -> FastAPI:
+    """Build the API around `ledger`, or around one built from `config` (else the environment) at startup.
+
+    The view store is opened from `config`, else from the given ledger's own configuration.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = ledger is None
-        app.state.ledger = BenefitLedger.from_config() if owned else ledger
+        settings = config or (store_config() if ledger is None else store_config_of(ledger))
+        app.state.ledger = BenefitLedger.from_config(settings) if ledger is None else ledger
         try:
-            publish_default_policy(app.state.ledger)
-            yield
+            app.state.views = open_store(settings)
+            try:
+                app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
+                publish_default_policy(app.state.ledger)
+                yield
+            finally:
+                app.state.views.close()
         finally:
             if owned:
                 app.state.ledger.close()
@@ -62,7 +91,8 @@ def create_app(ledger: BenefitLedger | None = None) -> FastAPI:
                   description="Append-only ledger of health-poverty medical benefits: payment services append "
                               "events, auditors and dashboards read every layer's arithmetic.")
     install_error_handlers(app)
-    for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, health):
+    for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, reports,
+                   health):
         app.include_router(module.router)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,19 @@ def decimal_text(value: Decimal) -> str:
     if isinstance(exponent, int) and exponent >= -2:
         return str(value + ZERO)  # exact: adding 0.00 only widens the scale
     return str(value)
+
+
+def plain(value: Any) -> Any:
+    """A read model's rows as JSON values: Decimals as `decimal_text`, dates ISO, inside lists and mappings too."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(item) for item in value]
+    return value
 
 
 def _default(value: Any) -> Any:

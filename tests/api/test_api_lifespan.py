@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,15 @@ def test_a_given_ledger_is_left_open_for_its_owner(api_ledger: BenefitLedger, cl
     with TestClient(create_app(api_ledger)) as client:
         assert client.get("/health").status_code == 200
     assert api_ledger not in closed
+
+
+def test_the_lifespan_opens_the_view_store_beside_the_ledger_and_closes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "env" / "ledger.db"
+    monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{db}")
+    app = create_app()
+    with TestClient(app) as client:
+        assert client.get("/reports/hospitals").json() == {"count": 0, "hospitals": []}
+    assert (tmp_path / "env" / "ledger.projections.db").exists()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed at shutdown
+        app.state.views.conn.execute("SELECT 1")

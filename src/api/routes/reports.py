@@ -1,0 +1,74 @@
+"""Reports: the read models (projections) dashboards and auditors query, caught up to the ledger's head first.
+
+Rows are served as the projections return them (no model per table): Decimals as money text
+("84606.00"), ratios as text ("0.8876"), dates ISO, None as null. `?fresh=false` skips the catch-up.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import RefPath, ViewsDep, YearPath
+from api.responses import plain
+from api.schemas import REF_LENGTH_MAX
+from domain.errors import NotFoundError
+from projections.annual_totals import annual_totals
+from projections.audit_trail import audit_trail, audit_trail_for_admission
+from projections.county_dashboard import county_dashboard
+from projections.hospital_advances import hospital_ledger
+from projections.retro_compensation import retro_items
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
+Cumulative = Annotated[bool, Query(description="with month: the year to the end of that month")]
+RefQuery = Annotated[str | None, Query(min_length=1, max_length=REF_LENGTH_MAX)]
+
+
+@router.get("/counties/{county_code}/{year}")
+def read_county_dashboard(county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None,
+                          cumulative: Cumulative = False) -> dict[str, Any]:
+    """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
+    result: dict[str, Any] = plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
+    return result
+
+
+@router.get("/patients/{patient_ref}/years/{year}/totals")
+def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
+    """A patient-year's costs, what each payer paid, out-of-pocket and the cap in force (404 when none)."""
+    totals = annual_totals(views, patient_ref, year)
+    if totals is None:
+        raise NotFoundError(f"no settled totals for patient {patient_ref} in {year}")
+    result: dict[str, Any] = plain(totals)
+    return result
+
+
+@router.get("/retroactive-compensation")
+def read_retroactive_compensation(views: ViewsDep, patient_ref: RefQuery = None,
+                                  outstanding_only: bool = False) -> dict[str, Any]:
+    """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement."""
+    items = plain(retro_items(views, patient_ref, outstanding_only=outstanding_only))
+    return {"count": len(items), "items": items}
+
+
+@router.get("/hospitals")
+def read_hospital_ledger(views: ViewsDep, hospital_code: RefQuery = None) -> dict[str, Any]:
+    """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance."""
+    hospitals = plain(hospital_ledger(views, hospital_code))
+    return {"count": len(hospitals), "hospitals": hospitals}
+
+
+@router.get("/patients/{patient_ref}/years/{year}/audit-trail")
+def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
+    """The patient-year's events in log order, settlements and recalculations with their layer arithmetic."""
+    events = plain(audit_trail(views, patient_ref, year))
+    return {"patient_ref": patient_ref, "year": year, "count": len(events), "events": events}
+
+
+@router.get("/admissions/{admission_ref}/audit-trail")
+def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep) -> dict[str, Any]:
+    """The admission's events, its settlements' recalculations and the findings on it, in log order."""
+    events = plain(audit_trail_for_admission(views, admission_ref))
+    return {"admission_ref": admission_ref, "count": len(events), "events": events}
