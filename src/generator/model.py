@@ -14,8 +14,18 @@ from decimal import Decimal
 from generator import calibration as cal
 from generator import visits as v
 from generator.hospitals import REGION, TOWNSHIPS
-from generator.plan import (ChargeLine, ChronicCertificate, CountyPlan, DoctorContract, FollowUp, Hospital,
-                            MajorDiagnosis, PatientPlan, StatusRecord, VisitPlan)
+from generator.plan import (
+    ChargeLine,
+    ChronicCertificate,
+    CountyPlan,
+    DoctorContract,
+    FollowUp,
+    Hospital,
+    MajorDiagnosis,
+    PatientPlan,
+    StatusRecord,
+    VisitPlan,
+)
 
 
 @dataclass

@@ -16,8 +16,8 @@ from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError,
 from domain.rules.audit_deduction import DisallowedLine, compute_deduction
 from domain.rules.settlement import Settlement
 from domain.vocabulary import AuditReason, Payer
-from service.amounts import as_amount
 from service.idempotency import execute
+from service.inputs import as_amount, as_enum
 
 
 class AuditCommands:
@@ -32,8 +32,8 @@ class AuditCommands:
         The payers' share of the lines is deducted from the hospital's advance from `fund`; what the
         patient paid for them becomes a refund due from the hospital. The settlement is unchanged.
         """
-        reason_value = _enum(AuditReason, reason, "reason").value
-        fund_value = _enum(Payer, fund, "fund").value
+        reason_value = as_enum(AuditReason, reason, "reason").value
+        fund_value = as_enum(Payer, fund, "fund").value
         if not line_nos or len(set(line_nos)) != len(line_nos):
             raise ValidationError("line_nos: name one or more distinct charge lines")
         payload = {"finding_ref": finding_ref, "admission_ref": admission_ref, "line_nos": line_nos,
@@ -94,7 +94,7 @@ class AuditCommands:
     def record_fund_reimbursement(self, *, command_id: str, hospital_code: str, fund: str, amount: Decimal,
                                   received_on: date, reference: str = "") -> dict:
         """A fund pays a hospital back for shares it advanced (垫付款拨付)."""
-        fund_value = _enum(Payer, fund, "fund").value
+        fund_value = as_enum(Payer, fund, "fund").value
         amount = as_amount(amount, "amount")
 
         def build() -> tuple[list[Any], dict]:
@@ -128,10 +128,3 @@ class AuditCommands:
         record = history.record_of(settlement_id)
         version_id = ids.policy_version_id(account.county_code, record["settlement"]["policy_version"])
         return record, account.year, self.policy_parameters(version_id)  # type: ignore[attr-defined]
-
-
-def _enum(kind: Any, value: str, field: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValidationError(f"{field}: {value!r} is not one of {', '.join(m.value for m in kind)}") from None

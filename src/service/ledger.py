@@ -29,10 +29,10 @@ from domain.policy.parsing import PolicyError
 from domain.policy.selection import version_in_force
 from domain.rules.cascade import settle_claim
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
-from service.amounts import as_amount
 from service.audit_commands import AuditCommands
 from service.auditor_queries import AuditorQueries
 from service.idempotency import check_expected_version, execute
+from service.inputs import as_amount, as_aware, as_enum, require_ref
 from service.recalculation_commands import RecalculationCommands
 from service.repository import FastRepository, fast_project
 from service.settings import StoreConfig, ensure_schema, store_config
@@ -61,8 +61,8 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
 
     # ---- patients ------------------------------------------------------------------------------
     def register_patient(self, *, command_id: str, patient_ref: str, county_code: str, township: str = "") -> dict:
-        _require_ref("patient_ref", patient_ref)
-        _require_ref("county_code", county_code)
+        require_ref("patient_ref", patient_ref)
+        require_ref("county_code", county_code)
 
         def build() -> tuple[list[Any], dict]:
             if ids.patient_id(patient_ref) in self.repository:
@@ -81,14 +81,14 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
 
     def record_poverty_status(self, *, command_id: str, patient_ref: str, status: str, effective_from: date,
                               reason: str = "", expected_version: int | None = None) -> dict:
-        parsed = _enum(PovertyStatus, status, "status")
+        parsed = as_enum(PovertyStatus, status, "status")
         return self._patient_command(command_id, "record_poverty_status", patient_ref, expected_version,
                                      {"status": status, "effective_from": effective_from, "reason": reason},
                                      lambda p: p.record_poverty_status(parsed, effective_from, reason))
 
     def certify_chronic_disease(self, *, command_id: str, patient_ref: str, disease: str, valid_from: date,
                                 valid_to: date | None = None, expected_version: int | None = None) -> dict:
-        _require_ref("disease", disease)
+        require_ref("disease", disease)
         return self._patient_command(command_id, "certify_chronic_disease", patient_ref, expected_version,
                                      {"disease": disease, "valid_from": valid_from, "valid_to": valid_to},
                                      lambda p: p.certify_chronic_disease(disease, valid_from, valid_to))
@@ -101,14 +101,14 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
 
     def confirm_major_disease(self, *, command_id: str, patient_ref: str, disease: str, confirmed_on: date,
                               expected_version: int | None = None) -> dict:
-        _require_ref("disease", disease)
+        require_ref("disease", disease)
         return self._patient_command(command_id, "confirm_major_disease", patient_ref, expected_version,
                                      {"disease": disease, "confirmed_on": confirmed_on},
                                      lambda p: p.confirm_major_disease(disease, confirmed_on))
 
     def sign_family_doctor_contract(self, *, command_id: str, patient_ref: str, doctor: str, signed_on: date,
                                     expected_version: int | None = None) -> dict:
-        _require_ref("doctor", doctor)
+        require_ref("doctor", doctor)
         return self._patient_command(command_id, "sign_family_doctor_contract", patient_ref, expected_version,
                                      {"doctor": doctor, "signed_on": signed_on},
                                      lambda p: p.sign_family_doctor_contract(doctor, signed_on))
@@ -138,8 +138,8 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
     def register_admission(self, *, command_id: str, admission_ref: str, patient_ref: str, kind: str,
                            hospital: dict[str, Any], admitted_on: date, referred: bool = False,
                            diagnosis: str = "") -> dict:
-        _require_ref("admission_ref", admission_ref)
-        visit_kind = _enum(VisitKind, kind, "kind")
+        require_ref("admission_ref", admission_ref)
+        visit_kind = as_enum(VisitKind, kind, "kind")
         hospital = _hospital(hospital)
         payload = {"admission_ref": admission_ref, "patient_ref": patient_ref, "kind": kind, "hospital": hospital,
                    "admitted_on": admitted_on, "referred": referred, "diagnosis": diagnosis}
@@ -157,7 +157,7 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
 
     def post_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, category: str,
                          amount: Decimal, compliant: bool, expected_version: int | None = None) -> dict:
-        _require_ref("line_no", line_no)
+        require_ref("line_no", line_no)
         amount = as_amount(amount, "amount")
         return self._admission_command(command_id, "post_charge_line", admission_ref, expected_version,
                                        {"line_no": line_no, "category": category, "amount": amount,
@@ -195,7 +195,7 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         (default: now). The patient-year account is the consistency boundary: concurrent
         settlements of one patient-year are serialised by optimistic concurrency and retried.
         """
-        requested_at = None if settled_at is None else _aware(settled_at, "settled_at")
+        requested_at = None if settled_at is None else as_aware(settled_at, "settled_at")
         settled_at = requested_at or datetime.now(timezone.utc)
 
         def build() -> tuple[list[Any], dict]:
@@ -240,8 +240,8 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
             PolicyParameters.from_mapping(document.parameters)
         except PolicyError as exc:
             raise ValidationError(f"policy parameters: {exc}") from None
-        _require_ref("region", document.region)
-        _require_ref("version", document.version)
+        require_ref("region", document.region)
+        require_ref("version", document.version)
         payload = {"region": document.region, "version": document.version,
                    "effective_from": document.effective_from, "published_at": document.published_at,
                    "parameters": document.parameters}
@@ -329,24 +329,12 @@ def _written(aggregate: Any) -> dict:
     return {"id": str(aggregate.id), "version": aggregate.version}
 
 
-def _require_ref(field: str, value: Any) -> None:
-    if not isinstance(value, str) or not value.strip() or len(value) > 120:
-        raise ValidationError(f"{field}: give a non-empty string of at most 120 characters")
-
-
-def _enum(kind: Any, value: str, field: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValidationError(f"{field}: {value!r} is not one of {', '.join(m.value for m in kind)}") from None
-
-
 def _hospital(hospital: dict[str, Any]) -> dict[str, Any]:
     fields = ("code", "name", "tier", "county_code", "in_county", "in_province", "designated")
     missing = [f for f in fields if f not in hospital]
     if missing:
         raise ValidationError(f"hospital: missing {', '.join(missing)}")
-    tier = _enum(Tier, hospital["tier"], "hospital.tier")
+    tier = as_enum(Tier, hospital["tier"], "hospital.tier")
     for flag in ("in_county", "in_province", "designated"):
         if not isinstance(hospital[flag], bool):
             raise ValidationError(f"hospital.{flag}: expected true or false")
@@ -356,8 +344,3 @@ def _hospital(hospital: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError("hospital: only township and county hospitals are in the county")
     return {f: hospital[f] for f in fields}
 
-
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None:
-        raise ValidationError(f"{field}: give a time zone (e.g. +08:00)")
-    return moment

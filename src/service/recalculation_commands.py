@@ -10,8 +10,8 @@ from typing import Any
 from domain.aggregates.benefit_year import BenefitYear
 from domain.rules.claim import ClaimFacts
 from domain.rules.recalculation import recalculate_year
-from service.amounts import as_amount
 from service.idempotency import execute
+from service.inputs import as_amount
 
 PAGE_SIZE = 500
 

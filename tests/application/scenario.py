@@ -40,8 +40,9 @@ def policy_variant(version: str, published_at: datetime, *, effective_from: date
     return replace(base, version=version, published_at=published_at, effective_from=effective_from, parameters=tree)
 
 
-def poor_patient(ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018) -> None:
-    ledger.register_patient(command_id=f"{ref}:register", patient_ref=ref, county_code=REGION, township="毕桥镇")
+def poor_patient(ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018,
+                 county: str = REGION) -> None:
+    ledger.register_patient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇")
     ledger.enrol_patient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year)
     ledger.record_poverty_status(command_id=f"{ref}:status", patient_ref=ref, status=status,
                                  effective_from=date(2016, 1, 1))

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGION, SETTLED_AT
+from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGION, admit_and_settle
 from tests.application.scenario import policy_variant as variant
+from tests.application.scenario import poor_patient as patient
 from tests.application.scenario import publish_default as publish
 
 from projections import catalog
@@ -20,30 +21,6 @@ WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 TOWNSHIP_HOSPITAL = {"code": "LX-BQ", "name": "毕桥镇卫生院", "tier": "township", "county_code": REGION,
                      "in_county": True, "in_province": True, "designated": True}
 D = Decimal
-
-
-def patient(ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018,
-            county: str = REGION) -> None:
-    ledger.register_patient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇")
-    ledger.enrol_patient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year)
-    ledger.record_poverty_status(command_id=f"{ref}:status", patient_ref=ref, status=status,
-                                 effective_from=date(2016, 1, 1))
-
-
-def admit_and_settle(ledger: BenefitLedger, patient_ref: str, admission_ref: str, hospital: dict, *, total: str,
-                     compliant: str, day: date, referred: bool = False, kind: str = "inpatient",
-                     settled_at: datetime = SETTLED_AT) -> dict:
-    ledger.register_admission(command_id=f"{admission_ref}:register", admission_ref=admission_ref,
-                              patient_ref=patient_ref, kind=kind, hospital=hospital, admitted_on=day,
-                              referred=referred, diagnosis="N18.5")
-    ledger.post_charge_line(command_id=f"{admission_ref}:line:1", admission_ref=admission_ref, line_no="1",
-                            category="treatment", amount=D(compliant), compliant=True)
-    if D(total) != D(compliant):
-        ledger.post_charge_line(command_id=f"{admission_ref}:line:2", admission_ref=admission_ref, line_no="2",
-                                category="drug", amount=D(total) - D(compliant), compliant=False)
-    ledger.discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day)
-    return ledger.settle_admission(command_id=f"{admission_ref}:settle", admission_ref=admission_ref,
-                                   settled_at=settled_at)
 
 
 def worked_example(ledger: BenefitLedger, ref: str = "P-WE") -> None:

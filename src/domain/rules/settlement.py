@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from domain.money import ZERO, money_sum
-from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult
 from domain.vocabulary import Payer
 
@@ -72,9 +71,3 @@ class Settlement:
                    tuple(LayerResult.from_dict(layer) for layer in data["layers"]), Decimal(data["hospital_borne"]),
                    Decimal(data["patient_compliant"]), Decimal(data["patient_noncompliant"]),
                    str(data.get("hospital_borne_explanation", "")))
-
-
-def summary(claim: ClaimFacts, settlement: Settlement) -> str:
-    parts = ", ".join(f"{layer.payer.value} {layer.amount}" for layer in settlement.layers if layer.amount)
-    return (f"{claim.claim_id}: total {settlement.total} -> {parts or 'no payer'}; patient {settlement.patient_share}"
-            f"; hospital-borne {settlement.hospital_borne}")
