@@ -41,7 +41,12 @@ def _kind(exc: Exception) -> str:
 
 def _ledger_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
-    return problem(exc.status, exc.title, str(exc), _kind(exc))
+    extensions = {name: getattr(exc, name) for name in ("current_version", "index", "command_id")
+                  if getattr(exc, name, None) is not None}
+    response = problem(exc.status, exc.title, str(exc), _kind(exc), **extensions)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="benefit-ledger"'
+    return response
 
 
 def _invalid_input(request: Request, exc: Exception) -> Response:

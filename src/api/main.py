@@ -8,15 +8,20 @@ if the region does not list it yet, opens the read models' view store of the sam
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.access import AccessPolicy
+from api.access_keys import keys_path, policy_from_environment
 from api.errors import install_error_handlers
 from api.routes import (
     admissions,
     audit_findings,
+    batches,
     health,
     hospitals,
     patients,
@@ -30,6 +35,7 @@ from domain.policy.loader import load_default_policy
 from projections.catalog import select
 from projections.runner import Runner
 from projections.store import open_store
+from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
 from service.settings import StoreConfig, store_config
 
@@ -64,22 +70,34 @@ def store_config_of(ledger: BenefitLedger) -> StoreConfig:
                                       "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")})
 
 
-def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None = None) -> FastAPI:
+def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None = None,
+               access: AccessPolicy | None = None) -> FastAPI:
     """Build the API around `ledger`, or around one built from `config` (else the environment) at startup.
 
-    The view store is opened from `config`, else from the given ledger's own configuration.
+    The view store is opened from `config`, else from the given ledger's own configuration. Clients
+    are `access`, else the keys file (api.access_keys), created with one admin client if missing.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = ledger is None
+        if access is None:
+            app.state.access, bootstrap_token = policy_from_environment()
+            if bootstrap_token:
+                print(f"ledger: created {keys_path()} with one admin client; its token (shown once): "
+                      f"{bootstrap_token}", file=sys.stderr, flush=True)
+        else:
+            app.state.access = access
         settings = config or (store_config() if ledger is None else store_config_of(ledger))
         app.state.ledger = BenefitLedger.from_config(settings) if ledger is None else ledger
+        if owned and app.state.ledger.group_committer is None and os.environ.get("LEDGER_GROUP_COMMIT") != "0":
+            app.state.ledger.group_committer = GroupCommitter(app.state.ledger)  # the server groups commits
         try:
             app.state.views = open_store(settings)
             try:
                 app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
                 publish_default_policy(app.state.ledger)
+                app.state.ready = True
                 yield
             finally:
                 app.state.views.close()
@@ -90,9 +108,10 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
     app = FastAPI(title="Patient-benefit ledger", version="0.1.0", lifespan=lifespan,
                   description="Append-only ledger of health-poverty medical benefits: payment services append "
                               "events, auditors and dashboards read every layer's arithmetic.")
+    app.state.ready = False
     install_error_handlers(app)
     for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, reports,
-                   health):
+                   batches, health):
         app.include_router(module.router)
     return app
 

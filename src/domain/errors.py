@@ -33,10 +33,14 @@ class StateConflictError(LedgerError):
 
 
 class ConcurrencyConflictError(LedgerError):
-    """The expected version is stale, or concurrent writers kept colliding."""
+    """The expected version is stale (`current_version` says what it is now), or concurrent writers kept colliding."""
 
     status = 409
     title = "Concurrency conflict"
+
+    def __init__(self, message: str, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
 
 
 class CommandIdReusedError(LedgerError):

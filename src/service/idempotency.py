@@ -4,6 +4,9 @@ Every command carries a client command id. Its first result is saved as a Comman
 same atomic `save()` as the command's events, so a retry returns that result and appends nothing.
 A write that collides with a concurrent writer is retried on fresh state, unless the client gave
 an expected version, which is then stale: that is a 409.
+
+Inside a unit of work (service.unit_of_work) the command is staged, not saved; with group commit
+on (service.group_commit) a command from a request thread is handed to the committer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from domain import ids
 from domain.aggregates.command_record import CommandRecord
 from domain.errors import CommandIdReusedError, ConcurrencyConflictError, ValidationError
+from service.unit_of_work import current_unit, is_direct
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -37,7 +41,8 @@ def payload_digest(command: str, payload: dict[str, Any]) -> str:
 def check_expected_version(aggregate: Any, expected_version: int | None) -> None:
     if expected_version is not None and aggregate.version != expected_version:
         raise ConcurrencyConflictError(
-            f"expected version {expected_version} of {type(aggregate).__name__} but it is at {aggregate.version}")
+            f"expected version {expected_version} of {type(aggregate).__name__} but it is at {aggregate.version}",
+            current_version=aggregate.version)
 
 
 def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str, Any], build: Build,
@@ -45,11 +50,21 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
     """Run `build` (which loads aggregates, applies the command, returns (aggregates, result)) once."""
     if not isinstance(command_id, str) or not command_id.strip() or len(command_id) > COMMAND_ID_LENGTH_MAX:
         raise ValidationError(f"command_id: give a non-empty string of at most {COMMAND_ID_LENGTH_MAX} characters")
+    committer = getattr(app, "group_committer", None)
+    if committer is not None and current_unit() is None and not is_direct():
+        return committer.submit(lambda: execute(app, command_id, command, payload, build,
+                                                expected_version=expected_version))
     digest = payload_digest(command, payload)
     record_id = ids.command_record_id(command_id)
     previous = _previous_result(app, record_id, command_id, command, digest)
     if previous is not None:
         return previous
+    unit = current_unit()
+    if unit is not None:  # staged; the unit's owner saves it with the unit's other commands
+        aggregates, result = build()
+        unit.stage(*aggregates, CommandRecord(command_id=command_id, command=command, payload_digest=digest,
+                                              result=result))
+        return {**result, "replayed": False}
     for _ in range(RETRY_COUNT_MAX):
         aggregates, result = build()
         record = CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)

@@ -31,6 +31,7 @@ from domain.rules.cascade import settle_claim
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
 from service.audit_commands import AuditCommands
 from service.auditor_queries import AuditorQueries
+from service.group_commit import GroupCommitter
 from service.idempotency import check_expected_version, execute
 from service.inputs import as_amount, as_aware, as_enum, require_ref
 from service.recalculation_commands import RecalculationCommands
@@ -47,6 +48,14 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
+        self.group_committer: GroupCommitter | None = None
+        if str(self.env.get("LEDGER_GROUP_COMMIT") or "0").lower() in ("1", "true", "yes", "on"):
+            self.group_committer = GroupCommitter(self)
+
+    def close(self) -> None:
+        if self.group_committer is not None:
+            self.group_committer.close()
+        super().close()
 
     @classmethod
     def from_config(cls, config: StoreConfig | None = None) -> BenefitLedger:

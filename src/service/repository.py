@@ -11,6 +11,8 @@ from typing import Any
 
 from eventsourcing.application import Repository
 
+from service.unit_of_work import current_unit
+
 
 def fast_project(aggregate: Any, domain_events: Iterable[Any]) -> Any:
     for domain_event in domain_events:
@@ -19,6 +21,14 @@ def fast_project(aggregate: Any, domain_events: Iterable[Any]) -> Any:
 
 
 class FastRepository(Repository):  # type: ignore[type-arg]
+    """Inside a unit of work (service.unit_of_work), the latest version of an aggregate is the unit's copy."""
+
     def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project,
             **kwargs: Any) -> Any:
-        return super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
+        unit = current_unit() if version is None else None
+        if unit is not None:
+            known = unit.get(aggregate_id)
+            if known is not None:
+                return known
+        aggregate = super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
+        return unit.remember(aggregate) if unit is not None else aggregate

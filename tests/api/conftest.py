@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from ledger_api import LedgerApi
+from role_client import ACCESS, RoleClient
 
 from api.main import create_app
 from service.ledger import BenefitLedger
@@ -23,5 +24,5 @@ def api_ledger(tmp_path: Path) -> Iterator[BenefitLedger]:
 
 @pytest.fixture
 def api(api_ledger: BenefitLedger) -> Iterator[LedgerApi]:
-    with TestClient(create_app(api_ledger)) as client:
-        yield LedgerApi(client, api_ledger)
+    with TestClient(create_app(api_ledger, access=ACCESS)) as client:
+        yield LedgerApi(RoleClient(client), api_ledger)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from ledger_api import COUNTY_HOSPITAL, PROBLEM, LedgerApi
 
 from api.deps import get_ledger
 from api.main import create_app
+from role_client import ACCESS, bearer
 from service.ledger import BenefitLedger
 
 
@@ -97,10 +98,10 @@ class _BrokenLedger:
 
 
 def test_an_unexpected_error_is_a_500_problem_without_a_stack_trace(api_ledger: BenefitLedger) -> None:
-    app = create_app(api_ledger)
+    app = create_app(api_ledger, access=ACCESS)
     app.dependency_overrides[get_ledger] = _BrokenLedger
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/patients/P")
+        response = client.get("/patients/P", headers=bearer("tok-auditor"))
     assert response.status_code == 500
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 import api.main
+from api.access_keys import add_client
 from api.main import create_app
+from role_client import ACCESS, bearer
 from service.ledger import BenefitLedger
 
 
@@ -35,16 +37,20 @@ def test_the_lifespan_builds_the_ledger_from_the_environment_and_closes_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed: list[BenefitLedger]) -> None:
     db = tmp_path / "env" / "ledger.db"
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(tmp_path / "keys.toml"))
+    token = add_client(tmp_path / "keys.toml", name="reader", role="auditor")
     app = create_app()
     with TestClient(app) as client:
         assert client.get("/health").json() == {"store": "sqlite", "ok": True}
-        assert client.get("/policy-versions/341821").json()["count"] == 1
+        assert client.get("/ready").json() == {"store": "sqlite", "ok": True}
+        assert client.get("/policy-versions/341821").status_code == 401
+        assert client.get("/policy-versions/341821", headers=bearer(token)).json()["count"] == 1
         assert app.state.ledger not in closed
     assert app.state.ledger in closed and db.exists()
 
 
 def test_a_given_ledger_is_left_open_for_its_owner(api_ledger: BenefitLedger, closed: list[BenefitLedger]) -> None:
-    with TestClient(create_app(api_ledger)) as client:
+    with TestClient(create_app(api_ledger, access=ACCESS)) as client:
         assert client.get("/health").status_code == 200
     assert api_ledger not in closed
 
@@ -53,9 +59,25 @@ def test_the_lifespan_opens_the_view_store_beside_the_ledger_and_closes_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "env" / "ledger.db"
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(tmp_path / "keys.toml"))
+    token = add_client(tmp_path / "keys.toml", name="dash", role="dashboard")
     app = create_app()
     with TestClient(app) as client:
-        assert client.get("/reports/hospitals").json() == {"count": 0, "hospitals": []}
+        assert client.get("/reports/hospitals", headers=bearer(token)).json() == {"count": 0, "hospitals": []}
     assert (tmp_path / "env" / "ledger.projections.db").exists()
     with pytest.raises(sqlite3.ProgrammingError):  # closed at shutdown
         app.state.views.conn.execute("SELECT 1")
+
+
+def test_with_no_keys_file_the_first_start_creates_one_admin_client_and_prints_its_token_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    keys = tmp_path / "var" / "api-keys.toml"
+    monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(keys))
+    with TestClient(create_app()) as client:
+        token = capfd.readouterr().err.rsplit(": ", 1)[1].strip()
+        assert client.get("/policy-versions/341821", headers=bearer(token)).status_code == 200
+        assert client.get("/policy-versions/341821", headers=bearer(token + "x")).status_code == 401
+    assert token not in keys.read_text() and oct(keys.stat().st_mode & 0o777) == "0o600"
+    with TestClient(create_app()):  # a second start keeps the file and prints no token
+        assert "token" not in capfd.readouterr().err

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from ledger_api import REGION, LedgerApi
 
 from api.main import create_app
+from role_client import ACCESS
 
 
 def _default_tree() -> dict[str, Any]:
@@ -35,7 +36,7 @@ def test_the_default_policy_is_published_once_at_startup(api: LedgerApi) -> None
     register = api.get(f"/policy-versions/{REGION}")
     assert register["count"] == 1 and register["versions"][0]["version"] == "langxi-2018.1"
     # Check a restart on the same store publishes nothing again.
-    with api.unchanged(), TestClient(create_app(api.ledger)):
+    with api.unchanged(), TestClient(create_app(api.ledger, access=ACCESS)):
         pass
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.deps import LedgerDep
 from api.public import HealthPublic
@@ -27,3 +27,13 @@ def read_health(ledger: LedgerDep, response: Response) -> HealthPublic:
     if not ok:
         response.status_code = 503
     return HealthPublic(store=store, ok=ok)
+
+
+@router.get("/ready", response_model=HealthPublic)
+def read_readiness(request: Request, ledger: LedgerDep, response: Response) -> HealthPublic:
+    """Ready to take traffic: started up (default policy published, read models open) and the store answers."""
+    health = read_health(ledger, response)
+    if not getattr(request.app.state, "ready", False):
+        response.status_code = 503
+        return HealthPublic(store=health.store, ok=False)
+    return health

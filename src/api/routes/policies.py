@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from api.access import PrincipalDep, Read, authorize_command, require_read
 from api.deps import IdempotencyKey, LedgerDep, RefPath, answer, command_id_of
 from api.public import PolicyPublishedPublic, PolicyRegisterPublic, PolicyVersionPublic, RegisterEntryPublic
 from api.schemas import PolicyVersionCreate
@@ -16,9 +17,10 @@ router = APIRouter(prefix="/policy-versions", tags=["policy-versions"])
 
 
 @router.post("", status_code=201, response_model=PolicyPublishedPublic)
-def publish_policy_version(body: PolicyVersionCreate, ledger: LedgerDep, response: Response,
+def publish_policy_version(body: PolicyVersionCreate, ledger: LedgerDep, principal: PrincipalDep, response: Response,
                            idempotency_key: IdempotencyKey = None) -> Any:
     """Publish a policy version; it may take effect before it is published (retroactive)."""
+    authorize_command(principal, ledger, "publish_policy_version", {**body.model_dump(mode="json")})
     command_id = command_id_of(body, idempotency_key)
     if "meta" in body.parameters:
         raise PolicyError("parameters.meta: put meta beside parameters, not inside them")
@@ -29,7 +31,7 @@ def publish_policy_version(body: PolicyVersionCreate, ledger: LedgerDep, respons
     return answer(response, ledger.publish_policy_version(command_id=command_id, document=document))
 
 
-@router.get("/{region}", response_model=PolicyRegisterPublic)
+@router.get("/{region}", response_model=PolicyRegisterPublic, dependencies=[require_read(Read.POLICY)])
 def read_policy_register(region: RefPath, ledger: LedgerDep) -> PolicyRegisterPublic:
     """The region's policy versions, in publication order."""
     entries = ledger.policy_register(region)  # NotFoundError -> 404
@@ -37,7 +39,7 @@ def read_policy_register(region: RefPath, ledger: LedgerDep) -> PolicyRegisterPu
                                 versions=[RegisterEntryPublic.model_validate(entry) for entry in entries])
 
 
-@router.get("/{region}/{version}", response_model=PolicyVersionPublic)
+@router.get("/{region}/{version}", response_model=PolicyVersionPublic, dependencies=[require_read(Read.POLICY)])
 def read_policy_version(region: RefPath, version: RefPath, ledger: LedgerDep) -> PolicyVersionPublic:
     """One version's parameters (plain values) and the confidence label of each parameter path."""
     v = ledger.get_policy_version(region, version)

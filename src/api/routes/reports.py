@@ -10,10 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.access import Principal, Read, Role, own_hospital_only, require_read
 from api.deps import RefPath, ViewsDep, YearPath
 from api.responses import plain
 from api.schemas import REF_LENGTH_MAX
 from domain.errors import NotFoundError
+from domain.money import money_sum
 from projections.annual_totals import annual_totals
 from projections.audit_trail import audit_trail, audit_trail_for_admission
 from projections.county_dashboard import county_dashboard
@@ -27,7 +29,7 @@ Cumulative = Annotated[bool, Query(description="with month: the year to the end 
 RefQuery = Annotated[str | None, Query(min_length=1, max_length=REF_LENGTH_MAX)]
 
 
-@router.get("/counties/{county_code}/{year}")
+@router.get("/counties/{county_code}/{year}", dependencies=[require_read(Read.AGGREGATE)])
 def read_county_dashboard(county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None,
                           cumulative: Cumulative = False) -> dict[str, Any]:
     """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
@@ -35,7 +37,7 @@ def read_county_dashboard(county_code: RefPath, year: YearPath, views: ViewsDep,
     return result
 
 
-@router.get("/patients/{patient_ref}/years/{year}/totals")
+@router.get("/patients/{patient_ref}/years/{year}/totals", dependencies=[require_read(Read.PERSONAL)])
 def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
     """A patient-year's costs, what each payer paid, out-of-pocket and the cap in force (404 when none)."""
     totals = annual_totals(views, patient_ref, year)
@@ -45,7 +47,7 @@ def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) ->
     return result
 
 
-@router.get("/retroactive-compensation")
+@router.get("/retroactive-compensation", dependencies=[require_read(Read.COMPENSATION_OWED)])
 def read_retroactive_compensation(views: ViewsDep, patient_ref: RefQuery = None,
                                   outstanding_only: bool = False) -> dict[str, Any]:
     """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement."""
@@ -53,21 +55,39 @@ def read_retroactive_compensation(views: ViewsDep, patient_ref: RefQuery = None,
     return {"count": len(items), "items": items}
 
 
+@router.get("/retroactive-compensation/summary", dependencies=[require_read(Read.AGGREGATE)])
+def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery = None) -> dict[str, Any]:
+    """Retroactive compensation in aggregate (no patient refs): owed, paid, outstanding and counts."""
+    items = retro_items(views, None, county_code=county_code)
+    outstanding = [item for item in items if item["status"] == "open"]
+    return plain({"county_code": county_code, "settlements": len(items),
+                  "owed": money_sum(item["owed"] for item in items),
+                  "paid": money_sum(item["paid"] for item in items),
+                  "outstanding": money_sum(item["outstanding"] for item in items),
+                  "settlements_outstanding": len(outstanding),
+                  "patients_outstanding": len({item["patient_ref"] for item in outstanding})})
+
+
 @router.get("/hospitals")
-def read_hospital_ledger(views: ViewsDep, hospital_code: RefQuery = None) -> dict[str, Any]:
-    """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance."""
+def read_hospital_ledger(views: ViewsDep, principal: Annotated[Principal, require_read(Read.AGGREGATE)],
+                         hospital_code: RefQuery = None) -> dict[str, Any]:
+    """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance
+    (a hospital client sees its own only)."""
+    if principal.role is Role.HOSPITAL:
+        own_hospital_only(principal, hospital_code or str(principal.hospital))
+        hospital_code = principal.hospital
     hospitals = plain(hospital_ledger(views, hospital_code))
     return {"count": len(hospitals), "hospitals": hospitals}
 
 
-@router.get("/patients/{patient_ref}/years/{year}/audit-trail")
+@router.get("/patients/{patient_ref}/years/{year}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
 def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
     """The patient-year's events in log order, settlements and recalculations with their layer arithmetic."""
     events = plain(audit_trail(views, patient_ref, year))
     return {"patient_ref": patient_ref, "year": year, "count": len(events), "events": events}
 
 
-@router.get("/admissions/{admission_ref}/audit-trail")
+@router.get("/admissions/{admission_ref}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
 def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep) -> dict[str, Any]:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
     events = plain(audit_trail_for_admission(views, admission_ref))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
+from api.access import PrincipalDep, Read, authorize_command, require_read
 from api.deps import IdempotencyKey, LedgerDep, RefPath, YearPath, answer, command_id_of
 from api.public_retroactive import VerificationPublic
 from api.public_settlements import BenefitYearPublic, SettlementResultPublic
@@ -18,15 +19,17 @@ AsOf = Annotated[AwareDatetime | None, Query(description="ISO datetime with offs
 
 
 @router.post("/admissions/{admission_ref}/settlement", status_code=201, response_model=SettlementResultPublic)
-def settle_admission(admission_ref: RefPath, body: SettlementCreate, ledger: LedgerDep, response: Response,
+def settle_admission(admission_ref: RefPath, body: SettlementCreate, ledger: LedgerDep, principal: PrincipalDep, response: Response,
                      idempotency_key: IdempotencyKey = None) -> Any:
     """Run the payer cascade for a discharged admission in its patient-year; returns every layer."""
+    authorize_command(principal, ledger, "settle_admission", {**body.model_dump(mode="json"), "admission_ref": admission_ref})
     result = ledger.settle_admission(command_id=command_id_of(body, idempotency_key), admission_ref=admission_ref,
                                      settled_at=body.settled_at, expected_version=body.expected_version)
     return answer(response, result)
 
 
-@router.get("/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic)
+@router.get("/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic,
+            dependencies=[require_read(Read.PERSONAL)])
 def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep,
                       as_of: AsOf = None) -> BenefitYearPublic:
     """The benefit-year account: each settlement with its layers' arithmetic, compensation, accumulators.
@@ -38,7 +41,8 @@ def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep,
     return BenefitYearPublic.of(ledger.benefit_year_as_of(patient_ref, year, as_of))
 
 
-@router.get("/patients/{patient_ref}/years/{year}/verification", response_model=VerificationPublic)
+@router.get("/patients/{patient_ref}/years/{year}/verification", response_model=VerificationPublic,
+            dependencies=[require_read(Read.PERSONAL)])
 def verify_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep) -> VerificationPublic:
     """Re-derive every settlement from raw facts and policy versions; list each difference to the fen."""
     return VerificationPublic.of(ledger.verify_benefit_year(patient_ref, year))

@@ -1,0 +1,79 @@
+"""A unit of work: many commands, one transaction.
+
+Inside `unit_of_work()`, the repository hands every command the same in-memory aggregate (an
+identity map), so a later command sees what an earlier one changed before anything is saved, and
+`execute` stages each command's aggregates and CommandRecord instead of saving them. `commit`
+then saves everything the unit touched in one atomic `save()`: all of it or none of it.
+
+The batch endpoint (service.batch) and group commit (service.group_commit) are both built on it.
+It is thread-local: each thread has at most one unit open.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+_local = threading.local()
+
+
+class UnitOfWork:
+    """The aggregates (and CommandRecords) the unit's commands loaded or created, by id."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[UUID, Any] = {}
+
+    def get(self, aggregate_id: UUID) -> Any | None:
+        return self.aggregates.get(aggregate_id)
+
+    def remember(self, aggregate: Any) -> Any:
+        return self.aggregates.setdefault(aggregate.id, aggregate)
+
+    def stage(self, *aggregates: Any) -> None:
+        for aggregate in aggregates:
+            known = self.aggregates.get(aggregate.id)
+            if known is not None and known is not aggregate:  # a command must build on the unit's copy
+                raise RuntimeError(f"two copies of aggregate {aggregate.id} in one unit of work")
+            self.aggregates[aggregate.id] = aggregate
+
+    def staged(self) -> list[Any]:
+        return list(self.aggregates.values())
+
+
+def current_unit() -> UnitOfWork | None:
+    unit: UnitOfWork | None = getattr(_local, "unit", None)
+    return unit
+
+
+@contextmanager
+def unit_of_work() -> Iterator[UnitOfWork]:
+    if current_unit() is not None:
+        raise RuntimeError("a unit of work is already open in this thread")
+    unit = UnitOfWork()
+    _local.unit = unit
+    try:
+        yield unit
+    finally:
+        _local.unit = None
+
+
+def commit(app: Any, unit: UnitOfWork) -> None:
+    """Save every aggregate the unit touched in one atomic transaction (IntegrityError: nothing saved)."""
+    app.save(*unit.staged())
+
+
+@contextmanager
+def direct() -> Iterator[None]:
+    """Run commands in this thread one by one, bypassing group commit (the committer's own fallback)."""
+    _local.direct = True
+    try:
+        yield
+    finally:
+        _local.direct = False
+
+
+def is_direct() -> bool:
+    return bool(getattr(_local, "direct", False))
