@@ -17,6 +17,9 @@ import pytest
 from service.ledger import BenefitLedger
 from service.settings import store_config
 
+# A fixed test key for personal identifiers, so no test creates var/pii.key in the working tree.
+os.environ.setdefault("LEDGER_PII_KEY", "dGVzdC1rZXktZm9yLXBlcnNvbmFsLWRhdGEtMzJieXQ=")
+
 POSTGRES_ENV = "LEDGER_TEST_POSTGRES_URL"
 REQUIRE_ENV = "LEDGER_REQUIRE_POSTGRES"  # CI sets it: a PostgreSQL test may fail, never skip
 _container_url: str | None = None

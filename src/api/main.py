@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -34,7 +35,8 @@ from domain.errors import AlreadyExistsError, NotFoundError
 from domain.policy.loader import load_default_policy
 from projections.catalog import select
 from projections.runner import Runner
-from projections.store import open_store
+from projections.hospital_advances import hospital_ledger
+from projections.store import ViewStore, open_store
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
 from service.settings import StoreConfig, store_config
@@ -70,6 +72,20 @@ def store_config_of(ledger: BenefitLedger) -> StoreConfig:
                                       "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")})
 
 
+def advance_reader(runner: Runner, views: ViewStore) -> Callable[[str, str], Decimal]:
+    """What a hospital has advanced for a fund, from the hospital-advances read model caught up first."""
+
+    def advanced(hospital_code: str, fund: str) -> Decimal:
+        runner.run_once(until_head=True)
+        for hospital in hospital_ledger(views, hospital_code):
+            for row in hospital.get("funds", []):
+                if row["fund"] == fund:
+                    return Decimal(row["advanced"])
+        return Decimal("0.00")
+
+    return advanced
+
+
 def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None = None,
                access: AccessPolicy | None = None) -> FastAPI:
     """Build the API around `ledger`, or around one built from `config` (else the environment) at startup.
@@ -97,6 +113,7 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
             try:
                 app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
                 publish_default_policy(app.state.ledger)
+                app.state.ledger.advance_source = advance_reader(app.state.catch_up, app.state.views)
                 app.state.ready = True
                 yield
             finally:

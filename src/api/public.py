@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.schemas import Money
 from domain.aggregates.admission import Admission
 from domain.aggregates.patient import Patient
+from service.personal_data import masked_id_card_no
 
 
 class WrittenPublic(BaseModel):
@@ -44,8 +45,16 @@ class MajorDisease(BaseModel):
     confirmed_on: str
 
 
+class PersonalPublic(BaseModel):
+    """For the registry and auditors only: the name and a masked ID card number."""
+
+    name: str | None
+    id_card_no_masked: str | None
+
+
 class PatientPublic(BaseModel):
     patient_ref: str
+    personal: PersonalPublic | None
     county_code: str
     township: str
     version: int
@@ -58,9 +67,13 @@ class PatientPublic(BaseModel):
     last_follow_up_on: str | None
 
     @classmethod
-    def of(cls, p: Patient) -> PatientPublic:
+    def of(cls, p: Patient, personal: dict[str, str] | None = None) -> PatientPublic:
+        opened = None if personal is None else PersonalPublic(
+            name=personal.get("name"),
+            id_card_no_masked=masked_id_card_no(personal["id_card_no"]) if "id_card_no" in personal else None)
         return cls(
-            patient_ref=p.patient_ref, county_code=p.county_code, township=p.township, version=p.version,
+            patient_ref=p.patient_ref, personal=opened, county_code=p.county_code, township=p.township,
+            version=p.version,
             status_history=[StatusEntry(effective_from=f, status=s) for f, s in p.statuses],
             enrolments=[Enrolment(year=int(y), premium_paid_by_state=b) for y, b in sorted(p.enrolments.items())],
             chronic_disease_certificates=[ChronicCertificate(disease=d, valid_from=f, valid_to=t)

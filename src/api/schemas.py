@@ -65,6 +65,10 @@ class PatientCreate(CommandBase):
     patient_ref: Ref
     county_code: Ref
     township: Text = ""
+    name: str | None = Field(default=None, max_length=50, description="stored only encrypted; never in "
+                             "dashboards or logs")
+    id_card_no: str | None = Field(default=None, max_length=18, description="18-character resident ID card "
+                                   "number; stored only encrypted")
 
 
 class EnrolmentCreate(VersionedCommand):

@@ -96,10 +96,12 @@ class AuditCommands:
         """A fund pays a hospital back for shares it advanced (垫付款拨付)."""
         fund_value = as_enum(Payer, fund, "fund").value
         amount = as_amount(amount, "amount")
+        source = getattr(self, "advance_source", None)  # advances only grow: an earlier reading is conservative
+        advanced = source(hospital_code, fund_value) if source is not None else None
 
         def build() -> tuple[list[Any], dict]:
             account = self._hospital_account(hospital_code)
-            account.receive_reimbursement(fund_value, amount, received_on.isoformat(), reference)
+            account.receive_reimbursement(fund_value, amount, received_on.isoformat(), reference, advanced)
             return [account], {"hospital_code": hospital_code, "fund": fund_value, "amount": amount}
 
         return execute(self, command_id, "record_fund_reimbursement",  # type: ignore[arg-type]

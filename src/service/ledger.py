@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,7 @@ from service.group_commit import GroupCommitter
 from service.idempotency import check_expected_version, execute
 from service.inputs import as_amount, as_aware, as_enum, require_ref
 from service.recalculation_commands import RecalculationCommands
+from service.personal_data import PersonalDataCipher, check_id_card_no, check_name
 from service.repository import FastRepository, fast_project
 from service.settings import StoreConfig, ensure_schema, store_config
 
@@ -49,6 +51,10 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
         self.group_committer: GroupCommitter | None = None
+        self._personal_data: PersonalDataCipher | None = None
+        # What a hospital has advanced for a fund (hospital, fund) -> amount, from the read models when
+        # the API runs them; reimbursements beyond it are refused. None: not checked (e.g. bulk loads).
+        self.advance_source: Callable[[str, str], Decimal] | None = None
         if str(self.env.get("LEDGER_GROUP_COMMIT") or "0").lower() in ("1", "true", "yes", "on"):
             self.group_committer = GroupCommitter(self)
 
@@ -69,18 +75,41 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
                               cache_maxsize=None)
 
     # ---- patients ------------------------------------------------------------------------------
-    def register_patient(self, *, command_id: str, patient_ref: str, county_code: str, township: str = "") -> dict:
+    def register_patient(self, *, command_id: str, patient_ref: str, county_code: str, township: str = "",
+                         name: str | None = None, id_card_no: str | None = None) -> dict:
+        """Register a patient; a name and ID card number, if given, are stored only sealed (encrypted)."""
         require_ref("patient_ref", patient_ref)
         require_ref("county_code", county_code)
+        personal = {}
+        if name is not None:
+            personal["name"] = check_name(name)
+        if id_card_no is not None:
+            personal["id_card_no"] = check_id_card_no(id_card_no)
+        payload = {"patient_ref": patient_ref, "county_code": county_code, "township": township}
+        if personal:
+            payload["personal"] = self.personal_data.fingerprint(personal)
 
         def build() -> tuple[list[Any], dict]:
             if ids.patient_id(patient_ref) in self.repository:
                 raise AlreadyExistsError(f"patient {patient_ref} is already registered")
-            patient = Patient(patient_ref=patient_ref, county_code=county_code, township=township)
+            sealed = self.personal_data.seal(patient_ref, personal) if personal else None
+            patient = Patient(patient_ref=patient_ref, county_code=county_code, township=township,
+                              personal_sealed=sealed)
             return [patient], _written(patient)
 
-        return execute(self, command_id, "register_patient",
-                       {"patient_ref": patient_ref, "county_code": county_code, "township": township}, build)
+        return execute(self, command_id, "register_patient", payload, build)
+
+    @property
+    def personal_data(self) -> PersonalDataCipher:
+        """The personal-data key, loaded (or created) on first use only."""
+        if self._personal_data is None:
+            self._personal_data = PersonalDataCipher.from_environment(self.env)
+        return self._personal_data
+
+    def personal_identifiers(self, patient: Patient) -> dict[str, str] | None:
+        """The patient's name and ID card number, opened (for the registry and auditors only)."""
+        sealed = getattr(patient, "personal_sealed", None)
+        return None if sealed is None else self.personal_data.open(patient.patient_ref, sealed)
 
     def enrol_patient(self, *, command_id: str, patient_ref: str, year: int, premium_paid_by_state: bool = True,
                       expected_version: int | None = None) -> dict:

@@ -79,7 +79,7 @@ class RoleClient:
             return "tok-pay-s5090"
         if re.fullmatch(r"/hospitals/[^/]+/reimbursements", path):
             fund = body.get("fund")
-            return f"tok-pay-{fund}" if fund in {p.value for p in Payer} else "tok-pay-ncms"
+            return f"tok-pay-{fund}" if isinstance(fund, str) and fund in {p.value for p in Payer} else "tok-pay-ncms"
         return "tok-admin"  # patient registry, policy versions and their recalculations
 
     def _remember(self, method: str, url: str, body: dict[str, Any], response: Response) -> None:

@@ -117,6 +117,9 @@ def test_bad_findings_are_refused_and_change_nothing(api: LedgerApi) -> None:
 
 
 def test_a_fund_reimbursement_is_recorded_and_floats_are_refused(api: LedgerApi) -> None:
+    api.poor_patient("P")  # the county hospital advances NCMS 16,830.00 at the one-stop window
+    api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
+    api.settle("A")
     body = {"command_id": "reimb-1", "fund": "ncms", "amount": "16830.00", "received_on": "2018-08-15",
             "reference": "拨付 2018-08"}
     problem = api.refused("/hospitals/LX-001/reimbursements", {**body, "amount": 16830.5}, 422)
@@ -130,3 +133,9 @@ def test_a_fund_reimbursement_is_recorded_and_floats_are_refused(api: LedgerApi)
                          200, headers={"Idempotency-Key": "reimb-1"})
     assert again.json() == recorded
     assert _hospital(api).reimbursed == {"ncms": Decimal("16830.00")}
+    # The fund owes nothing more: one fen beyond the advance is refused, and so is any other fund's payment.
+    problem = api.refused("/hospitals/LX-001/reimbursements", {**body, "command_id": "reimb-2", "amount": "0.01"}, 422)
+    assert "exceeds what ncms owes hospital LX-001" in problem["detail"]
+    problem = api.refused("/hospitals/LX-001/reimbursements",
+                          {**body, "command_id": "reimb-3", "fund": "cii", "amount": "1"}, 422)
+    assert "(0.00 = advanced 0.00" in problem["detail"]

@@ -29,7 +29,8 @@ def register_patient(body: PatientCreate, ledger: LedgerDep, principal: Principa
     """Register a patient by an opaque reference (no personal data)."""
     authorize_command(principal, ledger, "register_patient", {**body.model_dump(mode="json")})
     result = ledger.register_patient(command_id=command_id_of(body, idempotency_key), patient_ref=body.patient_ref,
-                                     county_code=body.county_code, township=body.township)
+                                     county_code=body.county_code, township=body.township, name=body.name,
+                                     id_card_no=body.id_card_no)
     return answer(response, result)
 
 
@@ -115,4 +116,5 @@ def record_follow_up(patient_ref: RefPath, body: FollowUpCreate, ledger: LedgerD
 @router.get("/{patient_ref}", response_model=PatientPublic, dependencies=[require_read(Read.PERSONAL)])
 def read_patient(patient_ref: RefPath, ledger: LedgerDep) -> PatientPublic:
     """The patient's current state: version, status history, enrolments, certificates."""
-    return PatientPublic.of(ledger.get_patient(patient_ref))
+    patient = ledger.get_patient(patient_ref)
+    return PatientPublic.of(patient, ledger.personal_identifiers(patient))

@@ -15,7 +15,8 @@ from domain.vocabulary import PovertyStatus
 
 
 class Patient(Aggregate):
-    """A rural resident covered by the programmes. Identified by an opaque `patient_ref` (no PII)."""
+    """A rural resident covered by the programmes. Identified by an opaque `patient_ref`; the name and ID card
+    number, when the registry gives them, are held only sealed (encrypted) in `personal_sealed`."""
 
     TOPIC = "ledger:Patient"
 
@@ -27,10 +28,11 @@ class Patient(Aggregate):
         return ids.patient_id(patient_ref)
 
     @event("Registered", topic="ledger:Patient.Registered")
-    def __init__(self, patient_ref: str, county_code: str, township: str) -> None:
+    def __init__(self, patient_ref: str, county_code: str, township: str, personal_sealed: str | None = None) -> None:
         self.patient_ref = patient_ref
         self.county_code = county_code
         self.township = township
+        self.personal_sealed = personal_sealed  # name and ID card number, AES-GCM sealed (service.personal_data)
         self.enrolments: dict[str, bool] = {}  # year -> premium paid by the state
         self.statuses: list[tuple[str, str]] = []  # (effective_from ISO date, status), in recording order
         self.chronic: dict[str, tuple[str, str | None]] = {}  # disease -> (valid_from, valid_to)
