@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 from fastapi import FastAPI
 
 from api.access import AccessPolicy
 from api.access_keys import keys_path, policy_from_environment
 from api.errors import install_error_handlers
+from api.responses import OrjsonResponse
 from api.routes import (
     admissions,
     audit_findings,
@@ -34,8 +35,8 @@ from api.routes import (
 from domain.errors import AlreadyExistsError, NotFoundError
 from domain.policy.loader import load_default_policy
 from projections.catalog import select
-from projections.runner import Runner
 from projections.hospital_advances import hospital_ledger
+from projections.runner import Runner
 from projections.store import ViewStore, open_store
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
@@ -123,6 +124,7 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
                 app.state.ledger.close()
 
     app = FastAPI(title="Patient-benefit ledger", version="0.1.0", lifespan=lifespan,
+                  default_response_class=OrjsonResponse,
                   description="Append-only ledger of health-poverty medical benefits: payment services append "
                               "events, auditors and dashboards read every layer's arithmetic.")
     app.state.ready = False

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -24,8 +25,21 @@ from pydantic import (
 )
 
 from api.responses import decimal_text
+from domain.errors import ValidationError
 from domain.money import parse_amount
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from service.inputs import in_service_range
+
+
+def _in_range(value: Any, info: ValidationInfo) -> Any:
+    try:
+        return in_service_range(value, info.field_name or "date")
+    except ValidationError as exc:
+        raise ValueError(str(exc).split(": ", 1)[-1]) from None
+
+
+Day = Annotated[date, AfterValidator(_in_range)]  # 2000-01-01 .. 2100-12-31
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]  # with an offset, in the same range
 
 REF_LENGTH_MAX = 120
 TEXT_LENGTH_MAX = 500
@@ -78,32 +92,32 @@ class EnrolmentCreate(VersionedCommand):
 
 class PovertyStatusCreate(VersionedCommand):
     status: PovertyStatus
-    effective_from: date
+    effective_from: Day
     reason: Text = ""
 
 
 class ChronicDiseaseCreate(VersionedCommand):
     disease: Ref
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: Day
+    valid_to: Day | None = None
 
 
 class ChronicDiseaseRevocationCreate(VersionedCommand):
-    revoked_on: date
+    revoked_on: Day
 
 
 class MajorDiseaseCreate(VersionedCommand):
     disease: Ref
-    confirmed_on: date
+    confirmed_on: Day
 
 
 class FamilyDoctorContractCreate(VersionedCommand):
     doctor: Ref
-    signed_on: date
+    signed_on: Day
 
 
 class FollowUpCreate(VersionedCommand):
-    followed_up_on: date
+    followed_up_on: Day
     heart_rate: int | None = Field(None, ge=0, le=1000)
     blood_glucose: Decimal | None = Field(None, ge=0, max_digits=6, decimal_places=2, description="mmol/L")
     systolic: int | None = Field(None, ge=0, le=1000)
@@ -128,7 +142,7 @@ class AdmissionCreate(CommandBase):
     patient_ref: Ref
     kind: VisitKind = VisitKind.INPATIENT
     hospital: Hospital
-    admitted_on: date
+    admitted_on: Day
     referred: bool = False
     diagnosis: Text = ""
 
@@ -145,11 +159,11 @@ class ChargeLineReversalCreate(VersionedCommand):
 
 
 class DischargeCreate(VersionedCommand):
-    discharged_on: date
+    discharged_on: Day
 
 
 class SettlementCreate(VersionedCommand):
-    settled_at: AwareDatetime | None = Field(None, description="ISO datetime with offset; default now")
+    settled_at: Moment | None = Field(None, description="ISO datetime with offset; default now")
 
 
 # ---- policy versions ---------------------------------------------------------------------------
@@ -158,9 +172,17 @@ class PolicyMeta(BaseModel):
 
     region: Ref
     version: Ref
-    effective_from: date
-    published_at: AwareDatetime
+    effective_from: Day
+    published_at: Moment
     title: Text = ""
+
+
+class SettlementQuoteCreate(BaseModel):
+    """A quote records nothing, so it needs no command id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    settled_at: Moment | None = Field(None, description="ISO datetime with offset; default now")
 
 
 class PolicyVersionCreate(CommandBase):

@@ -8,11 +8,9 @@ takes an `expected_version`: the service serialises them on the aggregates they 
 
 from __future__ import annotations
 
-from datetime import date
+from pydantic import Field
 
-from pydantic import AwareDatetime, Field
-
-from api.schemas import CommandBase, MoneyIn, Ref, Text
+from api.schemas import CommandBase, Day, Moment, MoneyIn, Ref, Text
 from domain.vocabulary import AuditReason, Payer
 
 
@@ -22,27 +20,27 @@ class AuditFindingCreate(CommandBase):
     admission_ref: Ref
     line_nos: list[Ref] = Field(min_length=1, max_length=1000, description="distinct charge lines disallowed")
     reason: AuditReason
-    found_on: date
+    found_on: Day
     fund: Payer = Field(Payer.NCMS, description="the fund whose advance to the hospital is deducted")
     auditor: Text = ""
 
 
 class RefundPaymentCreate(CommandBase):
     amount: MoneyIn
-    paid_on: date
+    paid_on: Day
     reference: Text = ""
 
 
 class WithdrawalCreate(CommandBase):
     reason: Ref
-    withdrawn_on: date
+    withdrawn_on: Day
 
 
 # ---- hospital accounts -------------------------------------------------------------------------
 class ReimbursementCreate(CommandBase):
     fund: Payer
     amount: MoneyIn
-    received_on: date
+    received_on: Day
     reference: Text = ""
 
 
@@ -51,16 +49,16 @@ KNOWN_AT = "ISO datetime with offset: policy versions published by then count; d
 
 
 class RecalculationCreate(CommandBase):
-    known_at: AwareDatetime | None = Field(None, description=KNOWN_AT)
+    known_at: Moment | None = Field(None, description=KNOWN_AT)
     reason: Text = ""
 
 
 class PolicyRecalculationCreate(CommandBase):
-    known_at: AwareDatetime | None = Field(None, description=KNOWN_AT)
+    known_at: Moment | None = Field(None, description=KNOWN_AT)
 
 
 class CompensationPaymentCreate(CommandBase):
     settlement_id: Ref
     amount: MoneyIn
-    paid_on: date
+    paid_on: Day
     reference: Text = ""

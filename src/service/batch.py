@@ -23,7 +23,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import ConcurrencyConflictError, LedgerError, ValidationError
 from domain.policy.loader import PolicyDocument, parse_document
 from domain.policy.parsing import PolicyError
-from service.inputs import as_amount
+from service.inputs import as_amount, in_service_range
 from service.unit_of_work import commit, unit_of_work
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def _as(kind: Any, value: Any, field: str) -> Any:
     return value
 
 
-def _iso(kind: type[date] | type[datetime], value: Any, field: str) -> Any:
+def _iso(kind: type[date | datetime], value: Any, field: str) -> Any:
     if not isinstance(value, str):
         _wrong(field, "an ISO date" if kind is date else "an ISO date-time with offset")
     try:
@@ -163,7 +163,7 @@ def _iso(kind: type[date] | type[datetime], value: Any, field: str) -> Any:
         raise ValidationError(f"{field}: give a time zone (e.g. +08:00)")
     if kind is date and isinstance(parsed, datetime):
         raise ValidationError(f"{field}: give a date, not a date-time")
-    return parsed
+    return in_service_range(parsed, field)
 
 
 def _wrong(field: str, expected: str) -> typing.NoReturn:

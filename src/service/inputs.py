@@ -3,7 +3,7 @@ ValidationError naming the field, before anything is appended."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
@@ -39,3 +39,15 @@ def as_aware(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is None:
         raise ValidationError(f"{field}: give a time zone (e.g. +08:00)")
     return moment
+
+
+DAY_MIN = date(2000, 1, 1)  # the programmes' records start after 2000; nothing is dated after 2100
+DAY_MAX = date(2100, 12, 31)
+
+
+def in_service_range(day: date, field: str) -> date:
+    """A date (or the date of a moment) the ledger accepts: 2000-01-01 to 2100-12-31."""
+    plain = day.date() if isinstance(day, datetime) else day
+    if not DAY_MIN <= plain <= DAY_MAX:
+        raise ValidationError(f"{field}: {plain.isoformat()} is out of range ({DAY_MIN} to {DAY_MAX})")
+    return day

@@ -7,11 +7,11 @@ atomic `save()`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from decimal import Decimal
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
@@ -35,10 +35,11 @@ from service.auditor_queries import AuditorQueries
 from service.group_commit import GroupCommitter
 from service.idempotency import check_expected_version, execute
 from service.inputs import as_amount, as_aware, as_enum, require_ref
-from service.recalculation_commands import RecalculationCommands
 from service.personal_data import PersonalDataCipher, check_id_card_no, check_name
+from service.recalculation_commands import RecalculationCommands
 from service.repository import FastRepository, fast_project
 from service.settings import StoreConfig, ensure_schema, store_config
+from service.unit_of_work import unit_of_work
 
 
 class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Application):  # type: ignore[type-arg]
@@ -234,7 +235,7 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         settlements of one patient-year are serialised by optimistic concurrency and retried.
         """
         requested_at = None if settled_at is None else as_aware(settled_at, "settled_at")
-        settled_at = requested_at or datetime.now(timezone.utc)
+        settled_at = requested_at or datetime.now(UTC)
 
         def build() -> tuple[list[Any], dict]:
             admission = self._get_admission(admission_ref)
@@ -264,6 +265,19 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         return execute(self, command_id, "settle_admission",
                        {"admission_ref": admission_ref, "settled_at": requested_at}, build,
                        expected_version=expected_version)
+
+    def quote_settlement(self, *, admission_ref: str, settled_at: datetime | None = None) -> dict:
+        """What settling the discharged admission now would give, layer by layer, without recording anything.
+
+        The same cascade as `settle_admission`, run in a unit of work that is never committed; the window
+        shows the patient this quote, then commits with `settle_admission` (the year may have moved on
+        meanwhile, so the committed settlement is the one that counts).
+        """
+        with unit_of_work():
+            result = self.settle_admission(command_id=f"quote:{uuid4()}", admission_ref=admission_ref,
+                                           settled_at=settled_at)
+        result.pop("replayed", None)
+        return {**result, "quote": True}
 
     def _get_or_open_year(self, patient_ref: str, year: int, county_code: str) -> BenefitYear:
         try:

@@ -84,6 +84,15 @@ def test_audit_trail_lists_the_settlements_with_their_layer_arithmetic(api: Ledg
     assert layers["ma"]["explanation"] == "10618.00 x 0.50 = 5309.00" and layers["ma"]["ratio"] == "0.50"
     _no_floats(trail)
 
+    # Pages: limit and offset; next_offset says where the next page starts, null on the last.
+    first = api.get("/reports/patients/P/years/2018/audit-trail", params={"limit": 1})
+    second = api.get("/reports/patients/P/years/2018/audit-trail", params={"limit": 1, "offset": 1})
+    assert (first["count"], first["next_offset"], len(first["events"])) == (trail["count"], 1, 1)
+    assert [first["events"][0], second["events"][0]] == trail["events"][:2]
+    last = api.get("/reports/patients/P/years/2018/audit-trail", params={"offset": trail["count"] - 1})
+    assert last["next_offset"] is None and last["events"] == trail["events"][-1:]
+    assert api.client.get("/reports/hospitals", params={"limit": 0}).status_code == 422
+
     admission = api.get("/reports/admissions/B/audit-trail")
     assert {e["admission_ref"] for e in admission["events"]} == {"B"}
     assert [e["event"] for e in admission["events"]][-1] == "SettlementRecorded"
@@ -101,7 +110,8 @@ def test_reads_catch_up_to_what_was_just_written_unless_fresh_is_false(api: Ledg
 
 def test_retroactive_compensation_items_are_listed_until_paid(api: LedgerApi) -> None:
     _settled_without_5090(api)
-    assert api.get("/reports/retroactive-compensation") == {"count": 0, "items": []}
+    assert api.get("/reports/retroactive-compensation") == {"count": 0, "limit": 100, "offset": 0,
+                                                            "next_offset": None, "items": []}
     _publish(api, "with5090", "2018-07-15T00:00:00Z", **{"ma.by_status": {}})
     api.post(f"/policy-versions/{REGION}/with5090/recalculations", {"command_id": "recalc", "known_at": KNOWN_AT})
     items = api.get("/reports/retroactive-compensation", params={"patient_ref": "Q", "outstanding_only": "true"})

@@ -117,3 +117,15 @@ def test_a_settled_admission_takes_no_more_charge_lines(api: LedgerApi) -> None:
                                                "amount": "10", "compliant": True}, 409)
     api.refused("/admissions/A/settlement", {"command_id": "A:settle:again", "settled_at": "2018-07-02T10:00:00Z"},
                 409)
+
+
+def test_a_quote_shows_the_settlement_the_window_would_commit_and_records_nothing(api: LedgerApi) -> None:
+    api.poor_patient("P")
+    api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
+    with api.unchanged():
+        quote = api.post("/admissions/A/settlement-quote", {"settled_at": "2018-07-01T10:00:00+08:00"}, 200).json()
+        api.post("/admissions/A/settlement-quote", {}, 200)
+    settled = api.settle("A").json()
+    assert quote == settled and quote["patient_share"] == "2085.00"
+    api.refused("/admissions/A/settlement-quote", {}, 409)  # settled: nothing left to quote
+    api.refused("/admissions/NOPE/settlement-quote", {}, 404)

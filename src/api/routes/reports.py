@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.access import Principal, Read, Role, own_hospital_only, require_read
-from api.deps import RefPath, ViewsDep, YearPath
+from api.deps import PageDep, RefPath, ViewsDep, YearPath
 from api.responses import plain
 from api.schemas import REF_LENGTH_MAX
 from domain.errors import NotFoundError
@@ -48,11 +48,10 @@ def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) ->
 
 
 @router.get("/retroactive-compensation", dependencies=[require_read(Read.COMPENSATION_OWED)])
-def read_retroactive_compensation(views: ViewsDep, patient_ref: RefQuery = None,
+def read_retroactive_compensation(views: ViewsDep, page: PageDep, patient_ref: RefQuery = None,
                                   outstanding_only: bool = False) -> dict[str, Any]:
-    """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement."""
-    items = plain(retro_items(views, patient_ref, outstanding_only=outstanding_only))
-    return {"count": len(items), "items": items}
+    """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement (paged)."""
+    return page.paged(plain(retro_items(views, patient_ref, outstanding_only=outstanding_only)), "items")
 
 
 @router.get("/retroactive-compensation/summary", dependencies=[require_read(Read.AGGREGATE)])
@@ -70,25 +69,25 @@ def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery
 
 @router.get("/hospitals")
 def read_hospital_ledger(views: ViewsDep, principal: Annotated[Principal, require_read(Read.AGGREGATE)],
-                         hospital_code: RefQuery = None) -> dict[str, Any]:
+                         page: PageDep, hospital_code: RefQuery = None) -> dict[str, Any]:
     """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance
     (a hospital client sees its own only)."""
     if principal.role is Role.HOSPITAL:
         own_hospital_only(principal, hospital_code or str(principal.hospital))
         hospital_code = principal.hospital
-    hospitals = plain(hospital_ledger(views, hospital_code))
-    return {"count": len(hospitals), "hospitals": hospitals}
+    return page.paged(plain(hospital_ledger(views, hospital_code)), "hospitals")
 
 
 @router.get("/patients/{patient_ref}/years/{year}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
-def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
+def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep,
+                                  page: PageDep) -> dict[str, Any]:
     """The patient-year's events in log order, settlements and recalculations with their layer arithmetic."""
-    events = plain(audit_trail(views, patient_ref, year))
-    return {"patient_ref": patient_ref, "year": year, "count": len(events), "events": events}
+    return {"patient_ref": patient_ref, "year": year,
+            **page.paged(plain(audit_trail(views, patient_ref, year)), "events")}
 
 
 @router.get("/admissions/{admission_ref}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
-def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep) -> dict[str, Any]:
+def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep, page: PageDep) -> dict[str, Any]:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
-    events = plain(audit_trail_for_admission(views, admission_ref))
-    return {"admission_ref": admission_ref, "count": len(events), "events": events}
+    return {"admission_ref": admission_ref,
+            **page.paged(plain(audit_trail_for_admission(views, admission_ref)), "events")}

@@ -11,7 +11,7 @@ from api.access import PrincipalDep, Read, authorize_command, require_read
 from api.deps import IdempotencyKey, LedgerDep, RefPath, YearPath, answer, command_id_of
 from api.public_retroactive import VerificationPublic
 from api.public_settlements import BenefitYearPublic, SettlementResultPublic
-from api.schemas import SettlementCreate
+from api.schemas import SettlementCreate, SettlementQuoteCreate
 
 router = APIRouter(tags=["settlements"])
 AsOf = Annotated[AwareDatetime | None, Query(description="ISO datetime with offset (URL-encode '+' as %2B): "
@@ -26,6 +26,16 @@ def settle_admission(admission_ref: RefPath, body: SettlementCreate, ledger: Led
     result = ledger.settle_admission(command_id=command_id_of(body, idempotency_key), admission_ref=admission_ref,
                                      settled_at=body.settled_at, expected_version=body.expected_version)
     return answer(response, result)
+
+
+@router.post("/admissions/{admission_ref}/settlement-quote", response_model=SettlementResultPublic)
+def quote_settlement(admission_ref: RefPath, body: SettlementQuoteCreate, ledger: LedgerDep,
+                     principal: PrincipalDep) -> Any:
+    """The one-stop window's quote: what settling the discharged admission now would give, every layer,
+    recording nothing (no command id needed). Commit with POST /admissions/{ref}/settlement."""
+    authorize_command(principal, ledger, "settle_admission", {"admission_ref": admission_ref})
+    result = ledger.quote_settlement(admission_ref=admission_ref, settled_at=body.settled_at)
+    return {key: value for key, value in result.items() if key != "quote"}
 
 
 @router.get("/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic,
