@@ -16,9 +16,11 @@ from decimal import Decimal
 
 from fastapi import FastAPI
 
+from api import dashboard_page
 from api.access import AccessPolicy
 from api.access_keys import keys_path, policy_from_environment
 from api.errors import install_error_handlers
+from api.metrics import install_metrics
 from api.responses import OrjsonResponse
 from api.routes import (
     admissions,
@@ -68,7 +70,8 @@ def store_config_of(ledger: BenefitLedger) -> StoreConfig:
     module = str(env.get("PERSISTENCE_MODULE") or "")
     if "postgres" in module:
         schema = str(env.get("POSTGRES_SCHEMA") or "public")
-        return StoreConfig("", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS if env.get(key)}, schema)
+        return StoreConfig("", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS
+                                                     if env.get(key) is not None}, schema)
     return StoreConfig("", "sqlite", {"PERSISTENCE_MODULE": module,
                                       "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")})
 
@@ -132,6 +135,8 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
     for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, reports,
                    batches, health):
         app.include_router(module.router)
+    app.include_router(dashboard_page.router)
+    install_metrics(app)
     return app
 
 

@@ -9,12 +9,12 @@ Re-running appends nothing: every command is idempotent by its command id.
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
+
+import typer
 
 from cli.output import year_lines
 from domain.policy.loader import load_default_policy
@@ -44,7 +44,7 @@ def settle_worked_example(ledger: Any) -> None:
         run("discharge", admission_ref=adm_ref, discharged_on=day)
         run("settle_admission", admission_ref=adm_ref, settled_at=datetime(day.year, day.month, day.day, 10,
                                                                            tzinfo=timezone.utc))
-    print("\n".join(year_lines(ledger.get_benefit_year(ref, 2018))))
+    typer.echo("\n".join(year_lines(ledger.get_benefit_year(ref, 2018))))
 
 
 def _idempotent(ledger: Any) -> Any:
@@ -56,7 +56,8 @@ def _idempotent(ledger: Any) -> Any:
     return run
 
 
-def dashboard_lines(board: dict[str, Any], scale: float) -> list[str]:
+def dashboard_rows(board: dict[str, Any], scale: float) -> list[tuple[str, str, str]]:
+    """(figure, ledger projection, Langxi report scaled) for the county dashboard."""
     from generator.summary import LANGXI
 
     def langxi(key: str, extensive: bool) -> str:
@@ -72,61 +73,72 @@ def dashboard_lines(board: dict[str, Any], scale: float) -> list[str]:
             ("total compensation 共补偿", f"{board['compensation']:,.2f}", langxi("compensation", True))]
     rows += [(f"  {payer}", f"{amount:,.2f}", langxi(payer, True))
              for payer, amount in board["compensation_by_payer"].items()]
-    rows += [("actual compensation ratio", board["actual_compensation_ratio"], langxi("actual_ratio", False)),
-             ("in-county visit rate", board["in_county_visit_rate"], langxi("in_county_rate", False)),
-             ("in-province inpatient actual ratio", board["in_province_inpatient_ratio"],
+    rows += [("actual compensation ratio", str(board["actual_compensation_ratio"]), langxi("actual_ratio", False)),
+             ("in-county visit rate", str(board["in_county_visit_rate"]), langxi("in_county_rate", False)),
+             ("in-province inpatient actual ratio", str(board["in_province_inpatient_ratio"]),
               langxi("in_province_inpatient_ratio", False)),
-             ("major-disease treatment rate (Hainan)", board["major_disease_treatment_rate"], "target 1.0000"),
-             ("chronic-disease contract rate (Hainan)", board["chronic_contract_rate"], "-"),
-             ("follow-ups done", board["follow_ups"], "-")]
-    header = f"{'figure':<40}{'ledger projection':>20}{f'Langxi x {scale:g}':>20}"
-    return [header] + [f"{name:<40}{str(value):>20}{reference:>20}" for name, value, reference in rows]
+             ("major-disease treatment rate (Hainan)", str(board["major_disease_treatment_rate"]), "target 1.0000"),
+             ("chronic-disease contract rate (Hainan)", str(board["chronic_contract_rate"]), "-"),
+             ("follow-ups done", str(board["follow_ups"]), "-")]
+    return rows
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def dashboard_table(rows: list[tuple[str, str, str]], title: str, scale: float) -> Any:
+    """The dashboard as a rich Table (cells are plain text, never markup)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("ledger projection", justify="right")
+    table.add_column(f"Langxi x {scale:g}", justify="right")
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
+    from rich.console import Console
+
+    from cli.progress import progress_bar
+    from cli.store import open_ledger, open_views, resolve
     from generator.load import load_plan
     from generator.model import generate_county_year
     from projections import catalog
     from projections.county_dashboard import county_dashboard
     from projections.runner import Runner
-    from projections.store import open_store
-    from service.ledger import BenefitLedger
-    from service.settings import store_config
 
-    config = store_config(args.database_url)
-    print(f"store: {config.url}")
-    ledger = BenefitLedger.from_config(config)
-    try:
+    console = Console(highlight=False)
+    config = resolve(database_url)
+    typer.echo(f"store: {config.url}")
+    with open_ledger(database_url, must_exist=False) as ledger:
         document = load_default_policy()
         ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}",
                                       document=document)
-        print(f"\n== 1. policy {document.region}/{document.version} (effective {document.effective_from})")
-        print("\n== 2. worked example (research §2.3), as an auditor sees it")
+        console.rule(f"1. policy {document.region}/{document.version} (effective {document.effective_from})")
+        console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
-        print(f"\n== 3. synthetic Langxi county, seed {args.seed}, scale {args.scale:g} (loading through the commands)")
-        plan = generate_county_year(args.seed, scale=args.scale)
+        console.rule(f"3. synthetic Langxi county (seed {seed}, scale {scale:g}) through the commands")
+        plan = generate_county_year(seed, scale=scale)
         started = time.perf_counter()
-        report = load_plan(ledger, plan, progress=_progress)
-        print(f"\n   {len(plan.patients)} patients, {len(plan.visits)} visits: {report.commands} commands "
-              f"({report.appended} appended, {report.replayed} already done) in {time.perf_counter() - started:.1f} s")
-        store = open_store(config)
+        with progress_bar("items") as bar:
+            task = bar.add_task("patients and visits", total=len(plan.patients) + len(plan.visits))
+            report = load_plan(ledger, plan, progress=lambda done, total: bar.update(task, completed=done))
+        typer.echo(f"{len(plan.patients)} patients, {len(plan.visits)} visits: {report.commands} commands "
+                   f"({report.appended} appended, {report.replayed} already done) in "
+                   f"{time.perf_counter() - started:.1f} s")
+        store = open_views(config)
         try:
             processed = Runner(ledger, store, catalog.select(None), batch_size=1000).run_once(until_head=True)
-            print(f"\n== 4. projections caught up ({processed} events)")
+            console.rule(f"4. projections caught up ({processed} events)")
             board = county_dashboard(store, REGION, plan.year, month=7, cumulative=True)
         finally:
             store.close()
-        print(f"\n== 5. county dashboard {REGION}, {plan.year} Jan-Jul, against the Langxi report scaled by "
-              f"{args.scale:g}")
-        print("\n".join(dashboard_lines(board, args.scale)))
+        console.rule(f"5. county dashboard {REGION}, {plan.year} Jan-Jul")
+        console.print(dashboard_table(dashboard_rows(board, scale), f"against the Langxi report (July {plan.year}) "
+                                      f"scaled by {scale:g}", scale))
         verdict = ledger.verify_benefit_year("DEMO-2.3", 2018)
-        print(f"\n== 6. verify DEMO-2.3/2018: {verdict['settlements']} settlements re-derived from raw facts: "
-              f"{'identical to the fen' if verdict['verified'] else verdict['differences']}")
+        console.rule("6. verify")
+        typer.echo(f"DEMO-2.3/2018: {verdict['settlements']} settlements re-derived from raw facts: "
+                   f"{'identical to the fen' if verdict['verified'] else verdict['differences']}")
         return 0 if verdict["verified"] else 1
-    finally:
-        ledger.close()
-
-
-def _progress(done: int, total: int) -> None:
-    if done == total or done % 200 == 0:
-        print(f"\r   {done}/{total} patients and visits", end="", file=sys.stderr, flush=True)

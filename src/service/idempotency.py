@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import ids
 from domain.aggregates.command_record import CommandRecord
 from domain.errors import CommandIdReusedError, ConcurrencyConflictError, ValidationError
+from service.repository import fast_project
 from service.unit_of_work import current_unit, is_direct
 
 if TYPE_CHECKING:
@@ -83,10 +83,26 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
 
 def _previous_result(app: BenefitLedger, record_id: Any, command_id: str, command: str,
                      digest: str) -> dict[str, Any] | None:
-    try:
-        record: CommandRecord = app.repository.get(record_id)
-    except AggregateNotFoundError:
+    record = _command_record(app, record_id)
+    if record is None:
         return None
     if record.command != command or record.payload_digest != digest:
         raise CommandIdReusedError(f"command id {command_id!r} was already used for a different {record.command}")
     return {**record.result, "replayed": True}
+
+
+def _command_record(app: BenefitLedger, record_id: Any) -> CommandRecord | None:
+    """The command's record: staged in the open unit of work, else read from its one event.
+
+    A CommandRecord is never snapshotted, so this is one query (the repository would ask the
+    snapshot store first): it runs for every command, and is usually empty.
+    """
+    unit = current_unit()
+    staged = unit.get(record_id) if unit is not None else None
+    if staged is not None:
+        return staged  # type: ignore[no-any-return]
+    events = list(app.events.get(record_id))
+    if not events:
+        return None
+    record: CommandRecord = fast_project(None, events)
+    return record

@@ -146,3 +146,14 @@ def test_personal_identifiers_are_stored_sealed_and_shown_only_to_the_registry_a
         problem = api.refused("/patients", {**body, "patient_ref": "Y", "command_id": "reg-Y",
                                             "id_card_no": ID_CARD_NO[:-1] + "8"}, 422)
     assert "check character" in problem["detail"] and ID_CARD_NO[:10] not in str(problem)
+
+
+def test_personal_identifiers_never_reach_the_logs(api: LedgerApi, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    body = {**PATIENT, "patient_ref": "Z", "command_id": "reg-Z", "name": NAME, "id_card_no": ID_CARD_NO}
+    api.post("/patients", body)
+    api.refused("/patients", {**body, "command_id": "reg-Z2"}, 409)  # already registered
+    api.refused("/patients", {**body, "command_id": "reg-W", "patient_ref": "W", "id_card_no": "1234"}, 422)
+    api.get("/patients/Z")
+    logged = "\n".join(f"{record.getMessage()} {record.args}" for record in caplog.records)
+    assert NAME not in logged and ID_CARD_NO not in logged and ID_CARD_NO[:12] not in logged

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from ledger_api import COUNTY_HOSPITAL, PROBLEM, LedgerApi
+from role_client import ACCESS, bearer
 
 from api.deps import get_ledger
 from api.main import create_app
-from role_client import ACCESS, bearer
 from service.ledger import BenefitLedger
 
 

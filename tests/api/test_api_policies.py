@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from ledger_api import REGION, LedgerApi
+from role_client import ACCESS
 
 from api.main import create_app
-from role_client import ACCESS
 
 
 def _default_tree() -> dict[str, Any]:

@@ -99,6 +99,7 @@ def test_a_stale_expected_version_is_a_409_and_changes_nothing(api: LedgerApi) -
                                                            "valid_from": "2018-01-01", "expected_version": version},
                           409)
     assert f"expected version {version}" in problem["detail"]
+    assert problem["current_version"] == version + 1  # the client can reload and retry from there
     assert api.get("/patients/P")["chronic_disease_certificates"] == []
 
 

@@ -1,0 +1,85 @@
+"""JSON Lines files of ledger commands: one `{"command", "command_id", "args"}` object a line.
+
+    {"command": "register_patient", "command_id": "p-1:reg", "args": {"patient_ref": "P-1", "county_code": "341821"}}
+    {"command": "post_charge_line", "command_id": "a-1:1", "args": {"admission_ref": "A-1", "amount": "12.50", ...}}
+
+Blank lines are skipped. Money is a string ("1234.50"), dates and times ISO text (service.batch
+converts them). A line that is not such an object is refused with its line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from domain.errors import ValidationError
+
+FIELDS = frozenset({"command", "command_id", "args"})
+LINE_LENGTH_MAX = 1_000_000
+
+
+class MalformedLineError(ValidationError):
+    """A line of the file is not a command object; `line_no` names it (1-based)."""
+
+    def __init__(self, path: Path, line_no: int, message: str) -> None:
+        super().__init__(f"{path} line {line_no}: {message}")
+        self.line_no = line_no
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    line_no: int
+    command: dict[str, Any]
+
+
+def parse_line(path: Path, line_no: int, raw: bytes) -> dict[str, Any] | None:
+    """The command on one line, or None for a blank line."""
+    if not raw.strip():
+        return None
+    if len(raw) > LINE_LENGTH_MAX:
+        raise MalformedLineError(path, line_no, f"longer than {LINE_LENGTH_MAX:,} bytes")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedLineError(path, line_no, f"not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise MalformedLineError(path, line_no, 'expected an object {"command", "command_id", "args"}')
+    unknown = sorted(set(value) - FIELDS)
+    if unknown:
+        raise MalformedLineError(path, line_no, f"unknown field(s) {', '.join(unknown)} "
+                                                f"(a line has command, command_id, args)")
+    for field in ("command", "command_id"):
+        if not isinstance(value.get(field), str) or not value[field].strip():
+            raise MalformedLineError(path, line_no, f"{field}: give a non-empty string")
+    if not isinstance(value.get("args", {}), dict):
+        raise MalformedLineError(path, line_no, "args: give an object of the command's arguments")
+    return {"command": value["command"], "command_id": value["command_id"], "args": value.get("args", {})}
+
+
+def read_commands(path: Path) -> Iterator[CommandLine]:
+    """Every command of the file with its line number, in order."""
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            command = parse_line(path, line_no, raw)
+            if command is not None:
+                yield CommandLine(line_no, command)
+
+
+def count_commands(path: Path) -> int:
+    """Check every line and count the commands, so a malformed file is refused before anything is written."""
+    return sum(1 for _ in read_commands(path))
+
+
+def batches(path: Path, size: int) -> Iterator[list[CommandLine]]:
+    batch: list[CommandLine] = []
+    for line in read_commands(path):
+        batch.append(line)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

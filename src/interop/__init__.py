@@ -1,0 +1,1 @@
+"""Interoperability: the ledger's records in other systems' formats (FHIR R4)."""
