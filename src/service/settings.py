@@ -4,6 +4,8 @@ LEDGER_DATABASE_URL:
   sqlite:///var/ledger.db          (the default: an embedded file, no server)
   sqlite:///:memory:               (tests)
   postgresql://user:pw@host:5432/db?schema=ledger   (production)
+
+LEDGER_CHAIN_KEY (optional): HMAC key of the events' hash chain (docs/tamper-evidence.md).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 from domain.errors import ValidationError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/ledger.db"
+# eventsourcing's recorders plus a per-stream hash chain (docs/tamper-evidence.md)
+SQLITE_MODULE = "service.chained_persistence.sqlite"
+POSTGRES_MODULE = "service.chained_persistence.postgres"
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,11 @@ def store_config(url: str | None = None) -> StoreConfig:
             raise ValidationError(f"LEDGER_DATABASE_URL {url!r}: give a file, e.g. sqlite:///var/ledger.db")
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return StoreConfig(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path})
+        return StoreConfig(url, "sqlite", {"PERSISTENCE_MODULE": SQLITE_MODULE, "SQLITE_DBNAME": path})
     if parsed.scheme in ("postgres", "postgresql"):
         schema = parse_qs(parsed.query).get("schema", ["public"])[0]
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": POSTGRES_MODULE,
             "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parsed.port or 5432),

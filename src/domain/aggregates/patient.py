@@ -103,7 +103,7 @@ class Patient(Aggregate):
             raise ValidationError("blood pressure needs both systolic and diastolic")
         if systolic is not None and diastolic is not None and not 40 <= diastolic < systolic <= 300:
             raise ValidationError(f"blood pressure {systolic}/{diastolic} is implausible")
-        if blood_glucose is not None and not Decimal("0.5") <= blood_glucose <= Decimal("60"):
+        if blood_glucose is not None and not Decimal("0.5") <= blood_glucose <= Decimal(60):
             raise ValidationError(f"blood_glucose {blood_glucose} mmol/L is implausible")
         self._follow_up_recorded(followed_up_on=followed_up_on.isoformat(), heart_rate=heart_rate,
                                  blood_glucose=blood_glucose, systolic=systolic, diastolic=diastolic)

@@ -1,0 +1,200 @@
+"""PostgreSQL event store with a per-stream hash chain: PERSISTENCE_MODULE=service.chained_persistence.postgres.
+
+Same transaction as the library's insert: the events table lock, the events insert and, in the same
+pipeline flight, the read of each touched stream's previous link; then the chain rows go out with
+the COMMIT. A collision on the events' primary key fails the whole transaction before any chain row
+is written, as before. No extra round trip in the usual case (one more for a stream written before
+chaining was enabled, once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing import postgres as es_postgres  # a module, not the base Factory: the module must hold exactly one
+from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from service.chained_persistence.chain import ChainHasher, check_key_id, stream_key
+from service.chained_persistence.links import first_versions, plan_links
+
+_FETCH_ROWS = 2000
+# Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
+# once (generic plan); unnest() over arrays, re-planned on each execution, is kept for bulk saves.
+_LISTED = 32
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
+                 hasher: ChainHasher | None = None) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            raise ProgrammingError("the hash chain needs POSTGRES_ENABLE_DB_FUNCTIONS off")
+        self.chain_table_name = f"{events_table_name}_chain"
+        self.chain_key_table_name = f"{events_table_name}_chain_key"
+        self.check_identifier_length(self.chain_key_table_name)
+        self.hasher = hasher or ChainHasher()
+        self._key_checked = False
+        schema, id_type = Identifier(datastore.schema), Identifier(datastore.originator_id_type)
+        chain, key = Identifier(self.chain_table_name), Identifier(self.chain_key_table_name)
+        events = Identifier(self.events_table_name)
+        self.sql_create_statements += [
+            SQL("CREATE TABLE IF NOT EXISTS {schema}.{chain} (originator_id {id_type} NOT NULL, "
+                "originator_version bigint NOT NULL, hash bytea NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))").format(schema=schema, chain=chain,
+                                                                           id_type=id_type),
+            SQL("CREATE TABLE IF NOT EXISTS {schema}.{key} (id int PRIMARY KEY CHECK (id = 1), "
+                "key_id text NOT NULL)").format(schema=schema, key=key),
+        ]
+        fmt = {"schema": schema, "chain": chain, "key": key, "events": events, "id_type": id_type}
+        self.select_links_statement = SQL(
+            "SELECT c.originator_id, c.originator_version, c.hash FROM {schema}.{chain} c "
+            "JOIN unnest(%s::{id_type}[], %s::bigint[]) AS s(originator_id, previous_version) "
+            "ON c.originator_id = s.originator_id AND c.originator_version >= s.previous_version").format(**fmt)
+        self.insert_links_statement = SQL(
+            "INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[])").format(**fmt)
+        self.any_link_statement = SQL("SELECT 1 FROM {schema}.{chain} WHERE originator_id = %s LIMIT 1").format(**fmt)
+        self.legacy_events_statement = SQL(
+            "SELECT originator_version, topic, state FROM {schema}.{events} "
+            "WHERE originator_id = %s AND originator_version < %s ORDER BY originator_version").format(**fmt)
+        self.claim_key_statement = SQL(
+            "INSERT INTO {schema}.{key} (id, key_id) VALUES (1, %s) ON CONFLICT (id) DO NOTHING").format(**fmt)
+        self.select_key_statement = SQL("SELECT key_id FROM {schema}.{key} WHERE id = 1").format(**fmt)
+        self._fmt = fmt
+        self._select_links_by_count: dict[int, Composed] = {}
+        self._insert_links_by_count: dict[int, Composed] = {}
+
+    # ---- writing ------------------------------------------------------------------------------
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not self._key_checked:
+            self._claim_key()
+        if not stored_events:
+            return super().insert_events(stored_events, **kwargs)
+        firsts = first_versions(stored_events)
+        exc: Exception | None = None
+        notification_ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+                with conn.cursor() as curs, conn.cursor() as links:
+                    try:
+                        self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
+                        links.execute(*self._select_links(firsts), prepare=True)
+                        pipeline.sync()  # a collision on the events' key raises here; nothing else is written
+                        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                        existing: dict[str, dict[int, bytes]] = {}
+                        for row in links.fetchall():
+                            existing.setdefault(stream_key(row["originator_id"]), {})[
+                                row["originator_version"]] = bytes(row["hash"])
+                    except Exception as e:  # noqa: BLE001 - re-raised below, after the pipeline has exited
+                        exc = e
+                    else:
+                        # A ChainBrokenError raised here leaves the transaction by exception: rolled back.
+                        rows = plan_links(self.hasher, stored_events, existing,
+                                          lambda oid, below: self._legacy_events(links, pipeline, oid, below),
+                                          self.chain_table_name)
+                        links.execute(*self._insert_links(rows), prepare=True)
+            if exc:
+                raise exc
+        return notification_ids
+
+    def _select_links(self, firsts: dict[Any, int]) -> tuple[Composed, list[Any]]:
+        """Chain rows at versions >= first - 1 of each stream. Up to _LISTED streams, a statement with
+        one OR'ed index condition per stream (a generic plan, cached per count); above, arrays."""
+        if len(firsts) > _LISTED:
+            return self.select_links_statement, [list(firsts), [first - 1 for first in firsts.values()]]
+        statement = self._select_links_by_count.get(len(firsts))
+        if statement is None:
+            condition = SQL("(originator_id = %s AND originator_version >= %s)")
+            statement = SQL("SELECT originator_id, originator_version, hash FROM {schema}.{chain} WHERE {where}").format(
+                where=SQL(" OR ").join([condition] * len(firsts)), **self._fmt)
+            self._select_links_by_count[len(firsts)] = statement
+        return statement, [value for oid, first in firsts.items() for value in (oid, first - 1)]
+
+    def _insert_links(self, rows: list[tuple[Any, int, bytes]]) -> tuple[Composed, list[Any]]:
+        if len(rows) > _LISTED:
+            return self.insert_links_statement, [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
+        statement = self._insert_links_by_count.get(len(rows))
+        if statement is None:
+            statement = SQL("INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) VALUES {rows}").format(
+                rows=SQL(", ").join([SQL("(%s, %s, %s)")] * len(rows)), **self._fmt)
+            self._insert_links_by_count[len(rows)] = statement
+        return statement, [value for row in rows for value in row]
+
+    def _legacy_events(self, curs: Cursor[DictRow], pipeline: Any, originator_id: Any,
+                       below: int) -> list[tuple[int, str, bytes]] | None:
+        curs.execute(self.any_link_statement, (originator_id,))
+        pipeline.sync()
+        if curs.fetchone() is not None:
+            return None
+        curs.execute(self.legacy_events_statement, (originator_id, below))
+        pipeline.sync()
+        return [(r["originator_version"], r["topic"], bytes(r["state"])) for r in curs.fetchall()]
+
+    def _claim_key(self) -> None:
+        """The first writer records which key the chain uses; later writers must use the same."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.claim_key_statement, (self.hasher.key_id,))
+        check_key_id(self.stored_key_id(), self.hasher)
+        self._key_checked = True
+
+    # ---- reading raw rows for the verifier ----------------------------------------------------
+    def stored_key_id(self) -> str | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_key_statement)
+            row = curs.fetchone()
+        return None if row is None else str(row["key_id"])
+
+    def iter_chain_rows(self, originator_ids: Iterable[UUID | str] | None = None
+                        ) -> Iterator[tuple[str, int, bool, str | None, bytes | None, bytes | None]]:
+        """(stream, version, has_event, topic, state, hash) for every event row and every chain row,
+        ordered by stream and version; raw SQL, so rows that no longer decode are still seen."""
+        ids = None if originator_ids is None else list(originator_ids)
+        if ids == []:
+            return
+        only_e = only_c = SQL("")
+        params: list[Any] = []
+        if ids is not None:
+            only_e = SQL("WHERE e.originator_id = ANY(%s::{id_type}[])").format(**self._fmt)
+            only_c = SQL("AND c.originator_id = ANY(%s::{id_type}[])").format(**self._fmt)
+            params = [ids, ids]
+        statement: Composed = SQL(
+            "SELECT e.originator_id, e.originator_version, true AS has_event, e.topic, e.state, c.hash "
+            "FROM {schema}.{events} e LEFT JOIN {schema}.{chain} c "
+            "ON c.originator_id = e.originator_id AND c.originator_version = e.originator_version {only_e} "
+            "UNION ALL "
+            "SELECT c.originator_id, c.originator_version, false, NULL, NULL, c.hash FROM {schema}.{chain} c "
+            "WHERE NOT EXISTS (SELECT 1 FROM {schema}.{events} e WHERE e.originator_id = c.originator_id "
+            "AND e.originator_version = c.originator_version) {only_c} ORDER BY 1, 2"
+        ).format(only_e=only_e, only_c=only_c, **self._fmt)
+        with self.datastore.get_connection() as conn, conn.transaction():
+            cursor: Any = conn.cursor(name="ledger_chain_verify")  # server-side: the store is streamed
+            with cursor:
+                cursor.itersize = _FETCH_ROWS
+                cursor.execute(statement, params)
+                for row in cursor:
+                    yield (stream_key(row["originator_id"]), int(row["originator_version"]), bool(row["has_event"]),
+                           row["topic"], None if row["state"] is None else bytes(row["state"]),
+                           None if row["hash"] is None else bytes(row["hash"]))
+
+
+class Factory(es_postgres.PostgresFactory):
+    application_recorder_class = ChainedPostgresApplicationRecorder
+
+    def application_recorder(self) -> ChainedPostgresApplicationRecorder:
+        recorder = ChainedPostgresApplicationRecorder(
+            datastore=self.datastore, events_table_name=(self.env.name.lower() or "stored") + "_events",
+            hasher=ChainHasher.from_env(self.env))
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder
+
