@@ -22,6 +22,7 @@ from domain.money import InvalidAmountError
 from domain.policy.parsing import PolicyError
 from projections.runner import StaleProjectionError
 from projections.view import ViewNotBuiltError
+from service.store_errors import store_error
 
 logger = logging.getLogger("api")
 
@@ -88,6 +89,12 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:
+    failure = store_error(exc)
+    if failure is not None:  # the store is down, full or read-only: the client may retry with the same command id
+        logger.warning("%s %s: %s", request.method, request.url.path, failure)
+        response = problem(503, failure.title, str(failure), _kind(failure))
+        response.headers["Retry-After"] = "5"
+        return response
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(500, "Internal error", "the ledger could not handle this request; nothing was recorded "
                    "unless a retry with the same command id says so", "internal-error")

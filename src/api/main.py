@@ -45,7 +45,8 @@ from service.ledger import BenefitLedger
 from service.settings import StoreConfig, store_config
 
 _POSTGRES_KEYS = ("PERSISTENCE_MODULE", "POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
-                  "POSTGRES_PASSWORD", "POSTGRES_SCHEMA")
+                  "POSTGRES_PASSWORD", "POSTGRES_SCHEMA", "POSTGRES_LOCK_TIMEOUT", "POSTGRES_CONNECT_TIMEOUT",
+                  "POSTGRES_POOL_SIZE", "POSTGRES_MAX_OVERFLOW")
 
 
 def publish_default_policy(ledger: BenefitLedger) -> None:

@@ -11,6 +11,7 @@ A kill -9 mid-batch loses only the uncommitted batch, which is processed again o
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -142,6 +143,15 @@ class Runner:
                 return processed
 
     def run_forever(self, poll_interval: float = 1.0, should_stop: Callable[[], bool] = lambda: False) -> None:
+        from service.store_errors import store_error
+
         while not should_stop():
-            if self.run_once(until_head=True) == 0 and not should_stop():
-                time.sleep(poll_interval)
+            try:
+                if self.run_once(until_head=True) == 0 and not should_stop():
+                    time.sleep(poll_interval)
+            except Exception as exc:
+                failure = store_error(exc)
+                if failure is None:
+                    raise
+                print(f"python -m projections: {failure}; trying again", file=sys.stderr, flush=True)
+                time.sleep(max(poll_interval, 1.0))

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Self
 
 from projections.tables import sqlite_param
-from service.settings import StoreConfig, ensure_schema
+from service.settings import StoreConfig, ensure_schema, schema_setup_lock
 
 TRACKING = "proj_tracking"
 
@@ -128,23 +128,39 @@ class PostgresViewStore(ViewStore):
         import psycopg
         from psycopg import sql
 
-        ensure_schema(config)
         self.schema = config.schema
+        self.config = config
         self._lock = threading.RLock()
-        self.conn = psycopg.connect(config.conninfo(), autocommit=True)
-        self.conn.prepare_threshold = None  # plans must not outlive a shadow-table swap
-        self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(config.schema)))
-        self.conn.execute("SET TimeZone TO 'UTC'")
-        self.ensure_tracking()
+        with schema_setup_lock(config):
+            ensure_schema(config)
+            self.conn = self._connect()
+            self.ensure_tracking()
+
+    def _connect(self) -> Any:
+        import psycopg
+        from psycopg import sql
+
+        conn = psycopg.connect(self.config.conninfo(), autocommit=True)
+        conn.prepare_threshold = None  # plans must not outlive a shadow-table swap
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.config.schema)))
+        conn.execute("SET TimeZone TO 'UTC'")
+        return conn
+
+    def _live(self) -> Any:
+        """The connection, opened again if the server dropped it (a restart, a failover)."""
+        if self.conn.closed or self.conn.broken:
+            self.conn.close()
+            self.conn = self._connect()
+        return self.conn
 
     @contextmanager
     def transaction(self, readonly: bool = False) -> Iterator[Tx]:
         if readonly:
-            with self._lock, self.conn.transaction(), self.conn.cursor() as cursor:
+            with self._lock, self._live().transaction(), self.conn.cursor() as cursor:
                 yield Tx(self, cursor)
             return
         # pipeline mode: writes do not wait for a round trip each (a rebuild is mostly writes)
-        with self._lock, self.conn.pipeline() as pipeline, self.conn.transaction(), self.conn.cursor() as cursor:
+        with self._lock, self._live().pipeline() as pipeline, self.conn.transaction(), self.conn.cursor() as cursor:
             yield Tx(self, cursor, pipeline)
 
     def table_exists(self, tx: Tx, name: str) -> bool:

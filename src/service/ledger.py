@@ -38,7 +38,8 @@ from service.inputs import as_amount, as_aware, as_enum, require_ref
 from service.personal_data import PersonalDataCipher, check_id_card_no, check_name
 from service.recalculation_commands import RecalculationCommands
 from service.repository import FastRepository, fast_project
-from service.settings import StoreConfig, ensure_schema, store_config
+from service.settings import StoreConfig, ensure_schema, schema_setup_lock, store_config
+from service.store_errors import check_reachable
 from service.unit_of_work import unit_of_work
 
 
@@ -70,8 +71,10 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
     @classmethod
     def from_config(cls, config: StoreConfig | None = None) -> BenefitLedger:
         config = config or store_config()
-        ensure_schema(config)
-        return cls(env=config.env)
+        check_reachable(config)  # a server that is down: one clear error now, not after the pool's 30 s
+        with schema_setup_lock(config):
+            ensure_schema(config)
+            return cls(env=config.env)
 
     def construct_repository(self) -> FastRepository:
         """Aggregates are cached (LEDGER_AGGREGATE_CACHE, default 10,000; 0 turns it off) and fast-forwarded:

@@ -11,6 +11,8 @@ LEDGER_CHAIN_KEY (optional): HMAC key of the events' hash chain (docs/tamper-evi
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -69,6 +71,7 @@ def store_config(url: str | None = None) -> StoreConfig:
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_SCHEMA": schema,
             "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": "5",  # seconds; an outage fails fast instead of after 30 s
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "8",
         }
@@ -85,3 +88,22 @@ def ensure_schema(config: StoreConfig) -> None:
 
     with psycopg.connect(config.conninfo(), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(config.schema)))
+
+
+@contextmanager
+def schema_setup_lock(config: StoreConfig) -> Iterator[None]:
+    """Take turns creating tables: processes starting together on one schema race in PostgreSQL's catalog
+    ("tuple concurrently updated", duplicate pg_type rows)."""
+    if config.kind != "postgres":
+        yield
+        return
+    import psycopg
+
+    key = f"benefit-ledger/setup/{config.env['POSTGRES_DBNAME']}/{config.schema}"
+    with psycopg.connect(config.conninfo(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
