@@ -2,11 +2,12 @@
 
 Every command carries a client command id. Its first result is saved as a CommandRecord in the
 same atomic `save()` as the command's events, so a retry returns that result and appends nothing.
-A write that collides with a concurrent writer is retried on fresh state, unless the client gave
-an expected version, which is then stale: that is a 409.
+A write that collides with a concurrent writer is re-run on fresh state; if the client gave an
+expected version that is now stale, the re-run refuses it with a 409 naming the current version.
 
 Inside a unit of work (service.unit_of_work) the command is staged, not saved; with group commit
-on (service.group_commit) a command from a request thread is handed to the committer.
+on (service.group_commit) its events are saved by the committer, in a transaction shared with
+other commands.
 """
 
 from __future__ import annotations
@@ -50,10 +51,6 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
     """Run `build` (which loads aggregates, applies the command, returns (aggregates, result)) once."""
     if not isinstance(command_id, str) or not command_id.strip() or len(command_id) > COMMAND_ID_LENGTH_MAX:
         raise ValidationError(f"command_id: give a non-empty string of at most {COMMAND_ID_LENGTH_MAX} characters")
-    committer = getattr(app, "group_committer", None)
-    if committer is not None and current_unit() is None and not is_direct():
-        return committer.submit(lambda: execute(app, command_id, command, payload, build,
-                                                expected_version=expected_version))
     digest = payload_digest(command, payload)
     record_id = ids.command_record_id(command_id)
     previous = _previous_result(app, record_id, command_id, command, digest)
@@ -65,17 +62,17 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
         unit.stage(*aggregates, CommandRecord(command_id=command_id, command=command, payload_digest=digest,
                                               result=result))
         return {**result, "replayed": False}
+    committer = getattr(app, "group_committer", None)
+    save = committer.save if committer is not None and not is_direct() else app.save
     for _ in range(RETRY_COUNT_MAX):
-        aggregates, result = build()
+        aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
         record = CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)
         try:
-            app.save(*aggregates, record)
-        except IntegrityError:
+            save(*aggregates, record)
+        except IntegrityError:  # a concurrent writer: replayed command id, else re-run on fresh state
             previous = _previous_result(app, record_id, command_id, command, digest)
             if previous is not None:
                 return previous
-            if expected_version is not None:
-                raise ConcurrencyConflictError(f"{command}: a concurrent write changed the aggregate") from None
             continue
         return {**result, "replayed": False}
     raise ConcurrencyConflictError(f"{command}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
