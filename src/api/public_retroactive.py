@@ -53,7 +53,9 @@ class PolicyRecalculationPublic(BaseModel):
     region: str
     version: str
     examined: int
-    changed: list[ChangedYearPublic]
+    changed_count: int
+    compensation_owed: Money
+    changed: list[ChangedYearPublic]  # at most 1,000 listed; the retro_compensation report has every item
 
 
 class CompensationPaidPublic(BaseModel):

@@ -42,7 +42,8 @@ def recalculate(ctx: typer.Context, region: Annotated[str, typer.Argument(metava
     with open_ledger(ctx.obj.database_url) as ledger:
         result = ledger.recalculate_for_policy(command_id=command_id or f"recalculate:{region}:{version}",
                                                region=region, version=version)
-    typer.echo(f"examined {result['examined']} patient-years; {len(result['changed'])} changed")
+    typer.echo(f"examined {result['examined']} patient-years; {result['changed_count']} changed; "
+               f"compensation owed {result['compensation_owed']}")
     for item in result["changed"]:
         typer.echo(f"  {item['patient_ref']}/{item['year']}: compensation owed {item['compensation_owed']}")
     return 0

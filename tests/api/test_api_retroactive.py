@@ -49,7 +49,8 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
 
     path = f"/policy-versions/{REGION}/with5090/recalculations"
     summary = api.post(path, {"command_id": "recalc-5090", "known_at": KNOWN_AT}).json()
-    assert summary == {"region": REGION, "version": "with5090", "examined": 1,
+    assert summary == {"region": REGION, "version": "with5090", "examined": 1, "changed_count": 1,
+                       "compensation_owed": "4500.00",
                        "changed": [{"patient_ref": "Q", "year": 2018, "compensation_owed": "4500.00"}]}
     # Check a retry with the same command id and known_at recalculates nothing again.
     with api.unchanged():

@@ -20,7 +20,7 @@ from bench.recalculation import load_log
 from bench.workload import county_plan
 
 from bench import appends, dashboard, eventlog, province, rebuild, replay
-from conftest import REQUIRE_ENV, postgres_server_url, postgres_skip_reason
+from tests.conftest import REQUIRE_ENV, postgres_server_url, postgres_skip_reason
 from service.ledger import BenefitLedger
 from service.settings import store_config
 

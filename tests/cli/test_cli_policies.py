@@ -43,7 +43,7 @@ def test_publish_list_and_recalculate_a_retroactive_version(invoke, sqlite_url: 
     assert recalculated.exit_code == 0, recalculated.stderr
     # 救助 60 % instead of 50 %: A 2,170.00 x 0.60 = 1,302.00 (+217.00); B 10,618.00 x 0.60 = 6,370.80 (+1,061.80),
     # still under the 10,000 cap, and no later layer reaches its threshold: 1,278.80 owed to the patient.
-    assert recalculated.stdout.splitlines() == ["examined 1 patient-years; 1 changed",
+    assert recalculated.stdout.splitlines() == ["examined 1 patient-years; 1 changed; compensation owed 1278.80",
                                                 "  P-2.3/2018: compensation owed 1278.80"]
     before = head(sqlite_url)
     assert invoke("recalculate", "341821", "langxi-2018.2-ma60").stdout == recalculated.stdout
