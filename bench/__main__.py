@@ -2,6 +2,7 @@
 
   python -m bench [settle] [--database-url URL] [--operations N]    settlement, aggregate get, cascade
   python -m bench appends      [--postgres-url URL] [--visits N] ...  HTTP appends vs bare library, INSERT, COPY
+  python -m bench group-commit [--threads 16] [--per-thread 40]      the same commands in-process, group commit off/on
   python -m bench replay       [--admissions 50] [--repeats N]        auditor replay of a patient-year, p50/p99
   python -m bench rebuild      [--scale S]                            projection rebuild vs read + decode
   python -m bench recalc       [--scale 1.0] [--copies 1 2 6]         county-/province-year recalculation, peak RSS
@@ -44,6 +45,12 @@ def _appends(args: argparse.Namespace) -> Iterable[str]:
                        clients=args.clients, batch_size=args.batch_size, bulk_clients=args.bulk_clients,
                        workers=args.workers, baseline_seconds=args.baseline_seconds,
                        profile_dir=Path(args.profile_dir) if getattr(args, "profile_dir", None) else None)
+
+
+def _group_commit(args: argparse.Namespace) -> Iterable[str]:
+    from bench import group_commit
+
+    return group_commit.run(pgschema.server_url(args.postgres_url), threads=args.threads, per_thread=args.per_thread)
 
 
 def _replay(args: argparse.Namespace) -> Iterable[str]:
@@ -117,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="uvicorn worker counts to try")
     p.add_argument("--baseline-seconds", type=float, default=5.0)
     p.add_argument("--profile-dir", help="py-spy the server of each single-command run; summaries land here")
+    p = add("group-commit", _group_commit, "in-process appends from threads, group commit off/on, vs bare library")
+    p.add_argument("--threads", type=int, default=16)
+    p.add_argument("--per-thread", type=int, default=40)
     p = add("replay", _replay, "auditor replay of one patient-year, p50/p99")
     p.add_argument("--admissions", type=int, default=50)
     p.add_argument("--repeats", type=int, default=300)
@@ -139,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    for field in ("visits", "clients", "batch_size", "operations", "admissions", "repeats"):
+    for field in ("visits", "clients", "batch_size", "operations", "admissions", "repeats", "threads", "per_thread"):
         if getattr(args, field, 1) < 1:
             print(f"python -m bench: error: --{field.replace('_', '-')} must be at least 1", file=sys.stderr)
             return 2

@@ -105,9 +105,9 @@ def _run_here(url: str, profile: str | None) -> dict[str, Any]:
         profiler.stop()
         with open(profile, "w", encoding="utf-8") as out:
             out.write(profiler.output_text(unicode=True, color=False, show_all=False))
-    owed = sum((Decimal(item["compensation_owed"]) for item in result["changed"]), Decimal("0.00"))
+    owed = Decimal(str(result["compensation_owed"]))  # the total over every changed patient-year
     ledger.close()
-    return {"seconds": seconds, "examined": result["examined"], "changed": len(result["changed"]),
+    return {"seconds": seconds, "examined": result["examined"], "changed": result["changed_count"],
             "compensation_owed": str(owed), "peak_rss_mb_before": round(rss_before, 1),
             "peak_rss_mb": round(peak_rss_mb(), 1)}
 

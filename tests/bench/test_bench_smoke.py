@@ -19,7 +19,7 @@ from bench.pgschema import fresh_schema
 from bench.recalculation import load_log
 from bench.workload import county_plan
 
-from bench import appends, dashboard, eventlog, province, rebuild, replay
+from bench import appends, dashboard, eventlog, group_commit, province, rebuild, replay
 from tests.conftest import REQUIRE_ENV, postgres_server_url, postgres_skip_reason
 from service.ledger import BenefitLedger
 from service.settings import store_config
@@ -57,6 +57,16 @@ def test_appends_prints_rates_ratios_and_no_errors(server: str) -> None:
     assert singles and all(re.search(rf"{NUMBER} (commands|events)/s +{NUMBER}x baseline", s) for s in singles)
     assert all("errors 0" in line for line in singles), text
     assert _schemas(server) == before  # every fresh schema was dropped
+
+
+def test_group_commit_prints_both_modes_against_the_bare_library(server: str) -> None:
+    before = _schemas(server)
+    lines = list(group_commit.run(server, threads=3, per_thread=4))
+    assert "bare Application, 1 event/tx, 3 threads" in lines[0]
+    assert "group commit off" in lines[1] and "one transaction per command" in lines[1]
+    assert "group commit on" in lines[2] and re.search(rf"\({NUMBER} commands per transaction\)", lines[2])
+    assert all(re.search(rf"{NUMBER} commands/s +{NUMBER}x baseline", line) for line in lines[1:])
+    assert _schemas(server) == before
 
 
 def test_replay_prints_p50_p99_of_each_reader(server: str) -> None:
