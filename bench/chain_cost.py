@@ -19,8 +19,8 @@ from decimal import Decimal
 from uuid import uuid4
 
 from bench import pgschema
+from bench.settle import poor_bench_patient
 from domain.aggregates.patient import Patient
-from domain.policy.loader import load_default_policy
 from service.ledger import BenefitLedger
 from service.settings import ensure_schema, store_config
 
@@ -36,11 +36,7 @@ def _patient(label: str) -> Patient:
 
 def _prepare_settlements(ledger: BenefitLedger, count: int) -> list[str]:
     """A patient and `count` discharged admissions, ready to settle (a bench of its own year)."""
-    ledger.publish_policy_version(command_id="bench-policy", document=load_default_policy())
-    ledger.register_patient(command_id="bench-p", patient_ref="BENCH", county_code="341821")
-    ledger.enrol_patient(command_id="bench-e", patient_ref="BENCH", year=2018)
-    ledger.record_poverty_status(command_id="bench-s", patient_ref="BENCH", status="jiandanglika",
-                                 effective_from=date(2016, 1, 1))
+    poor_bench_patient(ledger)
     refs = [f"BC{n}" for n in range(count)]
     for n, ref in enumerate(refs):
         day = date(2018, 1 + n % 12, 1 + n % 28)

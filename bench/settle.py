@@ -46,13 +46,18 @@ def _prepare(ledger: BenefitLedger, ref: str, n: int) -> None:
     ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 1 + n % 12, 1 + n % 28))
 
 
-def bench_store(url: str, operations: int) -> list[str]:
-    ledger = BenefitLedger.from_config(store_config(url))
+def poor_bench_patient(ledger: BenefitLedger) -> None:
+    """The default policy and one poor, enrolled patient BENCH whose 2018 the settle benches fill."""
     ledger.publish_policy_version(command_id="bench-policy", document=load_default_policy())
     ledger.register_patient(command_id="bench-p", patient_ref="BENCH", county_code="341821")
     ledger.enrol_patient(command_id="bench-e", patient_ref="BENCH", year=2018)
     ledger.record_poverty_status(command_id="bench-s", patient_ref="BENCH", status="jiandanglika",
                                  effective_from=date(2016, 1, 1))
+
+
+def bench_store(url: str, operations: int) -> list[str]:
+    ledger = BenefitLedger.from_config(store_config(url))
+    poor_bench_patient(ledger)
     refs = [f"BA{n}" for n in range(operations)]
     for n, ref in enumerate(refs):
         _prepare(ledger, ref, n)
