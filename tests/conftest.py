@@ -64,6 +64,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _container.stop()  # type: ignore[attr-defined]
 
 
+def postgres_server_or_skip() -> str:
+    """The PostgreSQL server URL; without one the test fails under LEDGER_REQUIRE_POSTGRES, else skips (reason printed)."""
+    base = postgres_server_url()
+    if base is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but no PostgreSQL is available: {postgres_skip_reason()}")
+        print(f"SKIPPED PostgreSQL: {postgres_skip_reason()}")
+        pytest.skip(postgres_skip_reason())
+    return base
+
+
 def _drop_schema(url: str, schema: str) -> None:
     import psycopg
     from psycopg import sql
@@ -79,12 +90,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Ite
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/ledger.db"
         return
-    base = postgres_server_url()
-    if base is None:
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but no PostgreSQL is available: {postgres_skip_reason()}")
-        print(f"SKIPPED PostgreSQL: {postgres_skip_reason()}")
-        pytest.skip(postgres_skip_reason())
+    base = postgres_server_or_skip()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield f"{base.split('?')[0]}?schema={schema}"
     _drop_schema(base.split("?")[0], schema)

@@ -11,7 +11,6 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.aggregates.benefit_year import BenefitYear
-from domain.rules.claim import ClaimFacts
 from domain.rules.recalculation import recalculate_year
 from domain.policy.selection import version_in_force
 from service.idempotency import execute
@@ -136,15 +135,8 @@ class RecalculationCommands:
             yield page
 
     def _benefit_year_openings(self) -> Iterator[Any]:
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=PAGE_SIZE,
-                                                      topics=["ledger:BenefitYear.Opened"])
-            for notification in page:
-                yield self.mapper.to_domain_event(notification)  # type: ignore[attr-defined]
-            if len(page) < PAGE_SIZE:
-                return
-            start = page[-1].id + 1
+        for notification in self._opened_notifications():
+            yield self.mapper.to_domain_event(notification)  # type: ignore[attr-defined]
 
     def pay_retroactive_compensation(self, *, command_id: str, patient_ref: str, year: int, settlement_id: str,
                                      amount: Decimal, paid_on: date, reference: str = "") -> dict:
@@ -162,12 +154,16 @@ class RecalculationCommands:
 
     def iter_benefit_years(self) -> Iterator[BenefitYear]:
         """Every patient-year account, found by paging the log for BenefitYear.Opened events."""
+        for notification in self._opened_notifications():
+            yield self.repository.get(notification.originator_id)
+
+    def _opened_notifications(self) -> Iterator[Any]:
+        """The log's BenefitYear.Opened notifications, a page at a time."""
         start = 1
         while True:
             page = self.recorder.select_notifications(start=start, limit=PAGE_SIZE,
                                                       topics=["ledger:BenefitYear.Opened"])
-            for notification in page:
-                yield self.repository.get(notification.originator_id)
+            yield from page
             if len(page) < PAGE_SIZE:
                 return
             start = page[-1].id + 1

@@ -6,8 +6,9 @@ import sqlite3
 from typing import Any
 
 import pytest
-from ledger_api import COUNTY_HOSPITAL, PROBLEM, PROVINCE_HOSPITAL, REGION, LedgerApi
+from ledger_api import PROBLEM, PROVINCE_HOSPITAL, REGION, LedgerApi
 from role_client import bearer
+from test_api_settlement import _worked_example
 
 from service.personal_data import check_id_card_no
 
@@ -17,11 +18,7 @@ NAME = "张桂兰"
 
 @pytest.fixture
 def settled(api: LedgerApi) -> LedgerApi:
-    api.poor_patient("P")
-    api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
-    api.admit("P", "B", PROVINCE_HOSPITAL, total="80000", compliant="72000", day="2018-05-20", referred=True)
-    api.settle("A")
-    api.settle("B")
+    _worked_example(api)
     return api
 
 

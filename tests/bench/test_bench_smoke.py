@@ -6,7 +6,6 @@ every patient-year was recalculated, a renamed county copy re-derives to the fen
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from bench.recalculation import load_log
 from bench.workload import county_plan
 
 from bench import appends, dashboard, eventlog, group_commit, province, rebuild, replay
-from tests.conftest import REQUIRE_ENV, postgres_server_url, postgres_skip_reason
+from tests.conftest import postgres_server_or_skip
 from service.ledger import BenefitLedger
 from service.settings import store_config
 
@@ -30,11 +29,7 @@ NUMBER = r"[\d,]+(?:\.\d+)?"
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    base = postgres_server_url()
-    if base is None:
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but no PostgreSQL is available: {postgres_skip_reason()}")
-        pytest.skip(postgres_skip_reason())
+    base = postgres_server_or_skip()
     monkeypatch.setattr(eventlog, "CACHE_DIR", tmp_path / "cache")
     yield base.split("?")[0]
 
