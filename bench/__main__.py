@@ -24,9 +24,19 @@ from pathlib import Path
 
 from bench import pgschema
 
-QUICK = {"visits": 40, "clients": 4, "batch_size": 50, "workers": [1], "baseline_seconds": 1.0,
-         "admissions": 5, "repeats": 20, "rebuild_scale": 0.01, "recalc_scale": 0.01, "copies": [1, 2],
-         "dashboard_scale": 0.01}
+QUICK = {
+    "visits": 40,
+    "clients": 4,
+    "batch_size": 50,
+    "workers": [1],
+    "baseline_seconds": 1.0,
+    "admissions": 5,
+    "repeats": 20,
+    "rebuild_scale": 0.01,
+    "recalc_scale": 0.01,
+    "copies": [1, 2],
+    "dashboard_scale": 0.01,
+}
 
 
 def _settle(args: argparse.Namespace) -> Iterable[str]:
@@ -41,10 +51,17 @@ def _settle(args: argparse.Namespace) -> Iterable[str]:
 def _appends(args: argparse.Namespace) -> Iterable[str]:
     from bench import appends
 
-    return appends.run(pgschema.server_url(args.postgres_url), scale=args.scale, visits=args.visits,
-                       clients=args.clients, batch_size=args.batch_size, bulk_clients=args.bulk_clients,
-                       workers=args.workers, baseline_seconds=args.baseline_seconds,
-                       profile_dir=Path(args.profile_dir) if getattr(args, "profile_dir", None) else None)
+    return appends.run(
+        pgschema.server_url(args.postgres_url),
+        scale=args.scale,
+        visits=args.visits,
+        clients=args.clients,
+        batch_size=args.batch_size,
+        bulk_clients=args.bulk_clients,
+        workers=args.workers,
+        baseline_seconds=args.baseline_seconds,
+        profile_dir=Path(args.profile_dir) if getattr(args, "profile_dir", None) else None,
+    )
 
 
 def _group_commit(args: argparse.Namespace) -> Iterable[str]:
@@ -56,22 +73,31 @@ def _group_commit(args: argparse.Namespace) -> Iterable[str]:
 def _replay(args: argparse.Namespace) -> Iterable[str]:
     from bench import replay
 
-    return replay.run(pgschema.server_url(args.postgres_url), admissions=args.admissions, repeats=args.repeats,
-                      profile=Path(args.profile) if getattr(args, "profile", None) else None)
+    return replay.run(
+        pgschema.server_url(args.postgres_url),
+        admissions=args.admissions,
+        repeats=args.repeats,
+        profile=Path(args.profile) if getattr(args, "profile", None) else None,
+    )
 
 
 def _rebuild(args: argparse.Namespace) -> Iterable[str]:
     from bench import rebuild
 
-    return rebuild.run(pgschema.server_url(args.postgres_url), scale=args.scale, batch_size=args.batch_size,
-                       profile=getattr(args, "profile", None))
+    return rebuild.run(
+        pgschema.server_url(args.postgres_url),
+        scale=args.scale,
+        batch_size=args.batch_size,
+        profile=getattr(args, "profile", None),
+    )
 
 
 def _recalc(args: argparse.Namespace) -> Iterable[str]:
     from bench import province
 
-    return province.run(pgschema.server_url(args.postgres_url), scale=args.scale, copies=args.copies,
-                        profile=args.profile)
+    return province.run(
+        pgschema.server_url(args.postgres_url), scale=args.scale, copies=args.copies, profile=args.profile
+    )
 
 
 def _dashboard(args: argparse.Namespace) -> Iterable[str]:
@@ -84,10 +110,19 @@ def _all(args: argparse.Namespace) -> Iterable[str]:
     q = QUICK if args.quick else {}
     url = args.postgres_url
     steps: list[tuple[str, Callable[[argparse.Namespace], Iterable[str]], dict[str, object]]] = [
-        ("appends", _appends, {"scale": 0.05, "visits": q.get("visits", 400), "clients": q.get("clients", 16),
-                               "batch_size": q.get("batch_size", 200), "bulk_clients": 2,
-                               "workers": q.get("workers", [1, 2]),
-                               "baseline_seconds": q.get("baseline_seconds", 5.0)}),
+        (
+            "appends",
+            _appends,
+            {
+                "scale": 0.05,
+                "visits": q.get("visits", 400),
+                "clients": q.get("clients", 16),
+                "batch_size": q.get("batch_size", 200),
+                "bulk_clients": 2,
+                "workers": q.get("workers", [1, 2]),
+                "baseline_seconds": q.get("baseline_seconds", 5.0),
+            },
+        ),
         ("replay", _replay, {"admissions": q.get("admissions", 50), "repeats": q.get("repeats", 300)}),
         ("rebuild", _rebuild, {"scale": q.get("rebuild_scale", 0.1), "batch_size": 1000}),
         ("dashboard", _dashboard, {"scale": q.get("dashboard_scale", 0.1), "repeats": q.get("repeats", 300)}),
@@ -98,8 +133,9 @@ def _all(args: argparse.Namespace) -> Iterable[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.set_defaults(func=_settle)
     parser.add_argument("--database-url", action="append", help="(settle, the default bench) store(s) to measure")
     parser.add_argument("--operations", type=int, default=200, help="(settle) operations per measurement")

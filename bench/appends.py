@@ -43,18 +43,16 @@ def prepare(url: str, plan: Any, visits: Sequence[Any]) -> StoreConfig:
     config = store_config(url)
     ledger = BenefitLedger.from_config(config)
     document = load_default_policy()
-    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}",
-                                  document=document)
+    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}", document=document)
     wanted = {visit.patient_ref for visit in visits}
     registry = [c for p in plan.patients if p.ref in wanted for c in patient_commands(plan, p)]
     for start in range(0, len(registry), 500):
-        run_batch(ledger, [c.batch_item() for c in registry[start:start + 500]])
+        run_batch(ledger, [c.batch_item() for c in registry[start : start + 500]])
     ledger.close()
     return config
 
 
-def single_commands(server: Server, visits: Sequence[Any], clients: int,
-                    profile: Path | None = None) -> dict[str, Any]:
+def single_commands(server: Server, visits: Sequence[Any], clients: int, profile: Path | None = None) -> dict[str, Any]:
     """Every visit command as its own POST from `clients` threads; rate and per-request latency.
 
     With `profile`, py-spy samples the server (and its workers) for the first ~8 s of the run.
@@ -90,16 +88,32 @@ def single_commands(server: Server, visits: Sequence[Any], clients: int,
     if spy is not None:
         spy.wait()
     flat = [x for lane in latencies for x in lane]
-    return {"commands": len(flat), "seconds": seconds, "p50": percentile(flat, 0.5), "p99": percentile(flat, 0.99),
-            "errors": errors.qsize(), "first_error": None if errors.empty() else errors.get()}
+    return {
+        "commands": len(flat),
+        "seconds": seconds,
+        "p50": percentile(flat, 0.5),
+        "p99": percentile(flat, 0.99),
+        "errors": errors.qsize(),
+        "first_error": None if errors.empty() else errors.get(),
+    }
 
 
 def group_commit_available() -> bool:
     return importlib.util.find_spec("service.group_commit") is not None
 
 
-def run(base_url: str, *, scale: float, visits: int, clients: int, batch_size: int, bulk_clients: int,
-        workers: Sequence[int], baseline_seconds: float, profile_dir: Path | None = None) -> list[str]:
+def run(
+    base_url: str,
+    *,
+    scale: float,
+    visits: int,
+    clients: int,
+    batch_size: int,
+    bulk_clients: int,
+    workers: Sequence[int],
+    baseline_seconds: float,
+    profile_dir: Path | None = None,
+) -> list[str]:
     plan = county_plan(scale)
     chosen = plan.visits[:visits]
     codes = hospital_codes(plan)
@@ -116,8 +130,10 @@ def run(base_url: str, *, scale: float, visits: int, clients: int, batch_size: i
                 with api_server(url, codes, workers=worker_count, group_commit=group) as server:
                     result = single_commands(server, chosen, clients, raw)
                 events = _event_count(config) - before
-                label = (f"HTTP single commands, {clients} clients, {worker_count} worker(s), group commit "
-                         f"{'on' if group else 'off'}")
+                label = (
+                    f"HTTP single commands, {clients} clients, {worker_count} worker(s), group commit "
+                    f"{'on' if group else 'off'}"
+                )
                 singles.append((label, result, events))
                 if raw is not None:
                     raw.with_suffix(".txt").write_text("\n".join(profiling.summary(raw)) + "\n", encoding="utf-8")
@@ -128,15 +144,21 @@ def run(base_url: str, *, scale: float, visits: int, clients: int, batch_size: i
         before = _event_count(config)
         with api_server(url, codes, workers=1) as server:
             result = bulk_http(server, batches, bulk_clients)
-        bulk.append((f"HTTP POST /batch (<= {batch_size} commands), {bulk_clients} clients", result,
-                     _event_count(config) - before))
+        bulk.append(
+            (
+                f"HTTP POST /batch (<= {batch_size} commands), {bulk_clients} clients",
+                result,
+                _event_count(config) - before,
+            )
+        )
         rows = baselines.stored_rows(config)[before:]
     with fresh_schema(base_url, "bulkproc") as url:
         config = prepare(url, plan, chosen)
         before = _event_count(config)
         result = bulk_in_process(url, batches, profile_dir / "appends-run-batch.txt" if profile_dir else None)
-        bulk.append((f"run_batch in-process (<= {batch_size} commands), 1 thread", result,
-                     _event_count(config) - before))
+        bulk.append(
+            (f"run_batch in-process (<= {batch_size} commands), 1 thread", result, _event_count(config) - before)
+        )
     with fresh_schema(base_url, "baseline") as url:
         config = store_config(url)
         bare = {n: baselines.bare_application_saves(config, threads=n, seconds=baseline_seconds) for n in (1, clients)}
@@ -151,14 +173,18 @@ def run(base_url: str, *, scale: float, visits: int, clients: int, batch_size: i
     lines.append(rate_line(f"baseline: raw COPY of the same {len(rows):,} rows", copy, "rows"))
     for name, result, events in singles:
         rate = result["commands"] / result["seconds"]
-        lines.append(rate_line(name, rate, "commands", bare_best, "target >= 5x bare")
-                     + f"   {events / result['seconds']:,.0f} events/s  p50 {result['p50'] * 1e3:.1f} ms  "
-                       f"p99 {result['p99'] * 1e3:.1f} ms  errors {result['errors']}")
+        lines.append(
+            rate_line(name, rate, "commands", bare_best, "target >= 5x bare")
+            + f"   {events / result['seconds']:,.0f} events/s  p50 {result['p50'] * 1e3:.1f} ms  "
+            f"p99 {result['p99'] * 1e3:.1f} ms  errors {result['errors']}"
+        )
         if result["first_error"]:
             lines.append(f"    first error: {result['first_error']}")
     for name, result, events in bulk:
-        lines.append(rate_line(name, events / result["seconds"], "events", copy, "target >= 0.5x COPY")
-                     + f"   {result['commands'] / result['seconds']:,.0f} commands/s  errors {result['errors']}")
+        lines.append(
+            rate_line(name, events / result["seconds"], "events", copy, "target >= 0.5x COPY")
+            + f"   {result['commands'] / result['seconds']:,.0f} commands/s  errors {result['errors']}"
+        )
         if result["first_error"]:
             lines.append(f"    first error: {result['first_error']}")
     return [f"[appends] {line}" for line in lines]

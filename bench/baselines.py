@@ -73,18 +73,23 @@ def create_raw_table(config: StoreConfig) -> None:
     ensure_schema(config)
     with connect(config) as conn:
         # the ledger_events table's shape and indexes (eventsourcing 9.5.6 postgres.py)
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} (originator_id uuid NOT NULL, "
-                             "originator_version bigint NOT NULL, topic text, state bytea, notification_id "
-                             "bigserial, PRIMARY KEY (originator_id, originator_version)); CREATE UNIQUE INDEX "
-                             "ON {0} (notification_id)").format(sql.Identifier(RAW_TABLE)))
+        conn.execute(
+            sql.SQL(
+                "DROP TABLE IF EXISTS {0}; CREATE TABLE {0} (originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, topic text, state bytea, notification_id "
+                "bigserial, PRIMARY KEY (originator_id, originator_version)); CREATE UNIQUE INDEX "
+                "ON {0} (notification_id)"
+            ).format(sql.Identifier(RAW_TABLE))
+        )
         conn.commit()
 
 
 def raw_inserts(config: StoreConfig, rows: Sequence[Row], *, threads: int) -> float:
     """Rows per second, one INSERT per transaction, rows shared out to `threads` connections."""
     create_raw_table(config)
-    statement = sql.SQL("INSERT INTO {} (originator_id, originator_version, topic, state) "
-                        "VALUES (%s, %s, %s, %s)").format(sql.Identifier(RAW_TABLE))
+    statement = sql.SQL(
+        "INSERT INTO {} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
+    ).format(sql.Identifier(RAW_TABLE))
 
     def work(i: int) -> int:
         mine = rows[i::threads]
@@ -107,8 +112,10 @@ def raw_copy(config: StoreConfig, rows: Sequence[Row]) -> float:
 
 def stored_rows(config: StoreConfig, limit: int | None = None) -> list[Row]:
     """The ledger's stored events in log order (the rows the raw baselines insert again)."""
-    query = sql.SQL("SELECT originator_id, originator_version, topic, state FROM ledger_events "
-                    "ORDER BY notification_id" + (" LIMIT %s" if limit else ""))
+    query = sql.SQL(
+        "SELECT originator_id, originator_version, topic, state FROM ledger_events "
+        "ORDER BY notification_id" + (" LIMIT %s" if limit else "")
+    )
     with connect(config) as conn:
         return [(r[0], r[1], r[2], bytes(r[3])) for r in conn.execute(query, (limit,) if limit else ())]
 
@@ -119,8 +126,7 @@ def read_and_decode(ledger: Any, *, topics: Sequence[str] = (), page: int = 1000
     head = ledger.recorder.max_notification_id() or 0
     to_domain_event = ledger.mapper.to_domain_event
     while start <= head:
-        notifications = ledger.recorder.select_notifications(start=start, limit=page, stop=head,
-                                                              topics=list(topics))
+        notifications = ledger.recorder.select_notifications(start=start, limit=page, stop=head, topics=list(topics))
         for notification in notifications:
             to_domain_event(notification)
         count += len(notifications)

@@ -47,8 +47,11 @@ def bulk_http(server: Server, batches: Sequence[tuple[str, list[Command]]], clie
                     code, commands = work.get_nowait()
                 except queue.Empty:
                     return sent
-                response = http.post("/batch", json={"commands": [c.batch_item() for c in commands]},
-                                     headers={"Authorization": f"Bearer {tokens.hospitals[code]}"})
+                response = http.post(
+                    "/batch",
+                    json={"commands": [c.batch_item() for c in commands]},
+                    headers={"Authorization": f"Bearer {tokens.hospitals[code]}"},
+                )
                 if response.status_code not in (200, 201):
                     errors.append(f"batch {response.status_code}: {response.text[:300]}")
                 else:
@@ -58,8 +61,9 @@ def bulk_http(server: Server, batches: Sequence[tuple[str, list[Command]]], clie
     return {"commands": count, "seconds": seconds, "errors": len(errors), "first_error": errors[0] if errors else None}
 
 
-def bulk_in_process(url: str, batches: Sequence[tuple[str, list[Command]]],
-                    profile: Path | None = None) -> dict[str, Any]:
+def bulk_in_process(
+    url: str, batches: Sequence[tuple[str, list[Command]]], profile: Path | None = None
+) -> dict[str, Any]:
     """`run_batch` for each batch in this process, one after another (with `profile`: under pyinstrument)."""
     ledger = BenefitLedger.from_config(store_config(url))
     profiler = None

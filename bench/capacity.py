@@ -76,8 +76,7 @@ def run_once(base_url: str, writers: int, visits: int) -> dict[str, float]:
     with fresh_schema(base_url, f"capacity{writers}") as url:
         shares = _prepare(url, visits, writers)
         construct, start, results = context.Lock(), context.Barrier(writers + 1), context.Queue()
-        processes = [context.Process(target=_writer, args=(url, share, construct, start, results))
-                     for share in shares]
+        processes = [context.Process(target=_writer, args=(url, share, construct, start, results)) for share in shares]
         for process in processes:
             process.start()
         start.wait()
@@ -87,16 +86,22 @@ def run_once(base_url: str, writers: int, visits: int) -> dict[str, float]:
         for process in processes:
             process.join(timeout=60)
     settles = [s for _, _, _, seconds in done for s in seconds]
-    return {"commands_per_s": sum(d[0] for d in done) / wall, "settlements_per_s": sum(d[1] for d in done) / wall,
-            "settle_p50_ms": percentile(settles, 0.5) * 1e3, "settle_p99_ms": percentile(settles, 0.99) * 1e3,
-            "commands": sum(d[0] for d in done)}
+    return {
+        "commands_per_s": sum(d[0] for d in done) / wall,
+        "settlements_per_s": sum(d[1] for d in done) / wall,
+        "settle_p50_ms": percentile(settles, 0.5) * 1e3,
+        "settle_p99_ms": percentile(settles, 0.99) * 1e3,
+        "commands": sum(d[0] for d in done),
+    }
 
 
 def server_settings(base_url: str) -> str:
     config = store_config(base_url)
     with psycopg.connect(config.conninfo(), autocommit=True) as conn:
-        values = [str(conn.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
-                  for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")]
+        values = [
+            str(conn.execute(f"SHOW {name}").fetchone()[0])  # type: ignore[index]
+            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")
+        ]
     return "PostgreSQL {} (fsync={}, synchronous_commit={}, shared_buffers={})".format(*values)
 
 
@@ -117,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         label = f"[postgres] {writers} writer process{'es' if writers > 1 else ''}"
         print(rate_line(f"{label}: hospital-window commands", cps, "cmd", baseline))
         print(rate_line(f"{label}: settlements", statistics.median(r["settlements_per_s"] for r in runs), "settle"))
-        print(f"{label}: settle latency p50 {statistics.median(r['settle_p50_ms'] for r in runs):.1f} ms, "
-              f"p99 {statistics.median(r['settle_p99_ms'] for r in runs):.1f} ms "
-              f"({int(runs[0]['commands'])} commands per run)")
+        print(
+            f"{label}: settle latency p50 {statistics.median(r['settle_p50_ms'] for r in runs):.1f} ms, "
+            f"p99 {statistics.median(r['settle_p99_ms'] for r in runs):.1f} ms "
+            f"({int(runs[0]['commands'])} commands per run)"
+        )
     print(server_settings(base))
     return 0
 

@@ -24,8 +24,15 @@ from domain.aggregates.patient import Patient
 from service.ledger import BenefitLedger
 from service.settings import ensure_schema, store_config
 
-HOSPITAL = {"code": "B-1", "name": "bench county hospital", "tier": "county", "county_code": "341821",
-            "in_county": True, "in_province": True, "designated": True}
+HOSPITAL = {
+    "code": "B-1",
+    "name": "bench county hospital",
+    "tier": "county",
+    "county_code": "341821",
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
 SETTLED_AT = datetime(2018, 7, 1, tzinfo=UTC)
 PLAIN_MODULES = {"sqlite": "eventsourcing.sqlite", "postgres": "eventsourcing.postgres"}
 
@@ -40,10 +47,22 @@ def _prepare_settlements(ledger: BenefitLedger, count: int) -> list[str]:
     refs = [f"BC{n}" for n in range(count)]
     for n, ref in enumerate(refs):
         day = date(2018, 1 + n % 12, 1 + n % 28)
-        ledger.register_admission(command_id=f"{ref}:r", admission_ref=ref, patient_ref="BENCH", kind="inpatient",
-                                  hospital=HOSPITAL, admitted_on=day)
-        ledger.post_charge_line(command_id=f"{ref}:l", admission_ref=ref, line_no="1", category="treatment",
-                                amount=Decimal("1234.56"), compliant=True)
+        ledger.register_admission(
+            command_id=f"{ref}:r",
+            admission_ref=ref,
+            patient_ref="BENCH",
+            kind="inpatient",
+            hospital=HOSPITAL,
+            admitted_on=day,
+        )
+        ledger.post_charge_line(
+            command_id=f"{ref}:l",
+            admission_ref=ref,
+            line_no="1",
+            category="treatment",
+            amount=Decimal("1234.56"),
+            compliant=True,
+        )
         ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day)
     return refs
 
@@ -62,13 +81,17 @@ def _interleaved(saves: int, on: Callable[[], object], off: Callable[[], object]
     wall: dict[bool, list[float]] = {True: [], False: []}
     cpu: dict[bool, list[float]] = {True: [], False: []}
     for n in range(saves):
-        for chained in ((True, False) if n % 2 == 0 else (False, True)):  # on/off, off/on, ...
+        for chained in (True, False) if n % 2 == 0 else (False, True):  # on/off, off/on, ...
             started, started_cpu = time.perf_counter(), time.process_time()
             (on if chained else off)()
             cpu[chained].append(time.process_time() - started_cpu)
             wall[chained].append(time.perf_counter() - started)
-    return {"on": statistics.median(wall[True]), "off": statistics.median(wall[False]),
-            "cpu_on": statistics.median(cpu[True]), "cpu_off": statistics.median(cpu[False])}
+    return {
+        "on": statistics.median(wall[True]),
+        "off": statistics.median(wall[False]),
+        "cpu_on": statistics.median(cpu[True]),
+        "cpu_off": statistics.median(cpu[False]),
+    }
 
 
 def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
@@ -78,9 +101,15 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
             for _ in range(20):
                 app.save(_patient("warm-up"))
         lines = []
-        lines.append(_line(label, "save a new one-event aggregate",
-                           _interleaved(saves, lambda: apps[True].save(_patient("new")),
-                                        lambda: apps[False].save(_patient("new")))))
+        lines.append(
+            _line(
+                label,
+                "save a new one-event aggregate",
+                _interleaved(
+                    saves, lambda: apps[True].save(_patient("new")), lambda: apps[False].save(_patient("new"))
+                ),
+            )
+        )
         patients = {chained: _patient("long") for chained in apps}
         for chained, patient in patients.items():
             for day in range(1, 50):
@@ -91,8 +120,13 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
             patients[chained].sign_family_doctor_contract("D-2", date(2018, 6, 1))
             apps[chained].save(patients[chained])
 
-        lines.append(_line(label, "append one event to a 50-event aggregate",
-                           _interleaved(saves, lambda: append(True), lambda: append(False))))
+        lines.append(
+            _line(
+                label,
+                "append one event to a 50-event aggregate",
+                _interleaved(saves, lambda: append(True), lambda: append(False)),
+            )
+        )
         settlements = max(saves // 2, 1)
         pending = {chained: iter(_prepare_settlements(app, settlements)) for chained, app in apps.items()}
 
@@ -100,8 +134,13 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
             ref = next(pending[chained])
             apps[chained].settle_admission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT)
 
-        lines.append(_line(label, "settle_admission (3 aggregates per save)",
-                           _interleaved(settlements, lambda: settle(True), lambda: settle(False))))
+        lines.append(
+            _line(
+                label,
+                "settle_admission (3 aggregates per save)",
+                _interleaved(settlements, lambda: settle(True), lambda: settle(False)),
+            )
+        )
         return lines
     finally:
         for app in apps.values():
@@ -109,10 +148,12 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
 
 
 def _line(store: str, what: str, m: dict[str, float]) -> str:
-    return (f"{store:<10} {what:<42} wall {m['on'] * 1e3:7.3f} vs {m['off'] * 1e3:7.3f} ms "
-            f"(+{(m['on'] - m['off']) * 1e3:6.3f}, {(m['on'] / m['off'] - 1) * 100:+5.1f} %)   "
-            f"client CPU {m['cpu_on'] * 1e3:6.3f} vs {m['cpu_off'] * 1e3:6.3f} ms "
-            f"(+{(m['cpu_on'] - m['cpu_off']) * 1e3:6.3f})")
+    return (
+        f"{store:<10} {what:<42} wall {m['on'] * 1e3:7.3f} vs {m['off'] * 1e3:7.3f} ms "
+        f"(+{(m['on'] - m['off']) * 1e3:6.3f}, {(m['on'] / m['off'] - 1) * 100:+5.1f} %)   "
+        f"client CPU {m['cpu_on'] * 1e3:6.3f} vs {m['cpu_off'] * 1e3:6.3f} ms "
+        f"(+{(m['cpu_on'] - m['cpu_off']) * 1e3:6.3f})"
+    )
 
 
 def run(postgres_url: str | None, saves: int, *, sqlite_only: bool = False) -> list[str]:

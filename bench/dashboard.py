@@ -23,10 +23,12 @@ from projections.store import open_store
 from service.ledger import BenefitLedger
 from service.settings import store_config
 
-READS = [("county year, read models as they stand", "/reports/counties/341821/2018?fresh=false"),
-         ("county year, caught up first (default)", "/reports/counties/341821/2018"),
-         ("county to July (month=7, cumulative)", "/reports/counties/341821/2018?month=7&cumulative=true&fresh=false"),
-         ("hospital totals", "/reports/hospitals?fresh=false")]
+READS = [
+    ("county year, read models as they stand", "/reports/counties/341821/2018?fresh=false"),
+    ("county year, caught up first (default)", "/reports/counties/341821/2018"),
+    ("county to July (month=7, cumulative)", "/reports/counties/341821/2018?month=7&cumulative=true&fresh=false"),
+    ("hospital totals", "/reports/hospitals?fresh=false"),
+]
 
 
 def run(base_url: str, *, scale: float, repeats: int) -> list[str]:
@@ -47,6 +49,7 @@ def run(base_url: str, *, scale: float, repeats: int) -> list[str]:
                 def get() -> None:
                     response = http.get(path, headers=headers if auth else None)
                     assert response.status_code == 200, f"{path}: {response.status_code} {response.text[:300]}"
+
                 return get
 
             health = getter("/health", auth=False)

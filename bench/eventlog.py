@@ -61,16 +61,24 @@ def county_log(plan: Any, *, cache: bool = True) -> CountyLog:
         with path.open("rb") as f:
             log: CountyLog = pickle.load(f)
         if log.code_digest != _code_digest():
-            print(f"bench: warning: {path} was made by other src/domain code; delete it to rebuild the log",
-                  file=sys.stderr)
+            print(
+                f"bench: warning: {path} was made by other src/domain code; delete it to rebuild the log",
+                file=sys.stderr,
+            )
         return log
     ledger = memory_ledger()
     load_plan(ledger, plan)
     notifications = ledger.recorder.select_notifications(start=1, limit=1 << 40)
     events = [(n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
-    snapshots = [(s.originator_id, s.originator_version, s.topic, s.state)
-                 for originator in dict.fromkeys(row[0] for row in events)
-                 for s in ledger.snapshots.recorder.select_events(originator)] if ledger.snapshots else []
+    snapshots = (
+        [
+            (s.originator_id, s.originator_version, s.topic, s.state)
+            for originator in dict.fromkeys(row[0] for row in events)
+            for s in ledger.snapshots.recorder.select_events(originator)
+        ]
+        if ledger.snapshots
+        else []
+    )
     log = CountyLog(plan.prefix, events, snapshots, _code_digest())
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +98,9 @@ class Renamer:
         for originator_id, version, topic, state in log.events:
             if version != 1:
                 continue
-            renamed = None if topic.startswith(SHARED_PREFIXES) else self._renamed_id(topic,
-                                                                                      self.transcoder.decode(state))
+            renamed = (
+                None if topic.startswith(SHARED_PREFIXES) else self._renamed_id(topic, self.transcoder.decode(state))
+            )
             if renamed is None or renamed == originator_id:
                 self.shared.add(originator_id)
             else:
@@ -128,8 +137,12 @@ class Renamer:
         for originator_id, version, topic, state in rows:
             if originator_id in self.shared:
                 continue
-            yield (self.ids[originator_id], version, topic,
-                   self.transcoder.encode(self._walk(self.transcoder.decode(state))))
+            yield (
+                self.ids[originator_id],
+                version,
+                topic,
+                self.transcoder.encode(self._walk(self.transcoder.decode(state))),
+            )
 
 
 def copy_rows(config: StoreConfig, table: str, rows: Iterable[Row]) -> int:

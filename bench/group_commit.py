@@ -22,8 +22,15 @@ from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
 from service.settings import ensure_schema, store_config
 
-HOSPITAL = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": "341821",
-            "in_county": True, "in_province": True, "designated": True}
+HOSPITAL = {
+    "code": "LX-001",
+    "name": "郎溪县人民医院",
+    "tier": "county",
+    "county_code": "341821",
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
 
 
 def _threads(count: int, work: Callable[[int], None]) -> float:
@@ -57,20 +64,35 @@ def _ledger(url: str, threads: int, per_thread: int, grouped: bool) -> tuple[flo
     for n in range(threads):
         ledger.register_patient(command_id=f"P{n}", patient_ref=f"P{n}", county_code="341821")
         ledger.enrol_patient(command_id=f"E{n}", patient_ref=f"P{n}", year=2018)
-        ledger.register_admission(command_id=f"A{n}", admission_ref=f"A{n}", patient_ref=f"P{n}", kind="inpatient",
-                                  hospital=HOSPITAL, admitted_on=date(2018, 3, 1))
+        ledger.register_admission(
+            command_id=f"A{n}",
+            admission_ref=f"A{n}",
+            patient_ref=f"P{n}",
+            kind="inpatient",
+            hospital=HOSPITAL,
+            admitted_on=date(2018, 3, 1),
+        )
     if grouped:
         ledger.group_committer = GroupCommitter(ledger)
 
     def work(n: int) -> None:
         for i in range(per_thread):
-            ledger.post_charge_line(command_id=f"L{n}-{i}", admission_ref=f"A{n}", line_no=str(i), category="drug",
-                                    amount=Decimal("10.00"), compliant=True)
+            ledger.post_charge_line(
+                command_id=f"L{n}-{i}",
+                admission_ref=f"A{n}",
+                line_no=str(i),
+                category="drug",
+                amount=Decimal("10.00"),
+                compliant=True,
+            )
 
     seconds = _threads(threads, work)
     committer = ledger.group_committer
-    detail = f"{committer.commands / committer.groups:.1f} commands per transaction" if committer else \
-        "one transaction per command"
+    detail = (
+        f"{committer.commands / committer.groups:.1f} commands per transaction"
+        if committer
+        else "one transaction per command"
+    )
     ledger.close()
     return threads * per_thread / seconds, detail
 
@@ -82,5 +104,7 @@ def run(base_url: str, *, threads: int = 16, per_thread: int = 40) -> Iterator[s
     for grouped in (False, True):
         with pgschema.fresh_schema(base_url, "gcledger") as url:
             rate, detail = _ledger(url, threads, per_thread, grouped)
-        yield (f"[group-commit] post_charge_line, {threads} threads, group commit {'on ' if grouped else 'off'}   "
-               f"{rate:8,.0f} commands/s   {rate / bare:5.2f}x baseline   target >= 5x   ({detail})")
+        yield (
+            f"[group-commit] post_charge_line, {threads} threads, group commit {'on ' if grouped else 'off'}   "
+            f"{rate:8,.0f} commands/s   {rate / bare:5.2f}x baseline   target >= 5x   ({detail})"
+        )

@@ -18,8 +18,23 @@ def py_spy() -> str:
 
 def record(pid: int, seconds: float, raw_path: Path) -> subprocess.Popen[bytes]:
     """Start sampling `pid` and its subprocesses for `seconds` into a collapsed-stack file."""
-    command = [py_spy(), "record", "--pid", str(pid), "--duration", str(max(1, round(seconds))), "--format", "raw",
-               "--output", str(raw_path), "--subprocesses", "--function", "--nonblocking", "--rate", "200"]
+    command = [
+        py_spy(),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(max(1, round(seconds))),
+        "--format",
+        "raw",
+        "--output",
+        str(raw_path),
+        "--subprocesses",
+        "--function",
+        "--nonblocking",
+        "--rate",
+        "200",
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

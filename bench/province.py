@@ -24,8 +24,10 @@ def run(base_url: str, *, scale: float, copies: Sequence[int], profile: str | No
     log = county_log(plan)
     yield f"[recalc] county log {plan.prefix}: {len(log.events):,} events, {plan.counts()['visits']:,} visits"
     years, floor = compute_floor(log)
-    yield (f"[recalc] baseline: the county's {years:,} patient-years decoded, folded and re-settled in memory "
-           f"(no I/O): {floor:.1f} s")
+    yield (
+        f"[recalc] baseline: the county's {years:,} patient-years decoded, folded and re-settled in memory "
+        f"(no I/O): {floor:.1f} s"
+    )
     for n in copies:
         with fresh_schema(base_url, f"recalc{n}") as url:
             loaded = load_log(url, log, n)
@@ -35,7 +37,9 @@ def run(base_url: str, *, scale: float, copies: Sequence[int], profile: str | No
         target = f"   {seconds / floor:.0f}x baseline   target < 5 s" if n == 1 else ""
         if profile and n == copies[0]:
             target += "   (PROFILED: time and RSS include pyinstrument)"
-        yield (f"[recalc] {label:<12} {events:>11,} events  {result['examined']:>7,} patient-years "
-               f"({result['changed']:,} changed)  {seconds:9.1f} s  {seconds / events * 1e5:6.2f} s/100k events  "
-               f"{result['examined'] / seconds:7.0f} patient-years/s  peak RSS {result['peak_rss_mb']:7.1f} MiB  "
-               f"owed {result['compensation_owed']}  (COPY load {loaded['load_seconds']:.0f} s){target}")
+        yield (
+            f"[recalc] {label:<12} {events:>11,} events  {result['examined']:>7,} patient-years "
+            f"({result['changed']:,} changed)  {seconds:9.1f} s  {seconds / events * 1e5:6.2f} s/100k events  "
+            f"{result['examined'] / seconds:7.0f} patient-years/s  peak RSS {result['peak_rss_mb']:7.1f} MiB  "
+            f"owed {result['compensation_owed']}  (COPY load {loaded['load_seconds']:.0f} s){target}"
+        )

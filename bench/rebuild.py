@@ -45,9 +45,11 @@ def run(base_url: str, *, scale: float, batch_size: int, profile: str | None = N
         ledger.close()
     floor = decoded / decode_seconds
     rate = result["events"] / result["seconds"]
-    return [f"[rebuild] log: {loaded['events']:,} events ({plan.prefix}), {decoded:,} on the projections' topics",
-            f"[rebuild] {rate_line('baseline: read + decode the same rows, no processing', floor, 'events')}",
-            f"[rebuild] {rate_line('rebuild all (shadow tables + swap)', rate, 'events', floor, 'target >= 0.7x')}"]
+    return [
+        f"[rebuild] log: {loaded['events']:,} events ({plan.prefix}), {decoded:,} on the projections' topics",
+        f"[rebuild] {rate_line('baseline: read + decode the same rows, no processing', floor, 'events')}",
+        f"[rebuild] {rate_line('rebuild all (shadow tables + swap)', rate, 'events', floor, 'target >= 0.7x')}",
+    ]
 
 
 def _profiler() -> Any:

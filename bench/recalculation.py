@@ -42,8 +42,14 @@ def new_policy_version() -> PolicyDocument:
         tier["ratio"] = str(min(Decimal(1), Decimal(tier["ratio"]) + RATIO_UPLIFT))
     chronic = parameters["ncms"]["outpatient_chronic"]
     chronic["ratio"] = str(min(Decimal(1), Decimal(chronic["ratio"]) + RATIO_UPLIFT))
-    return replace(base, version=NEW_VERSION, effective_from=date(2018, 1, 1),
-                   published_at=datetime.now(UTC), title="bench: NCMS ratios +3 points", parameters=parameters)
+    return replace(
+        base,
+        version=NEW_VERSION,
+        effective_from=date(2018, 1, 1),
+        published_at=datetime.now(UTC),
+        title="bench: NCMS ratios +3 points",
+        parameters=parameters,
+    )
 
 
 def compute_floor(log: CountyLog) -> tuple[int, float]:
@@ -107,9 +113,14 @@ def _run_here(url: str, profile: str | None) -> dict[str, Any]:
             out.write(profiler.output_text(unicode=True, color=False, show_all=False))
     owed = Decimal(str(result["compensation_owed"]))  # the total over every changed patient-year
     ledger.close()
-    return {"seconds": seconds, "examined": result["examined"], "changed": result["changed_count"],
-            "compensation_owed": str(owed), "peak_rss_mb_before": round(rss_before, 1),
-            "peak_rss_mb": round(peak_rss_mb(), 1)}
+    return {
+        "seconds": seconds,
+        "examined": result["examined"],
+        "changed": result["changed_count"],
+        "compensation_owed": str(owed),
+        "peak_rss_mb_before": round(rss_before, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
 
 
 if __name__ == "__main__":

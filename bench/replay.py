@@ -27,35 +27,56 @@ from service.settings import store_config
 
 PATIENT = "AUDIT-1"
 YEAR = 2018
-HOSPITALS = [{"code": f"R-{tier}", "name": f"replay {tier} hospital", "tier": tier, "county_code": "341821",
-              "in_county": tier == "county", "in_province": True, "designated": True}
-             for tier in ("county", "city", "province")]
+HOSPITALS = [
+    {
+        "code": f"R-{tier}",
+        "name": f"replay {tier} hospital",
+        "tier": tier,
+        "county_code": "341821",
+        "in_county": tier == "county",
+        "in_province": True,
+        "designated": True,
+    }
+    for tier in ("county", "city", "province")
+]
 
 
 def build_year(ledger: BenefitLedger, admissions: int) -> None:
     """A poor patient with `admissions` inpatient stays across 2018, each settled at discharge."""
     document = load_default_policy()
-    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}",
-                                  document=document)
+    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}", document=document)
     ledger.register_patient(command_id="r:p", patient_ref=PATIENT, county_code="341821")
     ledger.enrol_patient(command_id="r:e", patient_ref=PATIENT, year=YEAR)
-    ledger.record_poverty_status(command_id="r:s", patient_ref=PATIENT, status="jiandanglika",
-                                 effective_from=date(2016, 1, 1))
+    ledger.record_poverty_status(
+        command_id="r:s", patient_ref=PATIENT, status="jiandanglika", effective_from=date(2016, 1, 1)
+    )
     first = date(YEAR, 1, 2)
     for n in range(admissions):
         ref, day = f"AUDIT-A{n:03d}", first + timedelta(days=n * 7)
         hospital = HOSPITALS[n % len(HOSPITALS)]
-        ledger.register_admission(command_id=f"{ref}:r", admission_ref=ref, patient_ref=PATIENT, kind="inpatient",
-                                  hospital=hospital, admitted_on=day)
+        ledger.register_admission(
+            command_id=f"{ref}:r",
+            admission_ref=ref,
+            patient_ref=PATIENT,
+            kind="inpatient",
+            hospital=hospital,
+            admitted_on=day,
+        )
         for line in range(3):
-            ledger.post_charge_line(command_id=f"{ref}:l{line}", admission_ref=ref, line_no=str(line + 1),
-                                    category=("treatment", "drugs", "tests")[line],
-                                    amount=Decimal(1500 + 731 * ((n + line) % 7)) + Decimal("0.45"),
-                                    compliant=line != 2)
+            ledger.post_charge_line(
+                command_id=f"{ref}:l{line}",
+                admission_ref=ref,
+                line_no=str(line + 1),
+                category=("treatment", "drugs", "tests")[line],
+                amount=Decimal(1500 + 731 * ((n + line) % 7)) + Decimal("0.45"),
+                compliant=line != 2,
+            )
         ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day + timedelta(days=3))
-        ledger.settle_admission(command_id=f"{ref}:s", admission_ref=ref,
-                                settled_at=datetime.combine(day + timedelta(days=3), datetime.min.time(),
-                                                            UTC))
+        ledger.settle_admission(
+            command_id=f"{ref}:s",
+            admission_ref=ref,
+            settled_at=datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC),
+        )
 
 
 def _stats(name: str, samples: list[float], baseline: float | None = None, target: str = "") -> str:
@@ -74,11 +95,11 @@ def run(base_url: str, *, admissions: int, repeats: int, profile: Path | None = 
         history = ledger.get_benefit_year(PATIENT, YEAR)
         assert len(history.settlements) == admissions
         to_domain_event = ledger.mapper.to_domain_event
-        read_decode = samples_seconds(lambda: [to_domain_event(s) for s in ledger.recorder.select_events(year_id)],
-                                      repeats=repeats)
+        read_decode = samples_seconds(
+            lambda: [to_domain_event(s) for s in ledger.recorder.select_events(year_id)], repeats=repeats
+        )
         fold = samples_seconds(lambda: ledger.get_benefit_year(PATIENT, YEAR), repeats=repeats)
-        as_of = samples_seconds(lambda: ledger.benefit_year_as_of(PATIENT, YEAR, datetime.now(UTC)),
-                                repeats=repeats)
+        as_of = samples_seconds(lambda: ledger.benefit_year_as_of(PATIENT, YEAR, datetime.now(UTC)), repeats=repeats)
         verify = samples_seconds(lambda: ledger.verify_benefit_year(PATIENT, YEAR), repeats=max(5, repeats // 5))
         ledger.close()
         with api_server(url, []) as server, httpx.Client(base_url=server.base, timeout=60) as http:
@@ -94,12 +115,15 @@ def run(base_url: str, *, admissions: int, repeats: int, profile: Path | None = 
             over_http = samples_seconds(get, repeats=repeats)
             if spy is not None and profile is not None:
                 spy.wait()
-                profile.with_suffix(".txt").write_text("\n".join(profiling.summary(profile, top=60)) + "\n",
-                                                       encoding="utf-8")
+                profile.with_suffix(".txt").write_text(
+                    "\n".join(profiling.summary(profile, top=60)) + "\n", encoding="utf-8"
+                )
     floor = percentile(read_decode, 0.5)
     events = admissions + 1
-    return [_stats(f"baseline: read + decode the year's {events} events", read_decode),
-            _stats(f"auditor view: get_benefit_year ({admissions} admissions)", fold, floor, "target p99 < 20 ms"),
-            _stats("as recorded at a moment: benefit_year_as_of", as_of, floor, "target p99 < 20 ms"),
-            _stats("GET /patients/{ref}/years/{year} over HTTP", over_http, floor, "target p99 < 20 ms"),
-            _stats("verify_benefit_year (re-derive from raw facts)", verify, floor)]
+    return [
+        _stats(f"baseline: read + decode the year's {events} events", read_decode),
+        _stats(f"auditor view: get_benefit_year ({admissions} admissions)", fold, floor, "target p99 < 20 ms"),
+        _stats("as recorded at a moment: benefit_year_as_of", as_of, floor, "target p99 < 20 ms"),
+        _stats("GET /patients/{ref}/years/{year} over HTTP", over_http, floor, "target p99 < 20 ms"),
+        _stats("verify_benefit_year (re-derive from raw facts)", verify, floor),
+    ]

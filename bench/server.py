@@ -28,11 +28,14 @@ class Tokens:
 
 def issue_tokens(path: Path, hospital_codes: list[str]) -> Tokens:
     """Write a keys file with one client per role (one per hospital window) and return their tokens."""
-    return Tokens(admin=add_client(path, name="bench-admin", role="admin"),
-                  dashboard=add_client(path, name="bench-dashboard", role="dashboard"),
-                  auditor=add_client(path, name="bench-auditor", role="auditor"),
-                  hospitals={code: add_client(path, name=f"bench-{code}", role="hospital", hospital=code)
-                             for code in hospital_codes})
+    return Tokens(
+        admin=add_client(path, name="bench-admin", role="admin"),
+        dashboard=add_client(path, name="bench-dashboard", role="dashboard"),
+        auditor=add_client(path, name="bench-auditor", role="auditor"),
+        hospitals={
+            code: add_client(path, name=f"bench-{code}", role="hospital", hospital=code) for code in hospital_codes
+        },
+    )
 
 
 def _free_port() -> int:
@@ -49,18 +52,36 @@ class Server:
 
 
 @contextmanager
-def api_server(database_url: str, hospital_codes: list[str], *, workers: int = 1,
-               group_commit: bool = False) -> Iterator[Server]:
+def api_server(
+    database_url: str, hospital_codes: list[str], *, workers: int = 1, group_commit: bool = False
+) -> Iterator[Server]:
     """Run `uvicorn api.main:app` on a free port with clients for `hospital_codes`; stop it on exit."""
     with tempfile.TemporaryDirectory(prefix="bench-keys-") as keys_dir:
         keys = Path(keys_dir) / "api-keys.toml"
         tokens = issue_tokens(keys, hospital_codes)
         port = _free_port()
-        env = {**os.environ, "LEDGER_DATABASE_URL": database_url, "LEDGER_API_KEYS_FILE": str(keys),
-               "LEDGER_GROUP_COMMIT": "1" if group_commit else "0",
-               "PYTHONPATH": os.pathsep.join(filter(None, ["src", os.environ.get("PYTHONPATH")]))}
-        command = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-                   "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        env = {
+            **os.environ,
+            "LEDGER_DATABASE_URL": database_url,
+            "LEDGER_API_KEYS_FILE": str(keys),
+            "LEDGER_GROUP_COMMIT": "1" if group_commit else "0",
+            "PYTHONPATH": os.pathsep.join(filter(None, ["src", os.environ.get("PYTHONPATH")])),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -29,8 +29,15 @@ from domain.vocabulary import PovertyStatus, Tier, VisitKind
 from service.ledger import BenefitLedger
 from service.settings import store_config
 
-HOSPITAL = {"code": "B-1", "name": "bench county hospital", "tier": "county", "county_code": "341821",
-            "in_county": True, "in_province": True, "designated": True}
+HOSPITAL = {
+    "code": "B-1",
+    "name": "bench county hospital",
+    "tier": "county",
+    "county_code": "341821",
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
 SETTLED_AT = datetime(2018, 7, 1, tzinfo=UTC)
 
 
@@ -39,10 +46,22 @@ class Probe(Aggregate):
 
 
 def _prepare(ledger: BenefitLedger, ref: str, n: int) -> None:
-    ledger.register_admission(command_id=f"{ref}:r", admission_ref=ref, patient_ref="BENCH", kind="inpatient",
-                              hospital=HOSPITAL, admitted_on=date(2018, 1 + n % 12, 1 + n % 28))
-    ledger.post_charge_line(command_id=f"{ref}:l", admission_ref=ref, line_no="1", category="treatment",
-                            amount=Decimal("1234.56"), compliant=True)
+    ledger.register_admission(
+        command_id=f"{ref}:r",
+        admission_ref=ref,
+        patient_ref="BENCH",
+        kind="inpatient",
+        hospital=HOSPITAL,
+        admitted_on=date(2018, 1 + n % 12, 1 + n % 28),
+    )
+    ledger.post_charge_line(
+        command_id=f"{ref}:l",
+        admission_ref=ref,
+        line_no="1",
+        category="treatment",
+        amount=Decimal("1234.56"),
+        compliant=True,
+    )
     ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 1 + n % 12, 1 + n % 28))
 
 
@@ -51,8 +70,9 @@ def poor_bench_patient(ledger: BenefitLedger) -> None:
     ledger.publish_policy_version(command_id="bench-policy", document=load_default_policy())
     ledger.register_patient(command_id="bench-p", patient_ref="BENCH", county_code="341821")
     ledger.enrol_patient(command_id="bench-e", patient_ref="BENCH", year=2018)
-    ledger.record_poverty_status(command_id="bench-s", patient_ref="BENCH", status="jiandanglika",
-                                 effective_from=date(2016, 1, 1))
+    ledger.record_poverty_status(
+        command_id="bench-s", patient_ref="BENCH", status="jiandanglika", effective_from=date(2016, 1, 1)
+    )
 
 
 def bench_store(url: str, operations: int) -> list[str]:
@@ -63,18 +83,21 @@ def bench_store(url: str, operations: int) -> list[str]:
         _prepare(ledger, ref, n)
     baseline = median_seconds(lambda: ledger.save(Probe()), repeats=operations)
     pending = iter(refs)
-    settle = median_seconds(lambda: ledger.settle_admission(command_id=f"{(r := next(pending))}:s",
-                                                            admission_ref=r, settled_at=SETTLED_AT),
-                            repeats=operations)
+    settle = median_seconds(
+        lambda: ledger.settle_admission(command_id=f"{(r := next(pending))}:s", admission_ref=r, settled_at=SETTLED_AT),
+        repeats=operations,
+    )
     account_id = ids.benefit_year_id("BENCH", 2018)
     fast = median_seconds(lambda: ledger.repository.get(account_id), repeats=20)
     slow = median_seconds(lambda: ledger.repository.get(account_id, projector_func=project_aggregate), repeats=20)
     ledger.close()
     store = url.split(":")[0]
-    return [report(f"[{store}] baseline: save one-event aggregate", baseline, baseline, "op"),
-            report(f"[{store}] settle_admission command", settle, baseline, "op"),
-            report(f"[{store}] get {operations}-settlement year, default proj.", slow, slow, "get"),
-            report(f"[{store}] get {operations}-settlement year, fast projector", fast, slow, "get")]
+    return [
+        report(f"[{store}] baseline: save one-event aggregate", baseline, baseline, "op"),
+        report(f"[{store}] settle_admission command", settle, baseline, "op"),
+        report(f"[{store}] get {operations}-settlement year, default proj.", slow, slow, "get"),
+        report(f"[{store}] get {operations}-settlement year, fast projector", fast, slow, "get"),
+    ]
 
 
 def bench_cascade(claims: int) -> list[str]:
@@ -82,13 +105,27 @@ def bench_cascade(claims: int) -> list[str]:
     counter = itertools.count()
 
     def one() -> None:
-        claim = ClaimFacts(str(next(counter)), VisitKind.INPATIENT, Tier.COUNTY, True, True, True, False,
-                           date(2018, 5, 1), Decimal("20000.00"), Decimal("19000.00"), PovertyStatus.JIANDANGLIKA,
-                           False, ())
+        claim = ClaimFacts(
+            str(next(counter)),
+            VisitKind.INPATIENT,
+            Tier.COUNTY,
+            True,
+            True,
+            True,
+            False,
+            date(2018, 5, 1),
+            Decimal("20000.00"),
+            Decimal("19000.00"),
+            PovertyStatus.JIANDANGLIKA,
+            False,
+            (),
+        )
         settle_claim(claim, YearState(), policy, "v")
 
     floor = median_seconds(lambda: [None for _ in range(claims)], repeats=5) / claims
     per_claim = median_seconds(lambda: [one() for _ in range(claims)], repeats=5) / claims
-    line = (f"{'cascade: settle one claim (pure)':<48} median {per_claim * 1e6:9.1f} us/claim "
-            f"({1 / per_claim:,.0f} claims/s; {per_claim / floor:,.0f}x an empty loop step)")
+    line = (
+        f"{'cascade: settle one claim (pure)':<48} median {per_claim * 1e6:9.1f} us/claim "
+        f"({1 / per_claim:,.0f} claims/s; {per_claim / floor:,.0f}x an empty loop step)"
+    )
     return [line]

@@ -16,9 +16,14 @@ from generator.load import settled_at
 from generator.model import generate_county_year
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
 
-_PATIENT_ROUTES = {"enrol_patient": "enrolments", "record_poverty_status": "poverty-statuses",
-                   "certify_chronic_disease": "chronic-diseases", "confirm_major_disease": "major-diseases",
-                   "sign_family_doctor_contract": "family-doctor-contracts", "record_follow_up": "follow-ups"}
+_PATIENT_ROUTES = {
+    "enrol_patient": "enrolments",
+    "record_poverty_status": "poverty-statuses",
+    "certify_chronic_disease": "chronic-diseases",
+    "confirm_major_disease": "major-diseases",
+    "sign_family_doctor_contract": "family-doctor-contracts",
+    "record_follow_up": "follow-ups",
+}
 _ADMISSION_ROUTES = {"post_charge_line": "charge-lines", "discharge": "discharge", "settle_admission": "settlement"}
 
 
@@ -72,41 +77,100 @@ def patient_commands(plan: CountyPlan, patient: PatientPlan, tag: str = "") -> l
     def add(name: str, command_id: str, **args: Any) -> None:
         commands.append(Command(name, tag + command_id, args))
 
-    add("register_patient", f"register-patient:{ref}", patient_ref=ref, county_code=plan.region,
-        township=patient.township)
+    add(
+        "register_patient",
+        f"register-patient:{ref}",
+        patient_ref=ref,
+        county_code=plan.region,
+        township=patient.township,
+    )
     add("enrol_patient", f"enrol:{ref}:{plan.year}", patient_ref=ref, year=plan.year, premium_paid_by_state=True)
     for i, record in enumerate(patient.statuses):
-        add("record_poverty_status", f"poverty-status:{ref}:{i + 1}", patient_ref=ref, status=record.status,
-            effective_from=record.effective_from, reason=record.reason)
+        add(
+            "record_poverty_status",
+            f"poverty-status:{ref}:{i + 1}",
+            patient_ref=ref,
+            status=record.status,
+            effective_from=record.effective_from,
+            reason=record.reason,
+        )
     for cert in patient.chronic:
-        add("certify_chronic_disease", f"chronic-certificate:{ref}:{cert.disease}", patient_ref=ref,
-            disease=cert.disease, valid_from=cert.valid_from, valid_to=cert.valid_to)
+        add(
+            "certify_chronic_disease",
+            f"chronic-certificate:{ref}:{cert.disease}",
+            patient_ref=ref,
+            disease=cert.disease,
+            valid_from=cert.valid_from,
+            valid_to=cert.valid_to,
+        )
     for diagnosis in patient.major:
-        add("confirm_major_disease", f"major-disease:{ref}:{diagnosis.disease}", patient_ref=ref,
-            disease=diagnosis.disease, confirmed_on=diagnosis.confirmed_on)
+        add(
+            "confirm_major_disease",
+            f"major-disease:{ref}:{diagnosis.disease}",
+            patient_ref=ref,
+            disease=diagnosis.disease,
+            confirmed_on=diagnosis.confirmed_on,
+        )
     for i, contract in enumerate(patient.contracts):
-        add("sign_family_doctor_contract", f"doctor-contract:{ref}:{i + 1}", patient_ref=ref,
-            doctor=contract.doctor, signed_on=contract.signed_on)
+        add(
+            "sign_family_doctor_contract",
+            f"doctor-contract:{ref}:{i + 1}",
+            patient_ref=ref,
+            doctor=contract.doctor,
+            signed_on=contract.signed_on,
+        )
     for i, f in enumerate(patient.follow_ups):
-        add("record_follow_up", f"follow-up:{ref}:{i + 1}", patient_ref=ref, followed_up_on=f.followed_up_on,
-            heart_rate=f.heart_rate, blood_glucose=f.blood_glucose, systolic=f.systolic, diastolic=f.diastolic)
+        add(
+            "record_follow_up",
+            f"follow-up:{ref}:{i + 1}",
+            patient_ref=ref,
+            followed_up_on=f.followed_up_on,
+            heart_rate=f.heart_rate,
+            blood_glucose=f.blood_glucose,
+            systolic=f.systolic,
+            diastolic=f.diastolic,
+        )
     return commands
 
 
 def visit_commands(visit: VisitPlan, tag: str = "") -> list[Command]:
     """Admission, charge lines, discharge, settlement: the hospital window's commands for one visit."""
     ref = visit.ref
-    commands = [Command("register_admission", f"{tag}admission:{ref}",
-                        {"admission_ref": ref, "patient_ref": visit.patient_ref, "kind": visit.kind,
-                         "hospital": visit.hospital.as_payload(), "admitted_on": visit.admitted_on,
-                         "referred": visit.referred, "diagnosis": visit.diagnosis})]
-    commands += [Command("post_charge_line", f"{tag}charge:{ref}:{line.line_no}",
-                         {"admission_ref": ref, "line_no": line.line_no, "category": line.category,
-                          "amount": line.amount, "compliant": line.compliant}) for line in visit.lines]
-    commands.append(Command("discharge", f"{tag}discharge:{ref}",
-                            {"admission_ref": ref, "discharged_on": visit.discharged_on}))
-    commands.append(Command("settle_admission", f"{tag}settle:{ref}",
-                            {"admission_ref": ref, "settled_at": settled_at(visit)}))
+    commands = [
+        Command(
+            "register_admission",
+            f"{tag}admission:{ref}",
+            {
+                "admission_ref": ref,
+                "patient_ref": visit.patient_ref,
+                "kind": visit.kind,
+                "hospital": visit.hospital.as_payload(),
+                "admitted_on": visit.admitted_on,
+                "referred": visit.referred,
+                "diagnosis": visit.diagnosis,
+            },
+        )
+    ]
+    commands += [
+        Command(
+            "post_charge_line",
+            f"{tag}charge:{ref}:{line.line_no}",
+            {
+                "admission_ref": ref,
+                "line_no": line.line_no,
+                "category": line.category,
+                "amount": line.amount,
+                "compliant": line.compliant,
+            },
+        )
+        for line in visit.lines
+    ]
+    commands.append(
+        Command("discharge", f"{tag}discharge:{ref}", {"admission_ref": ref, "discharged_on": visit.discharged_on})
+    )
+    commands.append(
+        Command("settle_admission", f"{tag}settle:{ref}", {"admission_ref": ref, "settled_at": settled_at(visit)})
+    )
     return commands
 
 

@@ -62,24 +62,59 @@ class PgCluster:
     @classmethod
     def create(cls, bin_dir: Path, name: str = "primary") -> PgCluster:
         cluster = cls(private_dir(name), free_port(), bin_dir)
-        cluster.run("initdb", "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                    "--locale=C", "--no-sync")
-        cluster.configure(wal_level="replica", max_wal_senders="4", hot_standby="on", max_connections="60",
-                          shared_buffers="32MB", fsync="on", synchronous_commit="on")
+        cluster.run(
+            "initdb",
+            "-D",
+            str(cluster.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        cluster.configure(
+            wal_level="replica",
+            max_wal_senders="4",
+            hot_standby="on",
+            max_connections="60",
+            shared_buffers="32MB",
+            fsync="on",
+            synchronous_commit="on",
+        )
         return cluster
 
     def standby(self, name: str = "standby") -> PgCluster:
         """A hot standby of this (running) cluster: pg_basebackup -R, streaming, on its own port."""
         replica = PgCluster(private_dir(name), free_port(), self.bin)
-        replica.run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                    "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        replica.run(
+            "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-D",
+            str(replica.data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
         replica.configure()
         return replica
 
     def configure(self, **settings: str) -> None:
         """Append settings (later lines win); port, address and socket directory are always this cluster's."""
-        lines = {"port": str(self.port), "listen_addresses": "'127.0.0.1'",
-                 "unix_socket_directories": f"'{self.root}'", **{k: str(v) for k, v in settings.items()}}
+        lines = {
+            "port": str(self.port),
+            "listen_addresses": "'127.0.0.1'",
+            "unix_socket_directories": f"'{self.root}'",
+            **{k: str(v) for k, v in settings.items()},
+        }
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write("".join(f"{key} = {value}\n" for key, value in lines.items()))
 
@@ -93,8 +128,14 @@ class PgCluster:
         self.pg_ctl("stop", "-m", mode, "-w", "-t", str(START_TIMEOUT_S))
 
     def running(self) -> bool:
-        return subprocess.run(as_server_user([str(self.bin / "pg_ctl"), "status", "-D", str(self.data)]),
-                              capture_output=True, check=False).returncode == 0
+        return (
+            subprocess.run(
+                as_server_user([str(self.bin / "pg_ctl"), "status", "-D", str(self.data)]),
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
 
     def destroy(self) -> None:
         if self.data.exists() and self.running():
@@ -106,12 +147,15 @@ class PgCluster:
         self.run("pg_ctl", args[0], "-D", str(self.data), *args[1:])
 
     def run(self, program: str, *args: str) -> str:
-        done = subprocess.run(as_server_user([str(self.bin / program), *args]), capture_output=True, text=True,
-                              check=False, cwd=self.root)
+        done = subprocess.run(
+            as_server_user([str(self.bin / program), *args]), capture_output=True, text=True, check=False, cwd=self.root
+        )
         if done.returncode != 0:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{program} {' '.join(args)} failed ({done.returncode}): "
-                               f"{done.stderr.strip() or done.stdout.strip()}\n{log}")
+            raise RuntimeError(
+                f"{program} {' '.join(args)} failed ({done.returncode}): "
+                f"{done.stderr.strip() or done.stdout.strip()}\n{log}"
+            )
         return done.stdout
 
     # ---- addresses -------------------------------------------------------------------------------
@@ -158,8 +202,10 @@ def cluster_binaries_or_skip() -> Path:
         except KeyError:
             missing = True
     if missing:
-        reason = (f"private PostgreSQL clusters need initdb/pg_ctl ({BIN_ENV} or /usr/lib/postgresql/<n>/bin)"
-                  f" and, as root, an OS user {SERVER_USER!r}")
+        reason = (
+            f"private PostgreSQL clusters need initdb/pg_ctl ({BIN_ENV} or /usr/lib/postgresql/<n>/bin)"
+            f" and, as root, an OS user {SERVER_USER!r}"
+        )
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{REQUIRE_ENV} is set but {reason}")
         pytest.skip(reason)

@@ -72,14 +72,28 @@ READS: dict[Role, frozenset[Read]] = {
     Role.DASHBOARD: frozenset({Read.AGGREGATE, Read.POLICY}),
 }
 
-REGISTRY_COMMANDS = frozenset({
-    "register_patient", "enrol_patient", "record_poverty_status", "certify_chronic_disease",
-    "revoke_chronic_disease", "confirm_major_disease", "sign_family_doctor_contract", "record_follow_up",
-})
-HOSPITAL_COMMANDS = frozenset({
-    "register_admission", "post_charge_line", "reverse_charge_line", "discharge", "settle_admission",
-    "pay_patient_refund",
-})
+REGISTRY_COMMANDS = frozenset(
+    {
+        "register_patient",
+        "enrol_patient",
+        "record_poverty_status",
+        "certify_chronic_disease",
+        "revoke_chronic_disease",
+        "confirm_major_disease",
+        "sign_family_doctor_contract",
+        "record_follow_up",
+    }
+)
+HOSPITAL_COMMANDS = frozenset(
+    {
+        "register_admission",
+        "post_charge_line",
+        "reverse_charge_line",
+        "discharge",
+        "settle_admission",
+        "pay_patient_refund",
+    }
+)
 PAYMENT_COMMANDS = frozenset({"record_fund_reimbursement", "pay_retroactive_compensation"})
 AUDITOR_COMMANDS = frozenset({"record_audit_finding", "withdraw_audit_finding", "recalculate_benefit_year"})
 ADMIN_COMMANDS = REGISTRY_COMMANDS | frozenset({"publish_policy_version", "recalculate_for_policy"})
@@ -152,9 +166,11 @@ def _bearer(authorization: str | None, api_key: str | None) -> str | None:
     return api_key
 
 
-def current_principal(request: Request,
-                      authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-                      x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
+def current_principal(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
     policy: AccessPolicy = request.app.state.access
     principal = policy.authenticate(_bearer(authorization, x_api_key))
     request.state.principal = principal
@@ -187,13 +203,16 @@ def authorize_command(principal: Principal, ledger: BenefitLedger, command: str,
     if principal.role is Role.HOSPITAL:
         hospital = _target_hospital(ledger, command, args)
         if hospital is not None and hospital != principal.hospital:
-            raise ForbiddenError(f"hospital client {principal.name} acts only at its own window "
-                                 f"({principal.hospital}), not for {hospital}")
+            raise ForbiddenError(
+                f"hospital client {principal.name} acts only at its own window "
+                f"({principal.hospital}), not for {hospital}"
+            )
     if principal.role is Role.PAYMENT_SERVICE:
         fund = _target_fund(command, args)
         if fund != principal.fund:
-            raise ForbiddenError(f"payment service {principal.name} pays only for its own fund ({principal.fund}), "
-                                 f"not {fund}")
+            raise ForbiddenError(
+                f"payment service {principal.name} pays only for its own fund ({principal.fund}), not {fund}"
+            )
 
 
 def _target_hospital(ledger: BenefitLedger, command: str, args: Mapping[str, Any]) -> str | None:

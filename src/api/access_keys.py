@@ -39,8 +39,12 @@ def load_policy(path: Path) -> AccessPolicy:
     clients: dict[str, Principal] = {}
     for n, entry in enumerate(data.get("clients", []), start=1):
         try:
-            principal = Principal(name=str(entry["name"]), role=Role(entry["role"]), fund=entry.get("fund"),
-                                  hospital=entry.get("hospital"))
+            principal = Principal(
+                name=str(entry["name"]),
+                role=Role(entry["role"]),
+                fund=entry.get("fund"),
+                hospital=entry.get("hospital"),
+            )
             digest = str(entry["token_sha256"])
         except (KeyError, ValueError) as exc:
             raise KeysFileError(f"{path}: client #{n}: {exc}") from None
@@ -50,12 +54,13 @@ def load_policy(path: Path) -> AccessPolicy:
 
 def list_clients(path: Path) -> list[Principal]:
     data = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return [Principal(name=e["name"], role=Role(e["role"]), fund=e.get("fund"), hospital=e.get("hospital"))
-            for e in data.get("clients", [])]
+    return [
+        Principal(name=e["name"], role=Role(e["role"]), fund=e.get("fund"), hospital=e.get("hospital"))
+        for e in data.get("clients", [])
+    ]
 
 
-def add_client(path: Path | str, *, name: str, role: str, fund: str | None = None,
-               hospital: str | None = None) -> str:
+def add_client(path: Path | str, *, name: str, role: str, fund: str | None = None, hospital: str | None = None) -> str:
     """Append a client to the keys file (created 0600 if missing); returns its new token, shown only once."""
     path = Path(path)
     principal = Principal(name=name, role=Role(role), fund=fund, hospital=hospital)  # validates

@@ -28,9 +28,12 @@ def get_ledger(request: Request) -> BenefitLedger:
     return ledger
 
 
-def get_fresh_views(request: Request, fresh: Annotated[bool, Query(
-        description="catch the read models up to the ledger's head first (false: read them as they stand)")] = True,
-                    ) -> ViewStore:
+def get_fresh_views(
+    request: Request,
+    fresh: Annotated[
+        bool, Query(description="catch the read models up to the ledger's head first (false: read them as they stand)")
+    ] = True,
+) -> ViewStore:
     """The view store the lifespan opened, caught up in-process so a read sees what was just written."""
     if fresh:
         runner: Runner = request.app.state.catch_up
@@ -67,24 +70,33 @@ def answer(response: Response, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refuse(field: str, message: str) -> None:
-    raise RequestValidationError([{"type": "value_error", "loc": ("body", field), "msg": message,
-                                   "input": None, "ctx": {"error": message}}])
+    raise RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": None, "ctx": {"error": message}}]
+    )
 
 
 class Page:
     """`limit` and `offset` query parameters of a list; `paged` slices the list and says where the next page starts."""
 
-    def __init__(self, limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 100,
-                 offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0) -> None:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 100,
+        offset: Annotated[int, Query(ge=0, le=10_000_000, description="items to skip")] = 0,
+    ) -> None:
         self.limit = limit
         self.offset = offset
 
     def paged(self, items: list[Any], key: str) -> dict[str, Any]:
         """`count` is the whole list's length; `next_offset` is null on the last page."""
-        chunk = items[self.offset:self.offset + self.limit]
+        chunk = items[self.offset : self.offset + self.limit]
         following = self.offset + self.limit
-        return {"count": len(items), "limit": self.limit, "offset": self.offset,
-                "next_offset": following if following < len(items) else None, key: chunk}
+        return {
+            "count": len(items),
+            "limit": self.limit,
+            "offset": self.offset,
+            "next_offset": following if following < len(items) else None,
+            key: chunk,
+        }
 
 
 PageDep = Annotated[Page, Depends(Page)]

@@ -42,8 +42,11 @@ def _kind(exc: Exception) -> str:
 
 def _ledger_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
-    extensions = {name: getattr(exc, name) for name in ("current_version", "index", "command_id")
-                  if getattr(exc, name, None) is not None}
+    extensions = {
+        name: getattr(exc, name)
+        for name in ("current_version", "index", "command_id")
+        if getattr(exc, name, None) is not None
+    }
     response = problem(exc.status, exc.title, str(exc), _kind(exc), **extensions)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="benefit-ledger"'
@@ -96,8 +99,13 @@ def _unexpected(request: Request, exc: Exception) -> Response:
         response.headers["Retry-After"] = "5"
         return response
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "the ledger could not handle this request; nothing was recorded "
-                   "unless a retry with the same command id says so", "internal-error")
+    return problem(
+        500,
+        "Internal error",
+        "the ledger could not handle this request; nothing was recorded "
+        "unless a retry with the same command id says so",
+        "internal-error",
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

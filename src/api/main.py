@@ -44,9 +44,19 @@ from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
 from service.settings import StoreConfig, store_config
 
-_POSTGRES_KEYS = ("PERSISTENCE_MODULE", "POSTGRES_DBNAME", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_USER",
-                  "POSTGRES_PASSWORD", "POSTGRES_SCHEMA", "POSTGRES_LOCK_TIMEOUT", "POSTGRES_CONNECT_TIMEOUT",
-                  "POSTGRES_POOL_SIZE", "POSTGRES_MAX_OVERFLOW")
+_POSTGRES_KEYS = (
+    "PERSISTENCE_MODULE",
+    "POSTGRES_DBNAME",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_SCHEMA",
+    "POSTGRES_LOCK_TIMEOUT",
+    "POSTGRES_CONNECT_TIMEOUT",
+    "POSTGRES_POOL_SIZE",
+    "POSTGRES_MAX_OVERFLOW",
+)
 
 
 def publish_default_policy(ledger: BenefitLedger) -> None:
@@ -59,8 +69,9 @@ def publish_default_policy(ledger: BenefitLedger) -> None:
     if document.version in listed:
         return
     try:
-        ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}",
-                                      document=document)
+        ledger.publish_policy_version(
+            command_id=f"default-policy:{document.region}:{document.version}", document=document
+        )
     except AlreadyExistsError:  # another process listed it under another command id meanwhile
         pass
 
@@ -71,10 +82,12 @@ def store_config_of(ledger: BenefitLedger) -> StoreConfig:
     module = str(env.get("PERSISTENCE_MODULE") or "")
     if "postgres" in module:
         schema = str(env.get("POSTGRES_SCHEMA") or "public")
-        return StoreConfig("", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS
-                                                     if env.get(key) is not None}, schema)
-    return StoreConfig("", "sqlite", {"PERSISTENCE_MODULE": module,
-                                      "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")})
+        return StoreConfig(
+            "", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS if env.get(key) is not None}, schema
+        )
+    return StoreConfig(
+        "", "sqlite", {"PERSISTENCE_MODULE": module, "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")}
+    )
 
 
 def advance_reader(runner: Runner, views: ViewStore) -> Callable[[str, str], Decimal]:
@@ -91,8 +104,9 @@ def advance_reader(runner: Runner, views: ViewStore) -> Callable[[str, str], Dec
     return advanced
 
 
-def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None = None,
-               access: AccessPolicy | None = None) -> FastAPI:
+def create_app(
+    ledger: BenefitLedger | None = None, config: StoreConfig | None = None, access: AccessPolicy | None = None
+) -> FastAPI:
     """Build the API around `ledger`, or around one built from `config` (else the environment) at startup.
 
     The view store is opened from `config`, else from the given ledger's own configuration. Clients
@@ -105,8 +119,11 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
         if access is None:
             app.state.access, bootstrap_token = policy_from_environment()
             if bootstrap_token:
-                print(f"ledger: created {keys_path()} with one admin client; its token (shown once): "
-                      f"{bootstrap_token}", file=sys.stderr, flush=True)
+                print(
+                    f"ledger: created {keys_path()} with one admin client; its token (shown once): {bootstrap_token}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         else:
             app.state.access = access
         settings = config or (store_config() if ledger is None else store_config_of(ledger))
@@ -127,14 +144,28 @@ def create_app(ledger: BenefitLedger | None = None, config: StoreConfig | None =
             if owned:
                 app.state.ledger.close()
 
-    app = FastAPI(title="Patient-benefit ledger", version="0.1.0", lifespan=lifespan,
-                  default_response_class=OrjsonResponse,
-                  description="Append-only ledger of health-poverty medical benefits: payment services append "
-                              "events, auditors and dashboards read every layer's arithmetic.")
+    app = FastAPI(
+        title="Patient-benefit ledger",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=OrjsonResponse,
+        description="Append-only ledger of health-poverty medical benefits: payment services append "
+        "events, auditors and dashboards read every layer's arithmetic.",
+    )
     app.state.ready = False
     install_error_handlers(app)
-    for module in (patients, admissions, settlements, audit_findings, hospitals, recalculations, policies, reports,
-                   batches, health):
+    for module in (
+        patients,
+        admissions,
+        settlements,
+        audit_findings,
+        hospitals,
+        recalculations,
+        policies,
+        reports,
+        batches,
+        health,
+    ):
         app.include_router(module.router)
     app.include_router(dashboard_page.router)
     install_metrics(app)

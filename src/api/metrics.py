@@ -96,11 +96,14 @@ class ProjectionLag(Collector):
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily("ledger_head_notification_id", "the ledger's last notification id", value=head)
-        position = GaugeMetricFamily("ledger_projection_position", "notification id a projection has tracked to",
-                                     labels=["projection"])
-        lag = GaugeMetricFamily("ledger_projection_lag_events",
-                                "ledger head notification id minus the projection's tracked position",
-                                labels=["projection"])
+        position = GaugeMetricFamily(
+            "ledger_projection_position", "notification id a projection has tracked to", labels=["projection"]
+        )
+        lag = GaugeMetricFamily(
+            "ledger_projection_lag_events",
+            "ledger head notification id minus the projection's tracked position",
+            labels=["projection"],
+        )
         for name in sorted(PROJECTIONS):
             tracked = rows.get(name, (0, ""))[0]
             position.add_metric([name], tracked)
@@ -112,10 +115,15 @@ class ProjectionLag(Collector):
 def install_metrics(app: FastAPI) -> CollectorRegistry:
     """Add the request middleware and `GET /metrics` to `app`; returns the app's registry."""
     registry = CollectorRegistry()
-    requests = Counter("ledger_http_requests", "HTTP requests by method, route template and status", LABELS,
-                       registry=registry)
-    latency = Histogram("ledger_http_request_duration_seconds", "HTTP request latency by method, route template "
-                        "and status", LABELS, registry=registry)
+    requests = Counter(
+        "ledger_http_requests", "HTTP requests by method, route template and status", LABELS, registry=registry
+    )
+    latency = Histogram(
+        "ledger_http_request_duration_seconds",
+        "HTTP request latency by method, route template and status",
+        LABELS,
+        registry=registry,
+    )
     registry.register(ProjectionLag(app))
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
     app.state.metrics_registry = registry
@@ -124,6 +132,12 @@ def install_metrics(app: FastAPI) -> CollectorRegistry:
         """Prometheus text exposition of this process's request metrics and the projection lag."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_api_route("/metrics", read_metrics, methods=["GET"], tags=["metrics"], include_in_schema=False,
-                      dependencies=[require_read(Read.AGGREGATE)])
+    app.add_api_route(
+        "/metrics",
+        read_metrics,
+        methods=["GET"],
+        tags=["metrics"],
+        include_in_schema=False,
+        dependencies=[require_read(Read.AGGREGATE)],
+    )
     return registry

@@ -68,19 +68,30 @@ class PatientPublic(BaseModel):
 
     @classmethod
     def of(cls, p: Patient, personal: dict[str, str] | None = None) -> PatientPublic:
-        opened = None if personal is None else PersonalPublic(
-            name=personal.get("name"),
-            id_card_no_masked=masked_id_card_no(personal["id_card_no"]) if "id_card_no" in personal else None)
+        opened = (
+            None
+            if personal is None
+            else PersonalPublic(
+                name=personal.get("name"),
+                id_card_no_masked=masked_id_card_no(personal["id_card_no"]) if "id_card_no" in personal else None,
+            )
+        )
         return cls(
-            patient_ref=p.patient_ref, personal=opened, county_code=p.county_code, township=p.township,
+            patient_ref=p.patient_ref,
+            personal=opened,
+            county_code=p.county_code,
+            township=p.township,
             version=p.version,
             status_history=[StatusEntry(effective_from=f, status=s) for f, s in p.statuses],
             enrolments=[Enrolment(year=int(y), premium_paid_by_state=b) for y, b in sorted(p.enrolments.items())],
-            chronic_disease_certificates=[ChronicCertificate(disease=d, valid_from=f, valid_to=t)
-                                          for d, (f, t) in sorted(p.chronic.items())],
+            chronic_disease_certificates=[
+                ChronicCertificate(disease=d, valid_from=f, valid_to=t) for d, (f, t) in sorted(p.chronic.items())
+            ],
             major_diseases=[MajorDisease(disease=d, confirmed_on=on) for d, on in sorted(p.major.items())],
-            family_doctor_contracts=list(p.doctor_contracts), follow_ups=p.follow_ups,
-            last_follow_up_on=p.last_follow_up_on)
+            family_doctor_contracts=list(p.doctor_contracts),
+            follow_ups=p.follow_ups,
+            last_follow_up_on=p.last_follow_up_on,
+        )
 
 
 # ---- admissions --------------------------------------------------------------------------------
@@ -118,11 +129,21 @@ class AdmissionPublic(BaseModel):
     def of(cls, a: Admission) -> AdmissionPublic:
         status = "settled" if a.is_settled else "discharged" if a.discharged_on else "open"
         return cls(
-            admission_ref=a.admission_ref, patient_ref=a.patient_ref, kind=a.kind, hospital=a.hospital,
-            referred=a.referred, diagnosis=a.diagnosis, admitted_on=a.admitted_on, discharged_on=a.discharged_on,
-            status=status, lines=[ChargeLinePublic(line_no=n, **line) for n, line in a.lines.items()],
+            admission_ref=a.admission_ref,
+            patient_ref=a.patient_ref,
+            kind=a.kind,
+            hospital=a.hospital,
+            referred=a.referred,
+            diagnosis=a.diagnosis,
+            admitted_on=a.admitted_on,
+            discharged_on=a.discharged_on,
+            status=status,
+            lines=[ChargeLinePublic(line_no=n, **line) for n, line in a.lines.items()],
             totals=AdmissionTotals(total=a.total, compliant=a.compliant, noncompliant=a.total - a.compliant),
-            settlement_ids=list(a.settlements), benefit_year_ids=list(a.benefit_year_ids), version=a.version)
+            settlement_ids=list(a.settlements),
+            benefit_year_ids=list(a.benefit_year_ids),
+            version=a.version,
+        )
 
 
 # ---- policy versions ---------------------------------------------------------------------------

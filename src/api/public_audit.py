@@ -67,9 +67,26 @@ class AuditFindingPublic(BaseModel):
 
     @classmethod
     def of(cls, f: AuditFinding) -> AuditFindingPublic:
-        fields: dict[str, Any] = {name: getattr(f, name) for name in (
-            "finding_ref", "admission_ref", "settlement_id", "patient_ref", "year", "hospital_code", "reason",
-            "fund", "found_on", "auditor", "deduction", "refund_paid", "refund_outstanding", "withdrawn", "version")}
+        fields: dict[str, Any] = {
+            name: getattr(f, name)
+            for name in (
+                "finding_ref",
+                "admission_ref",
+                "settlement_id",
+                "patient_ref",
+                "year",
+                "hospital_code",
+                "reason",
+                "fund",
+                "found_on",
+                "auditor",
+                "deduction",
+                "refund_paid",
+                "refund_outstanding",
+                "withdrawn",
+                "version",
+            )
+        }
         return cls.model_validate(fields)
 
 

@@ -16,8 +16,11 @@ from api.responses import decimal_text
 from api.schemas import Money
 
 # A signed amount (a payer's change); two places like `Money`.
-Delta = Annotated[Decimal, PlainSerializer(decimal_text, return_type=str),
-                  WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["-4500.00"]})]
+Delta = Annotated[
+    Decimal,
+    PlainSerializer(decimal_text, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$", "examples": ["-4500.00"]}),
+]
 
 
 class RecalculationItemPublic(BaseModel):
@@ -82,9 +85,15 @@ class VerificationPublic(BaseModel):
 
     @classmethod
     def of(cls, result: dict[str, Any]) -> VerificationPublic:
-        return cls.model_validate({**result, "differences": [{**d, "recorded": _plain(d["recorded"]),
-                                                              "derived": _plain(d["derived"])}
-                                                             for d in result["differences"]]})
+        return cls.model_validate(
+            {
+                **result,
+                "differences": [
+                    {**d, "recorded": _plain(d["recorded"]), "derived": _plain(d["derived"])}
+                    for d in result["differences"]
+                ],
+            }
+        )
 
 
 def _plain(value: Any) -> Any:

@@ -112,12 +112,23 @@ class BenefitYearPublic(BaseModel):
 
     @classmethod
     def of(cls, history: Any) -> BenefitYearPublic:
-        records = [{**r, "settlement": SettlementPublic.fields_of(r["settlement"]),
-                    "current": SettlementPublic.fields_of(r["current"]),
-                    "compensation_outstanding": history.compensation_outstanding(r["settlement_id"])}
-                   for r in history.settlements]
+        records = [
+            {
+                **r,
+                "settlement": SettlementPublic.fields_of(r["settlement"]),
+                "current": SettlementPublic.fields_of(r["current"]),
+                "compensation_outstanding": history.compensation_outstanding(r["settlement_id"]),
+            }
+            for r in history.settlements
+        ]
         state = history.state or {}
-        return cls(patient_ref=history.patient_ref, year=history.year, county_code=history.county_code,
-                   version=history.version, recalculations=history.recalculations,
-                   settlements=[SettlementRecordPublic.model_validate(r) for r in records],
-                   accumulators=dict(state.get("amounts", {})), labels=dict(state.get("labels", {})))
+        return cls(
+            patient_ref=history.patient_ref,
+            year=history.year,
+            county_code=history.county_code,
+            version=history.version,
+            recalculations=history.recalculations,
+            settlements=[SettlementRecordPublic.model_validate(r) for r in records],
+            accumulators=dict(state.get("amounts", {})),
+            labels=dict(state.get("labels", {})),
+        )

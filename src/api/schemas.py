@@ -50,8 +50,12 @@ def _parse_money(raw: object, info: ValidationInfo) -> Decimal:
     return parse_amount(raw, field=info.field_name or "amount")
 
 
-MONEY_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "examples": ["16830.00"],
-                "description": "yuan, at most two decimal places; integers are accepted, floats refused"}
+MONEY_SCHEMA = {
+    "type": "string",
+    "pattern": r"^\d+(\.\d{1,2})?$",
+    "examples": ["16830.00"],
+    "description": "yuan, at most two decimal places; integers are accepted, floats refused",
+}
 
 # Input money: validated by the ledger's one parser. Output money: a string with two places.
 MoneyIn = Annotated[Decimal, BeforeValidator(_parse_money), WithJsonSchema(MONEY_SCHEMA)]
@@ -66,8 +70,9 @@ class CommandBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    command_id: str | None = Field(None, min_length=1, max_length=COMMAND_ID_LENGTH_MAX,
-                                   description="client id of this command; a retry reuses it")
+    command_id: str | None = Field(
+        None, min_length=1, max_length=COMMAND_ID_LENGTH_MAX, description="client id of this command; a retry reuses it"
+    )
 
 
 class VersionedCommand(CommandBase):
@@ -79,10 +84,12 @@ class PatientCreate(CommandBase):
     patient_ref: Ref
     county_code: Ref
     township: Text = ""
-    name: str | None = Field(default=None, max_length=50, description="stored only encrypted; never in "
-                             "dashboards or logs")
-    id_card_no: str | None = Field(default=None, max_length=18, description="18-character resident ID card "
-                                   "number; stored only encrypted")
+    name: str | None = Field(
+        default=None, max_length=50, description="stored only encrypted; never in dashboards or logs"
+    )
+    id_card_no: str | None = Field(
+        default=None, max_length=18, description="18-character resident ID card number; stored only encrypted"
+    )
 
 
 class EnrolmentCreate(VersionedCommand):

@@ -12,24 +12,34 @@ from cli.store import open_ledger
 from domain.errors import ValidationError
 
 
-def replay(ctx: typer.Context, patient_ref: Annotated[str, typer.Argument(metavar="PATIENT")],
-           year: Annotated[int, typer.Argument(metavar="YEAR")],
-           as_of: Annotated[str | None, typer.Option("--as-of", help="recorded time, ISO 8601 with offset: the "
-                                                     "year exactly as recorded then")] = None) -> int:
+def replay(
+    ctx: typer.Context,
+    patient_ref: Annotated[str, typer.Argument(metavar="PATIENT")],
+    year: Annotated[int, typer.Argument(metavar="YEAR")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="recorded time, ISO 8601 with offset: the year exactly as recorded then"),
+    ] = None,
+) -> int:
     """An auditor's view of a patient-year: every settlement and every layer's arithmetic."""
     from cli.output import year_lines
 
     moment = _moment(as_of) if as_of else None
     with open_ledger(ctx.obj.database_url) as ledger:
-        account = (ledger.benefit_year_as_of(patient_ref, year, moment) if moment
-                   else ledger.get_benefit_year(patient_ref, year))
+        account = (
+            ledger.benefit_year_as_of(patient_ref, year, moment)
+            if moment
+            else ledger.get_benefit_year(patient_ref, year)
+        )
         typer.echo("\n".join(year_lines(account)))
     return 0
 
 
-def verify(ctx: typer.Context,
-           patient_ref: Annotated[str | None, typer.Argument(metavar="[PATIENT]", show_default=False)] = None,
-           year: Annotated[int | None, typer.Argument(metavar="[YEAR]", show_default=False)] = None) -> int:
+def verify(
+    ctx: typer.Context,
+    patient_ref: Annotated[str | None, typer.Argument(metavar="[PATIENT]", show_default=False)] = None,
+    year: Annotated[int | None, typer.Argument(metavar="[YEAR]", show_default=False)] = None,
+) -> int:
     """Check the hash chains and re-derive settlements from raw facts, to the fen.
 
     With no arguments: every stream's hash chain and every patient-year. With PATIENT YEAR: that
@@ -50,11 +60,12 @@ def _verify_one(ledger: Any, patient_ref: str, year: int) -> int:
     from service.tamper_evidence import verify_chains
 
     report = ledger.verify_benefit_year(patient_ref, year)
-    typer.echo(f"{patient_ref}/{year}: {report['settlements']} settlements, "
-               f"{'verified to the fen' if report['verified'] else 'DIFFERENCES FOUND'}")
+    typer.echo(
+        f"{patient_ref}/{year}: {report['settlements']} settlements, "
+        f"{'verified to the fen' if report['verified'] else 'DIFFERENCES FOUND'}"
+    )
     for d in report["differences"]:
-        typer.echo(f"  {d['settlement_id']} {d['part']} {d['field']}: recorded {d['recorded']} "
-                   f"derived {d['derived']}")
+        typer.echo(f"  {d['settlement_id']} {d['part']} {d['field']}: recorded {d['recorded']} derived {d['derived']}")
     chains = verify_chains(ledger, originator_ids=patient_year_streams(ledger, patient_ref, year))
     for line in chain_lines(chains):
         typer.echo(line)

@@ -10,7 +10,7 @@ Re-running appends nothing: every command is idempotent by its command id.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +20,24 @@ from cli.output import year_lines
 from domain.policy.loader import load_default_policy
 
 REGION = "341821"
-COUNTY = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": REGION, "in_county": True,
-          "in_province": True, "designated": True}
-PROVINCE = {"code": "AH-001", "name": "安徽省立医院", "tier": "province", "county_code": "340100",
-            "in_county": False, "in_province": True, "designated": True}
+COUNTY = {
+    "code": "LX-001",
+    "name": "郎溪县人民医院",
+    "tier": "county",
+    "county_code": REGION,
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
+PROVINCE = {
+    "code": "AH-001",
+    "name": "安徽省立医院",
+    "tier": "province",
+    "county_code": "340100",
+    "in_county": False,
+    "in_province": True,
+    "designated": True,
+}
 
 
 def settle_worked_example(ledger: Any) -> None:
@@ -32,18 +46,42 @@ def settle_worked_example(ledger: Any) -> None:
     run("register_patient", patient_ref=ref, county_code=REGION, township="毕桥镇")
     run("enrol_patient", patient_ref=ref, year=2018)
     run("record_poverty_status", patient_ref=ref, status="jiandanglika", effective_from=date(2016, 1, 1))
-    for adm, hospital, total, compliant, day in (("A", COUNTY, "20000.00", "19000.00", date(2018, 3, 12)),
-                                                  ("B", PROVINCE, "80000.00", "72000.00", date(2018, 5, 20))):
+    for adm, hospital, total, compliant, day in (
+        ("A", COUNTY, "20000.00", "19000.00", date(2018, 3, 12)),
+        ("B", PROVINCE, "80000.00", "72000.00", date(2018, 5, 20)),
+    ):
         adm_ref = f"{ref}-{adm}"
-        run("register_admission", admission_ref=adm_ref, patient_ref=ref, kind="inpatient", hospital=hospital,
-            admitted_on=day, referred=hospital is PROVINCE)
-        run("post_charge_line", admission_ref=adm_ref, line_no="1", category="treatment",
-            amount=Decimal(compliant), compliant=True)
-        run("post_charge_line", admission_ref=adm_ref, line_no="2", category="drug",
-            amount=Decimal(total) - Decimal(compliant), compliant=False)
+        run(
+            "register_admission",
+            admission_ref=adm_ref,
+            patient_ref=ref,
+            kind="inpatient",
+            hospital=hospital,
+            admitted_on=day,
+            referred=hospital is PROVINCE,
+        )
+        run(
+            "post_charge_line",
+            admission_ref=adm_ref,
+            line_no="1",
+            category="treatment",
+            amount=Decimal(compliant),
+            compliant=True,
+        )
+        run(
+            "post_charge_line",
+            admission_ref=adm_ref,
+            line_no="2",
+            category="drug",
+            amount=Decimal(total) - Decimal(compliant),
+            compliant=False,
+        )
         run("discharge", admission_ref=adm_ref, discharged_on=day)
-        run("settle_admission", admission_ref=adm_ref, settled_at=datetime(day.year, day.month, day.day, 10,
-                                                                           tzinfo=timezone.utc))
+        run(
+            "settle_admission",
+            admission_ref=adm_ref,
+            settled_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC),
+        )
     typer.echo("\n".join(year_lines(ledger.get_benefit_year(ref, 2018))))
 
 
@@ -68,18 +106,27 @@ def dashboard_rows(board: dict[str, Any], scale: float) -> list[tuple[str, str, 
             return f"{round(Decimal(value) * Decimal(str(scale))):,}"
         return f"{Decimal(value) * Decimal(str(scale)):,.2f}" if extensive else f"{Decimal(value):.4f}"
 
-    rows = [("person-times 人次", f"{board['person_times']:,}", langxi("person_times", True)),
-            ("total medical cost 医药总费用", f"{board['total_cost']:,.2f}", langxi("total_cost", True)),
-            ("total compensation 共补偿", f"{board['compensation']:,.2f}", langxi("compensation", True))]
-    rows += [(f"  {payer}", f"{amount:,.2f}", langxi(payer, True))
-             for payer, amount in board["compensation_by_payer"].items()]
-    rows += [("actual compensation ratio", str(board["actual_compensation_ratio"]), langxi("actual_ratio", False)),
-             ("in-county visit rate", str(board["in_county_visit_rate"]), langxi("in_county_rate", False)),
-             ("in-province inpatient actual ratio", str(board["in_province_inpatient_ratio"]),
-              langxi("in_province_inpatient_ratio", False)),
-             ("major-disease treatment rate (Hainan)", str(board["major_disease_treatment_rate"]), "target 1.0000"),
-             ("chronic-disease contract rate (Hainan)", str(board["chronic_contract_rate"]), "-"),
-             ("follow-ups done", str(board["follow_ups"]), "-")]
+    rows = [
+        ("person-times 人次", f"{board['person_times']:,}", langxi("person_times", True)),
+        ("total medical cost 医药总费用", f"{board['total_cost']:,.2f}", langxi("total_cost", True)),
+        ("total compensation 共补偿", f"{board['compensation']:,.2f}", langxi("compensation", True)),
+    ]
+    rows += [
+        (f"  {payer}", f"{amount:,.2f}", langxi(payer, True))
+        for payer, amount in board["compensation_by_payer"].items()
+    ]
+    rows += [
+        ("actual compensation ratio", str(board["actual_compensation_ratio"]), langxi("actual_ratio", False)),
+        ("in-county visit rate", str(board["in_county_visit_rate"]), langxi("in_county_rate", False)),
+        (
+            "in-province inpatient actual ratio",
+            str(board["in_province_inpatient_ratio"]),
+            langxi("in_province_inpatient_ratio", False),
+        ),
+        ("major-disease treatment rate (Hainan)", str(board["major_disease_treatment_rate"]), "target 1.0000"),
+        ("chronic-disease contract rate (Hainan)", str(board["chronic_contract_rate"]), "-"),
+        ("follow-ups done", str(board["follow_ups"]), "-"),
+    ]
     return rows
 
 
@@ -113,8 +160,9 @@ def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
     typer.echo(f"store: {config.url}")
     with open_ledger(database_url, must_exist=False) as ledger:
         document = load_default_policy()
-        ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}",
-                                      document=document)
+        ledger.publish_policy_version(
+            command_id=f"default-policy:{document.region}:{document.version}", document=document
+        )
         console.rule(f"1. policy {document.region}/{document.version} (effective {document.effective_from})")
         console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
@@ -124,9 +172,11 @@ def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
         with progress_bar("items") as bar:
             task = bar.add_task("patients and visits", total=len(plan.patients) + len(plan.visits))
             report = load_plan(ledger, plan, progress=lambda done, total: bar.update(task, completed=done))
-        typer.echo(f"{len(plan.patients)} patients, {len(plan.visits)} visits: {report.commands} commands "
-                   f"({report.appended} appended, {report.replayed} already done) in "
-                   f"{time.perf_counter() - started:.1f} s")
+        typer.echo(
+            f"{len(plan.patients)} patients, {len(plan.visits)} visits: {report.commands} commands "
+            f"({report.appended} appended, {report.replayed} already done) in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         store = open_views(config)
         try:
             processed = Runner(ledger, store, catalog.select(None), batch_size=1000).run_once(until_head=True)
@@ -135,10 +185,15 @@ def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
         finally:
             store.close()
         console.rule(f"5. county dashboard {REGION}, {plan.year} Jan-Jul")
-        console.print(dashboard_table(dashboard_rows(board, scale), f"against the Langxi report (July {plan.year}) "
-                                      f"scaled by {scale:g}", scale))
+        console.print(
+            dashboard_table(
+                dashboard_rows(board, scale), f"against the Langxi report (July {plan.year}) scaled by {scale:g}", scale
+            )
+        )
         verdict = ledger.verify_benefit_year("DEMO-2.3", 2018)
         console.rule("6. verify")
-        typer.echo(f"DEMO-2.3/2018: {verdict['settlements']} settlements re-derived from raw facts: "
-                   f"{'identical to the fen' if verdict['verified'] else verdict['differences']}")
+        typer.echo(
+            f"DEMO-2.3/2018: {verdict['settlements']} settlements re-derived from raw facts: "
+            f"{'identical to the fen' if verdict['verified'] else verdict['differences']}"
+        )
         return 0 if verdict["verified"] else 1

@@ -34,8 +34,13 @@ class StoreUnavailableError(Exception):
 
 # Store errors are recognised by class without importing their (heavy) modules: if the module is not
 # loaded, the exception cannot come from it.
-_STORE_ERRORS = (("eventsourcing.persistence", "OperationalError"), ("eventsourcing.persistence", "InterfaceError"),
-                 ("psycopg", "OperationalError"), ("psycopg_pool", "PoolTimeout"), ("sqlite3", "OperationalError"))
+_STORE_ERRORS = (
+    ("eventsourcing.persistence", "OperationalError"),
+    ("eventsourcing.persistence", "InterfaceError"),
+    ("psycopg", "OperationalError"),
+    ("psycopg_pool", "PoolTimeout"),
+    ("sqlite3", "OperationalError"),
+)
 
 
 def is_store_error(exc: BaseException) -> bool:
@@ -65,8 +70,9 @@ def classify(exc: BaseException) -> tuple[int, str]:
         bad_input += (policy_error,)
     if isinstance(exc, bad_input):
         return EXIT_BAD_INPUT, first_line(exc)
-    return EXIT_INTERNAL, (f"internal error: {type(exc).__name__}: {first_line(exc)} "
-                                 f"(set {TRACEBACK_ENV}=1 for the traceback)")
+    return EXIT_INTERNAL, (
+        f"internal error: {type(exc).__name__}: {first_line(exc)} (set {TRACEBACK_ENV}=1 for the traceback)"
+    )
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
@@ -78,8 +84,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 class OneLineErrorGroup(TyperGroup):
     """The root command: runs a subcommand and turns every failure into one line and an exit status."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         code = self._run(args, prog_name, complete_var, **extra)
         if standalone_mode:
             sys.exit(code)
@@ -94,8 +106,12 @@ class OneLineErrorGroup(TyperGroup):
             return EXIT_BAD_INPUT
         except click_exceptions.UsageError as exc:
             path = exc.ctx.command_path if exc.ctx else "ledger"
-            return fail(f"{path.removeprefix('ledger ')}: {exc.format_message()} (see '{path} --help')"
-                        if path != "ledger" else f"{exc.format_message()} (see 'ledger --help')", EXIT_BAD_INPUT)
+            return fail(
+                f"{path.removeprefix('ledger ')}: {exc.format_message()} (see '{path} --help')"
+                if path != "ledger"
+                else f"{exc.format_message()} (see 'ledger --help')",
+                EXIT_BAD_INPUT,
+            )
         except click_exceptions.ClickException as exc:
             return fail(exc.format_message(), exc.exit_code)
         except typer.Abort:

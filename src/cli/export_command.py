@@ -10,15 +10,19 @@ import typer
 from cli.store import open_ledger
 
 
-def export_eob(ctx: typer.Context,
-               settlement_id: Annotated[str, typer.Argument(metavar="SETTLEMENT", help="a settlement id, "
-                                                            "<admission_ref>#<n>, e.g. P-2.3-B#1")],
-               per_claim: Annotated[bool, typer.Option("--per-claim", help="one item for the whole claim "
-                                                       "instead of one per charge line")] = False,
-               as_settled: Annotated[bool, typer.Option("--as-settled", help="the settlement as first made, "
-                                                        "before any retroactive recalculation")] = False,
-               output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file "
-                                                           "instead of stdout")] = None) -> int:
+def export_eob(
+    ctx: typer.Context,
+    settlement_id: Annotated[
+        str, typer.Argument(metavar="SETTLEMENT", help="a settlement id, <admission_ref>#<n>, e.g. P-2.3-B#1")
+    ],
+    per_claim: Annotated[
+        bool, typer.Option("--per-claim", help="one item for the whole claim instead of one per charge line")
+    ] = False,
+    as_settled: Annotated[
+        bool, typer.Option("--as-settled", help="the settlement as first made, before any retroactive recalculation")
+    ] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file instead of stdout")] = None,
+) -> int:
     """Export a settlement as a FHIR R4 ExplanationOfBenefit: items, payer layers, totals, payment."""
     from interop.eob_export import export_settlement
     from interop.fhir_json import dumps

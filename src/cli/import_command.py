@@ -22,9 +22,13 @@ from domain.errors import ValidationError
 BATCH_SIZE_DEFAULT = 500
 
 
-def import_commands(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE.jsonl")],
-                    batch_size: Annotated[int, typer.Option("--batch-size", help="commands per transaction "
-                                                            "(1 to 1000)")] = BATCH_SIZE_DEFAULT) -> int:
+def import_commands(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE.jsonl")],
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="commands per transaction (1 to 1000)")
+    ] = BATCH_SIZE_DEFAULT,
+) -> int:
     """Import a JSON Lines file of commands, one transaction per batch, with a progress bar."""
     from service.batch import BATCH_SIZE_MAX
 
@@ -43,8 +47,10 @@ def import_commands(ctx: typer.Context, file: Annotated[Path, typer.Argument(met
             appended += sum(1 for result in results if not result["replayed"])
             bar.advance(task, len(batch))
     seconds = time.perf_counter() - started
-    typer.echo(f"imported {file}: {total:,} commands ({appended:,} appended, {replayed:,} already recorded) "
-               f"in {seconds:.1f} s, {total / max(seconds, 1e-9):,.0f} lines/s")
+    typer.echo(
+        f"imported {file}: {total:,} commands ({appended:,} appended, {replayed:,} already recorded) "
+        f"in {seconds:.1f} s, {total / max(seconds, 1e-9):,.0f} lines/s"
+    )
     return 0
 
 
@@ -56,6 +62,8 @@ def _submit(ledger: Any, file: Path, batch: list[CommandLine]) -> list[dict[str,
     except BatchCommandError as exc:
         line = batch[exc.index]
         cause = str(exc).removeprefix(f"command #{exc.index} ({exc.command_id or 'no command id'}): ")
-        raise ValidationError(f"{file} line {line.line_no}: {line.command['command']} {line.command['command_id']!r} "
-                              f"refused: {cause} (nothing from lines {batch[0].line_no}-{batch[-1].line_no} "
-                              f"was written)") from None
+        raise ValidationError(
+            f"{file} line {line.line_no}: {line.command['command']} {line.command['command_id']!r} "
+            f"refused: {cause} (nothing from lines {batch[0].line_no}-{batch[-1].line_no} "
+            f"was written)"
+        ) from None

@@ -50,8 +50,9 @@ def parse_line(path: Path, line_no: int, raw: bytes) -> dict[str, Any] | None:
         raise MalformedLineError(path, line_no, 'expected an object {"command", "command_id", "args"}')
     unknown = sorted(set(value) - FIELDS)
     if unknown:
-        raise MalformedLineError(path, line_no, f"unknown field(s) {', '.join(unknown)} "
-                                                f"(a line has command, command_id, args)")
+        raise MalformedLineError(
+            path, line_no, f"unknown field(s) {', '.join(unknown)} (a line has command, command_id, args)"
+        )
     for field in ("command", "command_id"):
         if not isinstance(value.get(field), str) or not value[field].strip():
             raise MalformedLineError(path, line_no, f"{field}: give a non-empty string")

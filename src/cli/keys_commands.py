@@ -9,20 +9,26 @@ import typer
 
 from domain.errors import ValidationError
 
-keys_app = typer.Typer(name="keys", help="API clients: add one (its token is shown once) or list them.",
-                       no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(
+    name="keys",
+    help="API clients: add one (its token is shown once) or list them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-KeysFile = Annotated[Path | None, typer.Option("--keys-file", help="default: $LEDGER_API_KEYS_FILE, "
-                                               "else var/api-keys.toml")]
+KeysFile = Annotated[
+    Path | None, typer.Option("--keys-file", help="default: $LEDGER_API_KEYS_FILE, else var/api-keys.toml")
+]
 
 
 @keys_app.command("add")
-def add(name: Annotated[str, typer.Argument(metavar="NAME")],
-        role: Annotated[str, typer.Option("--role", help="admin, hospital, payment_service, auditor or "
-                                          "dashboard")],
-        fund: Annotated[str | None, typer.Option("--fund", help="the fund a payment_service pays for")] = None,
-        hospital: Annotated[str | None, typer.Option("--hospital", help="a hospital client's code")] = None,
-        keys_file: KeysFile = None) -> int:
+def add(
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    role: Annotated[str, typer.Option("--role", help="admin, hospital, payment_service, auditor or dashboard")],
+    fund: Annotated[str | None, typer.Option("--fund", help="the fund a payment_service pays for")] = None,
+    hospital: Annotated[str | None, typer.Option("--hospital", help="a hospital client's code")] = None,
+    keys_file: KeysFile = None,
+) -> int:
     """Add a client to the keys file and print its bearer token (only its digest is stored)."""
     from api.access import Role
     from api.access_keys import add_client, keys_path
@@ -46,7 +52,7 @@ def list_keys(keys_file: KeysFile = None) -> int:
     path = keys_file or keys_path()
     clients = list_clients(path)
     for client in clients:
-        scope = client.fund and f"fund {client.fund}" or client.hospital and f"hospital {client.hospital}" or ""
+        scope = (client.fund and f"fund {client.fund}") or (client.hospital and f"hospital {client.hospital}") or ""
         typer.echo(f"{client.name:<32} {client.role.value:<16} {scope}".rstrip())
     if not clients:
         typer.echo(f"no clients in {path}", err=True)

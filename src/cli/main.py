@@ -22,10 +22,11 @@ from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
 from cli.store import probe, resolve
 
-
-HELP = ("Serve the API, run the demo, replay and verify patient-years, import JSON Lines files of commands, rebuild "
-        "projections, publish policy versions, export FHIR ExplanationOfBenefit resources, manage API clients. Bad "
-        "input gives a one-line message on stderr and exit status 2; nothing is changed.")
+HELP = (
+    "Serve the API, run the demo, replay and verify patient-years, import JSON Lines files of commands, rebuild "
+    "projections, publish policy versions, export FHIR ExplanationOfBenefit resources, manage API clients. Bad "
+    "input gives a one-line message on stderr and exit status 2; nothing is changed."
+)
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,33 @@ class GlobalOptions:
     database_url: str | None
 
 
-app = typer.Typer(name="ledger", cls=OneLineErrorGroup, help=HELP, no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="ledger",
+    cls=OneLineErrorGroup,
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.callback()
-def root(ctx: typer.Context,
-         database_url: Annotated[str | None, typer.Option("--database-url", help="event store (default: "
-                                                          "$LEDGER_DATABASE_URL or sqlite:///var/ledger.db)")] = None,
-         ) -> None:
+def root(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="event store (default: $LEDGER_DATABASE_URL or sqlite:///var/ledger.db)"),
+    ] = None,
+) -> None:
     ctx.obj = GlobalOptions(database_url)
 
 
 @app.command("serve")
-def serve(ctx: typer.Context, host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="TCP port")] = 8000) -> int:
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> int:
     """Run the HTTP API (OpenAPI at /docs)."""
     import os
 
@@ -61,9 +74,11 @@ def serve(ctx: typer.Context, host: Annotated[str, typer.Option(help="interface 
 
 
 @app.command("demo")
-def demo(ctx: typer.Context,
-         scale: Annotated[float, typer.Option(help="share of a Langxi-sized Jan-Jul (1.0 = 23,586 visits)")] = 0.1,
-         seed: Annotated[int, typer.Option(help="generator seed")] = 2018) -> int:
+def demo(
+    ctx: typer.Context,
+    scale: Annotated[float, typer.Option(help="share of a Langxi-sized Jan-Jul (1.0 = 23,586 visits)")] = 0.1,
+    seed: Annotated[int, typer.Option(help="generator seed")] = 2018,
+) -> int:
     """The main job: a synthetic Langxi county, settled, projected, compared with the Langxi report."""
     from cli.demo import run_demo
     from domain.errors import ValidationError
@@ -89,8 +104,7 @@ app.add_typer(keys_app, name="keys")
 def main(argv: Sequence[str] | None = None) -> int:
     """The console script `ledger`: returns the exit status."""
     command = typer.main.get_command(app)
-    return int(command.main(args=list(argv) if argv is not None else None, prog_name="ledger",
-                            standalone_mode=False))
+    return int(command.main(args=list(argv) if argv is not None else None, prog_name="ledger", standalone_mode=False))
 
 
 if __name__ == "__main__":

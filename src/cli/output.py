@@ -15,14 +15,18 @@ def money(value: Any) -> str:
 def settlement_lines(record: dict[str, Any], key: str = "settlement") -> list[str]:
     s = record[key]
     claim = record["claim"]
-    lines = [f"  {record['settlement_id']}  {claim['kind']} at {record['hospital']['name']} ({claim['tier']}), "
-             f"service {claim['service_date']}, policy {s['policy_version']}",
-             f"    total {money(s['total'])}  compliant {money(s['compliant'])}  status {claim['poverty_status']}"]
+    lines = [
+        f"  {record['settlement_id']}  {claim['kind']} at {record['hospital']['name']} ({claim['tier']}), "
+        f"service {claim['service_date']}, policy {s['policy_version']}",
+        f"    total {money(s['total'])}  compliant {money(s['compliant'])}  status {claim['poverty_status']}",
+    ]
     for layer in s["layers"]:
         label = PAYER_LABELS_ZH[Payer(layer["payer"])]
         lines.append(f"    {layer['payer']:<9}{money(layer['amount']):>14}  {label}: {layer['explanation']}")
-    lines.append(f"    hospital-borne {money(s['hospital_borne'])}; patient pays "
-                 f"{money(Decimal(s['patient_compliant']) + Decimal(s['patient_noncompliant']))}")
+    lines.append(
+        f"    hospital-borne {money(s['hospital_borne'])}; patient pays "
+        f"{money(Decimal(s['patient_compliant']) + Decimal(s['patient_noncompliant']))}"
+    )
     return lines
 
 

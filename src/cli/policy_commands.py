@@ -9,21 +9,26 @@ import typer
 
 from cli.store import open_ledger
 
-CommandId = Annotated[str | None, typer.Option("--command-id", help="idempotency key (default: derived from "
-                                               "the arguments, so a re-run appends nothing)")]
+CommandId = Annotated[
+    str | None,
+    typer.Option(
+        "--command-id", help="idempotency key (default: derived from the arguments, so a re-run appends nothing)"
+    ),
+]
 
 
-def publish_policy(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE.toml")],
-                   command_id: CommandId = None) -> int:
+def publish_policy(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE.toml")], command_id: CommandId = None
+) -> int:
     """Publish a policy version from a TOML file (it may take effect before it is published)."""
     from domain.policy.loader import load_policy_file
 
     document = load_policy_file(file)
     with open_ledger(ctx.obj.database_url, must_exist=False) as ledger:
         result = ledger.publish_policy_version(
-            command_id=command_id or f"policy:{document.region}:{document.version}", document=document)
-    typer.echo(f"published {result['region']}/{result['version']} "
-               f"({'already there' if result['replayed'] else 'new'})")
+            command_id=command_id or f"policy:{document.region}:{document.version}", document=document
+        )
+    typer.echo(f"published {result['region']}/{result['version']} ({'already there' if result['replayed'] else 'new'})")
     return 0
 
 
@@ -36,14 +41,21 @@ def policies(ctx: typer.Context, region: Annotated[str, typer.Argument(metavar="
     return 0
 
 
-def recalculate(ctx: typer.Context, region: Annotated[str, typer.Argument(metavar="REGION")],
-                version: Annotated[str, typer.Argument(metavar="VERSION")], command_id: CommandId = None) -> int:
+def recalculate(
+    ctx: typer.Context,
+    region: Annotated[str, typer.Argument(metavar="REGION")],
+    version: Annotated[str, typer.Argument(metavar="VERSION")],
+    command_id: CommandId = None,
+) -> int:
     """Re-settle the patient-years a policy version affects; print the compensation owed per patient-year."""
     with open_ledger(ctx.obj.database_url) as ledger:
-        result = ledger.recalculate_for_policy(command_id=command_id or f"recalculate:{region}:{version}",
-                                               region=region, version=version)
-    typer.echo(f"examined {result['examined']} patient-years; {result['changed_count']} changed; "
-               f"compensation owed {result['compensation_owed']}")
+        result = ledger.recalculate_for_policy(
+            command_id=command_id or f"recalculate:{region}:{version}", region=region, version=version
+        )
+    typer.echo(
+        f"examined {result['examined']} patient-years; {result['changed_count']} changed; "
+        f"compensation owed {result['compensation_owed']}"
+    )
     for item in result["changed"]:
         typer.echo(f"  {item['patient_ref']}/{item['year']}: compensation owed {item['compensation_owed']}")
     return 0

@@ -17,10 +17,11 @@ from cli.store import open_ledger, open_views, resolve
 from domain.errors import ValidationError
 
 
-def rebuild_projection(ctx: typer.Context,
-                       name: Annotated[str, typer.Argument(metavar="PROJECTION", help="a projection name, or all")],
-                       batch_size: Annotated[int, typer.Option("--batch-size", help="notifications per "
-                                                               "transaction")] = 1000) -> int:
+def rebuild_projection(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="PROJECTION", help="a projection name, or all")],
+    batch_size: Annotated[int, typer.Option("--batch-size", help="notifications per transaction")] = 1000,
+) -> int:
     """Rebuild a projection (or all) from the whole event log, then swap it in atomically."""
     from projections import catalog
     from projections.rebuild import swap_in
@@ -37,8 +38,9 @@ def rebuild_projection(ctx: typer.Context,
             start, head = min(runner.positions().values()), runner.head()
             events, began = 0, time.monotonic()
             with progress_bar("events") as bar:
-                task = bar.add_task(f"rebuild {'+'.join(p.name for p in runner.projections)}",
-                                    total=max(head - start, 0))
+                task = bar.add_task(
+                    f"rebuild {'+'.join(p.name for p in runner.projections)}", total=max(head - start, 0)
+                )
 
                 def advance(position: int, _head: int, count: int) -> None:
                     nonlocal events
@@ -54,6 +56,8 @@ def rebuild_projection(ctx: typer.Context,
         finally:
             store.close()
     seconds = time.monotonic() - began
-    typer.echo(f"rebuilt {', '.join(p.name for p in runner.projections)}: {events:,} events in {seconds:.2f} s "
-               f"({events / max(seconds, 1e-9):,.0f} events/s), position {position}, resumed from {start}")
+    typer.echo(
+        f"rebuilt {', '.join(p.name for p in runner.projections)}: {events:,} events in {seconds:.2f} s "
+        f"({events / max(seconds, 1e-9):,.0f} events/s), position {position}, resumed from {start}"
+    )
     return 0

@@ -32,8 +32,10 @@ def probe(config: StoreConfig, *, must_exist: bool) -> None:
     if config.kind == "sqlite":
         path = config.env["SQLITE_DBNAME"]
         if must_exist and path != ":memory:" and not path.startswith("file:") and not Path(path).exists():
-            raise StoreUnavailableError(f"no ledger store at {path} (set LEDGER_DATABASE_URL or --database-url, "
-                                        f"or create one with 'ledger demo' or 'ledger import')")
+            raise StoreUnavailableError(
+                f"no ledger store at {path} (set LEDGER_DATABASE_URL or --database-url, "
+                f"or create one with 'ledger demo' or 'ledger import')"
+            )
         return
     import psycopg
 
@@ -41,8 +43,10 @@ def probe(config: StoreConfig, *, must_exist: bool) -> None:
     try:
         psycopg.connect(config.conninfo(), connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
     except psycopg.Error as exc:
-        raise StoreUnavailableError(f"cannot connect to PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']} "
-                                    f"(database {env['POSTGRES_DBNAME']}): {first_line(exc)}") from None
+        raise StoreUnavailableError(
+            f"cannot connect to PostgreSQL at {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']} "
+            f"(database {env['POSTGRES_DBNAME']}): {first_line(exc)}"
+        ) from None
 
 
 @contextmanager

@@ -50,12 +50,17 @@ def verify_everything(ledger: Any) -> int:
         task = bar.add_task("re-deriving", total=len(years))
         for patient_ref, year in years:
             report = ledger.verify_benefit_year(patient_ref, year)
-            failed += [f"  {patient_ref}/{year} {d['settlement_id']} {d['part']} {d['field']}: recorded "
-                       f"{d['recorded']} derived {d['derived']}" for d in report["differences"]]
+            failed += [
+                f"  {patient_ref}/{year} {d['settlement_id']} {d['part']} {d['field']}: recorded "
+                f"{d['recorded']} derived {d['derived']}"
+                for d in report["differences"]
+            ]
             bar.advance(task)
     differing = len({line.split()[0] for line in failed})
-    typer.echo(f"patient-years: {len(years):,} re-derived from raw facts: "
-               + ("every settlement identical to the fen" if not failed else f"{differing} with DIFFERENCES"))
+    typer.echo(
+        f"patient-years: {len(years):,} re-derived from raw facts: "
+        + ("every settlement identical to the fen" if not failed else f"{differing} with DIFFERENCES")
+    )
     for line in failed:
         typer.echo(line)
     return 0 if chains.ok and not failed else EXIT_PROBLEMS_FOUND

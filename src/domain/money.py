@@ -30,7 +30,7 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
 
     Floats are refused: they cannot represent fen exactly.
     """
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, bool | float):
         raise InvalidAmountError(f"{field}: give money as a string or integer, not {type(raw).__name__}")
     try:
         value = Decimal(str(raw).strip())
@@ -60,4 +60,3 @@ def money_sum(amounts: Iterable[Decimal]) -> Decimal:
     for amount in amounts:
         total += amount
     return total
-

@@ -37,9 +37,14 @@ SECOND_CHRONIC_SHARE = 0.15
 
 # (disease, weight, outpatient cost multiplier): disease names are the default policy's list.
 CHRONIC_DISEASES = (
-    ("hypertension", 0.40, 0.85), ("diabetes", 0.18, 1.35), ("coronary_heart_disease", 0.10, 1.2),
-    ("copd", 0.08, 1.1), ("stroke_sequelae", 0.11, 1.0), ("chronic_hepatitis", 0.04, 1.6),
-    ("rheumatoid_arthritis", 0.04, 1.0), ("severe_mental_illness", 0.05, 1.3),
+    ("hypertension", 0.40, 0.85),
+    ("diabetes", 0.18, 1.35),
+    ("coronary_heart_disease", 0.10, 1.2),
+    ("copd", 0.08, 1.1),
+    ("stroke_sequelae", 0.11, 1.0),
+    ("chronic_hepatitis", 0.04, 1.6),
+    ("rheumatoid_arthritis", 0.04, 1.0),
+    ("severe_mental_illness", 0.05, 1.3),
 )
 
 # ---- outpatient chronic visits ------------------------------------------------------------------
@@ -52,8 +57,13 @@ OUTPATIENT_NONCOMPLIANT = (0.08, 0.10, 0.35)  # P(a non-catalogue drug line), it
 # ---- inpatient admissions -----------------------------------------------------------------------
 CHRONIC_ADMISSIONS = (0.70, 0.23, 0.06, 0.01)  # P(0, 1, 2, 3 admissions) in January-July
 GENERAL_ADMISSIONS = (0.0, 0.79, 0.16, 0.05)
-INPATIENT_TIERS = (("township", 0.40), ("county", 0.50), ("city", 0.06), ("province", 0.035),
-                   ("out_of_province", 0.005))
+INPATIENT_TIERS = (
+    ("township", 0.40),
+    ("county", 0.50),
+    ("city", 0.06),
+    ("province", 0.035),
+    ("out_of_province", 0.005),
+)
 # tier: (median cost yuan, sigma, minimum, length of stay (min, max) days)
 INPATIENT_COST = {
     "township": (1400.0, 0.4, 300.0, (3, 8)),
@@ -62,8 +72,18 @@ INPATIENT_COST = {
     "province": (9000.0, 0.6, 3000.0, (7, 20)),
     "out_of_province": (13000.0, 0.65, 4000.0, (7, 21)),
 }
-GENERAL_DIAGNOSES = ("pneumonia", "fracture", "cholecystitis", "appendicitis", "gastroenteritis", "hernia",
-                     "cataract", "lumbar_disc_herniation", "cerebral_infarction", "bronchitis")
+GENERAL_DIAGNOSES = (
+    "pneumonia",
+    "fracture",
+    "cholecystitis",
+    "appendicitis",
+    "gastroenteritis",
+    "hernia",
+    "cataract",
+    "lumbar_disc_herniation",
+    "cerebral_infarction",
+    "bronchitis",
+)
 REFERRED_SHARE = 0.92  # of out-of-county admissions (unreferred ones get half the NCMS ratio)
 # non-compliant (目录外) share of an admission: P(none), usual range, P(over the 10 % limit), its range
 INPATIENT_NONCOMPLIANT = (0.50, (0.01, 0.06), 0.02, (0.10, 0.16))
@@ -73,18 +93,48 @@ OUT_OF_PROVINCE_EXTRA_NONCOMPLIANT = (0.04, 0.12)
 # disease: (weight, tiers, admissions (min, max), median cost per admission, sigma)
 MAJOR_DISEASES = {
     "esrd": (0.22, (("county", 0.8), ("city", 0.2)), (4, 7), 6500.0, 0.25),
-    "esophageal_cancer": (0.08, (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
-                          (2, 5), 9000.0, 0.45),
-    "gastric_cancer": (0.09, (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
-                       (2, 5), 9000.0, 0.45),
-    "colon_cancer": (0.05, (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
-                     (2, 5), 8500.0, 0.45),
-    "rectal_cancer": (0.04, (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
-                      (2, 5), 8500.0, 0.45),
-    "lung_cancer": (0.09, (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
-                    (2, 5), 9500.0, 0.5),
-    "liver_cancer": (0.06, (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
-                     (2, 4), 10000.0, 0.5),
+    "esophageal_cancer": (
+        0.08,
+        (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
+        (2, 5),
+        9000.0,
+        0.45,
+    ),
+    "gastric_cancer": (
+        0.09,
+        (("province", 0.45), ("city", 0.25), ("county", 0.25), ("out_of_province", 0.05)),
+        (2, 5),
+        9000.0,
+        0.45,
+    ),
+    "colon_cancer": (
+        0.05,
+        (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
+        (2, 5),
+        8500.0,
+        0.45,
+    ),
+    "rectal_cancer": (
+        0.04,
+        (("province", 0.5), ("city", 0.25), ("county", 0.2), ("out_of_province", 0.05)),
+        (2, 5),
+        8500.0,
+        0.45,
+    ),
+    "lung_cancer": (
+        0.09,
+        (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
+        (2, 5),
+        9500.0,
+        0.5,
+    ),
+    "liver_cancer": (
+        0.06,
+        (("province", 0.5), ("city", 0.2), ("county", 0.2), ("out_of_province", 0.1)),
+        (2, 4),
+        10000.0,
+        0.5,
+    ),
     "breast_cancer": (0.06, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 8000.0, 0.45),
     "cervical_cancer": (0.05, (("province", 0.5), ("city", 0.3), ("county", 0.2)), (2, 5), 8000.0, 0.45),
     "child_leukemia": (0.05, (("province", 0.9), ("out_of_province", 0.1)), (3, 6), 42000.0, 0.35),
@@ -96,8 +146,16 @@ MAJOR_DISEASES = {
 }
 
 # ---- charge lines -------------------------------------------------------------------------------
-INPATIENT_CATEGORIES = (("drugs", 0.36), ("lab", 0.12), ("exams", 0.12), ("treatment", 0.14),
-                        ("bed", 0.06), ("nursing", 0.05), ("materials", 0.10), ("surgery", 0.05))
+INPATIENT_CATEGORIES = (
+    ("drugs", 0.36),
+    ("lab", 0.12),
+    ("exams", 0.12),
+    ("treatment", 0.14),
+    ("bed", 0.06),
+    ("nursing", 0.05),
+    ("materials", 0.10),
+    ("surgery", 0.05),
+)
 NONCOMPLIANT_CATEGORIES = ("drugs", "materials", "treatment")
 OUTPATIENT_EXTRA_LINE = 0.35  # P(a lab/exam line next to the drugs line)
 

@@ -38,9 +38,15 @@ def patient_aggregate(plan: CountyPlan, p: PatientPlan) -> Patient:
 
 
 def admission_aggregate(visit: VisitPlan) -> Admission:
-    admission = Admission(admission_ref=visit.ref, patient_ref=visit.patient_ref, kind=visit.kind,
-                          hospital=visit.hospital.as_payload(), referred=visit.referred,
-                          admitted_on=visit.admitted_on.isoformat(), diagnosis=visit.diagnosis)
+    admission = Admission(
+        admission_ref=visit.ref,
+        patient_ref=visit.patient_ref,
+        kind=visit.kind,
+        hospital=visit.hospital.as_payload(),
+        referred=visit.referred,
+        admitted_on=visit.admitted_on.isoformat(),
+        diagnosis=visit.diagnosis,
+    )
     for line in visit.lines:
         admission.post_charge_line(line.line_no, line.category, line.amount, line.compliant)
     admission.discharge(visit.discharged_on)

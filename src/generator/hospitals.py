@@ -13,8 +13,15 @@ REGION = "341821"
 
 # (township, relative population weight): ILLUSTRATIVE weights.
 TOWNSHIPS: tuple[tuple[str, float], ...] = (
-    ("建平镇", 0.25), ("十字镇", 0.12), ("新发镇", 0.11), ("涛城镇", 0.10), ("梅渚镇", 0.10),
-    ("毕桥镇", 0.09), ("飞鲤镇", 0.09), ("凌笪乡", 0.07), ("姚村乡", 0.07),
+    ("建平镇", 0.25),
+    ("十字镇", 0.12),
+    ("新发镇", 0.11),
+    ("涛城镇", 0.10),
+    ("梅渚镇", 0.10),
+    ("毕桥镇", 0.09),
+    ("飞鲤镇", 0.09),
+    ("凌笪乡", 0.07),
+    ("姚村乡", 0.07),
 )
 
 
@@ -43,8 +50,14 @@ OUT_OF_PROVINCE = (
     Hospital("SH-RJ", "上海交通大学医学院附属瑞金医院", "out_of_province", "310101", False, False, False),
 )
 
-ALL_HOSPITALS: tuple[Hospital, ...] = (*TOWNSHIP_CENTRES.values(), COUNTY_PEOPLES, COUNTY_TCM, *CITY, *PROVINCE,
-                                       *OUT_OF_PROVINCE)
+ALL_HOSPITALS: tuple[Hospital, ...] = (
+    *TOWNSHIP_CENTRES.values(),
+    COUNTY_PEOPLES,
+    COUNTY_TCM,
+    *CITY,
+    *PROVINCE,
+    *OUT_OF_PROVINCE,
+)
 
 # Relative use within a tier.
 WITHIN_TIER: dict[str, tuple[tuple[Hospital, ...], tuple[float, ...]]] = {

@@ -39,10 +39,12 @@ class LoadReport:
         return self.commands / self.elapsed_seconds if self.elapsed_seconds else 0.0
 
     def describe(self) -> str:
-        return (f"{self.patients} patients, {self.visits} visits: {self.commands} commands ({self.appended} appended, "
-                f"{self.replayed} replayed), {self.settlements} settlements, notifications "
-                f"{self.notifications_before} -> {self.notifications_after}, {self.elapsed_seconds:.1f} s "
-                f"({self.commands_per_second:.0f} commands/s)")
+        return (
+            f"{self.patients} patients, {self.visits} visits: {self.commands} commands ({self.appended} appended, "
+            f"{self.replayed} replayed), {self.settlements} settlements, notifications "
+            f"{self.notifications_before} -> {self.notifications_after}, {self.elapsed_seconds:.1f} s "
+            f"({self.commands_per_second:.0f} commands/s)"
+        )
 
 
 def settled_at(visit: VisitPlan) -> datetime:
@@ -63,38 +65,93 @@ class _Loader:
 
     def patient(self, plan: CountyPlan, p: PatientPlan) -> None:
         ledger, ref = self.ledger, p.ref
-        self.run(ledger.register_patient, command_id=f"register-patient:{ref}", patient_ref=ref,
-                 county_code=plan.region, township=p.township)
-        self.run(ledger.enrol_patient, command_id=f"enrol:{ref}:{plan.year}", patient_ref=ref, year=plan.year,
-                 premium_paid_by_state=True)
+        self.run(
+            ledger.register_patient,
+            command_id=f"register-patient:{ref}",
+            patient_ref=ref,
+            county_code=plan.region,
+            township=p.township,
+        )
+        self.run(
+            ledger.enrol_patient,
+            command_id=f"enrol:{ref}:{plan.year}",
+            patient_ref=ref,
+            year=plan.year,
+            premium_paid_by_state=True,
+        )
         for i, record in enumerate(p.statuses):
-            self.run(ledger.record_poverty_status, command_id=f"poverty-status:{ref}:{i + 1}", patient_ref=ref,
-                     status=record.status, effective_from=record.effective_from, reason=record.reason)
+            self.run(
+                ledger.record_poverty_status,
+                command_id=f"poverty-status:{ref}:{i + 1}",
+                patient_ref=ref,
+                status=record.status,
+                effective_from=record.effective_from,
+                reason=record.reason,
+            )
         for cert in p.chronic:
-            self.run(ledger.certify_chronic_disease, command_id=f"chronic-certificate:{ref}:{cert.disease}",
-                     patient_ref=ref, disease=cert.disease, valid_from=cert.valid_from, valid_to=cert.valid_to)
+            self.run(
+                ledger.certify_chronic_disease,
+                command_id=f"chronic-certificate:{ref}:{cert.disease}",
+                patient_ref=ref,
+                disease=cert.disease,
+                valid_from=cert.valid_from,
+                valid_to=cert.valid_to,
+            )
         for diagnosis in p.major:
-            self.run(ledger.confirm_major_disease, command_id=f"major-disease:{ref}:{diagnosis.disease}",
-                     patient_ref=ref, disease=diagnosis.disease, confirmed_on=diagnosis.confirmed_on)
+            self.run(
+                ledger.confirm_major_disease,
+                command_id=f"major-disease:{ref}:{diagnosis.disease}",
+                patient_ref=ref,
+                disease=diagnosis.disease,
+                confirmed_on=diagnosis.confirmed_on,
+            )
         for i, contract in enumerate(p.contracts):
-            self.run(ledger.sign_family_doctor_contract, command_id=f"doctor-contract:{ref}:{i + 1}",
-                     patient_ref=ref, doctor=contract.doctor, signed_on=contract.signed_on)
+            self.run(
+                ledger.sign_family_doctor_contract,
+                command_id=f"doctor-contract:{ref}:{i + 1}",
+                patient_ref=ref,
+                doctor=contract.doctor,
+                signed_on=contract.signed_on,
+            )
         for i, f in enumerate(p.follow_ups):
-            self.run(ledger.record_follow_up, command_id=f"follow-up:{ref}:{i + 1}", patient_ref=ref,
-                     followed_up_on=f.followed_up_on, heart_rate=f.heart_rate, blood_glucose=f.blood_glucose,
-                     systolic=f.systolic, diastolic=f.diastolic)
+            self.run(
+                ledger.record_follow_up,
+                command_id=f"follow-up:{ref}:{i + 1}",
+                patient_ref=ref,
+                followed_up_on=f.followed_up_on,
+                heart_rate=f.heart_rate,
+                blood_glucose=f.blood_glucose,
+                systolic=f.systolic,
+                diastolic=f.diastolic,
+            )
 
     def visit(self, v: VisitPlan) -> None:
         ledger, ref = self.ledger, v.ref
-        self.run(ledger.register_admission, command_id=f"admission:{ref}", admission_ref=ref,
-                 patient_ref=v.patient_ref, kind=v.kind, hospital=v.hospital.as_payload(), admitted_on=v.admitted_on,
-                 referred=v.referred, diagnosis=v.diagnosis)
+        self.run(
+            ledger.register_admission,
+            command_id=f"admission:{ref}",
+            admission_ref=ref,
+            patient_ref=v.patient_ref,
+            kind=v.kind,
+            hospital=v.hospital.as_payload(),
+            admitted_on=v.admitted_on,
+            referred=v.referred,
+            diagnosis=v.diagnosis,
+        )
         for line in v.lines:
-            self.run(ledger.post_charge_line, command_id=f"charge:{ref}:{line.line_no}", admission_ref=ref,
-                     line_no=line.line_no, category=line.category, amount=line.amount, compliant=line.compliant)
+            self.run(
+                ledger.post_charge_line,
+                command_id=f"charge:{ref}:{line.line_no}",
+                admission_ref=ref,
+                line_no=line.line_no,
+                category=line.category,
+                amount=line.amount,
+                compliant=line.compliant,
+            )
         self.run(ledger.discharge, command_id=f"discharge:{ref}", admission_ref=ref, discharged_on=v.discharged_on)
-        result = self.run(ledger.settle_admission, command_id=f"settle:{ref}", admission_ref=ref,
-                          settled_at=settled_at(v))
+        result = self.run(
+            ledger.settle_admission, command_id=f"settle:{ref}", admission_ref=ref, settled_at=settled_at(v)
+        )
         self.settlements += not result.get("replayed", False)
 
 
@@ -108,8 +165,11 @@ def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None
     started = time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     loader = _Loader(ledger)
-    loader.run(ledger.publish_policy_version, command_id=f"default-policy:{document.region}:{document.version}",
-               document=document)
+    loader.run(
+        ledger.publish_policy_version,
+        command_id=f"default-policy:{document.region}:{document.version}",
+        document=document,
+    )
     total, done = len(plan.patients) + len(plan.visits), 0
     for patient in plan.patients:
         loader.patient(plan, patient)
@@ -122,6 +182,14 @@ def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None
         if progress is not None:
             progress(done, total)
     after = ledger.recorder.max_notification_id() or 0
-    return LoadReport(len(plan.patients), len(plan.visits), loader.commands, loader.appended,
-                      loader.commands - loader.appended, loader.settlements, before, after,
-                      time.perf_counter() - started)
+    return LoadReport(
+        len(plan.patients),
+        len(plan.visits),
+        loader.commands,
+        loader.appended,
+        loader.commands - loader.appended,
+        loader.settlements,
+        before,
+        after,
+        time.perf_counter() - started,
+    )

@@ -63,8 +63,20 @@ def generate_county_year(seed: int, scale: float = 1.0, year: int = 2018, months
     for seq, draft in enumerate(drafts):
         draft.seq = seq
     drafts.sort(key=lambda d: (d.discharged_on, d.admitted_on, d.patient_ref, d.seq))
-    visits = tuple(VisitPlan(f"{prefix}-V{i + 1:06d}", d.patient_ref, d.kind, d.hospital, d.admitted_on,
-                             d.discharged_on, d.referred, d.diagnosis, d.lines) for i, d in enumerate(drafts))
+    visits = tuple(
+        VisitPlan(
+            f"{prefix}-V{i + 1:06d}",
+            d.patient_ref,
+            d.kind,
+            d.hospital,
+            d.admitted_on,
+            d.discharged_on,
+            d.referred,
+            d.diagnosis,
+            d.lines,
+        )
+        for i, d in enumerate(drafts)
+    )
     return CountyPlan(seed, scale, year, months, REGION, prefix, tuple(patients), visits)
 
 
@@ -86,7 +98,7 @@ class _Generator:
         weights = {d: p[0] for d, p in cal.MAJOR_DISEASES.items()}
         exact = {d: count * w / sum(weights.values()) for d, w in weights.items()}
         quota = {d: int(x) for d, x in exact.items()}
-        for d in sorted(exact, key=lambda d: quota[d] - exact[d])[:count - sum(quota.values())]:
+        for d in sorted(exact, key=lambda d: quota[d] - exact[d])[: count - sum(quota.values())]:
             quota[d] += 1
         diseases = [d for d in weights for _ in range(quota[d])]
         self.rng.shuffle(diseases)
@@ -96,8 +108,9 @@ class _Generator:
         rng = self.rng
         township_index = rng.choices(range(len(TOWNSHIPS)), [w for _, w in TOWNSHIPS])[0]
         township = TOWNSHIPS[township_index][0]
-        statuses, eligible_from = self.statuses(cal.CHRONIC_STATUS_WEIGHTS if group == "chronic"
-                                                else cal.STATUS_WEIGHTS)
+        statuses, eligible_from = self.statuses(
+            cal.CHRONIC_STATUS_WEIGHTS if group == "chronic" else cal.STATUS_WEIGHTS
+        )
         chronic: tuple[ChronicCertificate, ...] = ()
         major: tuple[MajorDiagnosis, ...] = ()
         drafts: list[_Draft] = []
@@ -145,11 +158,14 @@ class _Generator:
                 diseases.append(second)
         late = self.months >= 2 and rng.random() < cal.LATE_CERTIFICATE_SHARE
         first_from = self.in_year(self.months - 1) if late else self.before_year(date(2016, 1, 1))
-        return tuple(ChronicCertificate(d, first_from if i == 0 else self.before_year(date(2016, 1, 1)))
-                     for i, d in enumerate(diseases))
+        return tuple(
+            ChronicCertificate(d, first_from if i == 0 else self.before_year(date(2016, 1, 1)))
+            for i, d in enumerate(diseases)
+        )
 
-    def outpatient_visits(self, ref: str, township: str, chronic: tuple[ChronicCertificate, ...],
-                          eligible_from: date) -> list[_Draft]:
+    def outpatient_visits(
+        self, ref: str, township: str, chronic: tuple[ChronicCertificate, ...], eligible_from: date
+    ) -> list[_Draft]:
         rng = self.rng
         multiplier = {d: m for d, _, m in cal.CHRONIC_DISEASES}[chronic[0].disease]
         median, sigma = cal.OUTPATIENT_COST
@@ -161,12 +177,12 @@ class _Generator:
                 cents = v.cost_cents(rng, median * multiplier, sigma, cal.OUTPATIENT_MIN)
                 lines = v.outpatient_lines(rng, cents)
                 if day >= eligible_from:
-                    drafts.append(_Draft(ref, "outpatient_chronic", hospital, day, day, False, chronic[0].disease,
-                                         lines))
+                    drafts.append(
+                        _Draft(ref, "outpatient_chronic", hospital, day, day, False, chronic[0].disease, lines)
+                    )
         return drafts
 
-    def admissions(self, ref: str, township: str, count: int, eligible_from: date,
-                   disease: str | None) -> list[_Draft]:
+    def admissions(self, ref: str, township: str, count: int, eligible_from: date, disease: str | None) -> list[_Draft]:
         """`count` admissions, one in each of `count` equal windows of the eligible period."""
         rng = self.rng
         span = (self.end - eligible_from).days + 1
@@ -200,8 +216,10 @@ class _Generator:
         rng = self.rng
         diseases = {c.disease for c in chronic}
         if chronic:
-            days = [v.day_between(rng, date(self.year, m, 1), v.month_end(self.year, m))
-                    for m in range(1, self.months + 1, 3)]
+            days = [
+                v.day_between(rng, date(self.year, m, 1), v.month_end(self.year, m))
+                for m in range(1, self.months + 1, 3)
+            ]
             days = [d for d in days if d >= min(c.valid_from for c in chronic)]
         else:
             days = [self.in_year(self.months)] if rng.random() < cal.GENERAL_CHECKUP_SHARE else []

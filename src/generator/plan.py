@@ -27,8 +27,15 @@ class Hospital:
 
     def as_payload(self) -> dict[str, Any]:
         """The `hospital` argument of BenefitLedger.register_admission."""
-        return {"code": self.code, "name": self.name, "tier": self.tier, "county_code": self.county_code,
-                "in_county": self.in_county, "in_province": self.in_province, "designated": self.designated}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "tier": self.tier,
+            "county_code": self.county_code,
+            "in_county": self.in_county,
+            "in_province": self.in_province,
+            "designated": self.designated,
+        }
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,12 @@ class CountyPlan:
 
     def counts(self) -> dict[str, int]:
         inpatient = sum(visit.kind == "inpatient" for visit in self.visits)
-        return {"patients": len(self.patients), "visits": len(self.visits), "inpatient": inpatient,
-                "outpatient_chronic": len(self.visits) - inpatient,
-                "charge_lines": sum(len(visit.lines) for visit in self.visits),
-                "chronic_patients": sum(bool(p.chronic) for p in self.patients),
-                "major_patients": sum(bool(p.major) for p in self.patients)}
+        return {
+            "patients": len(self.patients),
+            "visits": len(self.visits),
+            "inpatient": inpatient,
+            "outpatient_chronic": len(self.visits) - inpatient,
+            "charge_lines": sum(len(visit.lines) for visit in self.visits),
+            "chronic_patients": sum(bool(p.chronic) for p in self.patients),
+            "major_patients": sum(bool(p.major) for p in self.patients),
+        }

@@ -22,20 +22,36 @@ PAYERS = tuple(p.value for p in Payer)
 
 # Langxi, January to July 2018 (CONFIRMED-SEED). Re-assistance started paying in August 2018.
 LANGXI: dict[str, Decimal | int | None] = {
-    "person_times": 23586, "total_cost": Decimal("15050500"), "compensation": Decimal("13358200"),
-    "actual_ratio": Decimal("0.8876"), "in_county_rate": Decimal("0.9003"),
+    "person_times": 23586,
+    "total_cost": Decimal("15050500"),
+    "compensation": Decimal("13358200"),
+    "actual_ratio": Decimal("0.8876"),
+    "in_county_rate": Decimal("0.9003"),
     "in_province_inpatient_ratio": Decimal("0.8997"),
-    "ncms": Decimal("10717800"), "cii": Decimal("629400"), "ma": Decimal("1259700"), "b351": Decimal("170000"),
-    "s180": Decimal("493000"), "s5090": Decimal("88300"), "reassist": None,
+    "ncms": Decimal("10717800"),
+    "cii": Decimal("629400"),
+    "ma": Decimal("1259700"),
+    "b351": Decimal("170000"),
+    "s180": Decimal("493000"),
+    "s5090": Decimal("88300"),
+    "reassist": None,
 }
 EXTENSIVE = frozenset({"person_times", "total_cost", "compensation", *PAYERS})
-LABELS = {"person_times": "person-times 人次", "total_cost": "total cost 医药总费用",
-          "compensation": "compensation 共补偿", "actual_ratio": "actual compensation ratio",
-          "in_county_rate": "in-county visit rate 县域内就诊率",
-          "in_province_inpatient_ratio": "in-province inpatient actual ratio",
-          "ncms": "NCMS 新农合", "cii": "critical illness 大病保险", "ma": "assistance 民政救助",
-          "b351": "backstop 政府兜底 351", "s180": "\"180\" chronic supplement", "s5090": "\"5090\" major disease",
-          "reassist": "re-assistance 再救助"}
+LABELS = {
+    "person_times": "person-times 人次",
+    "total_cost": "total cost 医药总费用",
+    "compensation": "compensation 共补偿",
+    "actual_ratio": "actual compensation ratio",
+    "in_county_rate": "in-county visit rate 县域内就诊率",
+    "in_province_inpatient_ratio": "in-province inpatient actual ratio",
+    "ncms": "NCMS 新农合",
+    "cii": "critical illness 大病保险",
+    "ma": "assistance 民政救助",
+    "b351": "backstop 政府兜底 351",
+    "s180": '"180" chronic supplement',
+    "s5090": '"5090" major disease',
+    "reassist": "re-assistance 再救助",
+}
 
 
 @dataclass
@@ -72,11 +88,15 @@ class Figures:
         def ratio(a: Decimal | int, b: Decimal | int) -> Decimal | None:
             return None if not b else (Decimal(a) / Decimal(b)).quantize(Decimal("0.0001"))
 
-        return {"person_times": self.person_times, "total_cost": self.total_cost, "compensation": self.compensation,
-                "actual_ratio": ratio(self.compensation, self.total_cost),
-                "in_county_rate": ratio(self.in_county, self.person_times),
-                "in_province_inpatient_ratio": ratio(self.in_province_inpatient_paid, self.in_province_inpatient_cost),
-                **self.by_payer}
+        return {
+            "person_times": self.person_times,
+            "total_cost": self.total_cost,
+            "compensation": self.compensation,
+            "actual_ratio": ratio(self.compensation, self.total_cost),
+            "in_county_rate": ratio(self.in_county, self.person_times),
+            "in_province_inpatient_ratio": ratio(self.in_province_inpatient_paid, self.in_province_inpatient_cost),
+            **self.by_payer,
+        }
 
 
 def figures_from(rows: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> Figures:
@@ -98,8 +118,9 @@ def settlement_rows(ledger: Any, plan: CountyPlan) -> list[tuple[dict[str, Any],
             year = ledger.get_benefit_year(patient.ref, plan.year)
         except NotFoundError:
             continue
-        rows += [(r["claim"], r.get("current") or r["settlement"]) for r in year.settlements
-                 if r["admission_ref"] in refs]
+        rows += [
+            (r["claim"], r.get("current") or r["settlement"]) for r in year.settlements if r["admission_ref"] in refs
+        ]
     return rows
 
 
@@ -125,8 +146,10 @@ def format_comparison(figures: Figures, scale: float = 1.0) -> str:
     lines = [f"{'figure':<40} {'synthetic':>16} {header:>16} {'ratio':>7}"]
     for key, value, reference, ratio in comparison(figures, scale):
         lines.append(f"{LABELS[key]:<40} {_fmt(value):>16} {_fmt(reference):>16} {_fmt(ratio):>7}")
-    lines.append(f"(inpatient {figures.inpatient}, outpatient chronic {figures.person_times - figures.inpatient}, "
-                 f"patient share {figures.patient_share}, hospital-borne {figures.hospital_borne})")
+    lines.append(
+        f"(inpatient {figures.inpatient}, outpatient chronic {figures.person_times - figures.inpatient}, "
+        f"patient share {figures.patient_share}, hospital-borne {figures.hospital_borne})"
+    )
     return "\n".join(lines)
 
 

@@ -92,8 +92,9 @@ def inpatient_lines(rng: random.Random, cents: int, noncompliant_share: float) -
     amounts = _split(rng, compliant, [w for _, w in chosen])
     lines = [ChargeLine(str(i + 1), cat, to_yuan(a), True) for i, ((cat, _), a) in enumerate(zip(chosen, amounts))]
     if noncompliant > 0:
-        lines.append(ChargeLine(str(len(lines) + 1), rng.choice(cal.NONCOMPLIANT_CATEGORIES), to_yuan(noncompliant),
-                                False))
+        lines.append(
+            ChargeLine(str(len(lines) + 1), rng.choice(cal.NONCOMPLIANT_CATEGORIES), to_yuan(noncompliant), False)
+        )
     return tuple(lines)
 
 

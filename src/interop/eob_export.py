@@ -22,8 +22,10 @@ def export_settlement(ledger: Any, settlement_id: str, *, per_line: bool = True,
         raise ValidationError(f"settlement id {settlement_id!r}: expected <admission_ref>#<n>, e.g. P-1-A#1")
     admission = ledger.get_admission(admission_ref)
     if settlement_id not in admission.settlements:
-        raise NotFoundError(f"no settlement {settlement_id} (admission {admission_ref} has "
-                            f"{', '.join(admission.settlements) or 'none'})")
+        raise NotFoundError(
+            f"no settlement {settlement_id} (admission {admission_ref} has "
+            f"{', '.join(admission.settlements) or 'none'})"
+        )
     account_id = UUID(admission.benefit_year_ids[admission.settlements.index(settlement_id)])
     history = BenefitYearHistory.fold(ledger.events.get(account_id))
     record = history.record_of(settlement_id)
@@ -31,5 +33,11 @@ def export_settlement(ledger: Any, settlement_id: str, *, per_line: bool = True,
     if per_line:
         at_settlement = ledger.repository.get(admission.id, version=record["admission_version"])
         lines = [{"line_no": line_no, **line} for line_no, line in at_settlement.lines.items() if not line["reversed"]]
-    return explanation_of_benefit(record, patient_ref=history.patient_ref, county_code=history.county_code,
-                                  year=history.year, charge_lines=lines, as_settled=as_settled)
+    return explanation_of_benefit(
+        record,
+        patient_ref=history.patient_ref,
+        county_code=history.county_code,
+        year=history.year,
+        charge_lines=lines,
+        as_settled=as_settled,
+    )

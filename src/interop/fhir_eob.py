@@ -28,9 +28,15 @@ from interop import fhir_codes as codes
 Json = dict[str, Any]
 
 
-def explanation_of_benefit(record: Mapping[str, Any], *, patient_ref: str, county_code: str, year: int,
-                           charge_lines: Sequence[Mapping[str, Any]] | None = None,
-                           as_settled: bool = False) -> Json:
+def explanation_of_benefit(
+    record: Mapping[str, Any],
+    *,
+    patient_ref: str,
+    county_code: str,
+    year: int,
+    charge_lines: Sequence[Mapping[str, Any]] | None = None,
+    as_settled: bool = False,
+) -> Json:
     """The EOB of one settlement record (an entry of `BenefitYearHistory.settlements`).
 
     `as_settled` exports the settlement as first made; by default the current one (after any
@@ -51,16 +57,25 @@ def explanation_of_benefit(record: Mapping[str, Any], *, patient_ref: str, count
         "patient": {"identifier": {"system": codes.PATIENT_REF, "value": patient_ref}},
         "billablePeriod": {"end": settlement.service_date.isoformat()},
         "created": record["settled_at"],
-        "insurer": {"identifier": {"system": codes.FUND, "value": f"ncms/{county_code}"},
-                    "display": f"新农合 / 城乡居民基本医保 {county_code}"},
-        "provider": {"identifier": {"system": codes.HOSPITAL_CODE, "value": hospital["code"]},
-                     "display": hospital["name"]},
+        "insurer": {
+            "identifier": {"system": codes.FUND, "value": f"ncms/{county_code}"},
+            "display": f"新农合 / 城乡居民基本医保 {county_code}",
+        },
+        "provider": {
+            "identifier": {"system": codes.HOSPITAL_CODE, "value": hospital["code"]},
+            "display": hospital["name"],
+        },
         "outcome": "complete",
         "disposition": f"settled under policy {county_code}/{settlement.policy_version}",
-        "insurance": [{"focal": True,
-                       "coverage": {"identifier": {"system": codes.COVERAGE,
-                                                   "value": f"{county_code}/{patient_ref}/{year}"},
-                                    "display": f"benefit year {year}"}}],
+        "insurance": [
+            {
+                "focal": True,
+                "coverage": {
+                    "identifier": {"system": codes.COVERAGE, "value": f"{county_code}/{patient_ref}/{year}"},
+                    "display": f"benefit year {year}",
+                },
+            }
+        ],
         "item": items,
         "adjudication": [_layer_adjudication(layer) for layer in settlement.layers],
         "total": _totals(settlement),
@@ -80,29 +95,40 @@ def _adjudication(code: str, amount: Decimal, display: str) -> Json:
 
 
 def _claim_item(claim: Mapping[str, Any], settlement: Settlement) -> Json:
-    return {"sequence": 1,
-            "productOrService": codes.concept(codes.VISIT_KIND, claim["kind"], text=claim["kind"]),
-            "servicedDate": settlement.service_date.isoformat(),
-            "net": money(settlement.total),
-            "adjudication": [_adjudication("submitted", settlement.total, "Submitted Amount"),
-                             _adjudication("eligible", settlement.compliant, "Eligible Amount")]}
+    return {
+        "sequence": 1,
+        "productOrService": codes.concept(codes.VISIT_KIND, claim["kind"], text=claim["kind"]),
+        "servicedDate": settlement.service_date.isoformat(),
+        "net": money(settlement.total),
+        "adjudication": [
+            _adjudication("submitted", settlement.total, "Submitted Amount"),
+            _adjudication("eligible", settlement.compliant, "Eligible Amount"),
+        ],
+    }
 
 
 def _line_items(lines: Sequence[Mapping[str, Any]], settlement: Settlement) -> list[Json]:
     amounts = [Decimal(line["amount"]) for line in lines]
     if money_sum(amounts) != settlement.total:
-        raise ValueError(f"{settlement.claim_id}: charge lines sum to {money_sum(amounts)}, "
-                         f"the settlement's total is {settlement.total}")
+        raise ValueError(
+            f"{settlement.claim_id}: charge lines sum to {money_sum(amounts)}, "
+            f"the settlement's total is {settlement.total}"
+        )
     items = []
     for sequence, (line, amount) in enumerate(zip(lines, amounts), start=1):
-        items.append({
-            "extension": [{"url": codes.CHARGE_LINE_EXTENSION, "valueString": str(line["line_no"])}],
-            "sequence": sequence,
-            "productOrService": codes.concept(codes.CHARGE_CATEGORY, line["category"], text=line["category"]),
-            "servicedDate": settlement.service_date.isoformat(),
-            "net": money(amount),
-            "adjudication": [_adjudication("submitted", amount, "Submitted Amount"),
-                             _adjudication("eligible", amount if line["compliant"] else ZERO, "Eligible Amount")]})
+        items.append(
+            {
+                "extension": [{"url": codes.CHARGE_LINE_EXTENSION, "valueString": str(line["line_no"])}],
+                "sequence": sequence,
+                "productOrService": codes.concept(codes.CHARGE_CATEGORY, line["category"], text=line["category"]),
+                "servicedDate": settlement.service_date.isoformat(),
+                "net": money(amount),
+                "adjudication": [
+                    _adjudication("submitted", amount, "Submitted Amount"),
+                    _adjudication("eligible", amount if line["compliant"] else ZERO, "Eligible Amount"),
+                ],
+            }
+        )
     return items
 
 
@@ -115,19 +141,27 @@ def _layer_adjudication(layer: LayerResult) -> Json:
 
 
 def _totals(settlement: Settlement) -> list[Json]:
-    return [_adjudication("submitted", settlement.total, "Submitted Amount"),
-            _adjudication("eligible", settlement.compliant, "Eligible Amount"),
-            _adjudication("benefit", settlement.payer_total, "Benefit Amount"),
-            {"category": codes.concept(codes.SHARE, "patient-share", "个人自付 patient share"),
-             "amount": money(settlement.patient_share)},
-            {"category": codes.concept(codes.SHARE, "hospital-borne", "医院承担 hospital-borne"),
-             "amount": money(settlement.hospital_borne)}]
+    return [
+        _adjudication("submitted", settlement.total, "Submitted Amount"),
+        _adjudication("eligible", settlement.compliant, "Eligible Amount"),
+        _adjudication("benefit", settlement.payer_total, "Benefit Amount"),
+        {
+            "category": codes.concept(codes.SHARE, "patient-share", "个人自付 patient share"),
+            "amount": money(settlement.patient_share),
+        },
+        {
+            "category": codes.concept(codes.SHARE, "hospital-borne", "医院承担 hospital-borne"),
+            "amount": money(settlement.hospital_borne),
+        },
+    ]
 
 
 def _payment(record: Mapping[str, Any], settlement: Settlement, as_settled: bool) -> Json:
-    payment: Json = {"type": codes.concept(codes.PAYMENT_TYPE, "complete", "Complete"),
-                     "date": str(record["settled_at"])[:10],
-                     "amount": money(settlement.payer_total)}
+    payment: Json = {
+        "type": codes.concept(codes.PAYMENT_TYPE, "complete", "Complete"),
+        "date": str(record["settled_at"])[:10],
+        "amount": money(settlement.payer_total),
+    }
     owed = Decimal(record.get("compensation_owed", ZERO)) - Decimal(record.get("compensation_paid", ZERO))
     if owed > ZERO and not as_settled:
         payment["adjustment"] = money(owed)

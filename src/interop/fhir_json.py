@@ -40,8 +40,9 @@ def _write(value: Any, out: list[str], depth: int | None) -> None:
         raise TypeError(f"not a FHIR JSON value: {type(value).__name__}")
 
 
-def _write_container(entries: list[Any], opening: str, closing: str, out: list[str], depth: int | None,
-                     *, keyed: bool) -> None:
+def _write_container(
+    entries: list[Any], opening: str, closing: str, out: list[str], depth: int | None, *, keyed: bool
+) -> None:
     out.append(opening)
     inner = None if depth is None else depth + 1
     for index, entry in enumerate(entries):

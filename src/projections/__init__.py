@@ -1,9 +1,9 @@
 """Read-side models of the ledger, each rebuildable from the event log at any time.
 
-    store = open_store(store_config())                  # SQLite sibling file or the PostgreSQL schema
-    Runner(ledger, store, catalog.select("all")).run_once()   # follow the log, exactly once
-    rebuild(ledger, store, "annual_totals")             # shadow tables, then an atomic swap
-    annual_totals(store, "P-1", 2018)                   # plain dicts, money as Decimal
+store = open_store(store_config())                  # SQLite sibling file or the PostgreSQL schema
+Runner(ledger, store, catalog.select("all")).run_once()   # follow the log, exactly once
+rebuild(ledger, store, "annual_totals")             # shadow tables, then an atomic swap
+annual_totals(store, "P-1", 2018)                   # plain dicts, money as Decimal
 """
 
 from projections.annual_totals import annual_totals, annual_totals_for_county, settlements_of_year
@@ -16,7 +16,23 @@ from projections.retro_compensation import retro_by_patient, retro_items, retro_
 from projections.runner import Runner
 from projections.store import open_store
 
-__all__ = ["PROJECTIONS", "Runner", "annual_totals", "annual_totals_for_county", "audit_findings", "audit_trail",
-           "audit_trail_for_admission", "county_dashboard", "county_months", "hospital_entries", "hospital_ledger",
-           "open_store", "rebuild", "retro_by_patient", "retro_items", "retro_payments", "settlements_of_year",
-           "status"]
+__all__ = [
+    "PROJECTIONS",
+    "Runner",
+    "annual_totals",
+    "annual_totals_for_county",
+    "audit_findings",
+    "audit_trail",
+    "audit_trail_for_admission",
+    "county_dashboard",
+    "county_months",
+    "hospital_entries",
+    "hospital_ledger",
+    "open_store",
+    "rebuild",
+    "retro_by_patient",
+    "retro_items",
+    "retro_payments",
+    "settlements_of_year",
+    "status",
+]

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ledger = BenefitLedger.from_config(config)
         store = open_store(config)
-    except Exception as exc:  # noqa: BLE001 - server down, unreadable file...: say so in one line
+    except Exception as exc:
         return _fail(1, f"cannot open the store: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
     try:
         return _dispatch(args, ledger, store, selected)
@@ -67,15 +67,20 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, ledger: Any, store: Any, selected: list[Any]) -> int:
     if args.command == "status":
         for row in status(ledger, store):
-            print(f"{row['projection']:<20} {row['state']:<16} position {row['position']}  head {row['head']}  "
-                  f"lag {row['lag']}" + (f"  rebuild at {row['rebuild_position']}" if row["rebuild_position"]
-                                         is not None else ""))
+            print(
+                f"{row['projection']:<20} {row['state']:<16} position {row['position']}  head {row['head']}  "
+                f"lag {row['lag']}"
+                + (f"  rebuild at {row['rebuild_position']}" if row["rebuild_position"] is not None else "")
+            )
         return 0
     if args.command == "rebuild":
-        result = rebuild(ledger, store, [p.name for p in selected], batch_size=args.batch_size,
-                         progress=not args.no_progress)
-        print(f"rebuilt {', '.join(result['projections'])}: {result['events']} events in {result['seconds']} s "
-              f"({result['events_per_second']} events/s), position {result['position']}")
+        result = rebuild(
+            ledger, store, [p.name for p in selected], batch_size=args.batch_size, progress=not args.no_progress
+        )
+        print(
+            f"rebuilt {', '.join(result['projections'])}: {result['events']} events in {result['seconds']} s "
+            f"({result['events_per_second']} events/s), position {result['position']}"
+        )
         return 0
     runner = Runner(ledger, store, selected, batch_size=args.batch_size)
     if args.until_head:

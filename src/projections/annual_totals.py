@@ -18,20 +18,50 @@ from projections.view import View, reading
 
 PAYERS = ("ncms", "cii", "ma", "b351", "s180", "s5090", "reassist")
 ZERO = Decimal("0.00")
-FIGURES = ("total_cost", "compliant_cost", *(f"paid_{p}" for p in PAYERS), "payer_total", "patient_compliant",
-           "patient_noncompliant", "patient_share", "hospital_borne")
+FIGURES = (
+    "total_cost",
+    "compliant_cost",
+    *(f"paid_{p}" for p in PAYERS),
+    "payer_total",
+    "patient_compliant",
+    "patient_noncompliant",
+    "patient_share",
+    "hospital_borne",
+)
 _MONEY = tuple((f, "money") for f in FIGURES)
 
-TOTALS = Table("annual_totals", (
-    ("patient_ref", "text"), ("year", "int"), ("county_code", "text"), ("benefit_year_id", "text"), *_MONEY,
-    ("admissions", "count"), ("person_times", "count"), ("recalculations", "count"), ("policy_version", "text"),
-    ("cap_mode", "text"), ("cap_class", "text"), ("cap_351", "money"), ("cap_used", "money"),
-    ("cap_remaining", "money")), key=("patient_ref", "year"), indexes=(("benefit_year_id",), ("county_code", "year")))
-SETTLEMENTS = Table("annual_settlements", (
-    ("settlement_id", "text"), ("benefit_year_id", "text"), ("kind", "text"), ("policy_version", "text"), *_MONEY),
-    key=("settlement_id",), indexes=(("benefit_year_id",),))
-POLICIES = Table("annual_policy_caps", (("region", "text"), ("version", "text"), ("cap_mode", "text"),
-                                        ("caps", "json")), key=("region", "version"))
+TOTALS = Table(
+    "annual_totals",
+    (
+        ("patient_ref", "text"),
+        ("year", "int"),
+        ("county_code", "text"),
+        ("benefit_year_id", "text"),
+        *_MONEY,
+        ("admissions", "count"),
+        ("person_times", "count"),
+        ("recalculations", "count"),
+        ("policy_version", "text"),
+        ("cap_mode", "text"),
+        ("cap_class", "text"),
+        ("cap_351", "money"),
+        ("cap_used", "money"),
+        ("cap_remaining", "money"),
+    ),
+    key=("patient_ref", "year"),
+    indexes=(("benefit_year_id",), ("county_code", "year")),
+)
+SETTLEMENTS = Table(
+    "annual_settlements",
+    (("settlement_id", "text"), ("benefit_year_id", "text"), ("kind", "text"), ("policy_version", "text"), *_MONEY),
+    key=("settlement_id",),
+    indexes=(("benefit_year_id",),),
+)
+POLICIES = Table(
+    "annual_policy_caps",
+    (("region", "text"), ("version", "text"), ("cap_mode", "text"), ("caps", "json")),
+    key=("region", "version"),
+)
 
 
 def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
@@ -39,13 +69,20 @@ def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
     paid = {p: ZERO for p in PAYERS}
     for layer in settlement["layers"]:
         paid[layer["payer"]] += money(layer["amount"])
-    patient_compliant, patient_noncompliant = money(settlement["patient_compliant"]), \
-        money(settlement["patient_noncompliant"])
-    return {"total_cost": money(settlement["total"]), "compliant_cost": money(settlement["compliant"]),
-            **{f"paid_{p}": paid[p] for p in PAYERS}, "payer_total": sum(paid.values(), ZERO),
-            "patient_compliant": patient_compliant, "patient_noncompliant": patient_noncompliant,
-            "patient_share": patient_compliant + patient_noncompliant,
-            "hospital_borne": money(settlement["hospital_borne"])}
+    patient_compliant, patient_noncompliant = (
+        money(settlement["patient_compliant"]),
+        money(settlement["patient_noncompliant"]),
+    )
+    return {
+        "total_cost": money(settlement["total"]),
+        "compliant_cost": money(settlement["compliant"]),
+        **{f"paid_{p}": paid[p] for p in PAYERS},
+        "payer_total": sum(paid.values(), ZERO),
+        "patient_compliant": patient_compliant,
+        "patient_noncompliant": patient_noncompliant,
+        "patient_share": patient_compliant + patient_noncompliant,
+        "hospital_borne": money(settlement["hospital_borne"]),
+    }
 
 
 def _cap(view: View, region: str, version: str, state_after: dict[str, Any]) -> dict[str, Any]:
@@ -58,8 +95,13 @@ def _cap(view: View, region: str, version: str, state_after: dict[str, Any]) -> 
     cap_class = labels.get("b351.max_class")
     cap = money(policy["caps"][cap_class]) if policy and cap_class in policy["caps"] else None
     used = money(amounts.get("b351.counted", ZERO))
-    return {"cap_mode": mode, "cap_class": cap_class, "cap_351": cap, "cap_used": used,
-            "cap_remaining": None if cap is None else max(ZERO, cap - used)}
+    return {
+        "cap_mode": mode,
+        "cap_class": cap_class,
+        "cap_351": cap,
+        "cap_used": used,
+        "cap_remaining": None if cap is None else max(ZERO, cap - used),
+    }
 
 
 def _year_of(view: View, benefit_year_id: Any) -> dict[str, Any]:
@@ -71,24 +113,46 @@ def _year_of(view: View, benefit_year_id: Any) -> dict[str, Any]:
 
 def on_policy_published(view: View, e: Any) -> None:
     b351 = e.parameters.get("b351", {})
-    view.upsert(POLICIES, {"region": e.region, "version": e.version, "cap_mode": b351.get("cap_mode"),
-                           "caps": {k: str(v) for k, v in b351.get("caps", {}).items()}})
+    view.upsert(
+        POLICIES,
+        {
+            "region": e.region,
+            "version": e.version,
+            "cap_mode": b351.get("cap_mode"),
+            "caps": {k: str(v) for k, v in b351.get("caps", {}).items()},
+        },
+    )
 
 
 def on_year_opened(view: View, e: Any) -> None:
-    view.add(TOTALS, {"patient_ref": e.patient_ref, "year": e.year}, {},
-             {"county_code": e.county_code, "benefit_year_id": str(e.originator_id)})
+    view.add(
+        TOTALS,
+        {"patient_ref": e.patient_ref, "year": e.year},
+        {},
+        {"county_code": e.county_code, "benefit_year_id": str(e.originator_id)},
+    )
 
 
 def on_settlement(view: View, e: Any) -> None:
     year = _year_of(view, e.originator_id)
     amounts = figures(e.settlement)
-    view.insert(SETTLEMENTS, {"settlement_id": e.settlement_id, "benefit_year_id": str(e.originator_id),
-                              "kind": e.claim["kind"], "policy_version": e.policy_version, **amounts})
+    view.insert(
+        SETTLEMENTS,
+        {
+            "settlement_id": e.settlement_id,
+            "benefit_year_id": str(e.originator_id),
+            "kind": e.claim["kind"],
+            "policy_version": e.policy_version,
+            **amounts,
+        },
+    )
     counts = {"admissions": int(e.claim["kind"] == "inpatient"), "person_times": 1}
-    view.add(TOTALS, {"patient_ref": year["patient_ref"], "year": year["year"]}, {**amounts, **counts},
-             {"policy_version": e.policy_version,
-              **_cap(view, year["county_code"], e.policy_version, e.state_after)})
+    view.add(
+        TOTALS,
+        {"patient_ref": year["patient_ref"], "year": year["year"]},
+        {**amounts, **counts},
+        {"policy_version": e.policy_version, **_cap(view, year["county_code"], e.policy_version, e.state_after)},
+    )
 
 
 def on_recalculation(view: View, e: Any) -> None:
@@ -100,19 +164,33 @@ def on_recalculation(view: View, e: Any) -> None:
         after = figures(item["settlement"])
         for f in FIGURES:
             delta[f] += after[f] - before[f]
-        view.update(SETTLEMENTS, {"settlement_id": item["settlement_id"]},
-                    {"policy_version": item["policy_version_after"], **after})
+        view.update(
+            SETTLEMENTS,
+            {"settlement_id": item["settlement_id"]},
+            {"policy_version": item["policy_version_after"], **after},
+        )
     version = e.items[-1]["policy_version_after"] if e.items else year["policy_version"]
-    view.add(TOTALS, {"patient_ref": year["patient_ref"], "year": year["year"]}, {**delta, "recalculations": 1},
-             {"policy_version": version, **_cap(view, year["county_code"], version, e.state_after)})
+    view.add(
+        TOTALS,
+        {"patient_ref": year["patient_ref"], "year": year["year"]},
+        {**delta, "recalculations": 1},
+        {"policy_version": version, **_cap(view, year["county_code"], version, e.state_after)},
+    )
 
 
-PROJECTION = Projection("annual_totals", (TOTALS, SETTLEMENTS, POLICIES), merge({
-    "ledger:PolicyVersion.Published": on_policy_published,
-    "ledger:BenefitYear.Opened": on_year_opened,
-    "ledger:BenefitYear.SettlementRecorded": on_settlement,
-    "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
-}), description="per patient-year: costs, payers, out-of-pocket, 351 cap in force and used")
+PROJECTION = Projection(
+    "annual_totals",
+    (TOTALS, SETTLEMENTS, POLICIES),
+    merge(
+        {
+            "ledger:PolicyVersion.Published": on_policy_published,
+            "ledger:BenefitYear.Opened": on_year_opened,
+            "ledger:BenefitYear.SettlementRecorded": on_settlement,
+            "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+        }
+    ),
+    description="per patient-year: costs, payers, out-of-pocket, 351 cap in force and used",
+)
 
 
 # ---- queries ----------------------------------------------------------------------------------

@@ -19,18 +19,51 @@ from projections.tables import Table
 from projections.view import View, reading
 
 SUBJECTS = SubjectIndex("audit_subjects", ("patient", "admission", "benefit_year", "finding", "hospital"))
-EVENTS = Table("audit_events", (
-    ("position", "int"), ("originator_id", "text"), ("originator_version", "int"), ("topic", "text"),
-    ("event", "text"), ("patient_ref", "text"), ("year", "int"), ("admission_ref", "text"),
-    ("settlement_id", "text"), ("finding_ref", "text"), ("hospital_code", "text"), ("effective_on", "text"),
-    ("recorded_at", "timestamp"), ("policy_version", "text"), ("amount", "money"), ("summary", "text"),
-    ("detail", "json")), key=("position",),
-    indexes=(("patient_ref", "year"), ("admission_ref",), ("settlement_id",)))
-LAYERS = Table("audit_layers", (
-    ("position", "int"), ("settlement_id", "text"), ("seq", "int"), ("admission_ref", "text"),
-    ("policy_version", "text"), ("payer", "text"), ("amount", "money"), ("eligible", "bool"), ("base", "decimal"),
-    ("threshold", "decimal"), ("ratio", "decimal"), ("cap", "decimal"), ("paid_before", "money"),
-    ("explanation", "text")), key=("position", "settlement_id", "seq"), indexes=(("admission_ref",),))
+EVENTS = Table(
+    "audit_events",
+    (
+        ("position", "int"),
+        ("originator_id", "text"),
+        ("originator_version", "int"),
+        ("topic", "text"),
+        ("event", "text"),
+        ("patient_ref", "text"),
+        ("year", "int"),
+        ("admission_ref", "text"),
+        ("settlement_id", "text"),
+        ("finding_ref", "text"),
+        ("hospital_code", "text"),
+        ("effective_on", "text"),
+        ("recorded_at", "timestamp"),
+        ("policy_version", "text"),
+        ("amount", "money"),
+        ("summary", "text"),
+        ("detail", "json"),
+    ),
+    key=("position",),
+    indexes=(("patient_ref", "year"), ("admission_ref",), ("settlement_id",)),
+)
+LAYERS = Table(
+    "audit_layers",
+    (
+        ("position", "int"),
+        ("settlement_id", "text"),
+        ("seq", "int"),
+        ("admission_ref", "text"),
+        ("policy_version", "text"),
+        ("payer", "text"),
+        ("amount", "money"),
+        ("eligible", "bool"),
+        ("base", "decimal"),
+        ("threshold", "decimal"),
+        ("ratio", "decimal"),
+        ("cap", "decimal"),
+        ("paid_before", "money"),
+        ("explanation", "text"),
+    ),
+    key=("position", "settlement_id", "seq"),
+    indexes=(("admission_ref",),),
+)
 _FOLLOW_YEAR = {"ledger:Patient.FollowUpRecorded": "followed_up_on"}
 
 
@@ -44,12 +77,20 @@ def _who(view: View, topic: str, e: Any) -> dict[str, Any]:
     if aggregate == "HospitalAccount":
         hospital = SUBJECTS.of(view, e.originator_id)
         finding = SUBJECTS.by_ref(view, "finding", e.finding_ref) or {}
-        return {"patient_ref": finding.get("patient_ref"), "year": finding.get("year"),
-                "admission_ref": finding.get("admission_ref"), "finding_ref": e.finding_ref,
-                "hospital_code": hospital["hospital_code"]}
+        return {
+            "patient_ref": finding.get("patient_ref"),
+            "year": finding.get("year"),
+            "admission_ref": finding.get("admission_ref"),
+            "finding_ref": e.finding_ref,
+            "hospital_code": hospital["hospital_code"],
+        }
     subject = SUBJECTS.of(view, e.originator_id)
-    who = {"patient_ref": subject["patient_ref"], "year": subject["year"], "admission_ref": subject["admission_ref"],
-           "hospital_code": subject["hospital_code"]}
+    who = {
+        "patient_ref": subject["patient_ref"],
+        "year": subject["year"],
+        "admission_ref": subject["admission_ref"],
+        "hospital_code": subject["hospital_code"],
+    }
     if aggregate == "AuditFinding":
         who["finding_ref"] = subject["ref"]
     if topic == "ledger:Patient.EnrolledInBasicInsurance":
@@ -64,14 +105,24 @@ def on_event(topic: str) -> Any:
         entry = {**_who(view, topic, e), **describe(topic, e)}
         if entry.get("settlement_id") and not entry.get("admission_ref"):
             entry["admission_ref"] = _admission_of(entry["settlement_id"])
-        view.insert(EVENTS, {"position": view.position, "originator_id": str(e.originator_id),
-                             "originator_version": e.originator_version, "topic": topic,
-                             "event": topic.rsplit(".", 1)[1], "recorded_at": e.timestamp, **entry})
+        view.insert(
+            EVENTS,
+            {
+                "position": view.position,
+                "originator_id": str(e.originator_id),
+                "originator_version": e.originator_version,
+                "topic": topic,
+                "event": topic.rsplit(".", 1)[1],
+                "recorded_at": e.timestamp,
+                **entry,
+            },
+        )
         if topic == "ledger:BenefitYear.SettlementRecorded":
             _settled(view, e)
         elif topic == "ledger:BenefitYear.RecalculationRecorded":
             for item in e.items:
                 _layers(view, item["settlement_id"], item["policy_version_after"], item["settlement"])
+
     return handle
 
 
@@ -83,14 +134,18 @@ def _layers(view: View, settlement_id: str, policy_version: str, settlement: dic
 def _settled(view: View, e: Any) -> None:
     year = SUBJECTS.of(view, e.originator_id)["year"]
     _layers(view, e.settlement_id, e.policy_version, e.settlement)
-    view.tx.execute(f"UPDATE {view.t(EVENTS)} SET year = ? WHERE admission_ref = ? AND year IS NULL",
-                    [year, e.admission_ref])
+    view.tx.execute(
+        f"UPDATE {view.t(EVENTS)} SET year = ? WHERE admission_ref = ? AND year IS NULL", [year, e.admission_ref]
+    )
     SUBJECTS.set_admission_year(view, e.admission_ref, year)
 
 
-PROJECTION = Projection("audit_trail", (SUBJECTS.table, EVENTS, LAYERS),
-                        merge(SUBJECTS.handlers, {topic: on_event(topic) for topic in DESCRIBERS}),
-                        description="every event per patient-year and admission, with layer arithmetic")
+PROJECTION = Projection(
+    "audit_trail",
+    (SUBJECTS.table, EVENTS, LAYERS),
+    merge(SUBJECTS.handlers, {topic: on_event(topic) for topic in DESCRIBERS}),
+    description="every event per patient-year and admission, with layer arithmetic",
+)
 
 
 # ---- queries ----------------------------------------------------------------------------------
@@ -105,9 +160,11 @@ def _with_layers(view: View, rows: list[tuple[Any, ...]], admission_ref: str | N
         ev["layers"] = []
     positions = [ev["position"] for ev in events if ev["topic"] in _LAYERED]
     for start in range(0, len(positions), 500):
-        chunk = positions[start:start + 500]
-        sql = (f"SELECT {', '.join(LAYERS.column_names)} FROM {{layers}} WHERE position IN "
-               f"({', '.join('?' * len(chunk))}) ORDER BY position, settlement_id, seq")
+        chunk = positions[start : start + 500]
+        sql = (
+            f"SELECT {', '.join(LAYERS.column_names)} FROM {{layers}} WHERE position IN "
+            f"({', '.join('?' * len(chunk))}) ORDER BY position, settlement_id, seq"
+        )
         for r in view.rows(sql, chunk, layers=LAYERS):
             layer = view.row(LAYERS, LAYERS.column_names, r)
             if admission_ref is None or layer["admission_ref"] == admission_ref:
@@ -118,16 +175,23 @@ def _with_layers(view: View, rows: list[tuple[Any, ...]], admission_ref: str | N
 def audit_trail(store: ViewStore, patient_ref: str, year: int) -> list[dict[str, Any]]:
     """The patient-year's events in log order (status events effective by the end of the year included)."""
     with reading(store) as view:
-        rows = view.rows(f"SELECT {_COLS} FROM {{events}} WHERE patient_ref = ? AND (year = ? OR (year IS NULL AND "
-                         "admission_ref IS NULL AND (effective_on IS NULL OR effective_on <= ?))) ORDER BY position",
-                         [patient_ref, year, f"{year}-12-31~"], events=EVENTS)
+        rows = view.rows(
+            f"SELECT {_COLS} FROM {{events}} WHERE patient_ref = ? AND (year = ? OR (year IS NULL AND "
+            "admission_ref IS NULL AND (effective_on IS NULL OR effective_on <= ?))) ORDER BY position",
+            [patient_ref, year, f"{year}-12-31~"],
+            events=EVENTS,
+        )
         return _with_layers(view, rows)
 
 
 def audit_trail_for_admission(store: ViewStore, admission_ref: str) -> list[dict[str, Any]]:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
     with reading(store) as view:
-        rows = view.rows(f"SELECT {_COLS} FROM {{events}} WHERE admission_ref = ? OR position IN "
-                         "(SELECT position FROM {layers} WHERE admission_ref = ?) ORDER BY position",
-                         [admission_ref, admission_ref], events=EVENTS, layers=LAYERS)
+        rows = view.rows(
+            f"SELECT {_COLS} FROM {{events}} WHERE admission_ref = ? OR position IN "
+            "(SELECT position FROM {layers} WHERE admission_ref = ?) ORDER BY position",
+            [admission_ref, admission_ref],
+            events=EVENTS,
+            layers=LAYERS,
+        )
         return _with_layers(view, rows, admission_ref)

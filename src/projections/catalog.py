@@ -9,8 +9,9 @@ from projections.hospital_advances import PROJECTION as HOSPITAL_ADVANCES
 from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
 
-PROJECTIONS: dict[str, Projection] = {p.name: p for p in (
-    ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD)}
+PROJECTIONS: dict[str, Projection] = {
+    p.name: p for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD)
+}
 
 
 class UnknownProjectionError(ValueError):
@@ -25,6 +26,5 @@ def select(names: list[str] | tuple[str, ...] | str | None) -> list[Projection]:
         names = [names]
     unknown = [n for n in names if n not in PROJECTIONS]
     if unknown:
-        raise UnknownProjectionError(f"unknown projection {unknown[0]!r} (choose from: all, "
-                                     f"{', '.join(PROJECTIONS)})")
+        raise UnknownProjectionError(f"unknown projection {unknown[0]!r} (choose from: all, {', '.join(PROJECTIONS)})")
     return [PROJECTIONS[n] for n in dict.fromkeys(names)]

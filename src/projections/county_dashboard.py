@@ -31,43 +31,92 @@ ZERO = Decimal("0.00")
 SUBJECTS = SubjectIndex("dashboard_subjects", ("patient", "benefit_year"))
 _PAID = tuple(f"paid_{p}" for p in PAYERS)
 _AMOUNTS = ("total_cost", "compensation", *_PAID, "patient_share", "hospital_borne")
-MONTHS = Table("dashboard_months", (
-    ("county_code", "text"), ("year", "int"), ("month", "int"), ("person_times", "count"), ("inpatient_times", "count"),
-    ("in_county_times", "count"), *((a, "money") for a in _AMOUNTS), ("inprov_inpatient_cost", "money"),
-    ("inprov_inpatient_compensation", "money"), ("follow_ups", "count")), key=("county_code", "year", "month"))
-SETTLEMENTS = Table("dashboard_settlements", (
-    ("settlement_id", "text"), ("patient_ref", "text"), ("county_code", "text"), ("service_date", "date"),
-    ("year", "int"), ("month", "int"), ("kind", "text"), ("in_county", "bool"), ("in_province", "bool"),
-    *((a, "money") for a in _AMOUNTS)), key=("settlement_id",), indexes=(("patient_ref", "service_date"),))
-FACTS = Table("dashboard_patient_facts", (
-    ("patient_ref", "text"), ("fact", "text"), ("subject", "text"), ("start_on", "date"), ("end_on", "date")),
-    key=("patient_ref", "fact", "subject"), indexes=(("fact", "start_on"),))
+MONTHS = Table(
+    "dashboard_months",
+    (
+        ("county_code", "text"),
+        ("year", "int"),
+        ("month", "int"),
+        ("person_times", "count"),
+        ("inpatient_times", "count"),
+        ("in_county_times", "count"),
+        *((a, "money") for a in _AMOUNTS),
+        ("inprov_inpatient_cost", "money"),
+        ("inprov_inpatient_compensation", "money"),
+        ("follow_ups", "count"),
+    ),
+    key=("county_code", "year", "month"),
+)
+SETTLEMENTS = Table(
+    "dashboard_settlements",
+    (
+        ("settlement_id", "text"),
+        ("patient_ref", "text"),
+        ("county_code", "text"),
+        ("service_date", "date"),
+        ("year", "int"),
+        ("month", "int"),
+        ("kind", "text"),
+        ("in_county", "bool"),
+        ("in_province", "bool"),
+        *((a, "money") for a in _AMOUNTS),
+    ),
+    key=("settlement_id",),
+    indexes=(("patient_ref", "service_date"),),
+)
+FACTS = Table(
+    "dashboard_patient_facts",
+    (("patient_ref", "text"), ("fact", "text"), ("subject", "text"), ("start_on", "date"), ("end_on", "date")),
+    key=("patient_ref", "fact", "subject"),
+    indexes=(("fact", "start_on"),),
+)
 
 
 def _amounts(settlement: dict[str, Any]) -> dict[str, Decimal]:
     f = figures(settlement)
-    return {"total_cost": f["total_cost"], "compensation": f["payer_total"], **{p: f[p] for p in _PAID},
-            "patient_share": f["patient_share"], "hospital_borne": f["hospital_borne"]}
+    return {
+        "total_cost": f["total_cost"],
+        "compensation": f["payer_total"],
+        **{p: f[p] for p in _PAID},
+        "patient_share": f["patient_share"],
+        "hospital_borne": f["hospital_borne"],
+    }
 
 
 def _inprov(row: dict[str, Any], amounts: dict[str, Decimal]) -> dict[str, Decimal]:
     counts = row["kind"] == "inpatient" and row["in_province"]
-    return {"inprov_inpatient_cost": amounts["total_cost"] if counts else ZERO,
-            "inprov_inpatient_compensation": amounts["compensation"] if counts else ZERO}
+    return {
+        "inprov_inpatient_cost": amounts["total_cost"] if counts else ZERO,
+        "inprov_inpatient_compensation": amounts["compensation"] if counts else ZERO,
+    }
 
 
 def on_settlement(view: View, e: Any) -> None:
     year = SUBJECTS.of(view, e.originator_id)
     claim, day = e.claim, e.claim["service_date"]
-    row = {"settlement_id": e.settlement_id, "patient_ref": year["patient_ref"], "county_code": year["county_code"],
-           "service_date": day, "year": int(day[:4]), "month": int(day[5:7]), "kind": claim["kind"],
-           "in_county": bool(claim["in_county"]), "in_province": bool(claim["in_province"])}
+    row = {
+        "settlement_id": e.settlement_id,
+        "patient_ref": year["patient_ref"],
+        "county_code": year["county_code"],
+        "service_date": day,
+        "year": int(day[:4]),
+        "month": int(day[5:7]),
+        "kind": claim["kind"],
+        "in_county": bool(claim["in_county"]),
+        "in_province": bool(claim["in_province"]),
+    }
     amounts = _amounts(e.settlement)
     view.insert(SETTLEMENTS, {**row, **amounts})
-    counts = {"person_times": 1, "inpatient_times": int(row["kind"] == "inpatient"),
-              "in_county_times": int(row["in_county"])}
-    view.add(MONTHS, {"county_code": row["county_code"], "year": row["year"], "month": row["month"]},
-             {**counts, **amounts, **_inprov(row, amounts)})
+    counts = {
+        "person_times": 1,
+        "inpatient_times": int(row["kind"] == "inpatient"),
+        "in_county_times": int(row["in_county"]),
+    }
+    view.add(
+        MONTHS,
+        {"county_code": row["county_code"], "year": row["year"], "month": row["month"]},
+        {**counts, **amounts, **_inprov(row, amounts)},
+    )
 
 
 def on_recalculation(view: View, e: Any) -> None:
@@ -78,23 +127,31 @@ def on_recalculation(view: View, e: Any) -> None:
         delta = {a: after[a] - before[a] for a in _AMOUNTS}
         if any(delta.values()):
             view.update(SETTLEMENTS, {"settlement_id": item["settlement_id"]}, after)
-            view.add(MONTHS, {k: before[k] for k in ("county_code", "year", "month")},
-                     {**delta, **_inprov(before, delta)})
+            view.add(
+                MONTHS, {k: before[k] for k in ("county_code", "year", "month")}, {**delta, **_inprov(before, delta)}
+            )
 
 
 def on_fact(fact: str, start: str, subject: str | None = None) -> Any:
     def handle(view: View, e: Any) -> None:
         patient_ref = SUBJECTS.of(view, e.originator_id)["patient_ref"]
-        view.upsert(FACTS, {"patient_ref": patient_ref, "fact": fact,
-                            "subject": getattr(e, subject) if subject else str(view.position),
-                            "start_on": getattr(e, start), "end_on": getattr(e, "valid_to", None)})
+        view.upsert(
+            FACTS,
+            {
+                "patient_ref": patient_ref,
+                "fact": fact,
+                "subject": getattr(e, subject) if subject else str(view.position),
+                "start_on": getattr(e, start),
+                "end_on": getattr(e, "valid_to", None),
+            },
+        )
+
     return handle
 
 
 def on_chronic_revoked(view: View, e: Any) -> None:
     patient_ref = SUBJECTS.of(view, e.originator_id)["patient_ref"]
-    view.update(FACTS, {"patient_ref": patient_ref, "fact": "chronic", "subject": e.disease},
-                {"end_on": e.revoked_on})
+    view.update(FACTS, {"patient_ref": patient_ref, "fact": "chronic", "subject": e.disease}, {"end_on": e.revoked_on})
 
 
 def on_follow_up(view: View, e: Any) -> None:
@@ -103,15 +160,23 @@ def on_follow_up(view: View, e: Any) -> None:
     view.add(MONTHS, {"county_code": county, "year": int(day[:4]), "month": int(day[5:7])}, {"follow_ups": 1})
 
 
-PROJECTION = Projection("county_dashboard", (SUBJECTS.table, MONTHS, SETTLEMENTS, FACTS), merge(SUBJECTS.handlers, {
-    "ledger:BenefitYear.SettlementRecorded": on_settlement,
-    "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
-    "ledger:Patient.MajorDiseaseConfirmed": on_fact("major", "confirmed_on", "disease"),
-    "ledger:Patient.ChronicDiseaseCertified": on_fact("chronic", "valid_from", "disease"),
-    "ledger:Patient.ChronicDiseaseRevoked": on_chronic_revoked,
-    "ledger:Patient.FamilyDoctorContractSigned": on_fact("contract", "signed_on"),
-    "ledger:Patient.FollowUpRecorded": on_follow_up,
-}), description="per county and month: Langxi report figures and Hainan action-plan rates")
+PROJECTION = Projection(
+    "county_dashboard",
+    (SUBJECTS.table, MONTHS, SETTLEMENTS, FACTS),
+    merge(
+        SUBJECTS.handlers,
+        {
+            "ledger:BenefitYear.SettlementRecorded": on_settlement,
+            "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+            "ledger:Patient.MajorDiseaseConfirmed": on_fact("major", "confirmed_on", "disease"),
+            "ledger:Patient.ChronicDiseaseCertified": on_fact("chronic", "valid_from", "disease"),
+            "ledger:Patient.ChronicDiseaseRevoked": on_chronic_revoked,
+            "ledger:Patient.FamilyDoctorContractSigned": on_fact("contract", "signed_on"),
+            "ledger:Patient.FollowUpRecorded": on_follow_up,
+        },
+    ),
+    description="per county and month: Langxi report figures and Hainan action-plan rates",
+)
 
 
 # ---- queries ----------------------------------------------------------------------------------
@@ -121,40 +186,55 @@ def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | Non
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-_PATIENTS = ("SELECT DISTINCT f.patient_ref FROM {facts} f JOIN {subjects} s ON s.kind = 'patient' "
-             "AND s.ref = f.patient_ref WHERE s.county_code = ? AND f.fact = ? AND f.start_on <= ?")
-_TREATED = (f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {{settlements}} d WHERE d.patient_ref = "
-            f"m.patient_ref AND d.kind = 'inpatient' AND d.service_date >= ? AND d.service_date <= ?) "
-            f"THEN 1 ELSE 0 END) FROM ({_PATIENTS}) m")
-_CONTRACTED = (f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {{facts}} c WHERE c.patient_ref = "
-               f"m.patient_ref AND c.fact = 'contract' AND c.start_on <= ?) THEN 1 ELSE 0 END) "
-               f"FROM ({_PATIENTS} AND (f.end_on IS NULL OR f.end_on >= ?)) m")
+_PATIENTS = (
+    "SELECT DISTINCT f.patient_ref FROM {facts} f JOIN {subjects} s ON s.kind = 'patient' "
+    "AND s.ref = f.patient_ref WHERE s.county_code = ? AND f.fact = ? AND f.start_on <= ?"
+)
+_TREATED = (
+    f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {{settlements}} d WHERE d.patient_ref = "
+    f"m.patient_ref AND d.kind = 'inpatient' AND d.service_date >= ? AND d.service_date <= ?) "
+    f"THEN 1 ELSE 0 END) FROM ({_PATIENTS}) m"
+)
+_CONTRACTED = (
+    f"SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM {{facts}} c WHERE c.patient_ref = "
+    f"m.patient_ref AND c.fact = 'contract' AND c.start_on <= ?) THEN 1 ELSE 0 END) "
+    f"FROM ({_PATIENTS} AND (f.end_on IS NULL OR f.end_on >= ?)) m"
+)
 
 
-def county_dashboard(store: ViewStore, county_code: str, year: int, month: int | None = None,
-                     cumulative: bool = False) -> dict[str, Any]:
+def county_dashboard(
+    store: ViewStore, county_code: str, year: int, month: int | None = None, cumulative: bool = False
+) -> dict[str, Any]:
     """Figures for a year, a month, or (cumulative=True) the year to the end of `month`."""
     first = 1 if month is None or cumulative else month
     last = 12 if month is None else month
     start, end = f"{year}-{first:02d}-01", f"{year}-{last:02d}-{calendar.monthrange(year, last)[1]:02d}"
     with reading(store) as view:
-        rows = [r for r in view.select(MONTHS, {"county_code": county_code, "year": year}) if first <= r["month"] <= last]
+        rows = [
+            r for r in view.select(MONTHS, {"county_code": county_code, "year": year}) if first <= r["month"] <= last
+        ]
         tables = {"facts": FACTS, "subjects": SUBJECTS.table, "settlements": SETTLEMENTS}
         major, treated = view.rows(_TREATED, [start, end, county_code, "major", end], **tables)[0]
         chronic, contracted = view.rows(_CONTRACTED, [end, county_code, "chronic", end, start], **tables)[0]
-    sums: dict[str, Any] = {c: sum((r[c] for r in rows), 0) for c, kind in MONTHS.columns
-                            if kind == "count"}
+    sums: dict[str, Any] = {c: sum((r[c] for r in rows), 0) for c, kind in MONTHS.columns if kind == "count"}
     sums.update({c: sum((r[c] for r in rows), ZERO) for c, kind in MONTHS.columns if kind == "money"})
-    return {"county_code": county_code, "year": year, "month": month, "period": [start, end], **sums,
-            "compensation_by_payer": {p: sums[f"paid_{p}"] for p in PAYERS},
-            "actual_compensation_ratio": ratio(sums["compensation"], sums["total_cost"]),
-            "in_county_visit_rate": ratio(sums["in_county_times"], sums["person_times"]),
-            "in_province_inpatient_ratio": ratio(sums["inprov_inpatient_compensation"],
-                                                 sums["inprov_inpatient_cost"]),
-            "major_disease_patients": int(major or 0), "major_disease_treated": int(treated or 0),
-            "major_disease_treatment_rate": ratio(int(treated or 0), int(major or 0)),
-            "chronic_patients": int(chronic or 0), "chronic_contracted": int(contracted or 0),
-            "chronic_contract_rate": ratio(int(contracted or 0), int(chronic or 0))}
+    return {
+        "county_code": county_code,
+        "year": year,
+        "month": month,
+        "period": [start, end],
+        **sums,
+        "compensation_by_payer": {p: sums[f"paid_{p}"] for p in PAYERS},
+        "actual_compensation_ratio": ratio(sums["compensation"], sums["total_cost"]),
+        "in_county_visit_rate": ratio(sums["in_county_times"], sums["person_times"]),
+        "in_province_inpatient_ratio": ratio(sums["inprov_inpatient_compensation"], sums["inprov_inpatient_cost"]),
+        "major_disease_patients": int(major or 0),
+        "major_disease_treated": int(treated or 0),
+        "major_disease_treatment_rate": ratio(int(treated or 0), int(major or 0)),
+        "chronic_patients": int(chronic or 0),
+        "chronic_contracted": int(contracted or 0),
+        "chronic_contract_rate": ratio(int(contracted or 0), int(chronic or 0)),
+    }
 
 
 def county_months(store: ViewStore, county_code: str, year: int) -> list[dict[str, Any]]:

@@ -20,53 +20,149 @@ from projections.view import View, reading
 
 ZERO = Decimal("0.00")
 SUBJECTS = SubjectIndex("hospital_subjects", ("hospital", "finding"))
-HOSPITALS = Table("hospitals", (
-    ("hospital_code", "text"), ("name", "text"), ("tier", "text"), ("county_code", "text"), ("settlements", "count"),
-    ("total_cost", "money"), ("advanced", "money"), ("patient_share", "money"), ("hospital_borne", "money")),
-    key=("hospital_code",))
-FUNDS = Table("hospital_funds", (
-    ("hospital_code", "text"), ("fund", "text"), ("advanced", "money"), ("reimbursed", "money"),
-    ("deducted", "money"), ("reversed", "money"), ("balance", "money")), key=("hospital_code", "fund"))
-ENTRIES = Table("hospital_entries", (
-    ("position", "int"), ("seq", "int"), ("hospital_code", "text"), ("fund", "text"), ("kind", "text"),
-    ("amount", "money"), ("settlement_id", "text"), ("finding_ref", "text"), ("on_date", "text"),
-    ("reference", "text"), ("reason", "text"), ("recorded_at", "timestamp")),
-    key=("position", "seq"), indexes=(("hospital_code", "fund"),))
-FINDINGS = Table("audit_findings", (
-    ("finding_ref", "text"), ("admission_ref", "text"), ("settlement_id", "text"), ("patient_ref", "text"),
-    ("year", "int"), ("hospital_code", "text"), ("fund", "text"), ("reason", "text"), ("found_on", "date"),
-    ("auditor", "text"), ("disallowed_total", "money"), ("fund_recovery", "money"), ("patient_refund_due", "money"),
-    ("hospital_already_bore", "money"), ("refund_paid", "money"), ("refund_outstanding", "money"),
-    ("status", "text"), ("withdrawn_on", "date"), ("withdrawn_reason", "text"), ("lines", "json")),
-    key=("finding_ref",), indexes=(("patient_ref", "year"), ("hospital_code",)))
-REFUNDS = Table("finding_refunds", (
-    ("position", "int"), ("finding_ref", "text"), ("patient_ref", "text"), ("amount", "money"), ("paid_on", "date"),
-    ("reference", "text")), key=("position",), indexes=(("finding_ref",),))
+HOSPITALS = Table(
+    "hospitals",
+    (
+        ("hospital_code", "text"),
+        ("name", "text"),
+        ("tier", "text"),
+        ("county_code", "text"),
+        ("settlements", "count"),
+        ("total_cost", "money"),
+        ("advanced", "money"),
+        ("patient_share", "money"),
+        ("hospital_borne", "money"),
+    ),
+    key=("hospital_code",),
+)
+FUNDS = Table(
+    "hospital_funds",
+    (
+        ("hospital_code", "text"),
+        ("fund", "text"),
+        ("advanced", "money"),
+        ("reimbursed", "money"),
+        ("deducted", "money"),
+        ("reversed", "money"),
+        ("balance", "money"),
+    ),
+    key=("hospital_code", "fund"),
+)
+ENTRIES = Table(
+    "hospital_entries",
+    (
+        ("position", "int"),
+        ("seq", "int"),
+        ("hospital_code", "text"),
+        ("fund", "text"),
+        ("kind", "text"),
+        ("amount", "money"),
+        ("settlement_id", "text"),
+        ("finding_ref", "text"),
+        ("on_date", "text"),
+        ("reference", "text"),
+        ("reason", "text"),
+        ("recorded_at", "timestamp"),
+    ),
+    key=("position", "seq"),
+    indexes=(("hospital_code", "fund"),),
+)
+FINDINGS = Table(
+    "audit_findings",
+    (
+        ("finding_ref", "text"),
+        ("admission_ref", "text"),
+        ("settlement_id", "text"),
+        ("patient_ref", "text"),
+        ("year", "int"),
+        ("hospital_code", "text"),
+        ("fund", "text"),
+        ("reason", "text"),
+        ("found_on", "date"),
+        ("auditor", "text"),
+        ("disallowed_total", "money"),
+        ("fund_recovery", "money"),
+        ("patient_refund_due", "money"),
+        ("hospital_already_bore", "money"),
+        ("refund_paid", "money"),
+        ("refund_outstanding", "money"),
+        ("status", "text"),
+        ("withdrawn_on", "date"),
+        ("withdrawn_reason", "text"),
+        ("lines", "json"),
+    ),
+    key=("finding_ref",),
+    indexes=(("patient_ref", "year"), ("hospital_code",)),
+)
+REFUNDS = Table(
+    "finding_refunds",
+    (
+        ("position", "int"),
+        ("finding_ref", "text"),
+        ("patient_ref", "text"),
+        ("amount", "money"),
+        ("paid_on", "date"),
+        ("reference", "text"),
+    ),
+    key=("position",),
+    indexes=(("finding_ref",),),
+)
 
 # kind -> sign of the entry's effect on the balance, and the fund column it adds to
-_MOVES = {"advance": (1, "advanced"), "reimbursement": (-1, "reimbursed"), "deduction": (-1, "deducted"),
-          "reversal": (1, "reversed")}
+_MOVES = {
+    "advance": (1, "advanced"),
+    "reimbursement": (-1, "reimbursed"),
+    "deduction": (-1, "deducted"),
+    "reversal": (1, "reversed"),
+}
 
 
-def _move(view: View, seq: int, hospital_code: str, fund: str, kind: str, amount: Decimal, e: Any,
-          **refs: Any) -> None:
+def _move(view: View, seq: int, hospital_code: str, fund: str, kind: str, amount: Decimal, e: Any, **refs: Any) -> None:
     sign, column = _MOVES[kind]
-    view.insert(ENTRIES, {"position": view.position, "seq": seq, "hospital_code": hospital_code, "fund": fund,
-                          "kind": kind, "amount": amount, "recorded_at": e.timestamp, **refs})
+    view.insert(
+        ENTRIES,
+        {
+            "position": view.position,
+            "seq": seq,
+            "hospital_code": hospital_code,
+            "fund": fund,
+            "kind": kind,
+            "amount": amount,
+            "recorded_at": e.timestamp,
+            **refs,
+        },
+    )
     view.add(FUNDS, {"hospital_code": hospital_code, "fund": fund}, {column: amount, "balance": sign * amount})
 
 
 def on_settlement(view: View, e: Any) -> None:
     h, s = e.hospital, e.settlement
     advanced = money(e.payer_total)
-    view.add(HOSPITALS, {"hospital_code": h["code"]},
-             {"settlements": 1, "total_cost": money(s["total"]), "advanced": advanced,
-              "patient_share": money(e.patient_share), "hospital_borne": money(s["hospital_borne"])},
-             {"name": h["name"], "tier": h["tier"], "county_code": h["county_code"]})
+    view.add(
+        HOSPITALS,
+        {"hospital_code": h["code"]},
+        {
+            "settlements": 1,
+            "total_cost": money(s["total"]),
+            "advanced": advanced,
+            "patient_share": money(e.patient_share),
+            "hospital_borne": money(s["hospital_borne"]),
+        },
+        {"name": h["name"], "tier": h["tier"], "county_code": h["county_code"]},
+    )
     for seq, layer in enumerate(s["layers"]):
         if money(layer["amount"]) != ZERO:
-            _move(view, seq, h["code"], layer["payer"], "advance", money(layer["amount"]), e,
-                  settlement_id=e.settlement_id, on_date=e.settled_at)
+            _move(
+                view,
+                seq,
+                h["code"],
+                layer["payer"],
+                "advance",
+                money(layer["amount"]),
+                e,
+                settlement_id=e.settlement_id,
+                on_date=e.settled_at,
+            )
 
 
 def _hospital(view: View, e: Any) -> str:
@@ -74,30 +170,56 @@ def _hospital(view: View, e: Any) -> str:
 
 
 def on_reimbursed(view: View, e: Any) -> None:
-    _move(view, 0, _hospital(view, e), e.fund, "reimbursement", money(e.amount), e, on_date=e.received_on,
-          reference=e.reference)
+    _move(
+        view,
+        0,
+        _hospital(view, e),
+        e.fund,
+        "reimbursement",
+        money(e.amount),
+        e,
+        on_date=e.received_on,
+        reference=e.reference,
+    )
 
 
 def on_deducted(view: View, e: Any) -> None:
-    _move(view, 0, _hospital(view, e), e.fund, "deduction", money(e.amount), e, finding_ref=e.finding_ref,
-          reason=e.reason)
+    _move(
+        view, 0, _hospital(view, e), e.fund, "deduction", money(e.amount), e, finding_ref=e.finding_ref, reason=e.reason
+    )
 
 
 def on_reversed(view: View, e: Any) -> None:
-    _move(view, 0, _hospital(view, e), e.fund, "reversal", money(e.amount), e, finding_ref=e.finding_ref,
-          reason=e.reason)
+    _move(
+        view, 0, _hospital(view, e), e.fund, "reversal", money(e.amount), e, finding_ref=e.finding_ref, reason=e.reason
+    )
 
 
 def on_finding(view: View, e: Any) -> None:
     d = e.deduction
     due = money(d["patient_refund"])
-    view.insert(FINDINGS, {
-        "finding_ref": e.finding_ref, "admission_ref": e.admission_ref, "settlement_id": e.settlement_id,
-        "patient_ref": e.patient_ref, "year": e.year, "hospital_code": e.hospital_code, "fund": e.fund,
-        "reason": e.reason, "found_on": e.found_on, "auditor": e.auditor,
-        "disallowed_total": money(d["disallowed_total"]), "fund_recovery": money(d["fund_recovery"]),
-        "patient_refund_due": due, "hospital_already_bore": money(d["hospital_already_bore"]),
-        "refund_outstanding": due, "status": "refund_due" if due > ZERO else "settled", "lines": d["lines"]})
+    view.insert(
+        FINDINGS,
+        {
+            "finding_ref": e.finding_ref,
+            "admission_ref": e.admission_ref,
+            "settlement_id": e.settlement_id,
+            "patient_ref": e.patient_ref,
+            "year": e.year,
+            "hospital_code": e.hospital_code,
+            "fund": e.fund,
+            "reason": e.reason,
+            "found_on": e.found_on,
+            "auditor": e.auditor,
+            "disallowed_total": money(d["disallowed_total"]),
+            "fund_recovery": money(d["fund_recovery"]),
+            "patient_refund_due": due,
+            "hospital_already_bore": money(d["hospital_already_bore"]),
+            "refund_outstanding": due,
+            "status": "refund_due" if due > ZERO else "settled",
+            "lines": d["lines"],
+        },
+    )
 
 
 def _finding_of(view: View, e: Any) -> dict[str, Any]:
@@ -109,30 +231,56 @@ def _finding_of(view: View, e: Any) -> dict[str, Any]:
 def on_refund_paid(view: View, e: Any) -> None:
     finding, amount = _finding_of(view, e), money(e.amount)
     outstanding = max(ZERO, finding["refund_outstanding"] - amount)
-    view.add(FINDINGS, {"finding_ref": finding["finding_ref"]}, {"refund_paid": amount},
-             {"refund_outstanding": outstanding, "status": "refund_due" if outstanding > ZERO else "settled"})
-    view.insert(REFUNDS, {"position": view.position, "finding_ref": finding["finding_ref"],
-                          "patient_ref": finding["patient_ref"], "amount": amount, "paid_on": e.paid_on,
-                          "reference": e.reference})
+    view.add(
+        FINDINGS,
+        {"finding_ref": finding["finding_ref"]},
+        {"refund_paid": amount},
+        {"refund_outstanding": outstanding, "status": "refund_due" if outstanding > ZERO else "settled"},
+    )
+    view.insert(
+        REFUNDS,
+        {
+            "position": view.position,
+            "finding_ref": finding["finding_ref"],
+            "patient_ref": finding["patient_ref"],
+            "amount": amount,
+            "paid_on": e.paid_on,
+            "reference": e.reference,
+        },
+    )
 
 
 def on_withdrawn(view: View, e: Any) -> None:
     finding = _finding_of(view, e)
-    view.update(FINDINGS, {"finding_ref": finding["finding_ref"]},
-                {"status": "withdrawn", "refund_outstanding": ZERO, "withdrawn_on": e.withdrawn_on,
-                 "withdrawn_reason": e.reason})
+    view.update(
+        FINDINGS,
+        {"finding_ref": finding["finding_ref"]},
+        {
+            "status": "withdrawn",
+            "refund_outstanding": ZERO,
+            "withdrawn_on": e.withdrawn_on,
+            "withdrawn_reason": e.reason,
+        },
+    )
 
 
-PROJECTION = Projection("hospital_advances", (SUBJECTS.table, HOSPITALS, FUNDS, ENTRIES, FINDINGS, REFUNDS), merge(
-    SUBJECTS.handlers, {
-        "ledger:BenefitYear.SettlementRecorded": on_settlement,
-        "ledger:HospitalAccount.ReimbursementReceived": on_reimbursed,
-        "ledger:HospitalAccount.AdvanceDeducted": on_deducted,
-        "ledger:HospitalAccount.DeductionReversed": on_reversed,
-        "ledger:AuditFinding.Recorded": on_finding,
-        "ledger:AuditFinding.PatientRefundPaid": on_refund_paid,
-        "ledger:AuditFinding.Withdrawn": on_withdrawn,
-    }), description="hospital advances, reimbursements, deductions and balance per fund; findings and refunds")
+PROJECTION = Projection(
+    "hospital_advances",
+    (SUBJECTS.table, HOSPITALS, FUNDS, ENTRIES, FINDINGS, REFUNDS),
+    merge(
+        SUBJECTS.handlers,
+        {
+            "ledger:BenefitYear.SettlementRecorded": on_settlement,
+            "ledger:HospitalAccount.ReimbursementReceived": on_reimbursed,
+            "ledger:HospitalAccount.AdvanceDeducted": on_deducted,
+            "ledger:HospitalAccount.DeductionReversed": on_reversed,
+            "ledger:AuditFinding.Recorded": on_finding,
+            "ledger:AuditFinding.PatientRefundPaid": on_refund_paid,
+            "ledger:AuditFinding.Withdrawn": on_withdrawn,
+        },
+    ),
+    description="hospital advances, reimbursements, deductions and balance per fund; findings and refunds",
+)
 
 
 # ---- queries ----------------------------------------------------------------------------------
@@ -156,8 +304,9 @@ def hospital_entries(store: ViewStore, hospital_code: str, fund: str | None = No
         return view.select(ENTRIES, where)
 
 
-def audit_findings(store: ViewStore, *, patient_ref: str | None = None, hospital_code: str | None = None,
-                   refund_due_only: bool = False) -> list[dict[str, Any]]:
+def audit_findings(
+    store: ViewStore, *, patient_ref: str | None = None, hospital_code: str | None = None, refund_due_only: bool = False
+) -> list[dict[str, Any]]:
     where: dict[str, Any] = {k: v for k, v in (("patient_ref", patient_ref), ("hospital_code", hospital_code)) if v}
     if refund_due_only:
         where["status"] = "refund_due"

@@ -24,8 +24,9 @@ from projections.store import TRACKING, ViewStore
 class ProgressBar:
     """`label [#####-----]  52.3%  5230/10000  1,234 ev/s` on one line of stderr."""
 
-    def __init__(self, label: str, start: int, head: int, stream: TextIO | None = None, width: int = 30,
-                 visible: bool = True) -> None:
+    def __init__(
+        self, label: str, start: int, head: int, stream: TextIO | None = None, width: int = 30, visible: bool = True
+    ) -> None:
         self.label, self.start, self.head, self.width, self.visible = label, start, head, width, visible
         self.stream = stream or sys.stderr
         self.events, self.began, self.shown, self.drawn = 0, time.monotonic(), 0.0, -1
@@ -42,8 +43,10 @@ class ProgressBar:
         fraction = 1.0 if span <= 0 else min(1.0, max(0.0, (position - self.start) / span))
         filled = int(fraction * self.width)
         self.drawn = position
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {fraction * 100:5.1f}%  "
-                          f"{position}/{self.head}  {self.rate():,.0f} ev/s")
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {fraction * 100:5.1f}%  "
+            f"{position}/{self.head}  {self.rate():,.0f} ev/s"
+        )
         self.stream.flush()
 
     def rate(self) -> float:
@@ -58,8 +61,16 @@ class ProgressBar:
         self.stream.flush()
 
 
-def rebuild(ledger: Any, store: ViewStore, names: str | Sequence[str] = "all", *, batch_size: int = 1000,
-            progress: bool = True, swap: bool = True, stream: TextIO | None = None) -> dict[str, Any]:
+def rebuild(
+    ledger: Any,
+    store: ViewStore,
+    names: str | Sequence[str] = "all",
+    *,
+    batch_size: int = 1000,
+    progress: bool = True,
+    swap: bool = True,
+    stream: TextIO | None = None,
+) -> dict[str, Any]:
     projections = catalog.select(names if isinstance(names, str) else list(names))
     runner = Runner(ledger, store, projections, batch_size=batch_size, shadow=True)
     runner.prepare()
@@ -73,9 +84,15 @@ def rebuild(ledger: Any, store: ViewStore, names: str | Sequence[str] = "all", *
     bar.close(position)
     if swap:
         swap_in(store, projections)
-    return {"projections": [p.name for p in projections], "resumed_from": start, "position": position,
-            "events": bar.events, "seconds": round(seconds, 3),
-            "events_per_second": round(bar.events / seconds) if seconds else None, "swapped": swap}
+    return {
+        "projections": [p.name for p in projections],
+        "resumed_from": start,
+        "position": position,
+        "events": bar.events,
+        "seconds": round(seconds, 3),
+        "events_per_second": round(bar.events / seconds) if seconds else None,
+        "swapped": swap,
+    }
 
 
 def swap_in(store: ViewStore, projections: Sequence[Projection]) -> None:
@@ -92,8 +109,10 @@ def swap_in(store: ViewStore, projections: Sequence[Projection]) -> None:
                 tx.execute(f"DROP TABLE IF EXISTS {table.physical()}")
                 tx.execute(f"ALTER TABLE {table.physical(True)} RENAME TO {table.physical()}")
             tx.execute(f"DELETE FROM {TRACKING} WHERE projection IN (?, ?)", [p.name, p.name + SHADOW_SUFFIX])
-            tx.execute(f"INSERT INTO {TRACKING} (projection, position, fingerprint) VALUES (?, ?, ?)",
-                       [p.name, shadow[0], shadow[1]])
+            tx.execute(
+                f"INSERT INTO {TRACKING} (projection, position, fingerprint) VALUES (?, ?, ?)",
+                [p.name, shadow[0], shadow[1]],
+            )
 
 
 def status(ledger: Any, store: ViewStore) -> list[dict[str, Any]]:
@@ -103,9 +122,14 @@ def status(ledger: Any, store: ViewStore) -> list[dict[str, Any]]:
     out = []
     for p in catalog.PROJECTIONS.values():
         live, shadow = rows.get(p.name), rows.get(p.name + SHADOW_SUFFIX)
-        out.append({"projection": p.name, "position": live[0] if live else None, "head": head,
-                    "lag": head - live[0] if live else None,
-                    "state": "not built" if live is None else "stale: rebuild" if live[1] != p.fingerprint
-                    else "current",
-                    "rebuild_position": shadow[0] if shadow else None})
+        out.append(
+            {
+                "projection": p.name,
+                "position": live[0] if live else None,
+                "head": head,
+                "lag": head - live[0] if live else None,
+                "state": "not built" if live is None else "stale: rebuild" if live[1] != p.fingerprint else "current",
+                "rebuild_position": shadow[0] if shadow else None,
+            }
+        )
     return out

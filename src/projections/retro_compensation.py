@@ -1,4 +1,4 @@
-""""5090" retroactive compensation (追溯补偿): per settlement and per patient, owed minus paid.
+""" "5090" retroactive compensation (追溯补偿): per settlement and per patient, owed minus paid.
 
 A RecalculationRecorded item says what the patient is owed for a settlement now (what they
 paid at settlement minus what the recalculated settlement asks; it replaces any earlier figure).
@@ -18,17 +18,45 @@ from projections.view import View, reading
 
 ZERO = Decimal("0.00")
 YEARS = SubjectIndex("retro_subjects", ("benefit_year",))
-ITEMS = Table("retro_items", (
-    ("settlement_id", "text"), ("patient_ref", "text"), ("year", "int"), ("county_code", "text"),
-    ("admission_ref", "text"), ("patient_share_original", "money"), ("patient_share_current", "money"),
-    ("owed", "money"), ("paid", "money"), ("outstanding", "money"), ("status", "text"),
-    ("policy_version_before", "text"), ("policy_version_current", "text"), ("recalculations", "count"),
-    ("last_recalculated_at", "text"), ("payments", "count"), ("last_paid_on", "date")),
-    key=("settlement_id",), indexes=(("patient_ref", "year"), ("county_code", "status")))
-PAYMENTS = Table("retro_payments", (
-    ("position", "int"), ("settlement_id", "text"), ("patient_ref", "text"), ("year", "int"), ("amount", "money"),
-    ("paid_on", "date"), ("reference", "text"), ("recorded_at", "timestamp")),
-    key=("position",), indexes=(("settlement_id",), ("patient_ref",)))
+ITEMS = Table(
+    "retro_items",
+    (
+        ("settlement_id", "text"),
+        ("patient_ref", "text"),
+        ("year", "int"),
+        ("county_code", "text"),
+        ("admission_ref", "text"),
+        ("patient_share_original", "money"),
+        ("patient_share_current", "money"),
+        ("owed", "money"),
+        ("paid", "money"),
+        ("outstanding", "money"),
+        ("status", "text"),
+        ("policy_version_before", "text"),
+        ("policy_version_current", "text"),
+        ("recalculations", "count"),
+        ("last_recalculated_at", "text"),
+        ("payments", "count"),
+        ("last_paid_on", "date"),
+    ),
+    key=("settlement_id",),
+    indexes=(("patient_ref", "year"), ("county_code", "status")),
+)
+PAYMENTS = Table(
+    "retro_payments",
+    (
+        ("position", "int"),
+        ("settlement_id", "text"),
+        ("patient_ref", "text"),
+        ("year", "int"),
+        ("amount", "money"),
+        ("paid_on", "date"),
+        ("reference", "text"),
+        ("recorded_at", "timestamp"),
+    ),
+    key=("position",),
+    indexes=(("settlement_id",), ("patient_ref",)),
+)
 
 
 def _status(owed: Decimal, paid: Decimal) -> tuple[Decimal, str]:
@@ -45,14 +73,25 @@ def on_recalculation(view: View, e: Any) -> None:
             continue  # nothing owed, never was: not an item
         paid = row["paid"] if row else ZERO
         outstanding, status = _status(owed, paid)
-        view.add(ITEMS, {"settlement_id": item["settlement_id"]}, {"recalculations": 1}, {
-            "patient_ref": year["patient_ref"], "year": year["year"], "county_code": year["county_code"],
-            "admission_ref": item["settlement_id"].rsplit("#", 1)[0],
-            "patient_share_original": money(item["patient_share_original"]),
-            "patient_share_current": money(item["patient_share_after"]), "owed": owed,
-            "outstanding": outstanding, "status": status,
-            "policy_version_before": row["policy_version_before"] if row else item["policy_version_before"],
-            "policy_version_current": item["policy_version_after"], "last_recalculated_at": e.recalculated_at})
+        view.add(
+            ITEMS,
+            {"settlement_id": item["settlement_id"]},
+            {"recalculations": 1},
+            {
+                "patient_ref": year["patient_ref"],
+                "year": year["year"],
+                "county_code": year["county_code"],
+                "admission_ref": item["settlement_id"].rsplit("#", 1)[0],
+                "patient_share_original": money(item["patient_share_original"]),
+                "patient_share_current": money(item["patient_share_after"]),
+                "owed": owed,
+                "outstanding": outstanding,
+                "status": status,
+                "policy_version_before": row["policy_version_before"] if row else item["policy_version_before"],
+                "policy_version_current": item["policy_version_after"],
+                "last_recalculated_at": e.recalculated_at,
+            },
+        )
 
 
 def on_paid(view: View, e: Any) -> None:
@@ -62,22 +101,45 @@ def on_paid(view: View, e: Any) -> None:
         raise LookupError(f"retro_items: payment for {e.settlement_id}, which nothing made owed")
     amount = money(e.amount)
     outstanding, status = _status(row["owed"], row["paid"] + amount)
-    view.add(ITEMS, {"settlement_id": e.settlement_id}, {"paid": amount, "payments": 1},
-             {"outstanding": outstanding, "status": status, "last_paid_on": e.paid_on})
-    view.insert(PAYMENTS, {"position": view.position, "settlement_id": e.settlement_id,
-                           "patient_ref": year["patient_ref"], "year": year["year"], "amount": amount,
-                           "paid_on": e.paid_on, "reference": e.reference, "recorded_at": e.timestamp})
+    view.add(
+        ITEMS,
+        {"settlement_id": e.settlement_id},
+        {"paid": amount, "payments": 1},
+        {"outstanding": outstanding, "status": status, "last_paid_on": e.paid_on},
+    )
+    view.insert(
+        PAYMENTS,
+        {
+            "position": view.position,
+            "settlement_id": e.settlement_id,
+            "patient_ref": year["patient_ref"],
+            "year": year["year"],
+            "amount": amount,
+            "paid_on": e.paid_on,
+            "reference": e.reference,
+            "recorded_at": e.timestamp,
+        },
+    )
 
 
-PROJECTION = Projection("retro_compensation", (YEARS.table, ITEMS, PAYMENTS), merge(YEARS.handlers, {
-    "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
-    "ledger:BenefitYear.RetroactiveCompensationPaid": on_paid,
-}), description="5090 retroactive compensation owed, paid and outstanding per settlement and patient")
+PROJECTION = Projection(
+    "retro_compensation",
+    (YEARS.table, ITEMS, PAYMENTS),
+    merge(
+        YEARS.handlers,
+        {
+            "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+            "ledger:BenefitYear.RetroactiveCompensationPaid": on_paid,
+        },
+    ),
+    description="5090 retroactive compensation owed, paid and outstanding per settlement and patient",
+)
 
 
 # ---- queries ----------------------------------------------------------------------------------
-def retro_items(store: ViewStore, patient_ref: str | None = None, outstanding_only: bool = False,
-                county_code: str | None = None) -> list[dict[str, Any]]:
+def retro_items(
+    store: ViewStore, patient_ref: str | None = None, outstanding_only: bool = False, county_code: str | None = None
+) -> list[dict[str, Any]]:
     where: dict[str, Any] = {}
     if patient_ref is not None:
         where["patient_ref"] = patient_ref
@@ -93,8 +155,17 @@ def retro_by_patient(store: ViewStore, patient_ref: str | None = None) -> list[d
     """Per patient: items, owed, paid and outstanding (summed exactly)."""
     out: dict[str, dict[str, Any]] = {}
     for item in retro_items(store, patient_ref):
-        row = out.setdefault(item["patient_ref"], {"patient_ref": item["patient_ref"], "items": 0, "open_items": 0,
-                                                   "owed": ZERO, "paid": ZERO, "outstanding": ZERO})
+        row = out.setdefault(
+            item["patient_ref"],
+            {
+                "patient_ref": item["patient_ref"],
+                "items": 0,
+                "open_items": 0,
+                "owed": ZERO,
+                "paid": ZERO,
+                "outstanding": ZERO,
+            },
+        )
         row["items"] += 1
         row["open_items"] += item["status"] == "open"
         for f in ("owed", "paid", "outstanding"):

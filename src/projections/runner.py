@@ -38,8 +38,9 @@ class ProjectionError(RuntimeError):
 
 
 def tracking_rows(tx: Tx) -> dict[str, tuple[int, str]]:
-    return {name: (int(pos), fp) for name, pos, fp in tx.rows(f"SELECT projection, position, fingerprint "
-                                                               f"FROM {TRACKING}")}
+    return {
+        name: (int(pos), fp) for name, pos, fp in tx.rows(f"SELECT projection, position, fingerprint FROM {TRACKING}")
+    }
 
 
 def create_tables(tx: Tx, projection: Projection, shadow: bool) -> None:
@@ -51,8 +52,16 @@ def create_tables(tx: Tx, projection: Projection, shadow: bool) -> None:
 
 
 class Runner:
-    def __init__(self, ledger: Any, store: ViewStore, projections: Sequence[Projection], *, batch_size: int = 500,
-                 shadow: bool = False, on_batch: Callable[[int, int, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Any,
+        store: ViewStore,
+        projections: Sequence[Projection],
+        *,
+        batch_size: int = 500,
+        shadow: bool = False,
+        on_batch: Callable[[int, int, int], None] | None = None,
+    ) -> None:
         # a fixed order (by name) so concurrent runners lock tracking rows in the same order: no deadlock
         self.ledger, self.store = ledger, store
         self.projections = sorted(projections, key=lambda p: p.name)
@@ -78,12 +87,15 @@ class Runner:
                 if found is not None and found[1] == p.fingerprint:
                     continue
                 if found is not None and not self.shadow:
-                    raise StaleProjectionError(f"projection {p.name} was built by other code; run: "
-                                               f"python -m projections rebuild {p.name}")
+                    raise StaleProjectionError(
+                        f"projection {p.name} was built by other code; run: python -m projections rebuild {p.name}"
+                    )
                 create_tables(tx, p, self.shadow)
                 tx.execute(f"DELETE FROM {TRACKING} WHERE projection = ?", [self.key(p)])
-                tx.execute(f"INSERT INTO {TRACKING} (projection, position, fingerprint) VALUES (?, 0, ?)",
-                           [self.key(p), p.fingerprint])
+                tx.execute(
+                    f"INSERT INTO {TRACKING} (projection, position, fingerprint) VALUES (?, 0, ?)",
+                    [self.key(p), p.fingerprint],
+                )
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction(readonly=True) as tx:
@@ -102,8 +114,10 @@ class Runner:
                 old = positions[p.name]
                 if old >= new_position:
                     continue
-                moved = tx.changed(f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
-                                   [new_position, self.key(p), old])
+                moved = tx.changed(
+                    f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
+                    [new_position, self.key(p), old],
+                )
                 if moved != 1:
                     raise PositionConflict(f"{self.key(p)} is no longer at {old}")
                 for notification, domain_event in events:
@@ -113,8 +127,9 @@ class Runner:
                     try:
                         p.handle(view, notification.topic, domain_event)
                     except Exception as exc:
-                        raise ProjectionError(f"{p.name} failed on notification {notification.id} "
-                                              f"({notification.topic}): {exc}") from exc
+                        raise ProjectionError(
+                            f"{p.name} failed on notification {notification.id} ({notification.topic}): {exc}"
+                        ) from exc
             if self.sleep_in_batch:
                 time.sleep(self.sleep_in_batch)
 
@@ -127,8 +142,9 @@ class Runner:
             start = min(positions.values(), default=head)
             if start >= head:
                 return processed
-            page = self.ledger.recorder.select_notifications(start=start + 1, limit=self.batch_size, stop=head,
-                                                             topics=self.topics)
+            page = self.ledger.recorder.select_notifications(
+                start=start + 1, limit=self.batch_size, stop=head, topics=self.topics
+            )
             new_position = page[-1].id if len(page) == self.batch_size else head
             try:
                 self.apply_batch(positions, page, new_position)

@@ -71,8 +71,10 @@ class ViewStore:
 
     def ensure_tracking(self) -> None:
         with self.transaction() as tx:
-            tx.execute(f"CREATE TABLE IF NOT EXISTS {TRACKING} (projection TEXT PRIMARY KEY, "
-                       "position BIGINT NOT NULL, fingerprint TEXT NOT NULL)")
+            tx.execute(
+                f"CREATE TABLE IF NOT EXISTS {TRACKING} (projection TEXT PRIMARY KEY, "
+                "position BIGINT NOT NULL, fingerprint TEXT NOT NULL)"
+            )
 
     def __enter__(self) -> Self:
         return self
@@ -125,8 +127,6 @@ class PostgresViewStore(ViewStore):
     kind = "postgres"
 
     def __init__(self, config: StoreConfig) -> None:
-        import psycopg
-        from psycopg import sql
 
         self.schema = config.schema
         self.config = config
@@ -164,8 +164,11 @@ class PostgresViewStore(ViewStore):
             yield Tx(self, cursor, pipeline)
 
     def table_exists(self, tx: Tx, name: str) -> bool:
-        return bool(tx.rows("SELECT 1 FROM information_schema.tables WHERE table_schema=? AND table_name=?",
-                            [self.schema, name]))
+        return bool(
+            tx.rows(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema=? AND table_name=?", [self.schema, name]
+            )
+        )
 
     def close(self) -> None:
         self.conn.close()

@@ -11,8 +11,16 @@ from typing import Any
 from projections.tables import Table
 from projections.view import View
 
-COLUMNS = (("originator_id", "text"), ("kind", "text"), ("ref", "text"), ("patient_ref", "text"),
-           ("year", "int"), ("county_code", "text"), ("admission_ref", "text"), ("hospital_code", "text"))
+COLUMNS = (
+    ("originator_id", "text"),
+    ("kind", "text"),
+    ("ref", "text"),
+    ("patient_ref", "text"),
+    ("year", "int"),
+    ("county_code", "text"),
+    ("admission_ref", "text"),
+    ("hospital_code", "text"),
+)
 
 
 def _patient(e: Any) -> dict[str, Any]:
@@ -20,18 +28,34 @@ def _patient(e: Any) -> dict[str, Any]:
 
 
 def _admission(e: Any) -> dict[str, Any]:
-    return {"kind": "admission", "ref": e.admission_ref, "patient_ref": e.patient_ref,
-            "admission_ref": e.admission_ref, "hospital_code": e.hospital["code"]}
+    return {
+        "kind": "admission",
+        "ref": e.admission_ref,
+        "patient_ref": e.patient_ref,
+        "admission_ref": e.admission_ref,
+        "hospital_code": e.hospital["code"],
+    }
 
 
 def _benefit_year(e: Any) -> dict[str, Any]:
-    return {"kind": "benefit_year", "ref": f"{e.patient_ref}/{e.year}", "patient_ref": e.patient_ref,
-            "year": e.year, "county_code": e.county_code}
+    return {
+        "kind": "benefit_year",
+        "ref": f"{e.patient_ref}/{e.year}",
+        "patient_ref": e.patient_ref,
+        "year": e.year,
+        "county_code": e.county_code,
+    }
 
 
 def _finding(e: Any) -> dict[str, Any]:
-    return {"kind": "finding", "ref": e.finding_ref, "patient_ref": e.patient_ref, "year": e.year,
-            "admission_ref": e.admission_ref, "hospital_code": e.hospital_code}
+    return {
+        "kind": "finding",
+        "ref": e.finding_ref,
+        "patient_ref": e.patient_ref,
+        "year": e.year,
+        "admission_ref": e.admission_ref,
+        "hospital_code": e.hospital_code,
+    }
 
 
 def _hospital(e: Any) -> dict[str, Any]:
@@ -57,6 +81,7 @@ class SubjectIndex:
             row = {"originator_id": str(e.originator_id), **describe(e)}
             view.upsert(self.table, row)
             view.memo[(self.table.name, row["originator_id"])] = {c: row.get(c) for c in self.table.column_names}
+
         return record
 
     def of(self, view: View, originator_id: Any) -> dict[str, Any]:
@@ -68,8 +93,9 @@ class SubjectIndex:
         return dict(found)
 
     def set_admission_year(self, view: View, admission_ref: str, year: int) -> None:
-        view.tx.execute(f"UPDATE {view.t(self.table)} SET year = ? WHERE kind = 'admission' AND ref = ?",
-                        [year, admission_ref])
+        view.tx.execute(
+            f"UPDATE {view.t(self.table)} SET year = ? WHERE kind = 'admission' AND ref = ?", [year, admission_ref]
+        )
         for key, row in view.memo.items():
             if key[0] == self.table.name and row["kind"] == "admission" and row["ref"] == admission_ref:
                 row["year"] = year

@@ -85,6 +85,7 @@ def dec(value: Any) -> Decimal | None:
 
 def to_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, Decimals as strings (exact), dates as ISO."""
+
     def default(obj: Any) -> Any:
         if isinstance(obj, Decimal):
             return str(obj)

@@ -28,15 +28,18 @@ class View:
     # ---- writes --------------------------------------------------------------------------------
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
         cols = list(row)
-        self.tx.execute(f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        self._params(table, row, cols))
+        self.tx.execute(
+            f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            self._params(table, row, cols),
+        )
 
     def upsert(self, table: Table, row: Mapping[str, Any]) -> None:
         """Insert, or overwrite the given non-key columns of the existing row."""
         self._upsert(table, row, {c: f"excluded.{c}" for c in row if c not in table.key})
 
-    def add(self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any],
-            values: Mapping[str, Any] | None = None) -> None:
+    def add(
+        self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any], values: Mapping[str, Any] | None = None
+    ) -> None:
         """Add `deltas` to money/int columns (creating the row at zero), and set `values`."""
         name = self.t(table)
         sets = {}
@@ -52,8 +55,10 @@ class View:
     def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         cols = list(values)
         where, params = self._where(key)
-        self.tx.execute(f"UPDATE {self.t(table)} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
-                        self._params(table, values, cols) + params)
+        self.tx.execute(
+            f"UPDATE {self.t(table)} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
+            self._params(table, values, cols) + params,
+        )
 
     def delete(self, table: Table, where: Mapping[str, Any]) -> None:
         clause, params = self._where(where)
@@ -64,8 +69,9 @@ class View:
         rows = self.select(table, key)
         return rows[0] if rows else None
 
-    def select(self, table: Table, where: Mapping[str, Any] | None = None,
-               order_by: Sequence[str] = ()) -> list[dict[str, Any]]:
+    def select(
+        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
         cols = table.column_names
         sql = f"SELECT {', '.join(cols)} FROM {self.t(table)}"
         params: list[Any] = []
@@ -86,8 +92,10 @@ class View:
     # ---- helpers -------------------------------------------------------------------------------
     def _upsert(self, table: Table, row: Mapping[str, Any], sets: Mapping[str, str]) -> None:
         cols = list(row)
-        sql = (f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-               f"ON CONFLICT ({', '.join(table.key)}) ")
+        sql = (
+            f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT ({', '.join(table.key)}) "
+        )
         sql += f"DO UPDATE SET {', '.join(f'{c} = {e}' for c, e in sets.items())}" if sets else "DO NOTHING"
         self.tx.execute(sql, self._params(table, row, cols))
 
@@ -126,6 +134,7 @@ def reading(store: ViewStore) -> Iterator[View]:
     except Exception as exc:
         text = str(exc)
         if "no such table" in text or type(exc).__name__ == "UndefinedTable":
-            raise ViewNotBuiltError(f"read model not built yet ({text.splitlines()[0]}); "
-                                    "run: python -m projections run") from exc
+            raise ViewNotBuiltError(
+                f"read model not built yet ({text.splitlines()[0]}); run: python -m projections run"
+            ) from exc
         raise

@@ -25,8 +25,18 @@ class AuditCommands:
 
     repository: Any
 
-    def record_audit_finding(self, *, command_id: str, finding_ref: str, admission_ref: str, line_nos: list[str],
-                             reason: str, found_on: date, fund: str = "ncms", auditor: str = "") -> dict:
+    def record_audit_finding(
+        self,
+        *,
+        command_id: str,
+        finding_ref: str,
+        admission_ref: str,
+        line_nos: list[str],
+        reason: str,
+        found_on: date,
+        fund: str = "ncms",
+        auditor: str = "",
+    ) -> dict:
         """An auditor disallows charge lines of a settled admission.
 
         The payers' share of the lines is deducted from the hospital's advance from `fund`; what the
@@ -36,8 +46,15 @@ class AuditCommands:
         fund_value = as_enum(Payer, fund, "fund").value
         if not line_nos or len(set(line_nos)) != len(line_nos):
             raise ValidationError("line_nos: name one or more distinct charge lines")
-        payload = {"finding_ref": finding_ref, "admission_ref": admission_ref, "line_nos": line_nos,
-                   "reason": reason_value, "found_on": found_on, "fund": fund_value, "auditor": auditor}
+        payload = {
+            "finding_ref": finding_ref,
+            "admission_ref": admission_ref,
+            "line_nos": line_nos,
+            "reason": reason_value,
+            "found_on": found_on,
+            "fund": fund_value,
+            "auditor": auditor,
+        }
 
         def build() -> tuple[list[Any], dict]:
             if audit_finding_id(finding_ref) in self.repository:
@@ -55,32 +72,52 @@ class AuditCommands:
             record, year, policy = self._settled_record(admission.benefit_year_ids[-1], settlement_id)
             settlement = Settlement.from_dict(record["settlement"])
             deduction = compute_deduction(lines, settlement, hold_harmless=policy.audit.patient_hold_harmless)
-            finding = AuditFinding(finding_ref=finding_ref, admission_ref=admission_ref, settlement_id=settlement_id,
-                                   patient_ref=admission.patient_ref, year=year,
-                                   hospital_code=admission.hospital["code"], reason=reason_value, fund=fund_value,
-                                   found_on=found_on.isoformat(), auditor=auditor, deduction=deduction.to_dict())
+            finding = AuditFinding(
+                finding_ref=finding_ref,
+                admission_ref=admission_ref,
+                settlement_id=settlement_id,
+                patient_ref=admission.patient_ref,
+                year=year,
+                hospital_code=admission.hospital["code"],
+                reason=reason_value,
+                fund=fund_value,
+                found_on=found_on.isoformat(),
+                auditor=auditor,
+                deduction=deduction.to_dict(),
+            )
             account = self._hospital_account(admission.hospital["code"])
             account.deduct_advance(finding_ref, fund_value, deduction.fund_recovery, reason_value)
-            return [finding, account], {"finding_ref": finding_ref, "settlement_id": settlement_id,
-                                        "hospital_code": admission.hospital["code"], "fund": fund_value,
-                                        **deduction.to_dict()}
+            return [finding, account], {
+                "finding_ref": finding_ref,
+                "settlement_id": settlement_id,
+                "hospital_code": admission.hospital["code"],
+                "fund": fund_value,
+                **deduction.to_dict(),
+            }
 
         return execute(self, command_id, "record_audit_finding", payload, build)  # type: ignore[arg-type]
 
-    def pay_patient_refund(self, *, command_id: str, finding_ref: str, amount: Decimal, paid_on: date,
-                           reference: str = "") -> dict:
+    def pay_patient_refund(
+        self, *, command_id: str, finding_ref: str, amount: Decimal, paid_on: date, reference: str = ""
+    ) -> dict:
         amount = as_amount(amount, "amount")
+
         def build() -> tuple[list[Any], dict]:
             finding = self._finding(finding_ref)
             finding.pay_patient_refund(amount, paid_on.isoformat(), reference)
             return [finding], {"finding_ref": finding_ref, "refund_outstanding": finding.refund_outstanding}
 
-        return execute(self, command_id, "pay_patient_refund",  # type: ignore[arg-type]
-                       {"finding_ref": finding_ref, "amount": amount, "paid_on": paid_on, "reference": reference},
-                       build)
+        return execute(
+            self,
+            command_id,
+            "pay_patient_refund",  # type: ignore[arg-type]
+            {"finding_ref": finding_ref, "amount": amount, "paid_on": paid_on, "reference": reference},
+            build,
+        )
 
     def withdraw_audit_finding(self, *, command_id: str, finding_ref: str, reason: str, withdrawn_on: date) -> dict:
         """Appeal upheld: the finding is withdrawn and its deduction reversed by new events."""
+
         def build() -> tuple[list[Any], dict]:
             finding = self._finding(finding_ref)
             finding.withdraw(reason, withdrawn_on.isoformat())
@@ -88,11 +125,17 @@ class AuditCommands:
             account.reverse_deduction(finding_ref, finding.fund, Decimal(finding.deduction["fund_recovery"]), reason)
             return [finding, account], {"finding_ref": finding_ref, "withdrawn": True}
 
-        return execute(self, command_id, "withdraw_audit_finding",  # type: ignore[arg-type]
-                       {"finding_ref": finding_ref, "reason": reason, "withdrawn_on": withdrawn_on}, build)
+        return execute(
+            self,
+            command_id,
+            "withdraw_audit_finding",  # type: ignore[arg-type]
+            {"finding_ref": finding_ref, "reason": reason, "withdrawn_on": withdrawn_on},
+            build,
+        )
 
-    def record_fund_reimbursement(self, *, command_id: str, hospital_code: str, fund: str, amount: Decimal,
-                                  received_on: date, reference: str = "") -> dict:
+    def record_fund_reimbursement(
+        self, *, command_id: str, hospital_code: str, fund: str, amount: Decimal, received_on: date, reference: str = ""
+    ) -> dict:
         """A fund pays a hospital back for shares it advanced (垫付款拨付)."""
         fund_value = as_enum(Payer, fund, "fund").value
         amount = as_amount(amount, "amount")
@@ -104,9 +147,19 @@ class AuditCommands:
             account.receive_reimbursement(fund_value, amount, received_on.isoformat(), reference, advanced)
             return [account], {"hospital_code": hospital_code, "fund": fund_value, "amount": amount}
 
-        return execute(self, command_id, "record_fund_reimbursement",  # type: ignore[arg-type]
-                       {"hospital_code": hospital_code, "fund": fund_value, "amount": amount,
-                        "received_on": received_on, "reference": reference}, build)
+        return execute(
+            self,
+            command_id,
+            "record_fund_reimbursement",  # type: ignore[arg-type]
+            {
+                "hospital_code": hospital_code,
+                "fund": fund_value,
+                "amount": amount,
+                "received_on": received_on,
+                "reference": reference,
+            },
+            build,
+        )
 
     def get_audit_finding(self, finding_ref: str) -> AuditFinding:
         return self._finding(finding_ref)

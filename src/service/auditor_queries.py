@@ -44,8 +44,9 @@ class AuditorQueries:
         claims = []
         for record in account.settlements:
             patient = self.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
-            admission = self.repository.get(ids.admission_id(record["admission_ref"]),
-                                            version=record["admission_version"])
+            admission = self.repository.get(
+                ids.admission_id(record["admission_ref"]), version=record["admission_version"]
+            )
             derived = claim_facts(record["settlement_id"], admission, patient)
             recorded = ClaimFacts.from_dict(record["claim"])
             differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
@@ -54,14 +55,23 @@ class AuditorQueries:
             runs = []
             for claim, record in zip(claims, account.settlements):
                 version = Settlement.from_dict(record[key]).policy_version
-                params = self.policy_parameters(ids.policy_version_id(account.county_code,  # type: ignore[attr-defined]
-                                                                      version))
+                params = self.policy_parameters(
+                    ids.policy_version_id(
+                        account.county_code,  # type: ignore[attr-defined]
+                        version,
+                    )
+                )
                 runs.append((claim, params, version))
             settlements, _ = settle_year(runs)
             for settlement, record in zip(settlements, account.settlements):
                 differences += _diff(record["settlement_id"], label, record[key], settlement.to_dict())
-        return {"patient_ref": patient_ref, "year": year, "settlements": len(account.settlements),
-                "verified": not differences, "differences": differences}
+        return {
+            "patient_ref": patient_ref,
+            "year": year,
+            "settlements": len(account.settlements),
+            "verified": not differences,
+            "differences": differences,
+        }
 
 
 def _diff(settlement_id: str, label: str, recorded: Any, derived: Any, path: str = "") -> list[dict[str, Any]]:
@@ -76,6 +86,7 @@ def _diff(settlement_id: str, label: str, recorded: Any, derived: Any, path: str
             out += _diff(settlement_id, label, a, b, f"{path}[{index}]")
         return out
     if recorded != derived:
-        return [{"settlement_id": settlement_id, "part": label, "field": path, "recorded": recorded,
-                 "derived": derived}]
+        return [
+            {"settlement_id": settlement_id, "part": label, "field": path, "recorded": recorded, "derived": derived}
+        ]
     return []

@@ -31,13 +31,30 @@ if TYPE_CHECKING:
 
 BATCH_SIZE_MAX = 1000
 RETRY_COUNT_MAX = 8
-BATCH_COMMANDS = frozenset({
-    "register_patient", "enrol_patient", "record_poverty_status", "certify_chronic_disease",
-    "revoke_chronic_disease", "confirm_major_disease", "sign_family_doctor_contract", "record_follow_up",
-    "register_admission", "post_charge_line", "reverse_charge_line", "discharge", "settle_admission",
-    "publish_policy_version", "record_audit_finding", "pay_patient_refund", "withdraw_audit_finding",
-    "record_fund_reimbursement", "recalculate_benefit_year", "pay_retroactive_compensation",
-})
+BATCH_COMMANDS = frozenset(
+    {
+        "register_patient",
+        "enrol_patient",
+        "record_poverty_status",
+        "certify_chronic_disease",
+        "revoke_chronic_disease",
+        "confirm_major_disease",
+        "sign_family_doctor_contract",
+        "record_follow_up",
+        "register_admission",
+        "post_charge_line",
+        "reverse_charge_line",
+        "discharge",
+        "settle_admission",
+        "publish_policy_version",
+        "record_audit_finding",
+        "pay_patient_refund",
+        "withdraw_audit_finding",
+        "record_fund_reimbursement",
+        "recalculate_benefit_year",
+        "pay_retroactive_compensation",
+    }
+)
 
 
 class BatchCommandError(LedgerError):
@@ -52,8 +69,11 @@ class BatchCommandError(LedgerError):
         self.current_version = getattr(cause, "current_version", None)
 
 
-def run_batch(ledger: BenefitLedger, commands: Sequence[Mapping[str, Any]],
-              authorize: typing.Callable[[str, Mapping[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+def run_batch(
+    ledger: BenefitLedger,
+    commands: Sequence[Mapping[str, Any]],
+    authorize: typing.Callable[[str, Mapping[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Run `commands` in one transaction; one result per command, each with `replayed`.
 
     `authorize(command, args)` (the API's access check) runs before each command and may raise.
@@ -73,8 +93,15 @@ def run_batch(ledger: BenefitLedger, commands: Sequence[Mapping[str, Any]],
                     result = getattr(ledger, name)(command_id=command_id, **kwargs)
                 except (LedgerError, PolicyError) as exc:
                     raise BatchCommandError(index, command_id, exc) from None
-                results.append({"index": index, "command": name, "command_id": command_id,
-                                "replayed": bool(result.pop("replayed", False)), "result": result})
+                results.append(
+                    {
+                        "index": index,
+                        "command": name,
+                        "command_id": command_id,
+                        "replayed": bool(result.pop("replayed", False)),
+                        "result": result,
+                    }
+                )
             try:
                 commit(ledger, unit)
             except IntegrityError:  # a concurrent writer: run the batch again on fresh state
@@ -117,9 +144,11 @@ def _parameters(name: str) -> dict[str, tuple[Any, bool]]:
 
     method = getattr(BenefitLedger, name)
     hints = typing.get_type_hints(method)
-    return {p.name: (hints.get(p.name, Any), p.default is inspect.Parameter.empty)
-            for p in inspect.signature(method).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "command_id"}
+    return {
+        p.name: (hints.get(p.name, Any), p.default is inspect.Parameter.empty)
+        for p in inspect.signature(method).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "command_id"
+    }
 
 
 def _as(kind: Any, value: Any, field: str) -> Any:

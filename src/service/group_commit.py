@@ -97,12 +97,12 @@ class GroupCommitter:
             for item in group:  # one by one: only the commands that really collided get the error
                 try:
                     self._record([item])
-                except BaseException as exc:  # noqa: BLE001 - handed to that command's caller
+                except BaseException as exc:
                     item.future.set_exception(exc)
                 else:
                     item.future.set_result(None)
             return
-        except BaseException as exc:  # noqa: BLE001 - the store failed: every command of the group fails
+        except BaseException as exc:
             for item in group:
                 item.future.set_exception(exc)
             return
@@ -115,8 +115,8 @@ class GroupCommitter:
         for item in items:
             processing.events.extend(item.events)
             processing.aggregates.update(item.aggregates)
-        recordings = self.app._record(processing)  # noqa: SLF001 - Application.save's own steps, one group
+        recordings = self.app._record(processing)
         self.groups += 1
         self.commands += len(items)
-        self.app._take_snapshots(processing)  # noqa: SLF001
-        self.app._notify(recordings)  # noqa: SLF001
+        self.app._take_snapshots(processing)
+        self.app._notify(recordings)

@@ -43,11 +43,19 @@ def check_expected_version(aggregate: Any, expected_version: int | None) -> None
     if expected_version is not None and aggregate.version != expected_version:
         raise ConcurrencyConflictError(
             f"expected version {expected_version} of {type(aggregate).__name__} but it is at {aggregate.version}",
-            current_version=aggregate.version)
+            current_version=aggregate.version,
+        )
 
 
-def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str, Any], build: Build,
-            *, expected_version: int | None = None) -> dict[str, Any]:
+def execute(
+    app: BenefitLedger,
+    command_id: str,
+    command: str,
+    payload: dict[str, Any],
+    build: Build,
+    *,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
     """Run `build` (which loads aggregates, applies the command, returns (aggregates, result)) once."""
     if not isinstance(command_id, str) or not command_id.strip() or len(command_id) > COMMAND_ID_LENGTH_MAX:
         raise ValidationError(f"command_id: give a non-empty string of at most {COMMAND_ID_LENGTH_MAX} characters")
@@ -59,8 +67,9 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
     unit = current_unit()
     if unit is not None:  # staged; the unit's owner saves it with the unit's other commands
         aggregates, result = build()
-        unit.stage(*aggregates, CommandRecord(command_id=command_id, command=command, payload_digest=digest,
-                                              result=result))
+        unit.stage(
+            *aggregates, CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)
+        )
         return {**result, "replayed": False}
     committer = getattr(app, "group_committer", None)
     save = committer.save if committer is not None and not is_direct() else app.save
@@ -78,8 +87,9 @@ def execute(app: BenefitLedger, command_id: str, command: str, payload: dict[str
     raise ConcurrencyConflictError(f"{command}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
 
 
-def _previous_result(app: BenefitLedger, record_id: Any, command_id: str, command: str,
-                     digest: str) -> dict[str, Any] | None:
+def _previous_result(
+    app: BenefitLedger, record_id: Any, command_id: str, command: str, digest: str
+) -> dict[str, Any] | None:
     record = _command_record(app, record_id)
     if record is None:
         return None

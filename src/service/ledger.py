@@ -42,15 +42,18 @@ from service.settings import StoreConfig, ensure_schema, schema_setup_lock, stor
 from service.store_errors import check_reachable
 from service.unit_of_work import unit_of_work
 
-
 AGGREGATE_CACHE_SIZE = 10_000
 
 
 class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Application):  # type: ignore[type-arg]
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100}
-    snapshotting_projectors = {Patient: fast_project, BenefitYear: fast_project, Admission: fast_project,
-                               HospitalAccount: fast_project}
+    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100}  # noqa: RUF012
+    snapshotting_projectors = {  # noqa: RUF012
+        Patient: fast_project,
+        BenefitYear: fast_project,
+        Admission: fast_project,
+        HospitalAccount: fast_project,
+    }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
@@ -81,12 +84,24 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         a cached aggregate costs one query for its newer events instead of a snapshot read plus a replay."""
         base = super().construct_repository()
         size = int(str(self.env.get("LEDGER_AGGREGATE_CACHE") or AGGREGATE_CACHE_SIZE))
-        return FastRepository(event_store=base.event_store, snapshot_store=base.snapshot_store,
-                              cache_maxsize=size if size > 0 else None, fastforward=True)
+        return FastRepository(
+            event_store=base.event_store,
+            snapshot_store=base.snapshot_store,
+            cache_maxsize=size if size > 0 else None,
+            fastforward=True,
+        )
 
     # ---- patients ------------------------------------------------------------------------------
-    def register_patient(self, *, command_id: str, patient_ref: str, county_code: str, township: str = "",
-                         name: str | None = None, id_card_no: str | None = None) -> dict:
+    def register_patient(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        county_code: str,
+        township: str = "",
+        name: str | None = None,
+        id_card_no: str | None = None,
+    ) -> dict:
         """Register a patient; a name and ID card number, if given, are stored only sealed (encrypted)."""
         require_ref("patient_ref", patient_ref)
         require_ref("county_code", county_code)
@@ -103,8 +118,9 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
             if ids.patient_id(patient_ref) in self.repository:
                 raise AlreadyExistsError(f"patient {patient_ref} is already registered")
             sealed = self.personal_data.seal(patient_ref, personal) if personal else None
-            patient = Patient(patient_ref=patient_ref, county_code=county_code, township=township,
-                              personal_sealed=sealed)
+            patient = Patient(
+                patient_ref=patient_ref, county_code=county_code, township=township, personal_sealed=sealed
+            )
             return [patient], _written(patient)
 
         return execute(self, command_id, "register_patient", payload, build)
@@ -121,122 +137,265 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         sealed = getattr(patient, "personal_sealed", None)
         return None if sealed is None else self.personal_data.open(patient.patient_ref, sealed)
 
-    def enrol_patient(self, *, command_id: str, patient_ref: str, year: int, premium_paid_by_state: bool = True,
-                      expected_version: int | None = None) -> dict:
-        return self._patient_command(command_id, "enrol_patient", patient_ref, expected_version,
-                                     {"year": year, "premium_paid_by_state": premium_paid_by_state},
-                                     lambda p: p.enrol(year, premium_paid_by_state))
+    def enrol_patient(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        year: int,
+        premium_paid_by_state: bool = True,
+        expected_version: int | None = None,
+    ) -> dict:
+        return self._patient_command(
+            command_id,
+            "enrol_patient",
+            patient_ref,
+            expected_version,
+            {"year": year, "premium_paid_by_state": premium_paid_by_state},
+            lambda p: p.enrol(year, premium_paid_by_state),
+        )
 
-    def record_poverty_status(self, *, command_id: str, patient_ref: str, status: str, effective_from: date,
-                              reason: str = "", expected_version: int | None = None) -> dict:
+    def record_poverty_status(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        status: str,
+        effective_from: date,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> dict:
         parsed = as_enum(PovertyStatus, status, "status")
-        return self._patient_command(command_id, "record_poverty_status", patient_ref, expected_version,
-                                     {"status": status, "effective_from": effective_from, "reason": reason},
-                                     lambda p: p.record_poverty_status(parsed, effective_from, reason))
+        return self._patient_command(
+            command_id,
+            "record_poverty_status",
+            patient_ref,
+            expected_version,
+            {"status": status, "effective_from": effective_from, "reason": reason},
+            lambda p: p.record_poverty_status(parsed, effective_from, reason),
+        )
 
-    def certify_chronic_disease(self, *, command_id: str, patient_ref: str, disease: str, valid_from: date,
-                                valid_to: date | None = None, expected_version: int | None = None) -> dict:
+    def certify_chronic_disease(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        disease: str,
+        valid_from: date,
+        valid_to: date | None = None,
+        expected_version: int | None = None,
+    ) -> dict:
         require_ref("disease", disease)
-        return self._patient_command(command_id, "certify_chronic_disease", patient_ref, expected_version,
-                                     {"disease": disease, "valid_from": valid_from, "valid_to": valid_to},
-                                     lambda p: p.certify_chronic_disease(disease, valid_from, valid_to))
+        return self._patient_command(
+            command_id,
+            "certify_chronic_disease",
+            patient_ref,
+            expected_version,
+            {"disease": disease, "valid_from": valid_from, "valid_to": valid_to},
+            lambda p: p.certify_chronic_disease(disease, valid_from, valid_to),
+        )
 
-    def revoke_chronic_disease(self, *, command_id: str, patient_ref: str, disease: str, revoked_on: date,
-                               expected_version: int | None = None) -> dict:
-        return self._patient_command(command_id, "revoke_chronic_disease", patient_ref, expected_version,
-                                     {"disease": disease, "revoked_on": revoked_on},
-                                     lambda p: p.revoke_chronic_disease(disease, revoked_on))
+    def revoke_chronic_disease(
+        self, *, command_id: str, patient_ref: str, disease: str, revoked_on: date, expected_version: int | None = None
+    ) -> dict:
+        return self._patient_command(
+            command_id,
+            "revoke_chronic_disease",
+            patient_ref,
+            expected_version,
+            {"disease": disease, "revoked_on": revoked_on},
+            lambda p: p.revoke_chronic_disease(disease, revoked_on),
+        )
 
-    def confirm_major_disease(self, *, command_id: str, patient_ref: str, disease: str, confirmed_on: date,
-                              expected_version: int | None = None) -> dict:
+    def confirm_major_disease(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        disease: str,
+        confirmed_on: date,
+        expected_version: int | None = None,
+    ) -> dict:
         require_ref("disease", disease)
-        return self._patient_command(command_id, "confirm_major_disease", patient_ref, expected_version,
-                                     {"disease": disease, "confirmed_on": confirmed_on},
-                                     lambda p: p.confirm_major_disease(disease, confirmed_on))
+        return self._patient_command(
+            command_id,
+            "confirm_major_disease",
+            patient_ref,
+            expected_version,
+            {"disease": disease, "confirmed_on": confirmed_on},
+            lambda p: p.confirm_major_disease(disease, confirmed_on),
+        )
 
-    def sign_family_doctor_contract(self, *, command_id: str, patient_ref: str, doctor: str, signed_on: date,
-                                    expected_version: int | None = None) -> dict:
+    def sign_family_doctor_contract(
+        self, *, command_id: str, patient_ref: str, doctor: str, signed_on: date, expected_version: int | None = None
+    ) -> dict:
         require_ref("doctor", doctor)
-        return self._patient_command(command_id, "sign_family_doctor_contract", patient_ref, expected_version,
-                                     {"doctor": doctor, "signed_on": signed_on},
-                                     lambda p: p.sign_family_doctor_contract(doctor, signed_on))
+        return self._patient_command(
+            command_id,
+            "sign_family_doctor_contract",
+            patient_ref,
+            expected_version,
+            {"doctor": doctor, "signed_on": signed_on},
+            lambda p: p.sign_family_doctor_contract(doctor, signed_on),
+        )
 
-    def record_follow_up(self, *, command_id: str, patient_ref: str, followed_up_on: date,
-                         heart_rate: int | None = None, blood_glucose: Decimal | None = None,
-                         systolic: int | None = None, diastolic: int | None = None,
-                         expected_version: int | None = None) -> dict:
-        payload = {"followed_up_on": followed_up_on, "heart_rate": heart_rate, "blood_glucose": blood_glucose,
-                   "systolic": systolic, "diastolic": diastolic}
-        return self._patient_command(command_id, "record_follow_up", patient_ref, expected_version, payload,
-                                     lambda p: p.record_follow_up(followed_up_on, heart_rate, blood_glucose,
-                                                                  systolic, diastolic))
+    def record_follow_up(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        followed_up_on: date,
+        heart_rate: int | None = None,
+        blood_glucose: Decimal | None = None,
+        systolic: int | None = None,
+        diastolic: int | None = None,
+        expected_version: int | None = None,
+    ) -> dict:
+        payload = {
+            "followed_up_on": followed_up_on,
+            "heart_rate": heart_rate,
+            "blood_glucose": blood_glucose,
+            "systolic": systolic,
+            "diastolic": diastolic,
+        }
+        return self._patient_command(
+            command_id,
+            "record_follow_up",
+            patient_ref,
+            expected_version,
+            payload,
+            lambda p: p.record_follow_up(followed_up_on, heart_rate, blood_glucose, systolic, diastolic),
+        )
 
-    def _patient_command(self, command_id: str, command: str, patient_ref: str, expected_version: int | None,
-                         payload: dict, apply: Any) -> dict:
+    def _patient_command(
+        self, command_id: str, command: str, patient_ref: str, expected_version: int | None, payload: dict, apply: Any
+    ) -> dict:
         def build() -> tuple[list[Any], dict]:
             patient = self._get_patient(patient_ref)
             check_expected_version(patient, expected_version)
             apply(patient)
             return [patient], _written(patient)
 
-        return execute(self, command_id, command, {"patient_ref": patient_ref, **payload}, build,
-                       expected_version=expected_version)
+        return execute(
+            self, command_id, command, {"patient_ref": patient_ref, **payload}, build, expected_version=expected_version
+        )
 
     # ---- admissions ----------------------------------------------------------------------------
-    def register_admission(self, *, command_id: str, admission_ref: str, patient_ref: str, kind: str,
-                           hospital: dict[str, Any], admitted_on: date, referred: bool = False,
-                           diagnosis: str = "") -> dict:
+    def register_admission(
+        self,
+        *,
+        command_id: str,
+        admission_ref: str,
+        patient_ref: str,
+        kind: str,
+        hospital: dict[str, Any],
+        admitted_on: date,
+        referred: bool = False,
+        diagnosis: str = "",
+    ) -> dict:
         require_ref("admission_ref", admission_ref)
         visit_kind = as_enum(VisitKind, kind, "kind")
         hospital = _hospital(hospital)
-        payload = {"admission_ref": admission_ref, "patient_ref": patient_ref, "kind": kind, "hospital": hospital,
-                   "admitted_on": admitted_on, "referred": referred, "diagnosis": diagnosis}
+        payload = {
+            "admission_ref": admission_ref,
+            "patient_ref": patient_ref,
+            "kind": kind,
+            "hospital": hospital,
+            "admitted_on": admitted_on,
+            "referred": referred,
+            "diagnosis": diagnosis,
+        }
 
         def build() -> tuple[list[Any], dict]:
             self._get_patient(patient_ref)
             if ids.admission_id(admission_ref) in self.repository:
                 raise AlreadyExistsError(f"admission {admission_ref} is already registered")
-            admission = Admission(admission_ref=admission_ref, patient_ref=patient_ref, kind=visit_kind.value,
-                                  hospital=hospital, referred=referred, admitted_on=admitted_on.isoformat(),
-                                  diagnosis=diagnosis)
+            admission = Admission(
+                admission_ref=admission_ref,
+                patient_ref=patient_ref,
+                kind=visit_kind.value,
+                hospital=hospital,
+                referred=referred,
+                admitted_on=admitted_on.isoformat(),
+                diagnosis=diagnosis,
+            )
             return [admission], _written(admission)
 
         return execute(self, command_id, "register_admission", payload, build)
 
-    def post_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, category: str,
-                         amount: Decimal, compliant: bool, expected_version: int | None = None) -> dict:
+    def post_charge_line(
+        self,
+        *,
+        command_id: str,
+        admission_ref: str,
+        line_no: str,
+        category: str,
+        amount: Decimal,
+        compliant: bool,
+        expected_version: int | None = None,
+    ) -> dict:
         require_ref("line_no", line_no)
         amount = as_amount(amount, "amount")
-        return self._admission_command(command_id, "post_charge_line", admission_ref, expected_version,
-                                       {"line_no": line_no, "category": category, "amount": amount,
-                                        "compliant": compliant},
-                                       lambda a: a.post_charge_line(line_no, category, amount, compliant))
+        return self._admission_command(
+            command_id,
+            "post_charge_line",
+            admission_ref,
+            expected_version,
+            {"line_no": line_no, "category": category, "amount": amount, "compliant": compliant},
+            lambda a: a.post_charge_line(line_no, category, amount, compliant),
+        )
 
-    def reverse_charge_line(self, *, command_id: str, admission_ref: str, line_no: str, reason: str,
-                            expected_version: int | None = None) -> dict:
-        return self._admission_command(command_id, "reverse_charge_line", admission_ref, expected_version,
-                                       {"line_no": line_no, "reason": reason},
-                                       lambda a: a.reverse_charge_line(line_no, reason))
+    def reverse_charge_line(
+        self, *, command_id: str, admission_ref: str, line_no: str, reason: str, expected_version: int | None = None
+    ) -> dict:
+        return self._admission_command(
+            command_id,
+            "reverse_charge_line",
+            admission_ref,
+            expected_version,
+            {"line_no": line_no, "reason": reason},
+            lambda a: a.reverse_charge_line(line_no, reason),
+        )
 
-    def discharge(self, *, command_id: str, admission_ref: str, discharged_on: date,
-                  expected_version: int | None = None) -> dict:
-        return self._admission_command(command_id, "discharge", admission_ref, expected_version,
-                                       {"discharged_on": discharged_on}, lambda a: a.discharge(discharged_on))
+    def discharge(
+        self, *, command_id: str, admission_ref: str, discharged_on: date, expected_version: int | None = None
+    ) -> dict:
+        return self._admission_command(
+            command_id,
+            "discharge",
+            admission_ref,
+            expected_version,
+            {"discharged_on": discharged_on},
+            lambda a: a.discharge(discharged_on),
+        )
 
-    def _admission_command(self, command_id: str, command: str, admission_ref: str, expected_version: int | None,
-                           payload: dict, apply: Any) -> dict:
+    def _admission_command(
+        self, command_id: str, command: str, admission_ref: str, expected_version: int | None, payload: dict, apply: Any
+    ) -> dict:
         def build() -> tuple[list[Any], dict]:
             admission = self._get_admission(admission_ref)
             check_expected_version(admission, expected_version)
             apply(admission)
             return [admission], _written(admission)
 
-        return execute(self, command_id, command, {"admission_ref": admission_ref, **payload}, build,
-                       expected_version=expected_version)
+        return execute(
+            self,
+            command_id,
+            command,
+            {"admission_ref": admission_ref, **payload},
+            build,
+            expected_version=expected_version,
+        )
 
     # ---- settlement ----------------------------------------------------------------------------
-    def settle_admission(self, *, command_id: str, admission_ref: str, settled_at: datetime | None = None,
-                         expected_version: int | None = None) -> dict:
+    def settle_admission(
+        self,
+        *,
+        command_id: str,
+        admission_ref: str,
+        settled_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> dict:
         """One-stop settlement at discharge: run the cascade for the admission in its patient-year.
 
         The policy version is the one in force on the service date as known at `settled_at`
@@ -259,21 +418,41 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
             sid = ids.settlement_id(admission_ref, len(admission.settlements) + 1)
             claim = claim_facts(sid, admission, patient)
             settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
-            account.record_settlement(sid, admission_ref, admission.hospital, settled_at.isoformat(), claim,
-                                      settlement, state_after, patient_version=patient.version,
-                                      admission_version=admission.version)
-            admission.mark_settled(sid, str(account.id), settlement.patient_share, settlement.payer_total,
-                                   settlement.hospital_borne)
-            result = {"settlement_id": sid, "patient_ref": patient.patient_ref, "year": year,
-                      "admission_version": admission.version, "benefit_year_version": account.version,
-                      **settlement.to_dict(), "payer_total": settlement.payer_total,
-                      "patient_share": settlement.patient_share}
+            account.record_settlement(
+                sid,
+                admission_ref,
+                admission.hospital,
+                settled_at.isoformat(),
+                claim,
+                settlement,
+                state_after,
+                patient_version=patient.version,
+                admission_version=admission.version,
+            )
+            admission.mark_settled(
+                sid, str(account.id), settlement.patient_share, settlement.payer_total, settlement.hospital_borne
+            )
+            result = {
+                "settlement_id": sid,
+                "patient_ref": patient.patient_ref,
+                "year": year,
+                "admission_version": admission.version,
+                "benefit_year_version": account.version,
+                **settlement.to_dict(),
+                "payer_total": settlement.payer_total,
+                "patient_share": settlement.patient_share,
+            }
             return [admission, account], result
 
         # The fingerprint holds the client's settled_at (None when defaulted), so a plain retry is a replay.
-        return execute(self, command_id, "settle_admission",
-                       {"admission_ref": admission_ref, "settled_at": requested_at}, build,
-                       expected_version=expected_version)
+        return execute(
+            self,
+            command_id,
+            "settle_admission",
+            {"admission_ref": admission_ref, "settled_at": requested_at},
+            build,
+            expected_version=expected_version,
+        )
 
     def quote_settlement(self, *, admission_ref: str, settled_at: datetime | None = None) -> dict:
         """What settling the discharged admission now would give, layer by layer, without recording anything.
@@ -283,8 +462,9 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
         meanwhile, so the committed settlement is the one that counts).
         """
         with unit_of_work():
-            result = self.settle_admission(command_id=f"quote:{uuid4()}", admission_ref=admission_ref,
-                                           settled_at=settled_at)
+            result = self.settle_admission(
+                command_id=f"quote:{uuid4()}", admission_ref=admission_ref, settled_at=settled_at
+            )
         result.pop("replayed", None)
         return {**result, "quote": True}
 
@@ -303,23 +483,39 @@ class BenefitLedger(AuditCommands, RecalculationCommands, AuditorQueries, Applic
             raise ValidationError(f"policy parameters: {exc}") from None
         require_ref("region", document.region)
         require_ref("version", document.version)
-        payload = {"region": document.region, "version": document.version,
-                   "effective_from": document.effective_from, "published_at": document.published_at,
-                   "parameters": document.parameters}
+        payload = {
+            "region": document.region,
+            "version": document.version,
+            "effective_from": document.effective_from,
+            "published_at": document.published_at,
+            "parameters": document.parameters,
+        }
 
         def build() -> tuple[list[Any], dict]:
             try:
                 register = self.repository.get(ids.policy_register_id(document.region))
             except AggregateNotFoundError:
                 register = PolicyRegister(region=document.region)
-            version = PolicyVersion(region=document.region, version=document.version,
-                                    effective_from=document.effective_from.isoformat(),
-                                    published_at=document.published_at.isoformat(), title=document.title,
-                                    parameters=document.parameters, confidence=document.confidence)
-            register.list_version(document.version, str(version.id), document.effective_from.isoformat(),
-                                  document.published_at.isoformat())
-            return [register, version], {"policy_version_id": str(version.id), "region": document.region,
-                                         "version": document.version}
+            version = PolicyVersion(
+                region=document.region,
+                version=document.version,
+                effective_from=document.effective_from.isoformat(),
+                published_at=document.published_at.isoformat(),
+                title=document.title,
+                parameters=document.parameters,
+                confidence=document.confidence,
+            )
+            register.list_version(
+                document.version,
+                str(version.id),
+                document.effective_from.isoformat(),
+                document.published_at.isoformat(),
+            )
+            return [register, version], {
+                "policy_version_id": str(version.id),
+                "region": document.region,
+                "version": document.version,
+            }
 
         return execute(self, command_id, "publish_policy_version", payload, build)
 
@@ -404,4 +600,3 @@ def _hospital(hospital: dict[str, Any]) -> dict[str, Any]:
     if hospital["in_county"] and tier not in (Tier.TOWNSHIP, Tier.COUNTY):
         raise ValidationError("hospital: only township and county hospitals are in the county")
     return {f: hospital[f] for f in fields}
-

@@ -77,8 +77,7 @@ class PersonalDataCipher:
 
     def seal(self, subject: str, personal: Mapping[str, str]) -> str:
         nonce = secrets.token_bytes(12)
-        sealed = self._aead.encrypt(nonce, orjson.dumps(dict(personal), option=orjson.OPT_SORT_KEYS),
-                                    subject.encode())
+        sealed = self._aead.encrypt(nonce, orjson.dumps(dict(personal), option=orjson.OPT_SORT_KEYS), subject.encode())
         return base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def open(self, subject: str, sealed: str) -> dict[str, str]:

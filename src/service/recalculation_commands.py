@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -11,11 +11,11 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from domain.aggregates.benefit_year import BenefitYear
-from domain.rules.recalculation import recalculate_year
 from domain.policy.selection import version_in_force
+from domain.rules.recalculation import recalculate_year
 from service.idempotency import execute
-from service.unit_of_work import commit, direct, unit_of_work
 from service.inputs import as_amount
+from service.unit_of_work import commit, direct, unit_of_work
 
 PAGE_SIZE = 200  # patient-years per transaction of a whole-region recalculation
 CHANGED_LISTED_MAX = 1000
@@ -27,8 +27,9 @@ class RecalculationCommands:
     repository: Any
     recorder: Any
 
-    def recalculate_benefit_year(self, *, command_id: str, patient_ref: str, year: int,
-                                 known_at: datetime | None = None, reason: str = "") -> dict:
+    def recalculate_benefit_year(
+        self, *, command_id: str, patient_ref: str, year: int, known_at: datetime | None = None, reason: str = ""
+    ) -> dict:
         """Re-settle a patient-year under the versions in force as known at `known_at` (default now).
 
         Records a RecalculationRecorded event only if some settlement changes; the result lists,
@@ -36,35 +37,59 @@ class RecalculationCommands:
         """
         return self._recalculate_year(command_id, patient_ref, year, known_at, reason)
 
-    def _recalculate_year(self, command_id: str, patient_ref: str, year: int, known_at: datetime | None,
-                          reason: str, entries: list[dict[str, str]] | None = None,
-                          history: Any | None = None) -> dict:
+    def _recalculate_year(
+        self,
+        command_id: str,
+        patient_ref: str,
+        year: int,
+        known_at: datetime | None,
+        reason: str,
+        entries: list[dict[str, str]] | None = None,
+        history: Any | None = None,
+    ) -> dict:
         """`entries`: the region's policy register, read once by a whole-region run; `history`: the year
         already folded by the caller (used if the account has not moved on since)."""
         requested = known_at  # the fingerprint holds what the client sent, so a plain retry is a replay
-        known_at = known_at or datetime.now(timezone.utc)
+        known_at = known_at or datetime.now(UTC)
 
         def build() -> tuple[list[Any], dict]:
             account: BenefitYear = self.benefit_year_account(patient_ref, year)  # type: ignore[attr-defined]
-            folded = history if history is not None and history.version == account.version else \
-                self.get_benefit_year(patient_ref, year, version=account.version)  # type: ignore[attr-defined]
+            folded = (
+                history
+                if history is not None and history.version == account.version
+                else self.get_benefit_year(patient_ref, year, version=account.version)
+            )  # type: ignore[attr-defined]
             register = entries if entries is not None else self.policy_register(account.county_code)  # type: ignore[attr-defined]
             policies = []
             for record in folded.settlements:
                 entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
-                policies.append((self.policy_parameters(UUID(entry["policy_version_id"])),  # type: ignore[attr-defined]
-                                 entry["version"]))
+                policies.append(
+                    (
+                        self.policy_parameters(UUID(entry["policy_version_id"])),  # type: ignore[attr-defined]
+                        entry["version"],
+                    )
+                )
             items, state_after = recalculate_year(folded.settlements, policies)
             recorded = account.record_recalculation(items, state_after, reason, known_at.isoformat())
             summary = [{k: v for k, v in item.items() if k != "settlement"} for item in items]
-            return ([account] if recorded else []), {"patient_ref": patient_ref, "year": year,
-                                                     "changed": recorded, "items": summary}
+            return ([account] if recorded else []), {
+                "patient_ref": patient_ref,
+                "year": year,
+                "changed": recorded,
+                "items": summary,
+            }
 
-        return execute(self, command_id, "recalculate_benefit_year",  # type: ignore[arg-type]
-                       {"patient_ref": patient_ref, "year": year, "known_at": requested, "reason": reason}, build)
+        return execute(
+            self,
+            command_id,
+            "recalculate_benefit_year",  # type: ignore[arg-type]
+            {"patient_ref": patient_ref, "year": year, "known_at": requested, "reason": reason},
+            build,
+        )
 
-    def recalculate_for_policy(self, *, command_id: str, region: str, version: str,
-                               known_at: datetime | None = None) -> dict:
+    def recalculate_for_policy(
+        self, *, command_id: str, region: str, version: str, known_at: datetime | None = None
+    ) -> dict:
         """After publishing a version, recalculate every patient-year of the region it can affect.
 
         Idempotent as a whole (a retry returns the first result) and patient-year by patient-year
@@ -84,8 +109,9 @@ class RecalculationCommands:
             examined = changed_count = 0
             owed_total = Decimal("0.00")
             for page in self._affected_years(region, effective_from):
-                for (patient_ref, year, _), result in zip(page, self._recalculate_page(
-                        command_id, page, known_at, reason, entries), strict=True):
+                for (patient_ref, year, _), result in zip(
+                    page, self._recalculate_page(command_id, page, known_at, reason, entries), strict=True
+                ):
                     examined += 1
                     if not result["changed"]:
                         continue
@@ -94,18 +120,43 @@ class RecalculationCommands:
                     owed_total += owed
                     if len(changed) < CHANGED_LISTED_MAX:
                         changed.append({"patient_ref": patient_ref, "year": year, "compensation_owed": owed})
-            return [], {"region": region, "version": version, "examined": examined, "changed_count": changed_count,
-                        "compensation_owed": owed_total, "changed": changed}
+            return [], {
+                "region": region,
+                "version": version,
+                "examined": examined,
+                "changed_count": changed_count,
+                "compensation_owed": owed_total,
+                "changed": changed,
+            }
 
-        return execute(self, command_id, "recalculate_for_policy",  # type: ignore[arg-type]
-                       {"region": region, "version": version, "known_at": known_at}, build)
+        return execute(
+            self,
+            command_id,
+            "recalculate_for_policy",  # type: ignore[arg-type]
+            {"region": region, "version": version, "known_at": known_at},
+            build,
+        )
 
-    def _recalculate_page(self, command_id: str, page: list[tuple[str, int, Any]], known_at: datetime | None,
-                          reason: str, entries: list[dict[str, str]]) -> list[dict]:
+    def _recalculate_page(
+        self,
+        command_id: str,
+        page: list[tuple[str, int, Any]],
+        known_at: datetime | None,
+        reason: str,
+        entries: list[dict[str, str]],
+    ) -> list[dict]:
         """The page's patient-years in one transaction; on a collision, each on its own (with retries)."""
+
         def run(patient_ref: str, year: int, history: Any) -> dict:
-            return self._recalculate_year(f"{command_id}:{patient_ref}:{year}", patient_ref, year, known_at, reason,
-                                          entries=entries, history=history)
+            return self._recalculate_year(
+                f"{command_id}:{patient_ref}:{year}",
+                patient_ref,
+                year,
+                known_at,
+                reason,
+                entries=entries,
+                history=history,
+            )
 
         with unit_of_work() as unit:
             results = [run(patient_ref, year, history) for patient_ref, year, history in page]
@@ -138,19 +189,42 @@ class RecalculationCommands:
         for notification in self._opened_notifications():
             yield self.mapper.to_domain_event(notification)  # type: ignore[attr-defined]
 
-    def pay_retroactive_compensation(self, *, command_id: str, patient_ref: str, year: int, settlement_id: str,
-                                     amount: Decimal, paid_on: date, reference: str = "") -> dict:
+    def pay_retroactive_compensation(
+        self,
+        *,
+        command_id: str,
+        patient_ref: str,
+        year: int,
+        settlement_id: str,
+        amount: Decimal,
+        paid_on: date,
+        reference: str = "",
+    ) -> dict:
         """追溯补偿金 paid directly to the patient; closes (part of) what a recalculation made owed."""
         amount = as_amount(amount, "amount")
+
         def build() -> tuple[list[Any], dict]:
             account: BenefitYear = self.benefit_year_account(patient_ref, year)  # type: ignore[attr-defined]
             account.pay_retroactive_compensation(settlement_id, amount, paid_on.isoformat(), reference)
-            return [account], {"settlement_id": settlement_id,
-                               "outstanding": account.compensation_outstanding(settlement_id)}
+            return [account], {
+                "settlement_id": settlement_id,
+                "outstanding": account.compensation_outstanding(settlement_id),
+            }
 
-        return execute(self, command_id, "pay_retroactive_compensation",  # type: ignore[arg-type]
-                       {"patient_ref": patient_ref, "year": year, "settlement_id": settlement_id, "amount": amount,
-                        "paid_on": paid_on, "reference": reference}, build)
+        return execute(
+            self,
+            command_id,
+            "pay_retroactive_compensation",  # type: ignore[arg-type]
+            {
+                "patient_ref": patient_ref,
+                "year": year,
+                "settlement_id": settlement_id,
+                "amount": amount,
+                "paid_on": paid_on,
+                "reference": reference,
+            },
+            build,
+        )
 
     def iter_benefit_years(self) -> Iterator[BenefitYear]:
         """Every patient-year account, found by paging the log for BenefitYear.Opened events."""
@@ -161,8 +235,9 @@ class RecalculationCommands:
         """The log's BenefitYear.Opened notifications, a page at a time."""
         start = 1
         while True:
-            page = self.recorder.select_notifications(start=start, limit=PAGE_SIZE,
-                                                      topics=["ledger:BenefitYear.Opened"])
+            page = self.recorder.select_notifications(
+                start=start, limit=PAGE_SIZE, topics=["ledger:BenefitYear.Opened"]
+            )
             yield from page
             if len(page) < PAGE_SIZE:
                 return

@@ -23,8 +23,9 @@ def fast_project(aggregate: Any, domain_events: Iterable[Any]) -> Any:
 class FastRepository(Repository):  # type: ignore[type-arg]
     """Inside a unit of work (service.unit_of_work), the latest version of an aggregate is the unit's copy."""
 
-    def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project,
-            **kwargs: Any) -> Any:
+    def get(
+        self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project, **kwargs: Any
+    ) -> Any:
         unit = current_unit() if version is None else None
         if unit is not None:
             known = unit.get(aggregate_id)

@@ -35,8 +35,10 @@ class StoreConfig:
     def conninfo(self) -> str:
         """psycopg connection string (PostgreSQL only)."""
         e = self.env
-        return (f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
-                f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}")
+        return (
+            f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
+            f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}"
+        )
 
     def sibling_sqlite_path(self, suffix: str) -> str:
         """A separate SQLite file next to the event store (projections need their own file)."""
@@ -54,7 +56,7 @@ def store_config(url: str | None = None) -> StoreConfig:
     url = url or database_url()
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
+        path = unquote(parsed.path.removeprefix("/"))
         if not path:
             raise ValidationError(f"LEDGER_DATABASE_URL {url!r}: give a file, e.g. sqlite:///var/ledger.db")
         if path != ":memory:":
@@ -106,4 +108,3 @@ def schema_setup_lock(config: StoreConfig) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
-

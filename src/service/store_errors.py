@@ -61,8 +61,11 @@ def store_error(exc: BaseException, where: str = "") -> StoreUnavailableError | 
         found = _classify(cause, place)
         if found is not None:
             return found
-    if any(type(c).__module__.startswith(("eventsourcing", "psycopg")) and type(c).__name__ in (
-            "OperationalError", "InterfaceError", "PoolTimeout") for c in chain):
+    if any(
+        type(c).__module__.startswith(("eventsourcing", "psycopg"))
+        and type(c).__name__ in ("OperationalError", "InterfaceError", "PoolTimeout")
+        for c in chain
+    ):
         return StoreUnavailableError(f"the event store{place} did not answer ({_first_line(exc)}); {RETRY_HINT}")
     return None
 
@@ -77,8 +80,12 @@ def check_reachable(config: StoreConfig, timeout_s: int = CHECK_TIMEOUT_S) -> No
         psycopg.connect(config.conninfo(), connect_timeout=max(1, int(timeout_s))).close()
     except psycopg.Error as exc:
         found = store_error(exc, location(config))
-        raise (found or StoreUnavailableError(f"the event store at {location(config)} refused the connection: "
-                                              f"{_first_line(exc)}")) from exc
+        raise (
+            found
+            or StoreUnavailableError(
+                f"the event store at {location(config)} refused the connection: {_first_line(exc)}"
+            )
+        ) from exc
 
 
 def location(config: StoreConfig) -> str:
@@ -93,21 +100,24 @@ def _classify(exc: BaseException, place: str) -> StoreUnavailableError | None:
     sqlstate = getattr(exc, "sqlstate", None)
     text = _first_line(exc)
     lowered = text.lower()
-    if sqlstate in _FULL_SQLSTATES or (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG,
-                                                                                   errno.EDQUOT)):
-        return StoreFullError(f"the event store{place} is out of space ({text}); nothing was recorded; "
-                              f"{RETRY_HINT}")
+    if sqlstate in _FULL_SQLSTATES or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    ):
+        return StoreFullError(f"the event store{place} is out of space ({text}); nothing was recorded; {RETRY_HINT}")
     if sqlstate in _READ_ONLY_SQLSTATES:
-        return StoreReadOnlyError(f"the event store{place} is read-only ({text}): a hot standby takes reads only; "
-                                  "send writes to the primary")
+        return StoreReadOnlyError(
+            f"the event store{place} is read-only ({text}): a hot standby takes reads only; send writes to the primary"
+        )
     if "readonly database" in lowered:
         return StoreReadOnlyError(f"the event store{place} is read-only ({text}): check the file's permissions")
     if sqlstate in _BUSY_SQLSTATES or "database is locked" in lowered:
         return StoreBusyError(f"the event store{place} is busy ({text}); {RETRY_HINT}")
     if isinstance(exc, sqlite3.Error):
         if "disk is full" in lowered or "disk i/o error" in lowered:
-            return StoreFullError(f"the event store{place} could not write ({text}: disk full, a file-size limit "
-                                  f"or a failing disk); nothing was recorded; {RETRY_HINT}")
+            return StoreFullError(
+                f"the event store{place} could not write ({text}: disk full, a file-size limit "
+                f"or a failing disk); nothing was recorded; {RETRY_HINT}"
+            )
         if "unable to open database" in lowered:
             return StoreUnavailableError(f"the event store{place} cannot be opened ({text})")
         return None
@@ -128,8 +138,14 @@ def _is_psycopg_connection_error(exc: BaseException) -> bool:
 
 def _reason(text: str) -> str:
     """libpq's long 'connection to server at "h", port p failed: Connection refused' -> 'connection refused'."""
-    for known in ("Connection refused", "timeout expired", "server closed the connection unexpectedly",
-                  "could not translate host name", "No route to host", "couldn't get a connection"):
+    for known in (
+        "Connection refused",
+        "timeout expired",
+        "server closed the connection unexpectedly",
+        "could not translate host name",
+        "No route to host",
+        "couldn't get a connection",
+    ):
         if known.lower() in text.lower():
             return known[0].lower() + known[1:]
     return text

@@ -61,8 +61,10 @@ def verify_chains(ledger: Any, *, originator_ids: Iterable[UUID | str] | None = 
     """Check the chains of every stream, or of the given originator ids only. Changes nothing."""
     recorder = ledger.recorder
     if not hasattr(recorder, "iter_chain_rows"):
-        raise NotChainedError(f"the event store ({type(recorder).__name__}) keeps no hash chain: "
-                              "use PERSISTENCE_MODULE=service.chained_persistence.sqlite or ...postgres")
+        raise NotChainedError(
+            f"the event store ({type(recorder).__name__}) keeps no hash chain: "
+            "use PERSISTENCE_MODULE=service.chained_persistence.sqlite or ...postgres"
+        )
     hasher: ChainHasher = recorder.hasher
     check_key_id(recorder.stored_key_id(), hasher)
     ids = None if originator_ids is None else [_as_id(i) for i in originator_ids]
@@ -71,8 +73,7 @@ def verify_chains(ledger: Any, *, originator_ids: Iterable[UUID | str] | None = 
         rows = list(group)
         report.streams_checked += 1
         report.events_checked += sum(1 for row in rows if row[2])
-        report.problems += _StreamCheck(hasher, recorder.events_table_name, recorder.chain_table_name,
-                                        stream).run(rows)
+        report.problems += _StreamCheck(hasher, recorder.events_table_name, recorder.chain_table_name, stream).run(rows)
     return report
 
 
@@ -96,15 +97,20 @@ class _StreamCheck:
         self.pending: tuple[int, str, str] | None = None  # (problem index, kind, what) if the next row vouches
 
     def add(self, version: int, kind: str, what: str) -> int:
-        self.problems.append(ChainProblem(self.stream, version, kind,
-                                          f"{self.events}: stream {self.stream} version {version}: {what}"))
+        self.problems.append(
+            ChainProblem(self.stream, version, kind, f"{self.events}: stream {self.stream} version {version}: {what}")
+        )
         return len(self.problems) - 1
 
     def run(self, rows: list[tuple[str, int, bool, str | None, bytes | None, bytes | None]]) -> list[ChainProblem]:
         if all(row[5] is None for row in rows):
             first, last = rows[0][1], rows[-1][1]
-            self.add(first, CHAIN_ROW_MISSING, f"no chain rows in {self.chain} for versions {first}..{last} "
-                     "(written before chaining was enabled, or inserted bypassing the recorder)")
+            self.add(
+                first,
+                CHAIN_ROW_MISSING,
+                f"no chain rows in {self.chain} for versions {first}..{last} "
+                "(written before chaining was enabled, or inserted bypassing the recorder)",
+            )
             return self.problems
         stored_prev: bytes | None = self.hasher.genesis(self.stream)
         computed_prev: bytes | None = stored_prev
@@ -119,13 +125,23 @@ class _StreamCheck:
                 stored_prev, computed_prev, self.pending = stored, None, None
                 continue
             via_stored = None if stored_prev is None else self._link(stored_prev, version, topic, state)
-            via_computed = (None if computed_prev is None or computed_prev == stored_prev
-                            else self._link(computed_prev, version, topic, state))
+            via_computed = (
+                None
+                if computed_prev is None or computed_prev == stored_prev
+                else self._link(computed_prev, version, topic, state)
+            )
             if stored is None:
-                index = self.add(version, INSERTED, f"event row has no chain row in {self.chain} and no later "
-                                 "row links to it (appended bypassing the recorder, or its chain row deleted)")
-                self.pending = (index, CHAIN_ROW_MISSING, (f"its chain row in {self.chain} is missing; the event "
-                                                           "row itself still links into the chain"))
+                index = self.add(
+                    version,
+                    INSERTED,
+                    f"event row has no chain row in {self.chain} and no later "
+                    "row links to it (appended bypassing the recorder, or its chain row deleted)",
+                )
+                self.pending = (
+                    index,
+                    CHAIN_ROW_MISSING,
+                    (f"its chain row in {self.chain} is missing; the event row itself still links into the chain"),
+                )
                 stored_prev, computed_prev = None, via_stored or via_computed
                 continue
             computed_prev = stored
@@ -134,10 +150,16 @@ class _StreamCheck:
             elif via_computed is not None and stored == via_computed:
                 self._vouch()
             else:
-                index = self.add(version, EDITED, f"topic/state does not match its hash in {self.chain} "
-                                 "(event row edited, or its chain row)")
-                self.pending = (index, EDITED, (f"its chain row in {self.chain} was edited; the event row "
-                                                "matches the chain"))
+                index = self.add(
+                    version,
+                    EDITED,
+                    f"topic/state does not match its hash in {self.chain} (event row edited, or its chain row)",
+                )
+                self.pending = (
+                    index,
+                    EDITED,
+                    (f"its chain row in {self.chain} was edited; the event row matches the chain"),
+                )
                 computed_prev = via_stored or via_computed
             stored_prev = stored
         return self.problems
@@ -150,6 +172,10 @@ class _StreamCheck:
         if self.pending is not None:
             index, kind, what = self.pending
             old = self.problems[index]
-            self.problems[index] = ChainProblem(old.originator_id, old.version, kind,
-                                                f"{self.events}: stream {self.stream} version {old.version}: {what}")
+            self.problems[index] = ChainProblem(
+                old.originator_id,
+                old.version,
+                kind,
+                f"{self.events}: stream {self.stream} version {old.version}: {what}",
+            )
         self.pending = None

@@ -13,10 +13,24 @@ from service.ledger import BenefitLedger
 
 REGION = "341821"
 SETTLED_AT = "2018-07-01T10:00:00+08:00"
-COUNTY_HOSPITAL = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": REGION,
-                   "in_county": True, "in_province": True, "designated": True}
-PROVINCE_HOSPITAL = {"code": "AH-001", "name": "安徽省立医院", "tier": "province", "county_code": "340100",
-                     "in_county": False, "in_province": True, "designated": True}
+COUNTY_HOSPITAL = {
+    "code": "LX-001",
+    "name": "郎溪县人民医院",
+    "tier": "county",
+    "county_code": REGION,
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
+PROVINCE_HOSPITAL = {
+    "code": "AH-001",
+    "name": "安徽省立医院",
+    "tier": "province",
+    "county_code": "340100",
+    "in_county": False,
+    "in_province": True,
+    "designated": True,
+}
 PROBLEM = "application/problem+json"
 
 
@@ -58,28 +72,66 @@ class LedgerApi:
         return problem
 
     def poor_patient(self, ref: str, *, status: str = "jiandanglika", year: int = 2018) -> None:
-        self.post("/patients", {"command_id": f"{ref}:register", "patient_ref": ref, "county_code": REGION,
-                                "township": "毕桥镇"})
-        self.post(f"/patients/{ref}/poverty-statuses", {"command_id": f"{ref}:status", "status": status,
-                                                        "effective_from": "2016-01-01"})
+        self.post(
+            "/patients",
+            {"command_id": f"{ref}:register", "patient_ref": ref, "county_code": REGION, "township": "毕桥镇"},
+        )
+        self.post(
+            f"/patients/{ref}/poverty-statuses",
+            {"command_id": f"{ref}:status", "status": status, "effective_from": "2016-01-01"},
+        )
         self.post(f"/patients/{ref}/enrolments", {"command_id": f"{ref}:enrol:{year}", "year": year})
 
-    def admit(self, patient_ref: str, ref: str, hospital: dict[str, Any], *, total: str, compliant: str, day: str,
-              referred: bool = False, discharge: bool = True) -> None:
-        self.post("/admissions", {"command_id": f"{ref}:register", "admission_ref": ref, "patient_ref": patient_ref,
-                                  "kind": "inpatient", "hospital": hospital, "admitted_on": day,
-                                  "referred": referred})
-        self.post(f"/admissions/{ref}/charge-lines", {"command_id": f"{ref}:line:1", "line_no": "1",
-                                                      "category": "treatment", "amount": compliant,
-                                                      "compliant": True})
+    def admit(
+        self,
+        patient_ref: str,
+        ref: str,
+        hospital: dict[str, Any],
+        *,
+        total: str,
+        compliant: str,
+        day: str,
+        referred: bool = False,
+        discharge: bool = True,
+    ) -> None:
+        self.post(
+            "/admissions",
+            {
+                "command_id": f"{ref}:register",
+                "admission_ref": ref,
+                "patient_ref": patient_ref,
+                "kind": "inpatient",
+                "hospital": hospital,
+                "admitted_on": day,
+                "referred": referred,
+            },
+        )
+        self.post(
+            f"/admissions/{ref}/charge-lines",
+            {
+                "command_id": f"{ref}:line:1",
+                "line_no": "1",
+                "category": "treatment",
+                "amount": compliant,
+                "compliant": True,
+            },
+        )
         noncompliant = int(total) - int(compliant)
         if noncompliant:
-            self.post(f"/admissions/{ref}/charge-lines", {"command_id": f"{ref}:line:2", "line_no": "2",
-                                                          "category": "drug", "amount": noncompliant,
-                                                          "compliant": False})
+            self.post(
+                f"/admissions/{ref}/charge-lines",
+                {
+                    "command_id": f"{ref}:line:2",
+                    "line_no": "2",
+                    "category": "drug",
+                    "amount": noncompliant,
+                    "compliant": False,
+                },
+            )
         if discharge:
             self.post(f"/admissions/{ref}/discharge", {"command_id": f"{ref}:discharge", "discharged_on": day})
 
     def settle(self, ref: str, status: int = 201, **extra: Any) -> Response:
-        return self.post(f"/admissions/{ref}/settlement",
-                         {"command_id": f"{ref}:settle", "settled_at": SETTLED_AT, **extra}, status)
+        return self.post(
+            f"/admissions/{ref}/settlement", {"command_id": f"{ref}:settle", "settled_at": SETTLED_AT, **extra}, status
+        )

@@ -23,10 +23,14 @@ TOKENS: dict[str, Principal] = {
     "tok-admin": Principal(name="registry", role=Role.ADMIN),
     "tok-auditor": Principal(name="auditor", role=Role.AUDITOR),
     "tok-dashboard": Principal(name="dashboard", role=Role.DASHBOARD),
-    **{f"tok-hospital-{code}": Principal(name=f"hospital-{code}", role=Role.HOSPITAL, hospital=code)
-       for code in HOSPITAL_CODES},
-    **{f"tok-pay-{fund.value}": Principal(name=f"pay-{fund.value}", role=Role.PAYMENT_SERVICE, fund=fund.value)
-       for fund in Payer},
+    **{
+        f"tok-hospital-{code}": Principal(name=f"hospital-{code}", role=Role.HOSPITAL, hospital=code)
+        for code in HOSPITAL_CODES
+    },
+    **{
+        f"tok-pay-{fund.value}": Principal(name=f"pay-{fund.value}", role=Role.PAYMENT_SERVICE, fund=fund.value)
+        for fund in Payer
+    },
 }
 ACCESS = AccessPolicy.from_tokens(TOKENS)
 

@@ -38,16 +38,27 @@ def _refused(api: LedgerApi, token: str, method: str, path: str, body: dict[str,
 PATIENT = {"command_id": "reg-Q", "patient_ref": "Q", "county_code": REGION}
 LINE = {"command_id": "line-9", "line_no": "9", "category": "drug", "amount": "10", "compliant": True}
 REIMBURSE = {"command_id": "r-1", "fund": "ncms", "amount": "100", "received_on": "2018-08-01"}
-FINDING = {"command_id": "f-1", "finding_ref": "F1", "admission_ref": "A", "line_nos": ["2"],
-           "reason": "unreasonable_drug", "found_on": "2018-09-01", "fund": "ncms"}
+FINDING = {
+    "command_id": "f-1",
+    "finding_ref": "F1",
+    "admission_ref": "A",
+    "line_nos": ["2"],
+    "reason": "unreasonable_drug",
+    "found_on": "2018-09-01",
+    "fund": "ncms",
+}
 POLICY_RECALC = {"command_id": "pr-1"}
 
 
 def test_a_request_without_a_valid_token_is_401_and_writes_nothing(settled: LedgerApi) -> None:
     api = settled
     with api.unchanged():
-        for headers in ({}, {"Authorization": "Basic dXNlcjpwdw=="}, bearer("not-a-token"),
-                        {"X-API-Key": "not-a-token"}):
+        for headers in (
+            {},
+            {"Authorization": "Basic dXNlcjpwdw=="},
+            bearer("not-a-token"),
+            {"X-API-Key": "not-a-token"},
+        ):
             response = api.client.inner.post("/patients", json=PATIENT, headers=headers)
             assert response.status_code == 401, headers
             assert response.headers["www-authenticate"].startswith("Bearer")
@@ -59,9 +70,16 @@ def test_a_request_without_a_valid_token_is_401_and_writes_nothing(settled: Ledg
 
 def test_the_dashboard_reads_aggregates_only(settled: LedgerApi) -> None:
     api = settled
-    for path in ("/patients/P", "/patients/P/years/2018", "/patients/P/years/2018/verification",
-                 "/reports/patients/P/years/2018/totals", "/reports/patients/P/years/2018/audit-trail",
-                 "/reports/admissions/A/audit-trail", "/reports/retroactive-compensation", "/admissions/A"):
+    for path in (
+        "/patients/P",
+        "/patients/P/years/2018",
+        "/patients/P/years/2018/verification",
+        "/reports/patients/P/years/2018/totals",
+        "/reports/patients/P/years/2018/audit-trail",
+        "/reports/admissions/A/audit-trail",
+        "/reports/retroactive-compensation",
+        "/admissions/A",
+    ):
         assert "may not read" in _refused(api, "tok-dashboard", "GET", path)
     _refused(api, "tok-dashboard", "POST", "/patients", PATIENT)
     county = _as(api, "tok-dashboard", "GET", f"/reports/counties/{REGION}/2018")
@@ -76,12 +94,26 @@ def test_a_hospital_acts_and_reads_only_at_its_own_window(settled: LedgerApi) ->
     api, county = settled, "tok-hospital-LX-001"
     assert "own window" in _refused(api, county, "POST", "/admissions/B/charge-lines", LINE)
     _refused(api, county, "POST", "/admissions/B/discharge", {"command_id": "d", "discharged_on": "2018-05-21"})
-    _refused(api, county, "POST", "/admissions", {"command_id": "adm-C", "admission_ref": "C", "patient_ref": "P",
-                                                  "kind": "inpatient", "hospital": PROVINCE_HOSPITAL,
-                                                  "admitted_on": "2018-06-01"})
-    for method, path, body in [("POST", "/patients", PATIENT), ("POST", "/audit-findings", FINDING),
-                               ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE),
-                               ("POST", "/policy-versions/341821/langxi-2018.1/recalculations", POLICY_RECALC)]:
+    _refused(
+        api,
+        county,
+        "POST",
+        "/admissions",
+        {
+            "command_id": "adm-C",
+            "admission_ref": "C",
+            "patient_ref": "P",
+            "kind": "inpatient",
+            "hospital": PROVINCE_HOSPITAL,
+            "admitted_on": "2018-06-01",
+        },
+    )
+    for method, path, body in [
+        ("POST", "/patients", PATIENT),
+        ("POST", "/audit-findings", FINDING),
+        ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE),
+        ("POST", "/policy-versions/341821/langxi-2018.1/recalculations", POLICY_RECALC),
+    ]:
         assert "may not" in _refused(api, county, method, path, body)
     _refused(api, county, "GET", "/admissions/B")
     _refused(api, county, "GET", "/patients/P/years/2018")
@@ -94,9 +126,13 @@ def test_a_hospital_acts_and_reads_only_at_its_own_window(settled: LedgerApi) ->
 def test_a_payment_service_pays_only_for_its_own_fund(settled: LedgerApi) -> None:
     api, ncms = settled, "tok-pay-ncms"
     assert "own fund" in _refused(api, ncms, "POST", "/hospitals/LX-001/reimbursements", {**REIMBURSE, "fund": "cii"})
-    assert "own fund" in _refused(api, ncms, "POST", "/patients/P/years/2018/compensation-payments",
-                                  {"command_id": "c", "settlement_id": "A#1", "amount": "1",
-                                   "paid_on": "2018-09-01"})
+    assert "own fund" in _refused(
+        api,
+        ncms,
+        "POST",
+        "/patients/P/years/2018/compensation-payments",
+        {"command_id": "c", "settlement_id": "A#1", "amount": "1", "paid_on": "2018-09-01"},
+    )
     _refused(api, ncms, "POST", "/admissions/A/settlement", {"command_id": "s2"})
     _refused(api, ncms, "GET", "/patients/P")
     assert _as(api, ncms, "POST", "/hospitals/LX-001/reimbursements", REIMBURSE).status_code == 201
@@ -105,26 +141,39 @@ def test_a_payment_service_pays_only_for_its_own_fund(settled: LedgerApi) -> Non
 
 def test_auditors_read_everything_and_record_findings_but_do_not_register_or_pay(settled: LedgerApi) -> None:
     api, auditor = settled, "tok-auditor"
-    for method, path, body in [("POST", "/patients", PATIENT), ("POST", "/admissions/A/charge-lines", LINE),
-                               ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE),
-                               ("POST", "/policy-versions/341821/langxi-2018.1/recalculations", POLICY_RECALC)]:
+    for method, path, body in [
+        ("POST", "/patients", PATIENT),
+        ("POST", "/admissions/A/charge-lines", LINE),
+        ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE),
+        ("POST", "/policy-versions/341821/langxi-2018.1/recalculations", POLICY_RECALC),
+    ]:
         _refused(api, auditor, method, path, body)
-    for path in ("/patients/P", "/patients/P/years/2018", "/admissions/B", "/reports/retroactive-compensation",
-                 "/reports/patients/P/years/2018/audit-trail", "/policy-versions/341821"):
+    for path in (
+        "/patients/P",
+        "/patients/P/years/2018",
+        "/admissions/B",
+        "/reports/retroactive-compensation",
+        "/reports/patients/P/years/2018/audit-trail",
+        "/policy-versions/341821",
+    ):
         assert _as(api, auditor, "GET", path).status_code == 200, path
     assert _as(api, auditor, "POST", "/audit-findings", FINDING).status_code == 201
 
 
 def test_admins_keep_the_registry_and_policies_but_not_the_hospitals_or_funds_work(settled: LedgerApi) -> None:
     api, admin = settled, "tok-admin"
-    for method, path, body in [("POST", "/admissions/A/charge-lines", LINE), ("POST", "/audit-findings", FINDING),
-                               ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE)]:
+    for method, path, body in [
+        ("POST", "/admissions/A/charge-lines", LINE),
+        ("POST", "/audit-findings", FINDING),
+        ("POST", "/hospitals/LX-001/reimbursements", REIMBURSE),
+    ]:
         _refused(api, admin, method, path, body)
     assert _as(api, admin, "POST", "/patients", PATIENT).status_code == 201
 
 
 def test_personal_identifiers_are_stored_sealed_and_shown_only_to_the_registry_and_auditors(
-        api: LedgerApi, tmp_path: Any) -> None:
+    api: LedgerApi, tmp_path: Any
+) -> None:
     assert check_id_card_no(ID_CARD_NO) == ID_CARD_NO
     body = {**PATIENT, "patient_ref": "Z", "command_id": "reg-Z", "name": NAME, "id_card_no": ID_CARD_NO}
     first = api.post("/patients", body).json()
@@ -140,8 +189,9 @@ def test_personal_identifiers_are_stored_sealed_and_shown_only_to_the_registry_a
     assert NAME not in county and ID_CARD_NO not in county
     # A mistyped number is refused without echoing it back.
     with api.unchanged():
-        problem = api.refused("/patients", {**body, "patient_ref": "Y", "command_id": "reg-Y",
-                                            "id_card_no": ID_CARD_NO[:-1] + "8"}, 422)
+        problem = api.refused(
+            "/patients", {**body, "patient_ref": "Y", "command_id": "reg-Y", "id_card_no": ID_CARD_NO[:-1] + "8"}, 422
+        )
     assert "check character" in problem["detail"] and ID_CARD_NO[:10] not in str(problem)
 
 

@@ -11,9 +11,16 @@ from domain.aggregates.hospital_account import HospitalAccount, hospital_account
 
 
 def _finding(**overrides: Any) -> dict[str, Any]:
-    return {"command_id": "F1:record", "finding_ref": "F1", "admission_ref": "A", "line_nos": ["1"],
-            "reason": "unreasonable_examination", "found_on": "2018-07-05", "auditor": "county audit office",
-            **overrides}
+    return {
+        "command_id": "F1:record",
+        "finding_ref": "F1",
+        "admission_ref": "A",
+        "line_nos": ["1"],
+        "reason": "unreasonable_examination",
+        "found_on": "2018-07-05",
+        "auditor": "county audit office",
+        **overrides,
+    }
 
 
 def _settled_a(api: LedgerApi) -> None:
@@ -36,17 +43,24 @@ def test_a_finding_deducts_the_fund_share_and_makes_the_patient_share_a_refund(a
     assert (recorded["fund_recovery"], recorded["patient_refund"]) == ("17915.00", "1085.00")
     assert (recorded["settlement_id"], recorded["hospital_code"], recorded["fund"]) == ("A#1", "LX-001", "ncms")
     [line] = recorded["lines"]
-    assert (line["line_no"], line["amount"], line["patient_paid"], line["hospital_already_bore"]) == \
-        ("1", "19000.00", "1085.00", "0.00")
+    assert (line["line_no"], line["amount"], line["patient_paid"], line["hospital_already_bore"]) == (
+        "1",
+        "19000.00",
+        "1085.00",
+        "0.00",
+    )
     assert api.get("/patients/P/years/2018") == year_before  # hold-harmless: the settlement is unchanged
     assert _hospital(api).deducted == {"ncms": Decimal("17915.00")}
 
     finding = api.get("/audit-findings/F1")
     assert finding["deduction"]["lines"] == recorded["lines"]
-    assert (finding["refund_paid"], finding["refund_outstanding"], finding["withdrawn"]) == ("0.00", "1085.00",
-                                                                                             False)
+    assert (finding["refund_paid"], finding["refund_outstanding"], finding["withdrawn"]) == ("0.00", "1085.00", False)
     assert (finding["reason"], finding["patient_ref"], finding["year"], finding["found_on"]) == (
-        "unreasonable_examination", "P", 2018, "2018-07-05")
+        "unreasonable_examination",
+        "P",
+        2018,
+        "2018-07-05",
+    )
 
     # Check a replay answers 200 with the same body and appends nothing.
     with api.unchanged():
@@ -57,40 +71,57 @@ def test_a_finding_deducts_the_fund_share_and_makes_the_patient_share_a_refund(a
 def test_paying_the_refund_closes_it_and_overpaying_is_refused(api: LedgerApi) -> None:
     _settled_a(api)
     api.post("/audit-findings", _finding())
-    paid = api.post("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:1", "amount": "1000",
-                                                           "paid_on": "2018-07-09", "reference": "receipt 17"})
+    paid = api.post(
+        "/audit-findings/F1/refund-payments",
+        {"command_id": "F1:refund:1", "amount": "1000", "paid_on": "2018-07-09", "reference": "receipt 17"},
+    )
     assert paid.json() == {"finding_ref": "F1", "refund_outstanding": "85.00"}
-    api.refused("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:too-much", "amount": "85.01",
-                                                       "paid_on": "2018-07-10"}, 422)
-    api.post("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:2", "amount": 85,
-                                                   "paid_on": "2018-07-10"})
+    api.refused(
+        "/audit-findings/F1/refund-payments",
+        {"command_id": "F1:refund:too-much", "amount": "85.01", "paid_on": "2018-07-10"},
+        422,
+    )
+    api.post("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:2", "amount": 85, "paid_on": "2018-07-10"})
     finding = api.get("/audit-findings/F1")
     assert (finding["refund_paid"], finding["refund_outstanding"]) == ("1085.00", "0.00")
-    problem = api.refused("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:3", "amount": "0.01",
-                                                                 "paid_on": "2018-07-11"}, 422)
+    problem = api.refused(
+        "/audit-findings/F1/refund-payments",
+        {"command_id": "F1:refund:3", "amount": "0.01", "paid_on": "2018-07-11"},
+        422,
+    )
     assert "outstanding" in problem["detail"]
-    api.refused("/audit-findings/F1/refund-payments", {"command_id": "F1:refund:4", "amount": 0.5,
-                                                       "paid_on": "2018-07-11"}, 422)
+    api.refused(
+        "/audit-findings/F1/refund-payments", {"command_id": "F1:refund:4", "amount": 0.5, "paid_on": "2018-07-11"}, 422
+    )
     # Check a finding that refunded the patient can no longer be withdrawn.
-    api.refused("/audit-findings/F1/withdrawals", {"command_id": "F1:withdraw", "reason": "appeal",
-                                                   "withdrawn_on": "2018-08-01"}, 409)
+    api.refused(
+        "/audit-findings/F1/withdrawals",
+        {"command_id": "F1:withdraw", "reason": "appeal", "withdrawn_on": "2018-08-01"},
+        409,
+    )
 
 
 def test_a_withdrawal_reverses_the_deduction_and_cannot_be_repeated(api: LedgerApi) -> None:
     _settled_a(api)
     api.post("/audit-findings", _finding(command_id="F2:record", finding_ref="F2", reason="unreasonable_treatment"))
     assert _hospital(api).deducted == {"ncms": Decimal("17915.00")}
-    withdrawn = api.post("/audit-findings/F2/withdrawals", {"command_id": "F2:withdraw", "reason": "appeal upheld",
-                                                            "withdrawn_on": "2018-08-01"})
+    withdrawn = api.post(
+        "/audit-findings/F2/withdrawals",
+        {"command_id": "F2:withdraw", "reason": "appeal upheld", "withdrawn_on": "2018-08-01"},
+    )
     assert withdrawn.json() == {"finding_ref": "F2", "withdrawn": True}
     finding = api.get("/audit-findings/F2")
     assert (finding["withdrawn"], finding["refund_outstanding"]) == (True, "0.00")
     assert _hospital(api).deducted == {"ncms": Decimal("0.00")}
-    problem = api.refused("/audit-findings/F2/withdrawals", {"command_id": "F2:withdraw:again", "reason": "again",
-                                                             "withdrawn_on": "2018-08-02"}, 409)
+    problem = api.refused(
+        "/audit-findings/F2/withdrawals",
+        {"command_id": "F2:withdraw:again", "reason": "again", "withdrawn_on": "2018-08-02"},
+        409,
+    )
     assert "already withdrawn" in problem["detail"]
-    api.refused("/audit-findings/F2/refund-payments", {"command_id": "F2:refund", "amount": "1",
-                                                       "paid_on": "2018-08-03"}, 409)
+    api.refused(
+        "/audit-findings/F2/refund-payments", {"command_id": "F2:refund", "amount": "1", "paid_on": "2018-08-03"}, 409
+    )
 
 
 def test_bad_findings_are_refused_and_change_nothing(api: LedgerApi) -> None:
@@ -110,18 +141,25 @@ def test_bad_findings_are_refused_and_change_nothing(api: LedgerApi) -> None:
     api.refused("/audit-findings", _finding(command_id="F1:again"), 409)  # the finding ref is taken
     api.refused("/audit-findings", _finding(line_nos=["2"]), 422)  # the command id is taken by another payload
     api.get("/audit-findings/nothing", status=404)
-    api.refused("/audit-findings/nothing/refund-payments", {"command_id": "x", "amount": "1",
-                                                            "paid_on": "2018-07-09"}, 404)
-    api.refused("/audit-findings/nothing/withdrawals", {"command_id": "y", "reason": "r",
-                                                        "withdrawn_on": "2018-07-09"}, 404)
+    api.refused(
+        "/audit-findings/nothing/refund-payments", {"command_id": "x", "amount": "1", "paid_on": "2018-07-09"}, 404
+    )
+    api.refused(
+        "/audit-findings/nothing/withdrawals", {"command_id": "y", "reason": "r", "withdrawn_on": "2018-07-09"}, 404
+    )
 
 
 def test_a_fund_reimbursement_is_recorded_and_floats_are_refused(api: LedgerApi) -> None:
     api.poor_patient("P")  # the county hospital advances NCMS 16,830.00 at the one-stop window
     api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
     api.settle("A")
-    body = {"command_id": "reimb-1", "fund": "ncms", "amount": "16830.00", "received_on": "2018-08-15",
-            "reference": "拨付 2018-08"}
+    body = {
+        "command_id": "reimb-1",
+        "fund": "ncms",
+        "amount": "16830.00",
+        "received_on": "2018-08-15",
+        "reference": "拨付 2018-08",
+    }
     problem = api.refused("/hospitals/LX-001/reimbursements", {**body, "amount": 16830.5}, 422)
     assert problem["errors"][0]["field"] == "amount" and "not float" in problem["detail"]
     for bad in ({"amount": "0"}, {"amount": "-1"}, {"fund": "lottery"}, {"received_on": None}):
@@ -129,13 +167,18 @@ def test_a_fund_reimbursement_is_recorded_and_floats_are_refused(api: LedgerApi)
     recorded = api.post("/hospitals/LX-001/reimbursements", body).json()
     assert recorded == {"hospital_code": "LX-001", "fund": "ncms", "amount": "16830.00"}
     with api.unchanged():
-        again = api.post("/hospitals/LX-001/reimbursements", {k: v for k, v in body.items() if k != "command_id"},
-                         200, headers={"Idempotency-Key": "reimb-1"})
+        again = api.post(
+            "/hospitals/LX-001/reimbursements",
+            {k: v for k, v in body.items() if k != "command_id"},
+            200,
+            headers={"Idempotency-Key": "reimb-1"},
+        )
     assert again.json() == recorded
     assert _hospital(api).reimbursed == {"ncms": Decimal("16830.00")}
     # The fund owes nothing more: one fen beyond the advance is refused, and so is any other fund's payment.
     problem = api.refused("/hospitals/LX-001/reimbursements", {**body, "command_id": "reimb-2", "amount": "0.01"}, 422)
     assert "exceeds what ncms owes hospital LX-001" in problem["detail"]
-    problem = api.refused("/hospitals/LX-001/reimbursements",
-                          {**body, "command_id": "reimb-3", "fund": "cii", "amount": "1"}, 422)
+    problem = api.refused(
+        "/hospitals/LX-001/reimbursements", {**body, "command_id": "reimb-3", "fund": "cii", "amount": "1"}, 422
+    )
     assert "(0.00 = advanced 0.00" in problem["detail"]

@@ -14,29 +14,68 @@ PROVINCE = bearer("tok-hospital-AH-001")
 
 def _registry(ref: str) -> list[dict[str, Any]]:
     return [
-        {"command": "register_patient", "command_id": f"{ref}:register",
-         "args": {"patient_ref": ref, "county_code": REGION, "township": "毕桥镇"}},
-        {"command": "record_poverty_status", "command_id": f"{ref}:status",
-         "args": {"patient_ref": ref, "status": "jiandanglika", "effective_from": "2016-01-01"}},
+        {
+            "command": "register_patient",
+            "command_id": f"{ref}:register",
+            "args": {"patient_ref": ref, "county_code": REGION, "township": "毕桥镇"},
+        },
+        {
+            "command": "record_poverty_status",
+            "command_id": f"{ref}:status",
+            "args": {"patient_ref": ref, "status": "jiandanglika", "effective_from": "2016-01-01"},
+        },
         {"command": "enrol_patient", "command_id": f"{ref}:enrol", "args": {"patient_ref": ref, "year": 2018}},
     ]
 
 
-def _stay(patient: str, ref: str, hospital: dict[str, Any], total: int, compliant: int, day: str,
-          referred: bool = False) -> list[dict[str, Any]]:
+def _stay(
+    patient: str, ref: str, hospital: dict[str, Any], total: int, compliant: int, day: str, referred: bool = False
+) -> list[dict[str, Any]]:
     return [
-        {"command": "register_admission", "command_id": f"{ref}:register",
-         "args": {"admission_ref": ref, "patient_ref": patient, "kind": "inpatient", "hospital": hospital,
-                  "admitted_on": day, "referred": referred}},
-        {"command": "post_charge_line", "command_id": f"{ref}:line:1",
-         "args": {"admission_ref": ref, "line_no": "1", "category": "treatment", "amount": str(compliant),
-                  "compliant": True}},
-        {"command": "post_charge_line", "command_id": f"{ref}:line:2",
-         "args": {"admission_ref": ref, "line_no": "2", "category": "drug", "amount": str(total - compliant),
-                  "compliant": False}},
-        {"command": "discharge", "command_id": f"{ref}:discharge", "args": {"admission_ref": ref, "discharged_on": day}},
-        {"command": "settle_admission", "command_id": f"{ref}:settle",
-         "args": {"admission_ref": ref, "settled_at": SETTLED_AT}},
+        {
+            "command": "register_admission",
+            "command_id": f"{ref}:register",
+            "args": {
+                "admission_ref": ref,
+                "patient_ref": patient,
+                "kind": "inpatient",
+                "hospital": hospital,
+                "admitted_on": day,
+                "referred": referred,
+            },
+        },
+        {
+            "command": "post_charge_line",
+            "command_id": f"{ref}:line:1",
+            "args": {
+                "admission_ref": ref,
+                "line_no": "1",
+                "category": "treatment",
+                "amount": str(compliant),
+                "compliant": True,
+            },
+        },
+        {
+            "command": "post_charge_line",
+            "command_id": f"{ref}:line:2",
+            "args": {
+                "admission_ref": ref,
+                "line_no": "2",
+                "category": "drug",
+                "amount": str(total - compliant),
+                "compliant": False,
+            },
+        },
+        {
+            "command": "discharge",
+            "command_id": f"{ref}:discharge",
+            "args": {"admission_ref": ref, "discharged_on": day},
+        },
+        {
+            "command": "settle_admission",
+            "command_id": f"{ref}:settle",
+            "args": {"admission_ref": ref, "settled_at": SETTLED_AT},
+        },
     ]
 
 
@@ -80,10 +119,18 @@ def test_one_refused_command_refuses_the_whole_batch_and_names_its_index(api: Le
     with api.unchanged():
         problem = _batch(api, bad, ADMIN, status=422)
     assert problem["index"] == 2 and problem["command_id"] == "P:enrol" and "year" in problem["detail"]
-    for broken, words in [({"command": "delete_everything", "command_id": "x", "args": {}}, "not one of"),
-                          ({"command": "enrol_patient", "command_id": "y", "args": {"patient_ref": "P"}}, "missing"),
-                          ({"command": "enrol_patient", "command_id": "z",
-                            "args": {"patient_ref": "P", "year": 2018, "colour": "red"}}, "unknown")]:
+    for broken, words in [
+        ({"command": "delete_everything", "command_id": "x", "args": {}}, "not one of"),
+        ({"command": "enrol_patient", "command_id": "y", "args": {"patient_ref": "P"}}, "missing"),
+        (
+            {
+                "command": "enrol_patient",
+                "command_id": "z",
+                "args": {"patient_ref": "P", "year": 2018, "colour": "red"},
+            },
+            "unknown",
+        ),
+    ]:
         with api.unchanged():
             problem = _batch(api, [*_registry("Q"), broken], ADMIN, status=422)
         assert problem["index"] == 3 and words in problem["detail"], problem
@@ -109,7 +156,12 @@ def test_every_command_of_a_batch_is_checked_against_the_callers_role_and_window
 def test_an_empty_or_oversized_batch_is_refused(api: LedgerApi) -> None:
     with api.unchanged():
         assert _batch(api, [], ADMIN, status=422)["status"] == 422
-        many = [{"command": "register_patient", "command_id": f"c{n}", "args": {"patient_ref": f"P{n}",
-                                                                               "county_code": REGION}}
-                for n in range(1001)]
+        many = [
+            {
+                "command": "register_patient",
+                "command_id": f"c{n}",
+                "args": {"patient_ref": f"P{n}", "county_code": REGION},
+            }
+            for n in range(1001)
+        ]
         assert _batch(api, many, ADMIN, status=422)["status"] == 422

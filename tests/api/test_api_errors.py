@@ -14,21 +14,36 @@ from service.ledger import BenefitLedger
 
 
 def _charge(**overrides: Any) -> dict[str, Any]:
-    return {"command_id": "line-1", "line_no": "1", "category": "drug", "amount": "12.50", "compliant": True,
-            **overrides}
+    return {
+        "command_id": "line-1",
+        "line_no": "1",
+        "category": "drug",
+        "amount": "12.50",
+        "compliant": True,
+        **overrides,
+    }
 
 
 def _admitted(api: LedgerApi) -> None:
     api.poor_patient("P")
-    api.post("/admissions", {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P",
-                             "hospital": COUNTY_HOSPITAL, "admitted_on": "2018-03-12"})
+    api.post(
+        "/admissions",
+        {
+            "command_id": "A:register",
+            "admission_ref": "A",
+            "patient_ref": "P",
+            "hospital": COUNTY_HOSPITAL,
+            "admitted_on": "2018-03-12",
+        },
+    )
 
 
 def test_a_float_amount_is_refused_with_a_message(api: LedgerApi) -> None:
     _admitted(api)
     problem = api.refused("/admissions/A/charge-lines", _charge(amount=12.5), 422)
-    assert problem["errors"] == [{"field": "amount", "location": "body",
-                                  "message": "amount: give money as a string or integer, not float"}]
+    assert problem["errors"] == [
+        {"field": "amount", "location": "body", "message": "amount: give money as a string or integer, not float"}
+    ]
     assert "not float" in problem["detail"]
 
 
@@ -45,37 +60,70 @@ def test_amounts_with_fractions_of_a_fen_or_signs_are_refused(api: LedgerApi) ->
 
 def test_an_unknown_tier_is_refused_naming_the_field(api: LedgerApi) -> None:
     api.poor_patient("P")
-    problem = api.refused("/admissions", {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P",
-                                          "hospital": {**COUNTY_HOSPITAL, "tier": "galactic"},
-                                          "admitted_on": "2018-03-12"}, 422)
+    problem = api.refused(
+        "/admissions",
+        {
+            "command_id": "A:register",
+            "admission_ref": "A",
+            "patient_ref": "P",
+            "hospital": {**COUNTY_HOSPITAL, "tier": "galactic"},
+            "admitted_on": "2018-03-12",
+        },
+        422,
+    )
     assert [e["field"] for e in problem["errors"]] == ["hospital.tier"]
     api.get("/admissions/A", status=404)
 
 
 def test_inconsistent_hospital_facts_are_refused_by_the_ledger(api: LedgerApi) -> None:
     api.poor_patient("P")
-    problem = api.refused("/admissions", {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P",
-                                          "hospital": {**COUNTY_HOSPITAL, "tier": "province"},
-                                          "admitted_on": "2018-03-12"}, 422)
+    problem = api.refused(
+        "/admissions",
+        {
+            "command_id": "A:register",
+            "admission_ref": "A",
+            "patient_ref": "P",
+            "hospital": {**COUNTY_HOSPITAL, "tier": "province"},
+            "admitted_on": "2018-03-12",
+        },
+        422,
+    )
     assert "in the county" in problem["detail"]
 
 
 def test_an_unknown_patient_or_admission_is_a_404(api: LedgerApi) -> None:
-    for path in ("/patients/nobody", "/admissions/nothing", "/patients/nobody/years/2018",
-                 "/policy-versions/000000", "/policy-versions/341821/no-such-version"):
+    for path in (
+        "/patients/nobody",
+        "/admissions/nothing",
+        "/patients/nobody/years/2018",
+        "/policy-versions/000000",
+        "/policy-versions/341821/no-such-version",
+    ):
         response = api.client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith(PROBLEM)
         assert response.json()["title"] == "Not found"
     api.refused("/patients/nobody/enrolments", {"command_id": "e-1", "year": 2018}, 404)
-    api.refused("/admissions", {"command_id": "A:register", "admission_ref": "A", "patient_ref": "nobody",
-                                "hospital": COUNTY_HOSPITAL, "admitted_on": "2018-03-12"}, 404)
+    api.refused(
+        "/admissions",
+        {
+            "command_id": "A:register",
+            "admission_ref": "A",
+            "patient_ref": "nobody",
+            "hospital": COUNTY_HOSPITAL,
+            "admitted_on": "2018-03-12",
+        },
+        404,
+    )
 
 
 def test_request_validation_errors_list_every_field(api: LedgerApi) -> None:
     api.poor_patient("P")
-    problem = api.refused("/patients/P/follow-ups", {"command_id": "fu", "followed_up_on": "yesterday",
-                                                     "heart_rate": "fast", "colour": "blue"}, 422)
+    problem = api.refused(
+        "/patients/P/follow-ups",
+        {"command_id": "fu", "followed_up_on": "yesterday", "heart_rate": "fast", "colour": "blue"},
+        422,
+    )
     assert {e["field"] for e in problem["errors"]} == {"followed_up_on", "heart_rate", "colour"}
     assert problem["title"] == "Invalid request"
     problem = api.refused("/admissions/A/settlement", {"command_id": "s", "settled_at": "2018-07-01T10:00:00"}, 422)

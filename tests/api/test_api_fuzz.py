@@ -46,10 +46,13 @@ def test_no_input_gets_a_server_error(case: Any, client: RoleClient) -> None:
         body = {"json": kwargs["json"]}
     elif kwargs.get("data") is not None:
         body = {"content": kwargs["data"]}
-    response = client.request(kwargs["method"], kwargs["url"].removeprefix("http://testserver"),
-                              headers={k: v for k, v in (kwargs.get("headers") or {}).items()
-                                       if k.lower() not in ("content-length",)},
-                              params=kwargs.get("params"), **body)
+    response = client.request(
+        kwargs["method"],
+        kwargs["url"].removeprefix("http://testserver"),
+        headers={k: v for k, v in (kwargs.get("headers") or {}).items() if k.lower() not in ("content-length",)},
+        params=kwargs.get("params"),
+        **body,
+    )
     assert response.status_code < 500, (case.method, case.formatted_path, response.status_code, response.text)
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith(PROBLEM), response.headers

@@ -34,7 +34,8 @@ def test_importing_the_app_opens_no_store() -> None:
 
 
 def test_the_lifespan_builds_the_ledger_from_the_environment_and_closes_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed: list[BenefitLedger]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed: list[BenefitLedger]
+) -> None:
     db = tmp_path / "env" / "ledger.db"
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(tmp_path / "keys.toml"))
@@ -56,7 +57,8 @@ def test_a_given_ledger_is_left_open_for_its_owner(api_ledger: BenefitLedger, cl
 
 
 def test_the_lifespan_opens_the_view_store_beside_the_ledger_and_closes_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "env" / "ledger.db"
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(tmp_path / "keys.toml"))
@@ -70,7 +72,8 @@ def test_the_lifespan_opens_the_view_store_beside_the_ledger_and_closes_it(
 
 
 def test_with_no_keys_file_the_first_start_creates_one_admin_client_and_prints_its_token_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
     keys = tmp_path / "var" / "api-keys.toml"
     monkeypatch.setenv("LEDGER_API_KEYS_FILE", str(keys))

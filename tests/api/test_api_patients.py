@@ -7,23 +7,43 @@ from ledger_api import COUNTY_HOSPITAL, LedgerApi
 
 def test_patient_writes_show_in_the_patient_state(api: LedgerApi) -> None:
     api.poor_patient("P")
-    api.post("/patients/P/poverty-statuses", {"command_id": "s2", "status": "lifted", "effective_from": "2019-01-01",
-                                              "reason": "脱贫", "expected_version": 3})
+    api.post(
+        "/patients/P/poverty-statuses",
+        {
+            "command_id": "s2",
+            "status": "lifted",
+            "effective_from": "2019-01-01",
+            "reason": "脱贫",
+            "expected_version": 3,
+        },
+    )
     api.post("/patients/P/chronic-diseases", {"command_id": "c1", "disease": "diabetes", "valid_from": "2018-01-01"})
     api.post("/patients/P/chronic-diseases/diabetes/revocations", {"command_id": "c1r", "revoked_on": "2018-12-31"})
     api.post("/patients/P/major-diseases", {"command_id": "m1", "disease": "esrd", "confirmed_on": "2018-02-01"})
-    api.post("/patients/P/family-doctor-contracts", {"command_id": "f1", "doctor": "Dr Wang",
-                                                     "signed_on": "2018-01-05"})
-    written = api.post("/patients/P/follow-ups", {"command_id": "fu1", "followed_up_on": "2018-03-01",
-                                                  "heart_rate": 72, "blood_glucose": "6.1", "systolic": 130,
-                                                  "diastolic": 85}).json()
+    api.post(
+        "/patients/P/family-doctor-contracts", {"command_id": "f1", "doctor": "Dr Wang", "signed_on": "2018-01-05"}
+    )
+    written = api.post(
+        "/patients/P/follow-ups",
+        {
+            "command_id": "fu1",
+            "followed_up_on": "2018-03-01",
+            "heart_rate": 72,
+            "blood_glucose": "6.1",
+            "systolic": 130,
+            "diastolic": 85,
+        },
+    ).json()
     patient = api.get("/patients/P")
     assert patient["version"] == written["version"] == 9
-    assert patient["status_history"] == [{"effective_from": "2016-01-01", "status": "jiandanglika"},
-                                         {"effective_from": "2019-01-01", "status": "lifted"}]
+    assert patient["status_history"] == [
+        {"effective_from": "2016-01-01", "status": "jiandanglika"},
+        {"effective_from": "2019-01-01", "status": "lifted"},
+    ]
     assert patient["enrolments"] == [{"year": 2018, "premium_paid_by_state": True}]
-    assert patient["chronic_disease_certificates"] == [{"disease": "diabetes", "valid_from": "2018-01-01",
-                                                        "valid_to": "2018-12-31"}]
+    assert patient["chronic_disease_certificates"] == [
+        {"disease": "diabetes", "valid_from": "2018-01-01", "valid_to": "2018-12-31"}
+    ]
     assert patient["major_diseases"] == [{"disease": "esrd", "confirmed_on": "2018-02-01"}]
     assert patient["family_doctor_contracts"] == [{"doctor": "Dr Wang", "signed_on": "2018-01-05"}]
     assert (patient["follow_ups"], patient["last_follow_up_on"]) == (1, "2018-03-01")
@@ -42,8 +62,10 @@ def test_a_reversed_charge_line_leaves_the_totals(api: LedgerApi) -> None:
     assert admission["totals"] == {"total": "19000.00", "compliant": "19000.00", "noncompliant": "0.00"}
     assert [line["reversed"] for line in admission["lines"]] == [False, True]
     api.refused("/admissions/A/charge-lines/2/reversals", {"command_id": "r2-again", "reason": "again"}, 409)
-    api.post("/admissions/A/discharge", {"command_id": "d", "discharged_on": "2018-03-20",
-                                         "expected_version": admission["version"]})
+    api.post(
+        "/admissions/A/discharge",
+        {"command_id": "d", "discharged_on": "2018-03-20", "expected_version": admission["version"]},
+    )
     assert api.get("/admissions/A")["status"] == "discharged"
 
 

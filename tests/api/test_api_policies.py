@@ -44,19 +44,21 @@ def test_a_version_shows_its_parameters_and_their_confidence(api: LedgerApi) -> 
     version = api.get(f"/policy-versions/{REGION}/langxi-2018.1")
     assert version["parameters"]["ncms"]["tiers"]["county"] == {"deductible": "300", "ratio": "0.90"}
     assert version["confidence"]["ncms.tiers.county.ratio"] == "ILLUSTRATIVE"
-    assert (version["version"], version["region"], version["effective_from"]) == ("langxi-2018.1", REGION,
-                                                                                  "2018-01-01")
+    assert (version["version"], version["region"], version["effective_from"]) == ("langxi-2018.1", REGION, "2018-01-01")
 
 
 def test_publishing_a_version_is_idempotent_and_lists_it(api: LedgerApi) -> None:
-    body = _version_body("langxi-2018.2", **{"ncms.tiers.county.ratio": {"value": "0.92", "confidence":
-                                                                         "CONFIRMED-SEED"}})
+    body = _version_body(
+        "langxi-2018.2", **{"ncms.tiers.county.ratio": {"value": "0.92", "confidence": "CONFIRMED-SEED"}}
+    )
     first = api.post("/policy-versions", body)
     assert first.json()["version"] == "langxi-2018.2"
     with api.unchanged():
         assert api.post("/policy-versions", body, 200).json() == first.json()
-    assert [v["version"] for v in api.get(f"/policy-versions/{REGION}")["versions"]] == ["langxi-2018.1",
-                                                                                        "langxi-2018.2"]
+    assert [v["version"] for v in api.get(f"/policy-versions/{REGION}")["versions"]] == [
+        "langxi-2018.1",
+        "langxi-2018.2",
+    ]
     published = api.get(f"/policy-versions/{REGION}/langxi-2018.2")
     assert published["parameters"]["ncms"]["tiers"]["county"]["ratio"] == "0.92"
     assert published["confidence"]["ncms.tiers.county.ratio"] == "CONFIRMED-SEED"
@@ -65,8 +67,9 @@ def test_publishing_a_version_is_idempotent_and_lists_it(api: LedgerApi) -> None
 def test_plain_leaves_are_accepted(api: LedgerApi) -> None:
     body = _version_body("langxi-2018.3", **{"ncms.tiers.county.ratio": "0.91"})
     api.post("/policy-versions", body)
-    assert api.get(f"/policy-versions/{REGION}/langxi-2018.3")["parameters"]["ncms"]["tiers"]["county"]["ratio"] \
-        == "0.91"
+    assert (
+        api.get(f"/policy-versions/{REGION}/langxi-2018.3")["parameters"]["ncms"]["tiers"]["county"]["ratio"] == "0.91"
+    )
 
 
 def test_a_ratio_above_one_is_refused_naming_the_parameter(api: LedgerApi) -> None:
@@ -77,11 +80,15 @@ def test_a_ratio_above_one_is_refused_naming_the_parameter(api: LedgerApi) -> No
 
 def test_other_bad_policy_data_is_refused(api: LedgerApi) -> None:
     api.refused("/policy-versions", _version_body("bad", **{"ncms.annual_cap": 300000.5}), 422)
-    api.refused("/policy-versions", _version_body("bad", **{"cii.poor.threshold": {"value": "5000",
-                                                                                   "confidence": "GUESS"}}), 422)
+    api.refused(
+        "/policy-versions",
+        _version_body("bad", **{"cii.poor.threshold": {"value": "5000", "confidence": "GUESS"}}),
+        422,
+    )
     api.refused("/policy-versions", _version_body("bad", **{"ncms.tiers.county": 5}), 422)
-    api.refused("/policy-versions", _version_body("bad", **{"cii.poor.threshold": {"value": "5000",
-                                                                                   "confidence": []}}), 422)
+    api.refused(
+        "/policy-versions", _version_body("bad", **{"cii.poor.threshold": {"value": "5000", "confidence": []}}), 422
+    )
     no_offset = _version_body("bad")
     no_offset["meta"]["published_at"] = "2018-06-01T00:00:00"
     assert api.refused("/policy-versions", no_offset, 422)["errors"][0]["field"] == "meta.published_at"

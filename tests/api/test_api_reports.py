@@ -28,10 +28,13 @@ def test_annual_totals_repeat_the_worked_example_to_the_fen(api: LedgerApi) -> N
     _worked_example(api)
     totals = api.get("/reports/patients/P/years/2018/totals")
     assert {k: totals[k] for k in ("total_cost", "paid_ncms", "paid_cii", "paid_ma", "patient_share")} == {
-        "total_cost": "100000.00", "paid_ncms": "66530.00", "paid_cii": "11682.00", "paid_ma": "6394.00",
-        "patient_share": "15394.00"}
-    assert (totals["payer_total"], totals["person_times"], totals["policy_version"]) == ("84606.00", 2,
-                                                                                          "langxi-2018.1")
+        "total_cost": "100000.00",
+        "paid_ncms": "66530.00",
+        "paid_cii": "11682.00",
+        "paid_ma": "6394.00",
+        "patient_share": "15394.00",
+    }
+    assert (totals["payer_total"], totals["person_times"], totals["policy_version"]) == ("84606.00", 2, "langxi-2018.1")
     _no_floats(totals)
 
 
@@ -53,8 +56,11 @@ def test_county_dashboard_counts_person_times_and_compensation(api: LedgerApi) -
     _no_floats(year)
 
     march = api.get(f"/reports/counties/{REGION}/2018", params={"month": 3})
-    assert (march["person_times"], march["compensation"], march["period"]) == (1, "17915.00",
-                                                                               ["2018-03-01", "2018-03-31"])
+    assert (march["person_times"], march["compensation"], march["period"]) == (
+        1,
+        "17915.00",
+        ["2018-03-01", "2018-03-31"],
+    )
     to_may = api.get(f"/reports/counties/{REGION}/2018", params={"month": 5, "cumulative": "true"})
     assert (to_may["person_times"], to_may["compensation"]) == (2, "84606.00")
     assert api.client.get(f"/reports/counties/{REGION}/2018", params={"month": 13}).status_code == 422
@@ -64,12 +70,17 @@ def test_hospital_ledger_lists_both_hospitals_with_their_advances(api: LedgerApi
     _worked_example(api)
     ledger = api.get("/reports/hospitals")
     assert ledger["count"] == 2
-    assert {h["hospital_code"]: h["advanced"] for h in ledger["hospitals"]} == {"AH-001": "66691.00",
-                                                                               "LX-001": "17915.00"}
+    assert {h["hospital_code"]: h["advanced"] for h in ledger["hospitals"]} == {
+        "AH-001": "66691.00",
+        "LX-001": "17915.00",
+    }
     province = api.get("/reports/hospitals", params={"hospital_code": "AH-001"})["hospitals"]
     assert [h["hospital_code"] for h in province] == ["AH-001"]
-    assert {f["fund"]: f["balance"] for f in province[0]["funds"]} == {"ncms": "49700.00", "cii": "11682.00",
-                                                                       "ma": "5309.00"}
+    assert {f["fund"]: f["balance"] for f in province[0]["funds"]} == {
+        "ncms": "49700.00",
+        "cii": "11682.00",
+        "ma": "5309.00",
+    }
     _no_floats(ledger)
 
 
@@ -79,8 +90,11 @@ def test_audit_trail_lists_the_settlements_with_their_layer_arithmetic(api: Ledg
     settled = [e for e in trail["events"] if e["event"] == "SettlementRecorded"]
     assert [e["settlement_id"] for e in settled] == ["A#1", "B#1"]
     layers = {layer["payer"]: layer for layer in settled[1]["layers"]}
-    assert (layers["ncms"]["amount"], layers["cii"]["amount"], layers["ma"]["amount"]) == ("49700.00", "11682.00",
-                                                                                            "5309.00")
+    assert (layers["ncms"]["amount"], layers["cii"]["amount"], layers["ma"]["amount"]) == (
+        "49700.00",
+        "11682.00",
+        "5309.00",
+    )
     assert layers["ma"]["explanation"] == "10618.00 x 0.50 = 5309.00" and layers["ma"]["ratio"] == "0.50"
     _no_floats(trail)
 
@@ -110,8 +124,13 @@ def test_reads_catch_up_to_what_was_just_written_unless_fresh_is_false(api: Ledg
 
 def test_retroactive_compensation_items_are_listed_until_paid(api: LedgerApi) -> None:
     _settled_without_5090(api)
-    assert api.get("/reports/retroactive-compensation") == {"count": 0, "limit": 100, "offset": 0,
-                                                            "next_offset": None, "items": []}
+    assert api.get("/reports/retroactive-compensation") == {
+        "count": 0,
+        "limit": 100,
+        "offset": 0,
+        "next_offset": None,
+        "items": [],
+    }
     _publish(api, "with5090", "2018-07-15T00:00:00Z", **{"ma.by_status": {}})
     api.post(f"/policy-versions/{REGION}/with5090/recalculations", {"command_id": "recalc", "known_at": KNOWN_AT})
     items = api.get("/reports/retroactive-compensation", params={"patient_ref": "Q", "outstanding_only": "true"})

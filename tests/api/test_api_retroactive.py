@@ -20,9 +20,19 @@ def _publish(api: LedgerApi, version: str, published_at: str, **overrides: Any) 
     for dotted, value in overrides.items():
         section, key = dotted.split(".")
         parameters[section][key] = value
-    api.post("/policy-versions", {"command_id": f"policy:{version}", "parameters": parameters,
-                                  "meta": {"region": REGION, "version": version, "effective_from": "2018-01-01",
-                                           "published_at": published_at}})
+    api.post(
+        "/policy-versions",
+        {
+            "command_id": f"policy:{version}",
+            "parameters": parameters,
+            "meta": {
+                "region": REGION,
+                "version": version,
+                "effective_from": "2018-01-01",
+                "published_at": published_at,
+            },
+        },
+    )
 
 
 def _settled_without_5090(api: LedgerApi) -> None:
@@ -32,8 +42,10 @@ def _settled_without_5090(api: LedgerApi) -> None:
     api.post("/patients/Q/major-diseases", {"command_id": "Q:esrd", "disease": "esrd", "confirmed_on": "2017-06-01"})
     for ref, day in (("D0", "2018-02-10"), ("D1", "2018-05-10")):
         api.admit("Q", ref, PROVINCE_HOSPITAL, total="40000", compliant="40000", day=day, referred=True)
-        api.post(f"/admissions/{ref}/settlement", {"command_id": f"{ref}:settle",
-                                                   "settled_at": f"{day[:8]}11T09:00:00+08:00"})
+        api.post(
+            f"/admissions/{ref}/settlement",
+            {"command_id": f"{ref}:settle", "settled_at": f"{day[:8]}11T09:00:00+08:00"},
+        )
 
 
 def _owed(year: dict[str, Any]) -> Decimal:
@@ -49,9 +61,14 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
 
     path = f"/policy-versions/{REGION}/with5090/recalculations"
     summary = api.post(path, {"command_id": "recalc-5090", "known_at": KNOWN_AT}).json()
-    assert summary == {"region": REGION, "version": "with5090", "examined": 1, "changed_count": 1,
-                       "compensation_owed": "4500.00",
-                       "changed": [{"patient_ref": "Q", "year": 2018, "compensation_owed": "4500.00"}]}
+    assert summary == {
+        "region": REGION,
+        "version": "with5090",
+        "examined": 1,
+        "changed_count": 1,
+        "compensation_owed": "4500.00",
+        "changed": [{"patient_ref": "Q", "year": 2018, "compensation_owed": "4500.00"}],
+    }
     # Check a retry with the same command id and known_at recalculates nothing again.
     with api.unchanged():
         assert api.client.post(path, json={"command_id": "recalc-5090", "known_at": KNOWN_AT}).json() == summary
@@ -66,21 +83,30 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     # Pay 1,000 of one settlement's compensation; overpaying, floats and unknown settlements change nothing.
     sid = record["settlement_id"]
     outstanding = Decimal(record["compensation_owed"]) - Decimal("1000.00")
-    payment = {"command_id": "pay-1", "settlement_id": sid, "amount": "1000", "paid_on": "2018-08-01",
-               "reference": "补偿 0001"}
+    payment = {
+        "command_id": "pay-1",
+        "settlement_id": sid,
+        "amount": "1000",
+        "paid_on": "2018-08-01",
+        "reference": "补偿 0001",
+    }
     paid = api.post("/patients/Q/years/2018/compensation-payments", payment).json()
     assert paid == {"settlement_id": sid, "outstanding": f"{outstanding}"}
     with api.unchanged():
         again = api.post("/patients/Q/years/2018/compensation-payments", payment, 200)
     assert again.json() == paid and again.headers["Idempotency-Replayed"] == "true"
-    problem = api.refused("/patients/Q/years/2018/compensation-payments",
-                          {**payment, "command_id": "pay-too-much", "amount": f"{outstanding + Decimal('0.01')}"},
-                          422)
+    problem = api.refused(
+        "/patients/Q/years/2018/compensation-payments",
+        {**payment, "command_id": "pay-too-much", "amount": f"{outstanding + Decimal('0.01')}"},
+        422,
+    )
     assert "outstanding" in problem["detail"]
-    api.refused("/patients/Q/years/2018/compensation-payments", {**payment, "command_id": "pay-f", "amount": 1.5},
-                422)
-    api.refused("/patients/Q/years/2018/compensation-payments",
-                {**payment, "command_id": "pay-x", "settlement_id": "nothing#1"}, 404)
+    api.refused("/patients/Q/years/2018/compensation-payments", {**payment, "command_id": "pay-f", "amount": 1.5}, 422)
+    api.refused(
+        "/patients/Q/years/2018/compensation-payments",
+        {**payment, "command_id": "pay-x", "settlement_id": "nothing#1"},
+        404,
+    )
     api.refused("/patients/nobody/years/2018/compensation-payments", {**payment, "command_id": "pay-n"}, 404)
     [after] = [r for r in api.get("/patients/Q/years/2018")["settlements"] if r["settlement_id"] == sid]
     assert (after["compensation_paid"], after["compensation_outstanding"]) == ("1000.00", f"{outstanding}")
@@ -93,8 +119,13 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     now = api.get("/patients/Q/years/2018", params={"as_of": datetime.now(UTC).isoformat()})
     assert now == api.get("/patients/Q/years/2018")
 
-    assert api.get("/patients/Q/years/2018/verification") == {"patient_ref": "Q", "year": 2018, "settlements": 2,
-                                                               "verified": True, "differences": []}
+    assert api.get("/patients/Q/years/2018/verification") == {
+        "patient_ref": "Q",
+        "year": 2018,
+        "settlements": 2,
+        "verified": True,
+        "differences": [],
+    }
 
 
 def test_a_patient_year_recalculation_reports_deltas_and_is_idempotent(api: LedgerApi) -> None:
@@ -122,8 +153,7 @@ def test_a_patient_year_recalculation_reports_deltas_and_is_idempotent(api: Ledg
 
 def test_bad_recalculations_and_year_queries_are_refused(api: LedgerApi) -> None:
     _settled_without_5090(api)
-    api.refused("/patients/Q/years/2018/recalculations", {"command_id": "r1", "known_at": "2018-07-16T00:00:00"},
-                422)
+    api.refused("/patients/Q/years/2018/recalculations", {"command_id": "r1", "known_at": "2018-07-16T00:00:00"}, 422)
     api.refused("/patients/Q/years/2018/recalculations", {"command_id": "r2", "colour": "blue"}, 422)
     api.refused("/patients/Q/years/2019/recalculations", {"command_id": "r3", "known_at": KNOWN_AT}, 404)
     api.refused("/patients/Q/years/1999/recalculations", {"command_id": "r4", "known_at": KNOWN_AT}, 422)
@@ -153,10 +183,24 @@ def test_a_policy_recalculation_retried_is_a_replay(api: LedgerApi) -> None:
 
 
 def test_verification_differences_show_money_as_text(api: LedgerApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    difference = {"settlement_id": "B#1", "part": "settled", "field": "layers[0].amount",
-                  "recorded": Decimal("49700.01"), "derived": Decimal("49700.00")}
-    monkeypatch.setattr(api.ledger, "verify_benefit_year", lambda ref, year: {
-        "patient_ref": ref, "year": year, "settlements": 2, "verified": False, "differences": [difference]})
+    difference = {
+        "settlement_id": "B#1",
+        "part": "settled",
+        "field": "layers[0].amount",
+        "recorded": Decimal("49700.01"),
+        "derived": Decimal("49700.00"),
+    }
+    monkeypatch.setattr(
+        api.ledger,
+        "verify_benefit_year",
+        lambda ref, year: {
+            "patient_ref": ref,
+            "year": year,
+            "settlements": 2,
+            "verified": False,
+            "differences": [difference],
+        },
+    )
     outcome = api.get("/patients/P/years/2018/verification")
     assert outcome["verified"] is False
     assert outcome["differences"] == [{**difference, "recorded": "49700.01", "derived": "49700.00"}]

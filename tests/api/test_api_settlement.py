@@ -40,8 +40,9 @@ def test_worked_example_2_3_scenario_1_settles_every_layer_to_the_fen(api: Ledge
     year = api.get("/patients/P/years/2018")
     assert [r["settlement_id"] for r in year["settlements"]] == ["A#1", "B#1"]
     assert year["version"] == b["benefit_year_version"]
-    assert year["settlements"][1]["settlement"] == {k: v for k, v in b.items() if k in year["settlements"][1]
-                                                    ["settlement"]}
+    assert year["settlements"][1]["settlement"] == {
+        k: v for k, v in b.items() if k in year["settlements"][1]["settlement"]
+    }
     assert year["settlements"][1]["claim"]["compliant"] == "72000.00"
     assert year["accumulators"]["cii.paid"] == "11682.00"
     assert year["accumulators"]["ncms.inpatient_paid"] == "66530.00"
@@ -77,8 +78,12 @@ def test_the_command_id_may_come_from_the_idempotency_key_header(api: LedgerApi)
     with api.unchanged():
         again = api.post("/patients/P/family-doctor-contracts", body, 200, headers={"Idempotency-Key": "contract-1"})
     assert again.json() == first.json()
-    api.refused("/patients/P/family-doctor-contracts", {**body, "command_id": "other"}, 422,
-                headers={"Idempotency-Key": "contract-1"})
+    api.refused(
+        "/patients/P/family-doctor-contracts",
+        {**body, "command_id": "other"},
+        422,
+        headers={"Idempotency-Key": "contract-1"},
+    )
     problem = api.refused("/patients/P/family-doctor-contracts", body, 422)
     assert problem["errors"][0]["field"] == "command_id"
 
@@ -93,11 +98,15 @@ def test_a_command_id_reused_with_another_payload_is_refused(api: LedgerApi) -> 
 def test_a_stale_expected_version_is_a_409_and_changes_nothing(api: LedgerApi) -> None:
     api.poor_patient("P")
     version = api.get("/patients/P")["version"]
-    api.post("/patients/P/major-diseases", {"command_id": "md-1", "disease": "esrd", "confirmed_on": "2018-01-09",
-                                            "expected_version": version})
-    problem = api.refused("/patients/P/chronic-diseases", {"command_id": "cc-1", "disease": "diabetes",
-                                                           "valid_from": "2018-01-01", "expected_version": version},
-                          409)
+    api.post(
+        "/patients/P/major-diseases",
+        {"command_id": "md-1", "disease": "esrd", "confirmed_on": "2018-01-09", "expected_version": version},
+    )
+    problem = api.refused(
+        "/patients/P/chronic-diseases",
+        {"command_id": "cc-1", "disease": "diabetes", "valid_from": "2018-01-01", "expected_version": version},
+        409,
+    )
     assert f"expected version {version}" in problem["detail"]
     assert problem["current_version"] == version + 1  # the client can reload and retry from there
     assert api.get("/patients/P")["chronic_disease_certificates"] == []
@@ -106,18 +115,21 @@ def test_a_stale_expected_version_is_a_409_and_changes_nothing(api: LedgerApi) -
 def test_settling_before_discharge_is_a_409(api: LedgerApi) -> None:
     api.poor_patient("P")
     api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12", discharge=False)
-    problem = api.refused("/admissions/A/settlement", {"command_id": "A:settle", "settled_at": "2018-07-01T10:00:00Z"},
-                          409)
+    problem = api.refused(
+        "/admissions/A/settlement", {"command_id": "A:settle", "settled_at": "2018-07-01T10:00:00Z"}, 409
+    )
     assert "not discharged" in problem["detail"]
     assert api.get("/admissions/A")["status"] == "open"
 
 
 def test_a_settled_admission_takes_no_more_charge_lines(api: LedgerApi) -> None:
     _worked_example(api)
-    api.refused("/admissions/A/charge-lines", {"command_id": "late", "line_no": "9", "category": "drug",
-                                               "amount": "10", "compliant": True}, 409)
-    api.refused("/admissions/A/settlement", {"command_id": "A:settle:again", "settled_at": "2018-07-02T10:00:00Z"},
-                409)
+    api.refused(
+        "/admissions/A/charge-lines",
+        {"command_id": "late", "line_no": "9", "category": "drug", "amount": "10", "compliant": True},
+        409,
+    )
+    api.refused("/admissions/A/settlement", {"command_id": "A:settle:again", "settled_at": "2018-07-02T10:00:00Z"}, 409)
 
 
 def test_a_quote_shows_the_settlement_the_window_would_commit_and_records_nothing(api: LedgerApi) -> None:

@@ -40,19 +40,29 @@ def scrape(api: LedgerApi, token: str = "tok-dashboard") -> tuple[str, dict[tupl
     """The /metrics text and its samples keyed by (name, labels)."""
     response = api.client.get("/metrics", headers=bearer(token))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain"), response.text
-    samples = {(s.name, frozenset(s.labels.items())): s.value
-               for family in text_string_to_metric_families(response.text) for s in family.samples}
+    samples = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(response.text)
+        for s in family.samples
+    }
     return response.text, samples
 
 
-def requests(samples: dict[tuple[str, frozenset[Any]], float], method: str, route: str, status: int,
-             suffix: str = "ledger_http_requests_total", **extra: str) -> float:
+def requests(
+    samples: dict[tuple[str, frozenset[Any]], float],
+    method: str,
+    route: str,
+    status: int,
+    suffix: str = "ledger_http_requests_total",
+    **extra: str,
+) -> float:
     labels = frozenset({"method": method, "route": route, "status": str(status), **extra}.items())
     return samples.get((suffix, labels), 0.0)
 
 
-def lags(samples: dict[tuple[str, frozenset[Any]], float], name: str = "ledger_projection_lag_events"
-         ) -> dict[str, float]:
+def lags(
+    samples: dict[tuple[str, frozenset[Any]], float], name: str = "ledger_projection_lag_events"
+) -> dict[str, float]:
     return {dict(labels)["projection"]: value for (sample, labels), value in samples.items() if sample == name}
 
 
@@ -82,9 +92,13 @@ def test_requests_are_counted_and_timed_by_route_template_and_status(metered: Le
 
     count = requests(samples, "GET", "/patients/{patient_ref}", 200, "ledger_http_request_duration_seconds_count")
     total = requests(samples, "GET", "/patients/{patient_ref}", 200, "ledger_http_request_duration_seconds_sum")
-    buckets = sorted((float(dict(labels)["le"]), value) for (name, labels), value in samples.items()
-                     if name == "ledger_http_request_duration_seconds_bucket"
-                     and dict(labels)["route"] == "/patients/{patient_ref}" and dict(labels)["status"] == "200")
+    buckets = sorted(
+        (float(dict(labels)["le"]), value)
+        for (name, labels), value in samples.items()
+        if name == "ledger_http_request_duration_seconds_bucket"
+        and dict(labels)["route"] == "/patients/{patient_ref}"
+        and dict(labels)["status"] == "200"
+    )
     assert count == 2 and total > 0 and buckets[-1] == (float("inf"), 2)
     assert [value for _, value in buckets] == sorted(value for _, value in buckets)  # cumulative
 
@@ -101,8 +115,9 @@ def test_metrics_need_a_token_like_every_report(metered: LedgerApi) -> None:
     assert requests(samples, "GET", "/metrics", 401) == 1
 
 
-def test_an_unhandled_error_is_counted_as_a_500_on_its_route(metered: LedgerApi,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unhandled_error_is_counted_as_a_500_on_its_route(
+    metered: LedgerApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(patient_ref: str, year: int) -> dict[str, Any]:
         raise RuntimeError("store exploded")
 
@@ -112,8 +127,9 @@ def test_an_unhandled_error_is_counted_as_a_500_on_its_route(metered: LedgerApi,
     assert requests(samples, "GET", "/patients/{patient_ref}/years/{year}/verification", 500) == 1
 
 
-def test_the_lag_gauge_is_absent_and_read_side_down_when_the_store_fails(metered: LedgerApi,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lag_gauge_is_absent_and_read_side_down_when_the_store_fails(
+    metered: LedgerApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert scrape(metered)[1][("ledger_read_side_up", frozenset())] == 1
 
     def unreachable() -> int:

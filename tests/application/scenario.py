@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,12 +12,26 @@ from domain.policy.loader import PolicyDocument, load_default_policy
 from service.ledger import BenefitLedger
 
 REGION = "341821"
-SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=timezone.utc)
+SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
 
-COUNTY_HOSPITAL = {"code": "LX-001", "name": "郎溪县人民医院", "tier": "county", "county_code": REGION,
-                   "in_county": True, "in_province": True, "designated": True}
-PROVINCE_HOSPITAL = {"code": "AH-001", "name": "安徽省立医院", "tier": "province", "county_code": "340100",
-                     "in_county": False, "in_province": True, "designated": True}
+COUNTY_HOSPITAL = {
+    "code": "LX-001",
+    "name": "郎溪县人民医院",
+    "tier": "county",
+    "county_code": REGION,
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
+PROVINCE_HOSPITAL = {
+    "code": "AH-001",
+    "name": "安徽省立医院",
+    "tier": "province",
+    "county_code": "340100",
+    "in_county": False,
+    "in_province": True,
+    "designated": True,
+}
 
 
 def publish_default(ledger: BenefitLedger, document: PolicyDocument | None = None) -> PolicyDocument:
@@ -26,8 +40,9 @@ def publish_default(ledger: BenefitLedger, document: PolicyDocument | None = Non
     return document
 
 
-def policy_variant(version: str, published_at: datetime, *, effective_from: date = date(2018, 1, 1),
-                   **overrides: Any) -> PolicyDocument:
+def policy_variant(
+    version: str, published_at: datetime, *, effective_from: date = date(2018, 1, 1), **overrides: Any
+) -> PolicyDocument:
     """A copy of the default policy with dotted-path overrides, e.g. {"b351.cap_mode": "per_tier_additive"}."""
     base = load_default_policy()
     tree = copy.deepcopy(base.parameters)
@@ -40,38 +55,84 @@ def policy_variant(version: str, published_at: datetime, *, effective_from: date
     return replace(base, version=version, published_at=published_at, effective_from=effective_from, parameters=tree)
 
 
-def poor_patient(ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018,
-                 county: str = REGION) -> None:
+def poor_patient(
+    ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018, county: str = REGION
+) -> None:
     ledger.register_patient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇")
     ledger.enrol_patient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year)
-    ledger.record_poverty_status(command_id=f"{ref}:status", patient_ref=ref, status=status,
-                                 effective_from=date(2016, 1, 1))
+    ledger.record_poverty_status(
+        command_id=f"{ref}:status", patient_ref=ref, status=status, effective_from=date(2016, 1, 1)
+    )
 
 
-def admit_and_settle(ledger: BenefitLedger, patient_ref: str, admission_ref: str, hospital: dict, *, total: str,
-                     compliant: str, day: date, referred: bool = False, kind: str = "inpatient",
-                     settled_at: datetime = SETTLED_AT) -> dict:
-    ledger.register_admission(command_id=f"{admission_ref}:register", admission_ref=admission_ref,
-                              patient_ref=patient_ref, kind=kind, hospital=hospital, admitted_on=day,
-                              referred=referred)
-    ledger.post_charge_line(command_id=f"{admission_ref}:line:1", admission_ref=admission_ref, line_no="1",
-                            category="treatment", amount=Decimal(compliant), compliant=True)
+def admit_and_settle(
+    ledger: BenefitLedger,
+    patient_ref: str,
+    admission_ref: str,
+    hospital: dict,
+    *,
+    total: str,
+    compliant: str,
+    day: date,
+    referred: bool = False,
+    kind: str = "inpatient",
+    settled_at: datetime = SETTLED_AT,
+) -> dict:
+    ledger.register_admission(
+        command_id=f"{admission_ref}:register",
+        admission_ref=admission_ref,
+        patient_ref=patient_ref,
+        kind=kind,
+        hospital=hospital,
+        admitted_on=day,
+        referred=referred,
+    )
+    ledger.post_charge_line(
+        command_id=f"{admission_ref}:line:1",
+        admission_ref=admission_ref,
+        line_no="1",
+        category="treatment",
+        amount=Decimal(compliant),
+        compliant=True,
+    )
     noncompliant = Decimal(total) - Decimal(compliant)
     if noncompliant:
-        ledger.post_charge_line(command_id=f"{admission_ref}:line:2", admission_ref=admission_ref, line_no="2",
-                                category="drug", amount=noncompliant, compliant=False)
+        ledger.post_charge_line(
+            command_id=f"{admission_ref}:line:2",
+            admission_ref=admission_ref,
+            line_no="2",
+            category="drug",
+            amount=noncompliant,
+            compliant=False,
+        )
     ledger.discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day)
-    return ledger.settle_admission(command_id=f"{admission_ref}:settle", admission_ref=admission_ref,
-                                   settled_at=settled_at)
+    return ledger.settle_admission(
+        command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=settled_at
+    )
 
 
 def worked_example(ledger: BenefitLedger, patient_ref: str = "P-2.3", *, status: str = "jiandanglika") -> list[dict]:
     """Research §2.3: A at the county hospital (20,000 / 19,000 compliant), B at a province hospital (80,000 / 72,000)."""
     poor_patient(ledger, patient_ref, status=status)
-    a = admit_and_settle(ledger, patient_ref, f"{patient_ref}-A", COUNTY_HOSPITAL, total="20000", compliant="19000",
-                         day=date(2018, 3, 12))
-    b = admit_and_settle(ledger, patient_ref, f"{patient_ref}-B", PROVINCE_HOSPITAL, total="80000",
-                         compliant="72000", day=date(2018, 5, 20), referred=True)
+    a = admit_and_settle(
+        ledger,
+        patient_ref,
+        f"{patient_ref}-A",
+        COUNTY_HOSPITAL,
+        total="20000",
+        compliant="19000",
+        day=date(2018, 3, 12),
+    )
+    b = admit_and_settle(
+        ledger,
+        patient_ref,
+        f"{patient_ref}-B",
+        PROVINCE_HOSPITAL,
+        total="80000",
+        compliant="72000",
+        day=date(2018, 5, 20),
+        referred=True,
+    )
     return [a, b]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,50 +24,80 @@ WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 
 def test_an_audit_finding_deducts_the_fund_share_and_refunds_what_the_patient_paid(ledger: BenefitLedger) -> None:
     publish_default(ledger)
-    a, _ = worked_example(ledger)
+    _a, _ = worked_example(ledger)
     before = ledger.get_benefit_year("P-2.3", 2018).settlements
-    result = ledger.record_audit_finding(command_id="f1", finding_ref="F1", admission_ref="P-2.3-A",
-                                         line_nos=["1"], reason="unreasonable_examination",
-                                         found_on=date(2018, 7, 5))
+    result = ledger.record_audit_finding(
+        command_id="f1",
+        finding_ref="F1",
+        admission_ref="P-2.3-A",
+        line_nos=["1"],
+        reason="unreasonable_examination",
+        found_on=date(2018, 7, 5),
+    )
     # line 1 is A's whole compliant cost 19,000: payers advanced 17,915 (16,830 + 1,085), the patient paid 1,085
     assert (result["fund_recovery"], result["patient_refund"]) == (Decimal("17915.00"), Decimal("1085.00"))
     assert ledger.get_benefit_year("P-2.3", 2018).settlements == before  # hold-harmless: settlement unchanged
-    ledger.pay_patient_refund(command_id="f1:pay", finding_ref="F1", amount=Decimal("1085.00"),
-                              paid_on=date(2018, 7, 9))
+    ledger.pay_patient_refund(
+        command_id="f1:pay", finding_ref="F1", amount=Decimal("1085.00"), paid_on=date(2018, 7, 9)
+    )
     assert ledger.get_audit_finding("F1").refund_outstanding == Decimal("0.00")
     with pytest.raises(ValidationError):
-        ledger.pay_patient_refund(command_id="f1:pay2", finding_ref="F1", amount=Decimal("0.01"),
-                                  paid_on=date(2018, 7, 9))
+        ledger.pay_patient_refund(
+            command_id="f1:pay2", finding_ref="F1", amount=Decimal("0.01"), paid_on=date(2018, 7, 9)
+        )
 
 
 def test_a_withdrawn_finding_reverses_its_deduction(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     worked_example(ledger)
-    ledger.record_audit_finding(command_id="f2", finding_ref="F2", admission_ref="P-2.3-B", line_nos=["2"],
-                                reason="unreasonable_drug", found_on=date(2018, 7, 5))
-    ledger.withdraw_audit_finding(command_id="f2:w", finding_ref="F2", reason="appeal upheld",
-                                  withdrawn_on=date(2018, 8, 1))
+    ledger.record_audit_finding(
+        command_id="f2",
+        finding_ref="F2",
+        admission_ref="P-2.3-B",
+        line_nos=["2"],
+        reason="unreasonable_drug",
+        found_on=date(2018, 7, 5),
+    )
+    ledger.withdraw_audit_finding(
+        command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
+    )
     assert ledger.get_audit_finding("F2").withdrawn is True
     with pytest.raises(StateConflictError):
-        ledger.withdraw_audit_finding(command_id="f2:w2", finding_ref="F2", reason="again",
-                                      withdrawn_on=date(2018, 8, 2))
+        ledger.withdraw_audit_finding(
+            command_id="f2:w2", finding_ref="F2", reason="again", withdrawn_on=date(2018, 8, 2)
+        )
 
 
 def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
     """5090 is published in July with effect from January; the patient's earlier settlements are recalculated."""
-    first = policy_variant("langxi-2018.1-no5090", datetime(2017, 12, 31, tzinfo=timezone.utc),
-                           **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}})
+    first = policy_variant(
+        "langxi-2018.1-no5090",
+        datetime(2017, 12, 31, tzinfo=UTC),
+        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
+    )
     publish_default(ledger, first)
     poor_patient(ledger, "P-5090")
     ledger.confirm_major_disease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
     for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(ledger, "P-5090", f"D{n}", PROVINCE_HOSPITAL, total="40000", compliant="40000", day=day,
-                         referred=True, settled_at=datetime(2018, day.month, 11, tzinfo=timezone.utc))
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=timezone.utc),
-                           **{"ma.by_status": {}})
+        admit_and_settle(
+            ledger,
+            "P-5090",
+            f"D{n}",
+            PROVINCE_HOSPITAL,
+            total="40000",
+            compliant="40000",
+            day=day,
+            referred=True,
+            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
+        )
+    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
     ledger.publish_policy_version(command_id="publish-5090", document=retro)
-    return ledger.recalculate_for_policy(command_id="recalc-5090", region="341821", version="langxi-2018.2-5090",
-                                         known_at=datetime(2018, 7, 16, tzinfo=timezone.utc))
+    return ledger.recalculate_for_policy(
+        command_id="recalc-5090",
+        region="341821",
+        version="langxi-2018.2-5090",
+        known_at=datetime(2018, 7, 16, tzinfo=UTC),
+    )
 
 
 def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_it(ledger: BenefitLedger) -> None:
@@ -82,16 +112,29 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     assert account.recalculations == 1
     first_owed = next(r for r in account.settlements if Decimal(r["compensation_owed"]) > 0)
     sid = first_owed["settlement_id"]
-    ledger.pay_retroactive_compensation(command_id="pay-1", patient_ref="P-5090", year=2018, settlement_id=sid,
-                                        amount=Decimal("1000.00"), paid_on=date(2018, 8, 1))
+    ledger.pay_retroactive_compensation(
+        command_id="pay-1",
+        patient_ref="P-5090",
+        year=2018,
+        settlement_id=sid,
+        amount=Decimal("1000.00"),
+        paid_on=date(2018, 8, 1),
+    )
     account = ledger.get_benefit_year("P-5090", 2018)
     assert account.compensation_outstanding(sid) == Decimal(first_owed["compensation_owed"]) - Decimal("1000.00")
     with pytest.raises(ValidationError):
-        ledger.pay_retroactive_compensation(command_id="pay-too-much", patient_ref="P-5090", year=2018,
-                                            settlement_id=sid, amount=Decimal("99999.00"), paid_on=date(2018, 8, 2))
+        ledger.pay_retroactive_compensation(
+            command_id="pay-too-much",
+            patient_ref="P-5090",
+            year=2018,
+            settlement_id=sid,
+            amount=Decimal("99999.00"),
+            paid_on=date(2018, 8, 2),
+        )
     # recalculating again under the same versions changes nothing and appends only the command record
-    again = ledger.recalculate_benefit_year(command_id="recalc-again", patient_ref="P-5090", year=2018,
-                                            known_at=datetime(2018, 7, 20, tzinfo=timezone.utc))
+    again = ledger.recalculate_benefit_year(
+        command_id="recalc-again", patient_ref="P-5090", year=2018, known_at=datetime(2018, 7, 20, tzinfo=UTC)
+    )
     assert again["changed"] is False
     assert ledger.verify_benefit_year("P-5090", 2018)["verified"] is True
 
@@ -99,11 +142,13 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
 def test_the_year_as_of_a_recorded_time_shows_what_was_settled_then(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P-asof")
-    admit_and_settle(ledger, "P-asof", "X1", PROVINCE_HOSPITAL, total="5000", compliant="5000",
-                     day=date(2018, 3, 1), referred=True)
-    between = datetime.now(timezone.utc)
-    admit_and_settle(ledger, "P-asof", "X2", PROVINCE_HOSPITAL, total="5000", compliant="5000",
-                     day=date(2018, 4, 1), referred=True)
+    admit_and_settle(
+        ledger, "P-asof", "X1", PROVINCE_HOSPITAL, total="5000", compliant="5000", day=date(2018, 3, 1), referred=True
+    )
+    between = datetime.now(UTC)
+    admit_and_settle(
+        ledger, "P-asof", "X2", PROVINCE_HOSPITAL, total="5000", compliant="5000", day=date(2018, 4, 1), referred=True
+    )
     then = ledger.benefit_year_as_of("P-asof", 2018, between)
     now = ledger.get_benefit_year("P-asof", 2018)
     assert [r["settlement_id"] for r in then.settlements] == ["X1#1"]
@@ -125,7 +170,9 @@ def test_verify_reports_a_difference_to_the_fen(ledger: BenefitLedger) -> None:
     finally:
         ledger.get_benefit_year = original_get  # type: ignore[method-assign]
     assert outcome["verified"] is False
-    assert {(d["settlement_id"], d["part"], d["field"], d["recorded"], d["derived"])
-            for d in outcome["differences"]} == {
+    assert {
+        (d["settlement_id"], d["part"], d["field"], d["recorded"], d["derived"]) for d in outcome["differences"]
+    } == {
         ("P-2.3-B#1", part, "layers[0].amount", Decimal("49700.01"), Decimal("49700.00"))
-        for part in ("settled", "current")}
+        for part in ("settled", "current")
+    }

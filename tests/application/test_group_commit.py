@@ -34,7 +34,7 @@ def _concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
         barrier.wait()
         try:
             outcomes[n] = calls[n]()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             outcomes[n] = exc
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(len(calls))]
@@ -47,9 +47,12 @@ def _concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def test_sixteen_concurrent_commands_share_commits_and_each_gets_its_result(grouped: BenefitLedger) -> None:
     before = grouped.group_committer.groups  # type: ignore[union-attr]
-    outcomes = _concurrently([
-        (lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
-        for n in range(16)])
+    outcomes = _concurrently(
+        [
+            (lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
+            for n in range(16)
+        ]
+    )
     assert all(isinstance(o, dict) and not o["replayed"] for o in outcomes), outcomes
     assert [grouped.get_patient(f"P{n}").patient_ref for n in range(16)] == [f"P{n}" for n in range(16)]
     committer = grouped.group_committer
@@ -57,8 +60,10 @@ def test_sixteen_concurrent_commands_share_commits_and_each_gets_its_result(grou
 
 
 def test_a_refused_command_in_a_group_fails_alone(grouped: BenefitLedger) -> None:
-    calls = [(lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
-             for n in range(8)]
+    calls = [
+        (lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
+        for n in range(8)
+    ]
     calls.append(lambda: grouped.enrol_patient(command_id="enrol-nobody", patient_ref="NOBODY", year=2018))
     outcomes = _concurrently(calls)
     assert isinstance(outcomes[-1], NotFoundError)
@@ -69,10 +74,18 @@ def test_a_refused_command_in_a_group_fails_alone(grouped: BenefitLedger) -> Non
 def test_the_same_command_id_sent_concurrently_is_applied_once(grouped: BenefitLedger) -> None:
     poor_patient(grouped, "P")
     version = grouped.get_patient("P").version
-    outcomes = _concurrently([
-        lambda: grouped.record_follow_up(command_id="fu-1", patient_ref="P", followed_up_on=date(2018, 3, 1),
-                                         heart_rate=72, blood_glucose=Decimal("6.1"))
-        for _ in range(6)])
+    outcomes = _concurrently(
+        [
+            lambda: grouped.record_follow_up(
+                command_id="fu-1",
+                patient_ref="P",
+                followed_up_on=date(2018, 3, 1),
+                heart_rate=72,
+                blood_glucose=Decimal("6.1"),
+            )
+            for _ in range(6)
+        ]
+    )
     assert sorted(o["replayed"] for o in outcomes) == [False] + [True] * 5
     assert grouped.get_patient("P").version == version + 1
 
@@ -80,10 +93,20 @@ def test_the_same_command_id_sent_concurrently_is_applied_once(grouped: BenefitL
 def test_stale_expected_versions_in_one_group_get_409_with_the_current_version(grouped: BenefitLedger) -> None:
     poor_patient(grouped, "P")
     version = grouped.get_patient("P").version
-    outcomes = _concurrently([
-        (lambda n=n: grouped.record_follow_up(command_id=f"fu-{n}", patient_ref="P", followed_up_on=date(2018, 3, 1),
-                                              heart_rate=70 + n, expected_version=version))
-        for n in range(4)])
+    outcomes = _concurrently(
+        [
+            (
+                lambda n=n: grouped.record_follow_up(
+                    command_id=f"fu-{n}",
+                    patient_ref="P",
+                    followed_up_on=date(2018, 3, 1),
+                    heart_rate=70 + n,
+                    expected_version=version,
+                )
+            )
+            for n in range(4)
+        ]
+    )
     won = [o for o in outcomes if isinstance(o, dict)]
     lost = [o for o in outcomes if isinstance(o, ConcurrencyConflictError)]
     assert len(won) == 1 and len(lost) == 3

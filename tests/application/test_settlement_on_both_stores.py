@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tests.application.scenario import (
@@ -34,7 +34,7 @@ def test_scenario_2_without_assistance_triggers_the_351_backstop(ledger: Benefit
     publish_default(ledger)
     a, b = worked_example(ledger, status="none")  # not poor: no assistance, general CII, no 351
     assert paid(a, "ma") == paid(b, "ma") == Decimal("0.00")
-    publish = policy_variant("no-ma", datetime(2017, 12, 31, 12, tzinfo=timezone.utc), **{"ma.by_status": {}})
+    publish = policy_variant("no-ma", datetime(2017, 12, 31, 12, tzinfo=UTC), **{"ma.by_status": {}})
     ledger2_ref = "P-scenario-2"
     publish_default(ledger, publish)
     a, b = worked_example(ledger, ledger2_ref)
@@ -47,26 +47,52 @@ def test_scenario_2_without_assistance_triggers_the_351_backstop(ledger: Benefit
 def test_chronic_outpatient_180_example(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P-180")
-    ledger.certify_chronic_disease(command_id="cert", patient_ref="P-180", disease="hypertension",
-                                   valid_from=date(2017, 1, 1))
-    township = {**PROVINCE_HOSPITAL, "code": "LX-T01", "name": "毕桥镇卫生院", "tier": "township",
-                "county_code": "341821", "in_county": True}
-    result = admit_and_settle(ledger, "P-180", "P-180-V1", township, total="4000", compliant="4000",
-                              day=date(2018, 4, 2), kind="outpatient_chronic")
+    ledger.certify_chronic_disease(
+        command_id="cert", patient_ref="P-180", disease="hypertension", valid_from=date(2017, 1, 1)
+    )
+    township = {
+        **PROVINCE_HOSPITAL,
+        "code": "LX-T01",
+        "name": "毕桥镇卫生院",
+        "tier": "township",
+        "county_code": "341821",
+        "in_county": True,
+    }
+    result = admit_and_settle(
+        ledger,
+        "P-180",
+        "P-180-V1",
+        township,
+        total="4000",
+        compliant="4000",
+        day=date(2018, 4, 2),
+        kind="outpatient_chronic",
+    )
     assert (paid(result, "ncms"), paid(result, "s180"), result["patient_share"]) == (
-        Decimal("2400.00"), Decimal("1280.00"), Decimal("320.00"))
+        Decimal("2400.00"),
+        Decimal("1280.00"),
+        Decimal("320.00"),
+    )
 
 
 def test_money_survives_storage_exactly(store_url: str) -> None:
     ledger = BenefitLedger.from_config(store_config(store_url))
     publish_default(ledger)
     poor_patient(ledger, "P-money")
-    ledger.register_admission(command_id="m:reg", admission_ref="M1", patient_ref="P-money", kind="inpatient",
-                              hospital=PROVINCE_HOSPITAL, admitted_on=date(2018, 2, 1), referred=True)
+    ledger.register_admission(
+        command_id="m:reg",
+        admission_ref="M1",
+        patient_ref="P-money",
+        kind="inpatient",
+        hospital=PROVINCE_HOSPITAL,
+        admitted_on=date(2018, 2, 1),
+        referred=True,
+    )
     amounts = [Decimal("0.01"), Decimal("1234.50"), Decimal("99999999.99"), Decimal("0.10")]
     for n, amount in enumerate(amounts):
-        ledger.post_charge_line(command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug",
-                                amount=amount, compliant=True)
+        ledger.post_charge_line(
+            command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug", amount=amount, compliant=True
+        )
     ledger.close()
     reopened = BenefitLedger.from_config(store_config(store_url))
     stored = [reopened.get_admission("M1").lines[str(n)]["amount"] for n in range(len(amounts))]
@@ -90,14 +116,29 @@ def test_a_reopened_ledger_replays_every_settlement_byte_for_byte(store_url: str
 
 def test_settlement_uses_the_version_in_force_as_known_at_settlement(ledger: BenefitLedger) -> None:
     publish_default(ledger)
-    richer = policy_variant("richer", datetime(2018, 6, 1, tzinfo=timezone.utc),
-                            **{"ncms.tiers.county.ratio": "0.95"})
+    richer = policy_variant("richer", datetime(2018, 6, 1, tzinfo=UTC), **{"ncms.tiers.county.ratio": "0.95"})
     ledger.publish_policy_version(command_id="richer", document=richer)
     poor_patient(ledger, "P-v")
     county = {**PROVINCE_HOSPITAL, "tier": "county", "in_county": True, "county_code": "341821"}
-    early = admit_and_settle(ledger, "P-v", "V1", county, total="1300", compliant="1300", day=date(2018, 5, 1),
-                             settled_at=datetime(2018, 5, 2, tzinfo=timezone.utc))
-    late = admit_and_settle(ledger, "P-v", "V2", county, total="1300", compliant="1300", day=date(2018, 6, 5),
-                            settled_at=datetime(2018, 6, 6, tzinfo=timezone.utc))
+    early = admit_and_settle(
+        ledger,
+        "P-v",
+        "V1",
+        county,
+        total="1300",
+        compliant="1300",
+        day=date(2018, 5, 1),
+        settled_at=datetime(2018, 5, 2, tzinfo=UTC),
+    )
+    late = admit_and_settle(
+        ledger,
+        "P-v",
+        "V2",
+        county,
+        total="1300",
+        compliant="1300",
+        day=date(2018, 6, 5),
+        settled_at=datetime(2018, 6, 6, tzinfo=UTC),
+    )
     assert (early["policy_version"], paid(early, "ncms")) == ("langxi-2018.1", Decimal("900.00"))
     assert (late["policy_version"], paid(late, "ncms")) == ("richer", Decimal("950.00"))

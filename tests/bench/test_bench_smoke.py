@@ -14,12 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from tests.conftest import postgres_server_or_skip
+
+from bench import appends, dashboard, eventlog, group_commit, province, rebuild, replay
 from bench.pgschema import fresh_schema
 from bench.recalculation import load_log
 from bench.workload import county_plan
-
-from bench import appends, dashboard, eventlog, group_commit, province, rebuild, replay
-from tests.conftest import postgres_server_or_skip
 from service.ledger import BenefitLedger
 from service.settings import store_config
 
@@ -41,12 +41,18 @@ def _schemas(base: str) -> set[str]:
 
 def test_appends_prints_rates_ratios_and_no_errors(server: str) -> None:
     before = _schemas(server)
-    lines = appends.run(server, scale=0.01, visits=6, clients=3, batch_size=20, bulk_clients=2, workers=[1],
-                        baseline_seconds=0.3)
+    lines = appends.run(
+        server, scale=0.01, visits=6, clients=3, batch_size=20, bulk_clients=2, workers=[1], baseline_seconds=0.3
+    )
     text = "\n".join(lines)
-    for field in ("bare Application, 1 event/tx, 1 thread", "raw INSERT, 1 row/tx", "raw COPY of the same",
-                  "HTTP single commands, 3 clients, 1 worker(s), group commit off", "HTTP POST /batch",
-                  "run_batch in-process"):
+    for field in (
+        "bare Application, 1 event/tx, 1 thread",
+        "raw INSERT, 1 row/tx",
+        "raw COPY of the same",
+        "HTTP single commands, 3 clients, 1 worker(s), group commit off",
+        "HTTP POST /batch",
+        "run_batch in-process",
+    ):
         assert field in text, field
     singles = [line for line in lines if "HTTP single commands" in line or "batch" in line]
     assert singles and all(re.search(rf"{NUMBER} (commands|events)/s +{NUMBER}x baseline", s) for s in singles)
@@ -97,7 +103,9 @@ def test_a_renamed_county_copy_re_derives_to_the_fen(server: str) -> None:
         load_log(url, log, 2)
         config = store_config(url)
         with psycopg.connect(config.conninfo()) as conn:
-            rows = conn.execute(f'SELECT topic, count(*) FROM "{config.schema}".ledger_events GROUP BY topic').fetchall()
+            rows = conn.execute(
+                f'SELECT topic, count(*) FROM "{config.schema}".ledger_events GROUP BY topic'
+            ).fetchall()
         stored = dict(rows)
         for topic in ("ledger:BenefitYear.SettlementRecorded", "ledger:Admission.ChargeLinePosted"):
             assert stored[topic] == 2 * sum(1 for row in log.events if row[2] == topic)
@@ -112,7 +120,12 @@ def test_a_renamed_county_copy_re_derives_to_the_fen(server: str) -> None:
 
 
 def test_cli_refuses_bad_input_with_exit_2() -> None:
-    done = subprocess.run([sys.executable, "-m", "bench", "replay", "--repeats", "0"], check=False,
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "replay", "--repeats", "0"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["python -m bench: error: --repeats must be at least 1"]

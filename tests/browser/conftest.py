@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 from dashboard_server import Served, dashboard_app, serving
 from headless_chromium import REQUIRE_ENV, find_chromium, missing_reason
+from tests.projections.builders import busy_county
 
 from service.ledger import BenefitLedger
 from service.settings import store_config
-from tests.projections.builders import busy_county
 
 
 @pytest.fixture(scope="session")

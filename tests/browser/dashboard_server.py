@@ -61,8 +61,7 @@ class Served:
 
     def get(self, path: str, token: str = DASHBOARD_TOKEN, **params: Any) -> Any:
         """A report as the dashboard role reads it (what the page must show)."""
-        response = httpx.get(self.url + path, params=params, headers={"Authorization": f"Bearer {token}"},
-                             timeout=30)
+        response = httpx.get(self.url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()
 

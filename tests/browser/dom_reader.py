@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-                  "wbr"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 
 
 @dataclass
@@ -26,8 +25,8 @@ class Element:
         found = []
         for child in self.children:
             if (tag is None or child.tag == tag) and all(
-                    name in child.attrs and (value is None or child.attrs[name] == value)
-                    for name, value in wanted.items()):
+                name in child.attrs and (value is None or child.attrs[name] == value) for name, value in wanted.items()
+            ):
                 found.append(child)
             found.extend(child.find_all(tag, **attrs))
         return found

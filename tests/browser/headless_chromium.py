@@ -14,9 +14,18 @@ from pathlib import Path
 
 REQUIRE_ENV = "LEDGER_REQUIRE_BROWSER"  # CI sets it: a browser test may fail, never skip
 CANDIDATES = ("chromium", "chromium-browser")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--virtual-time-budget=8000")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=8000",
+)
 TIMEOUT_SECONDS = 120
 
 
@@ -25,15 +34,18 @@ def find_chromium() -> str | None:
 
 
 def missing_reason() -> str:
-    return ("the browser tests need Debian's chromium (apt-get install -y chromium fonts-wqy-microhei); "
-            f"{REQUIRE_ENV}=1 makes its absence a failure")
+    return (
+        "the browser tests need Debian's chromium (apt-get install -y chromium fonts-wqy-microhei); "
+        f"{REQUIRE_ENV}=1 makes its absence a failure"
+    )
 
 
 def _run(binary: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory(prefix="ledger-chromium-") as profile:
         command = [binary, *FLAGS, f"--user-data-dir={profile}", *arguments]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                                env={**os.environ, "HOME": profile})
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env={**os.environ, "HOME": profile}
+        )
     assert result.returncode == 0, f"{' '.join(command)} exited {result.returncode}: {result.stderr[-2000:]}"
     return result
 

@@ -20,13 +20,12 @@ class Image:
         """(left, top, right, bottom, count) of the pixels of exactly `colour`, None when there are none."""
         target, found = bytes(colour), []
         for y, row in enumerate(self.pixels):
-            xs = [x for x in range(self.width) if row[3 * x:3 * x + 3] == target]
+            xs = [x for x in range(self.width) if row[3 * x : 3 * x + 3] == target]
             if xs:
                 found.append((y, xs[0], xs[-1], len(xs)))
         if not found:
             return None
-        return (min(f[1] for f in found), found[0][0], max(f[2] for f in found), found[-1][0],
-                sum(f[3] for f in found))
+        return (min(f[1] for f in found), found[0][0], max(f[2] for f in found), found[-1][0], sum(f[3] for f in found))
 
     def colours(self) -> Counter[tuple[int, int, int]]:
         counts: Counter[tuple[int, int, int]] = Counter()
@@ -65,8 +64,8 @@ def read_png(data: bytes) -> Image:
         raise ValueError("not a PNG file")
     offset, header, idat = len(SIGNATURE), b"", []
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
-        body = data[offset + 8:offset + 8 + length]
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
@@ -82,7 +81,7 @@ def read_png(data: bytes) -> Image:
     previous, rows = bytes(stride), []
     for y in range(height):
         start = y * (stride + 1)
-        line = _unfilter(raw[start], bytearray(raw[start + 1:start + 1 + stride]), previous, bpp)
+        line = _unfilter(raw[start], bytearray(raw[start + 1 : start + 1 + stride]), previous, bpp)
         previous = bytes(line)
         rows.append(previous if bpp == 3 else bytes(b for i, b in enumerate(previous) if i % 4 != 3))
     return Image(width, height, rows)

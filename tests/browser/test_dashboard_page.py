@@ -15,12 +15,27 @@ from headless_chromium import dump_dom, screenshot
 from png_reader import read_png
 
 COUNTY, YEAR = "341821", 2018
-HEADLINE = {"person_times": "count", "inpatient_times": "count", "total_cost": "money", "compensation": "money",
-            "patient_share": "money", "actual_compensation_ratio": "ratio", "in_county_visit_rate": "ratio",
-            "in_province_inpatient_ratio": "ratio", "hospital_borne": "money", "follow_ups": "count",
-            "major_disease_treatment_rate": "ratio", "chronic_contract_rate": "ratio"}
-RETRO = {"outstanding": "money", "settlements_outstanding": "count", "patients_outstanding": "count",
-         "owed": "money", "paid": "money"}
+HEADLINE = {
+    "person_times": "count",
+    "inpatient_times": "count",
+    "total_cost": "money",
+    "compensation": "money",
+    "patient_share": "money",
+    "actual_compensation_ratio": "ratio",
+    "in_county_visit_rate": "ratio",
+    "in_province_inpatient_ratio": "ratio",
+    "hospital_borne": "money",
+    "follow_ups": "count",
+    "major_disease_treatment_rate": "ratio",
+    "chronic_contract_rate": "ratio",
+}
+RETRO = {
+    "outstanding": "money",
+    "settlements_outstanding": "count",
+    "patients_outstanding": "count",
+    "owed": "money",
+    "paid": "money",
+}
 BAR_WIDTH = Decimal("230")  # charts.js: the longest bar
 
 
@@ -35,16 +50,22 @@ def shown(kind: str, value: Any) -> str:
     return f"{Decimal(value) * 100:.2f} %"
 
 
-def page(chromium: str, served: Served, query: str = f"county={COUNTY}&year={YEAR}",
-         fragment: str = f"#token={DASHBOARD_TOKEN}") -> Element:
+def page(
+    chromium: str,
+    served: Served,
+    query: str = f"county={COUNTY}&year={YEAR}",
+    fragment: str = f"#token={DASHBOARD_TOKEN}",
+) -> Element:
     return parse(dump_dom(chromium, f"{served.url}/dashboard?{query}{fragment}"))
 
 
 def assert_figures(section: Element, kinds: dict[str, str], source: dict[str, Any]) -> None:
     for key, kind in kinds.items():
         value = section.one("div", data_figure=key).one("dd")
-        assert (value.attrs["data-value"], value.text) == ("" if source[key] is None else str(source[key]),
-                                                           shown(kind, source[key])), key
+        assert (value.attrs["data-value"], value.text) == (
+            "" if source[key] is None else str(source[key]),
+            shown(kind, source[key]),
+        ), key
 
 
 def test_the_page_shows_the_county_figures_the_reports_return(chromium: str, served: Served) -> None:
@@ -75,13 +96,18 @@ def test_the_page_shows_the_county_figures_the_reports_return(chromium: str, ser
     assert [row.attrs["data-month"] for row in rows] == [str(m["month"]) for m in with_data]
     for row, month in zip(rows, with_data):
         assert [cell.text for cell in row.find_all("td")] == [
-            str(month["month"]), shown("count", month["person_times"]), shown("money", month["total_cost"]),
-            shown("money", month["compensation"]), shown("ratio", month["actual_compensation_ratio"])]
+            str(month["month"]),
+            shown("count", month["person_times"]),
+            shown("money", month["total_cost"]),
+            shown("money", month["compensation"]),
+            shown("ratio", month["actual_compensation_ratio"]),
+        ]
     chart = dom.one("div", id="ratio-chart")
     plotted = [m for m in with_data if m["actual_compensation_ratio"] is not None]
     assert [c.attrs["data-month"] for c in chart.find_all("circle")] == [str(m["month"]) for m in plotted]
     assert [t.text for t in chart.find_all("text", data_month=None)] == [
-        shown("ratio", m["actual_compensation_ratio"]) for m in plotted]
+        shown("ratio", m["actual_compensation_ratio"]) for m in plotted
+    ]
     assert len(chart.find_all("polyline")) == 1
 
     # Retroactive compensation: the aggregate only (the scenario leaves some owed).
@@ -90,7 +116,8 @@ def test_the_page_shows_the_county_figures_the_reports_return(chromium: str, ser
 
     hospital_rows = dom.one("table", id="hospital-table").find_all("tr", data_hospital=None)
     assert [(r.attrs["data-hospital"], r.find_all("td")[-1].text) for r in hospital_rows] == [
-        (h["hospital_code"], shown("money", h["balance"])) for h in hospitals]
+        (h["hospital_code"], shown("money", h["balance"])) for h in hospitals
+    ]
 
 
 def test_the_page_shows_no_patient_ref_and_not_the_token(chromium: str, served: Served) -> None:
@@ -100,11 +127,15 @@ def test_the_page_shows_no_patient_ref_and_not_the_token(chromium: str, served: 
     assert DASHBOARD_TOKEN not in html
 
 
-def test_the_screenshot_shows_the_payer_bars_and_the_ratio_line(chromium: str, served: Served,
-                                                                tmp_path: Path) -> None:
+def test_the_screenshot_shows_the_payer_bars_and_the_ratio_line(chromium: str, served: Served, tmp_path: Path) -> None:
     dom = page(chromium, served)
-    image = read_png(screenshot(chromium, f"{served.url}/dashboard?county={COUNTY}&year={YEAR}"
-                                          f"#token={DASHBOARD_TOKEN}", tmp_path / "dashboard.png"))
+    image = read_png(
+        screenshot(
+            chromium,
+            f"{served.url}/dashboard?county={COUNTY}&year={YEAR}#token={DASHBOARD_TOKEN}",
+            tmp_path / "dashboard.png",
+        )
+    )
     assert (image.width, image.height) == (1280, 900)
     colours = image.colours()
     assert len(colours) > 200, "a blank or nearly blank screenshot"
@@ -138,9 +169,13 @@ def test_without_a_token_or_with_a_bad_one_the_page_says_so(chromium: str, serve
 
 def test_a_bad_address_is_refused_on_the_page_and_reads_nothing(chromium: str, served: Served) -> None:
     def county_reads() -> float:
-        return sum(sample.value for metric in served.metrics.collect() for sample in metric.samples
-                   if sample.name == "ledger_http_requests_total"
-                   and sample.labels["route"] == "/reports/counties/{county_code}/{year}")
+        return sum(
+            sample.value
+            for metric in served.metrics.collect()
+            for sample in metric.samples
+            if sample.name == "ledger_http_requests_total"
+            and sample.labels["route"] == "/reports/counties/{county_code}/{year}"
+        )
 
     before = county_reads()
     for query, says in ((f"county={COUNTY}&year=20x8", "year must be"), ("county=34%2F18&year=2018", "county must")):

@@ -61,7 +61,7 @@ def test_the_assets_hold_no_external_url_and_no_inline_script() -> None:
     assert {f.name for f in files} == {"index.html", *MEDIA_TYPES}
     for path in files:
         text = path.read_text(encoding="utf-8").replace(SVG_NAMESPACE, "")
-        assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(", text, re.I), path.name
+        assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(", text, re.IGNORECASE), path.name
     html = (ASSETS / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), "an inline script (the CSP would block it)"
-    assert not re.search(r"\son[a-z]+\s*=", html, re.I), "an inline event handler (the CSP would block it)"
+    assert not re.search(r"\son[a-z]+\s*=", html, re.IGNORECASE), "an inline event handler (the CSP would block it)"

@@ -45,24 +45,46 @@ def assert_one_line_error(result: Result, *fragments: str, code: int = 2) -> Non
 def worked_example_commands(patient_ref: str = "P-2.3") -> list[dict[str, Any]]:
     """The research's worked example (§2.3) as JSON-typed batch commands (13 of them)."""
     commands = [
-        ("register_patient", f"{patient_ref}:register",
-         {"patient_ref": patient_ref, "county_code": "341821", "township": "毕桥镇"}),
+        (
+            "register_patient",
+            f"{patient_ref}:register",
+            {"patient_ref": patient_ref, "county_code": "341821", "township": "毕桥镇"},
+        ),
         ("enrol_patient", f"{patient_ref}:enrol:2018", {"patient_ref": patient_ref, "year": 2018}),
-        ("record_poverty_status", f"{patient_ref}:status",
-         {"patient_ref": patient_ref, "status": "jiandanglika", "effective_from": "2016-01-01"}),
+        (
+            "record_poverty_status",
+            f"{patient_ref}:status",
+            {"patient_ref": patient_ref, "status": "jiandanglika", "effective_from": "2016-01-01"},
+        ),
     ]
     for suffix, hospital, compliant, noncompliant, day, referred in (
-            ("A", COUNTY_HOSPITAL, "19000.00", "1000.00", "2018-03-12", False),
-            ("B", PROVINCE_HOSPITAL, "72000.00", "8000.00", "2018-05-20", True)):
+        ("A", COUNTY_HOSPITAL, "19000.00", "1000.00", "2018-03-12", False),
+        ("B", PROVINCE_HOSPITAL, "72000.00", "8000.00", "2018-05-20", True),
+    ):
         ref = f"{patient_ref}-{suffix}"
         commands += [
-            ("register_admission", f"{ref}:register", {"admission_ref": ref, "patient_ref": patient_ref,
-                                                       "kind": "inpatient", "hospital": hospital,
-                                                       "admitted_on": day, "referred": referred}),
-            ("post_charge_line", f"{ref}:line:1", {"admission_ref": ref, "line_no": "1", "category": "treatment",
-                                                   "amount": compliant, "compliant": True}),
-            ("post_charge_line", f"{ref}:line:2", {"admission_ref": ref, "line_no": "2", "category": "drug",
-                                                   "amount": noncompliant, "compliant": False}),
+            (
+                "register_admission",
+                f"{ref}:register",
+                {
+                    "admission_ref": ref,
+                    "patient_ref": patient_ref,
+                    "kind": "inpatient",
+                    "hospital": hospital,
+                    "admitted_on": day,
+                    "referred": referred,
+                },
+            ),
+            (
+                "post_charge_line",
+                f"{ref}:line:1",
+                {"admission_ref": ref, "line_no": "1", "category": "treatment", "amount": compliant, "compliant": True},
+            ),
+            (
+                "post_charge_line",
+                f"{ref}:line:2",
+                {"admission_ref": ref, "line_no": "2", "category": "drug", "amount": noncompliant, "compliant": False},
+            ),
             ("discharge", f"{ref}:discharge", {"admission_ref": ref, "discharged_on": day}),
             ("settle_admission", f"{ref}:settle", {"admission_ref": ref, "settled_at": "2018-07-01T10:00:00+00:00"}),
         ]

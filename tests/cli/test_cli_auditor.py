@@ -60,11 +60,14 @@ def test_verify_names_an_edited_event_and_the_settlement_it_changed(invoke, work
     account_id = ids.benefit_year_id("P-2.3", 2018)
     path = Path(worked_store.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as db:  # someone edits the recorded NCMS amount of settlement B behind the ledger
-        (state,) = db.execute("SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 3",
-                              [account_id.hex]).fetchone()
+        (state,) = db.execute(
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 3", [account_id.hex]
+        ).fetchone()
         assert state.count(b'"49700.00"') >= 1
-        db.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 3",
-                   [state.replace(b'"49700.00"', b'"49700.01"'), account_id.hex])
+        db.execute(
+            "UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 3",
+            [state.replace(b'"49700.00"', b'"49700.01"'), account_id.hex],
+        )
     one = invoke("verify", "P-2.3", "2018")
     assert one.exit_code == 1, (one.stdout, one.stderr)
     assert "P-2.3/2018: 2 settlements, DIFFERENCES FOUND" in one.stdout

@@ -17,8 +17,13 @@ def test_export_writes_the_eob_of_a_settlement(invoke, worked_store: str) -> Non
     assert r4_problems(eob) == []
     assert eob["identifier"][0]["value"] == "P-2.3-B#1" and len(eob["item"]) == 2
     assert [entry["amount"]["value"] for entry in eob["adjudication"]] == [
-        Decimal("49700.00"), Decimal("11682.00"), Decimal("5309.00"), Decimal("0.00"), Decimal("0.00"),
-        Decimal("0.00")]
+        Decimal("49700.00"),
+        Decimal("11682.00"),
+        Decimal("5309.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    ]
     assert result.stderr == ""
 
 

@@ -34,18 +34,30 @@ def test_import_settles_the_worked_example_on_both_stores(invoke, store_url: str
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"imported {file}: 13 commands (13 appended, 0 already recorded) in ")
     assert result.stdout.rstrip().endswith("lines/s")
-    assert _layers(store_url, 0) == {"ncms": Decimal("16830.00"), "cii": Decimal("0.00"), "ma": Decimal("1085.00"),
-                                     "b351": Decimal("0.00"), "s5090": Decimal("0.00"), "reassist": Decimal("0.00")}
-    assert _layers(store_url, 1) == {"ncms": Decimal("49700.00"), "cii": Decimal("11682.00"),
-                                     "ma": Decimal("5309.00"), "b351": Decimal("0.00"), "s5090": Decimal("0.00"),
-                                     "reassist": Decimal("0.00")}
+    assert _layers(store_url, 0) == {
+        "ncms": Decimal("16830.00"),
+        "cii": Decimal("0.00"),
+        "ma": Decimal("1085.00"),
+        "b351": Decimal("0.00"),
+        "s5090": Decimal("0.00"),
+        "reassist": Decimal("0.00"),
+    }
+    assert _layers(store_url, 1) == {
+        "ncms": Decimal("49700.00"),
+        "cii": Decimal("11682.00"),
+        "ma": Decimal("5309.00"),
+        "b351": Decimal("0.00"),
+        "s5090": Decimal("0.00"),
+        "reassist": Decimal("0.00"),
+    }
     replay = invoke("--database-url", store_url, "replay", "P-2.3", "2018")
     assert replay.exit_code == 0 and "patient pays 13,309.00" in replay.stdout
     verified = invoke("--database-url", store_url, "verify")
     assert verified.exit_code == 0, (verified.stdout, verified.stderr)
     assert verified.stdout.splitlines()[0].endswith("events checked: intact")
-    assert verified.stdout.splitlines()[1] == ("patient-years: 1 re-derived from raw facts: "
-                                               "every settlement identical to the fen")
+    assert verified.stdout.splitlines()[1] == (
+        "patient-years: 1 re-derived from raw facts: every settlement identical to the fen"
+    )
 
 
 def test_reimporting_the_file_appends_nothing(invoke, sqlite_url: str, tmp_path: Path) -> None:
@@ -59,16 +71,23 @@ def test_reimporting_the_file_appends_nothing(invoke, sqlite_url: str, tmp_path:
     assert head(sqlite_url) == before
 
 
-def test_a_refused_command_stops_at_its_line_and_writes_nothing_of_its_batch(invoke, sqlite_url: str,
-                                                                            tmp_path: Path) -> None:
+def test_a_refused_command_stops_at_its_line_and_writes_nothing_of_its_batch(
+    invoke, sqlite_url: str, tmp_path: Path
+) -> None:
     _publish_default(invoke)
     commands = worked_example_commands()
-    commands[7] = {"command": "settle_admission", "command_id": "P-2.3-A:settle",
-                   "args": {"admission_ref": "P-2.3-Z", "settled_at": "2018-07-01T10:00:00+00:00"}}
+    commands[7] = {
+        "command": "settle_admission",
+        "command_id": "P-2.3-A:settle",
+        "args": {"admission_ref": "P-2.3-Z", "settled_at": "2018-07-01T10:00:00+00:00"},
+    }
     file = write_jsonl(tmp_path / "worked.jsonl", commands)
     result = invoke("import", str(file), "--batch-size", "5")
-    assert_one_line_error(result, "worked.jsonl line 8: settle_admission 'P-2.3-A:settle' refused: "
-                                  "no admission P-2.3-Z (nothing from lines 6-10 was written)")
+    assert_one_line_error(
+        result,
+        "worked.jsonl line 8: settle_admission 'P-2.3-A:settle' refused: "
+        "no admission P-2.3-Z (nothing from lines 6-10 was written)",
+    )
     with opened(sqlite_url) as ledger:
         admission = ledger.get_admission("P-2.3-A")  # lines 1-5 were one committed batch
         assert sorted(admission.lines) == ["1"] and admission.discharged_on is None
@@ -86,6 +105,9 @@ def test_money_as_a_float_is_refused_with_its_line(invoke, sqlite_url: str, tmp_
     commands[4]["args"]["amount"] = 19000.0
     before = head(sqlite_url)
     result = invoke("import", str(write_jsonl(tmp_path / "float.jsonl", commands)))
-    assert_one_line_error(result, "float.jsonl line 5: post_charge_line 'P-2.3-A:line:1' refused: amount: give "
-                                  "money as a string or integer, not float")
+    assert_one_line_error(
+        result,
+        "float.jsonl line 5: post_charge_line 'P-2.3-A:line:1' refused: amount: give "
+        "money as a string or integer, not float",
+    )
     assert head(sqlite_url) == before

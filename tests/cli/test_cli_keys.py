@@ -29,7 +29,8 @@ def test_add_prints_a_token_the_api_accepts_and_list_never_shows_it(invoke, sqli
     assert listed.stdout.splitlines() == [
         "ncms-payments                    payment_service  fund ncms",
         "lx-county                        hospital         hospital LX-001",
-        "auditor-1                        auditor"]
+        "auditor-1                        auditor",
+    ]
     assert token not in listed.stdout
 
 

@@ -14,9 +14,11 @@ def _variant_file(tmp_path: Path) -> Path:
     """The default policy with 救助 at 60 % for 建档立卡 patients, published in July with effect from January."""
     text = DEFAULT_POLICY_FILE.read_text(encoding="utf-8")
     assert text.count(MA_RATIO_LINE) == 1
-    text = (text.replace(MA_RATIO_LINE, MA_RATIO_LINE.replace('"0.50"', '"0.60"'))
-            .replace('version = "langxi-2018.1"', 'version = "langxi-2018.2-ma60"')
-            .replace('published_at = "2017-12-31T00:00:00+08:00"', 'published_at = "2018-07-15T00:00:00+08:00"'))
+    text = (
+        text.replace(MA_RATIO_LINE, MA_RATIO_LINE.replace('"0.50"', '"0.60"'))
+        .replace('version = "langxi-2018.1"', 'version = "langxi-2018.2-ma60"')
+        .replace('published_at = "2017-12-31T00:00:00+08:00"', 'published_at = "2018-07-15T00:00:00+08:00"')
+    )
     path = tmp_path / "ma60.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -29,22 +31,26 @@ def test_publish_list_and_recalculate_a_retroactive_version(invoke, sqlite_url: 
     assert again.exit_code == 0 and again.stdout == "published 341821/langxi-2018.1 (already there)\n"
     with opened(sqlite_url) as ledger:
         worked_example(ledger)
-    assert invoke("publish-policy", str(_variant_file(tmp_path))).stdout == \
-        "published 341821/langxi-2018.2-ma60 (new)\n"
+    assert (
+        invoke("publish-policy", str(_variant_file(tmp_path))).stdout == "published 341821/langxi-2018.2-ma60 (new)\n"
+    )
 
     listed = invoke("policies", "341821")
     assert listed.exit_code == 0
     assert listed.stdout.splitlines() == [
         "langxi-2018.1                effective 2018-01-01  published 2017-12-31T00:00:00+08:00",
-        "langxi-2018.2-ma60           effective 2018-01-01  published 2018-07-15T00:00:00+08:00"]
+        "langxi-2018.2-ma60           effective 2018-01-01  published 2018-07-15T00:00:00+08:00",
+    ]
     assert invoke("list-policies", "341821").stdout == listed.stdout
 
     recalculated = invoke("recalculate", "341821", "langxi-2018.2-ma60")
     assert recalculated.exit_code == 0, recalculated.stderr
     # 救助 60 % instead of 50 %: A 2,170.00 x 0.60 = 1,302.00 (+217.00); B 10,618.00 x 0.60 = 6,370.80 (+1,061.80),
     # still under the 10,000 cap, and no later layer reaches its threshold: 1,278.80 owed to the patient.
-    assert recalculated.stdout.splitlines() == ["examined 1 patient-years; 1 changed; compensation owed 1278.80",
-                                                "  P-2.3/2018: compensation owed 1278.80"]
+    assert recalculated.stdout.splitlines() == [
+        "examined 1 patient-years; 1 changed; compensation owed 1278.80",
+        "  P-2.3/2018: compensation owed 1278.80",
+    ]
     before = head(sqlite_url)
     assert invoke("recalculate", "341821", "langxi-2018.2-ma60").stdout == recalculated.stdout
     assert head(sqlite_url) == before

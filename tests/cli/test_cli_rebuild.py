@@ -13,8 +13,10 @@ from projections.rebuild import status
 from projections.store import open_store
 from service.settings import store_config
 
-SUMMARY = re.compile(r"^rebuilt (?P<names>[a-z_, ]+): (?P<events>\d+) events in [\d.]+ s \([\d,]+ events/s\), "
-                     r"position (?P<position>\d+), resumed from (?P<start>\d+)$")
+SUMMARY = re.compile(
+    r"^rebuilt (?P<names>[a-z_, ]+): (?P<events>\d+) events in [\d.]+ s \([\d,]+ events/s\), "
+    r"position (?P<position>\d+), resumed from (?P<start>\d+)$"
+)
 
 
 def _year(url: str, patient_ref: str) -> dict | None:
@@ -40,11 +42,15 @@ def test_rebuild_all_builds_every_view_to_the_head(invoke, worked_store: str) ->
             views.close()
     assert int(match["position"]) == head and int(match["start"]) == 0 and int(match["events"]) > 0
     assert {row["projection"]: (row["state"], row["lag"]) for row in rows} == {
-        name: ("current", 0) for name in match["names"].split(", ")}
+        name: ("current", 0) for name in match["names"].split(", ")
+    }
     year = _year(worked_store, "P-2.3")
     assert year is not None
     assert (year["payer_total"], year["patient_share"], year["paid_cii"]) == (
-        Decimal("84606.00"), Decimal("15394.00"), Decimal("11682.00"))
+        Decimal("84606.00"),
+        Decimal("15394.00"),
+        Decimal("11682.00"),
+    )
 
 
 def test_rebuilding_one_view_again_picks_up_new_events(invoke, worked_store: str) -> None:

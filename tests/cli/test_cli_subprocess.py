@@ -27,25 +27,43 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_help_lists_every_command_and_imports_nothing_heavy(tmp_path: Path) -> None:
-    result = subprocess.run([LEDGER, "--help"], check=False, capture_output=True, text=True, env=_env(tmp_path),
-                            timeout=60)
+    result = subprocess.run(
+        [LEDGER, "--help"], check=False, capture_output=True, text=True, env=_env(tmp_path), timeout=60
+    )
     assert result.returncode == 0, result.stderr
-    for command in ("serve", "demo", "replay", "year", "verify", "import", "rebuild", "export-eob",
-                    "publish-policy", "policies", "recalculate", "keys"):
+    for command in (
+        "serve",
+        "demo",
+        "replay",
+        "year",
+        "verify",
+        "import",
+        "rebuild",
+        "export-eob",
+        "publish-policy",
+        "policies",
+        "recalculate",
+        "keys",
+    ):
         assert f" {command} " in result.stdout, command
-    probe = ("import sys; from cli.main import app; import typer; typer.main.get_command(app); "
-             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))")
+    probe = (
+        "import sys; from cli.main import app; import typer; typer.main.get_command(app); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], check=False, capture_output=True, text=True, timeout=60)
     assert loaded.returncode == 0 and loaded.stdout.strip() == "[]", (loaded.stdout, loaded.stderr)
 
 
 def test_a_refused_connection_is_one_line_from_the_real_process(tmp_path: Path) -> None:
     env = _env(tmp_path, LEDGER_DATABASE_URL="postgresql://postgres@127.0.0.1:1/postgres")
-    result = subprocess.run([LEDGER, "replay", "P-2.3", "2018"], check=False, capture_output=True, text=True, env=env,
-                            timeout=60)
+    result = subprocess.run(
+        [LEDGER, "replay", "P-2.3", "2018"], check=False, capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 2
-    assert result.stderr.startswith("ledger: cannot connect to PostgreSQL at 127.0.0.1:1") and \
-        result.stderr.count("\n") == 1, result.stderr
+    assert (
+        result.stderr.startswith("ledger: cannot connect to PostgreSQL at 127.0.0.1:1")
+        and result.stderr.count("\n") == 1
+    ), result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
@@ -58,8 +76,13 @@ def _free_port() -> int:
 def test_serve_answers_health_on_the_given_store(tmp_path: Path) -> None:
     port = _free_port()
     store = tmp_path / "served.db"
-    process = subprocess.Popen([LEDGER, "--database-url", f"sqlite:///{store}", "serve", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path))
+    process = subprocess.Popen(
+        [LEDGER, "--database-url", f"sqlite:///{store}", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
     try:
         body, deadline = None, time.monotonic() + 60
         while body is None and time.monotonic() < deadline and process.poll() is None:
@@ -78,13 +101,15 @@ def test_serve_answers_health_on_the_given_store(tmp_path: Path) -> None:
 
 def test_import_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     env = _env(tmp_path, TERM="xterm-256color", COLUMNS="100")
-    published = subprocess.run([LEDGER, "publish-policy", str(DEFAULT_POLICY_FILE)], check=False, env=env,
-                               capture_output=True, timeout=60)
+    published = subprocess.run(
+        [LEDGER, "publish-policy", str(DEFAULT_POLICY_FILE)], check=False, env=env, capture_output=True, timeout=60
+    )
     assert published.returncode == 0
     file = write_jsonl(tmp_path / "worked.jsonl", worked_example_commands())
     primary, secondary = pty.openpty()
-    process = subprocess.Popen([LEDGER, "import", str(file), "--batch-size", "2"], stdout=subprocess.PIPE,
-                               stderr=secondary, env=env)
+    process = subprocess.Popen(
+        [LEDGER, "import", str(file), "--batch-size", "2"], stdout=subprocess.PIPE, stderr=secondary, env=env
+    )
     os.close(secondary)
     screen = b""
     while True:

@@ -85,9 +85,15 @@ def _help_of(argv: list[str]) -> str:
         subcommands = [a for a in argv[3:] if not a.startswith("-")][:1]
     else:
         raise AssertionError(f"not one of the ledger's entry points: {argv}")
-    done = subprocess.run([*command, *subcommands, "--help"], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin",
-                                         "COLUMNS": "200"}, check=False)
+    done = subprocess.run(
+        [*command, *subcommands, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        check=False,
+    )
     assert done.returncode == 0, f"{argv}: {done.stderr}"
     return done.stdout
 
@@ -110,8 +116,9 @@ def test_every_yaml_file_parses(path: str) -> None:
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (DEPLOY / "postgres").glob("*.sh")))
 def test_the_shell_scripts_parse(script: str) -> None:
-    done = subprocess.run(["bash", "-n", str(DEPLOY / "postgres" / script)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["bash", "-n", str(DEPLOY / "postgres" / script)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -142,12 +149,17 @@ def test_the_dockerfile_copies_what_exists_and_runs_the_api() -> None:
 def test_a_wheel_of_the_project_would_carry_every_data_file_the_packages_need() -> None:
     """The image installs a wheel (`pip wheel .`), not the source tree: non-Python files need package-data."""
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"].get(
-        "package-data", {})
+        "package-data", {}
+    )
     missing = []
     for path in (ROOT / "src").rglob("*"):
         relative = path.relative_to(ROOT / "src")
-        if (not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in relative.parts
-                or relative.parts[0].endswith(".egg-info")):
+        if (
+            not path.is_file()
+            or path.suffix in (".py", ".pyc")
+            or "__pycache__" in relative.parts
+            or relative.parts[0].endswith(".egg-info")
+        ):
             continue
         covered = False
         for package, globs in patterns.items():
@@ -168,7 +180,12 @@ def test_the_compose_services_run_real_entry_points_with_documented_variables() 
     ours = {name: s for name, s in services.items() if s.get("image", "").split(":")[0] == LEDGER_IMAGE}
     assert set(ours) == {"api", "projector"}
     commands = {name: s["command"] for name, s in ours.items()}
-    assert commands["api"][:2] == ["ledger", "serve"] and commands["projector"] == ["python", "-m", "projections", "run"]
+    assert commands["api"][:2] == ["ledger", "serve"] and commands["projector"] == [
+        "python",
+        "-m",
+        "projections",
+        "run",
+    ]
     documented = _env_example_names()
     for name, service in ours.items():
         build = service["build"]
@@ -281,8 +298,12 @@ def test_the_alerts_use_metrics_the_api_exports(tmp_path: Path) -> None:
     assert scraped.status_code == 200
     exported = set(re.findall(r"^(ledger_[a-z_]+)", scraped.text, flags=re.MULTILINE))
     alerts = _yaml(DEPLOY / "prometheus-alerts.yml")[0]
-    used = {m for group in alerts["groups"] for rule in group["rules"]
-            for m in re.findall(r"\b(ledger_[a-z_]+)", rule["expr"])}
+    used = {
+        m
+        for group in alerts["groups"]
+        for rule in group["rules"]
+        for m in re.findall(r"\b(ledger_[a-z_]+)", rule["expr"])
+    }
     assert used and used <= exported, used - exported
 
 

@@ -28,12 +28,31 @@ CUMULATIVE_PAYERS = ("cii", "ma", "b351", "reassist")  # year-state key `<payer>
 def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
     day = date(2018, 1 + n % 12, 1 + n % 28)
     hospital = PROVINCE_HOSPITAL if n % 3 == 0 else COUNTY_HOSPITAL
-    ledger.register_admission(command_id=f"{ref}:r", admission_ref=ref, patient_ref=PATIENT, kind="inpatient",
-                              hospital=hospital, admitted_on=day, referred=hospital is PROVINCE_HOSPITAL)
-    ledger.post_charge_line(command_id=f"{ref}:l1", admission_ref=ref, line_no="1", category="surgery",
-                            amount=Decimal(2000 + 1375 * n) + Decimal("0.37"), compliant=True)
-    ledger.post_charge_line(command_id=f"{ref}:l2", admission_ref=ref, line_no="2", category="drug",
-                            amount=Decimal(150 * (n % 4)) + Decimal("0.05"), compliant=False)
+    ledger.register_admission(
+        command_id=f"{ref}:r",
+        admission_ref=ref,
+        patient_ref=PATIENT,
+        kind="inpatient",
+        hospital=hospital,
+        admitted_on=day,
+        referred=hospital is PROVINCE_HOSPITAL,
+    )
+    ledger.post_charge_line(
+        command_id=f"{ref}:l1",
+        admission_ref=ref,
+        line_no="1",
+        category="surgery",
+        amount=Decimal(2000 + 1375 * n) + Decimal("0.37"),
+        compliant=True,
+    )
+    ledger.post_charge_line(
+        command_id=f"{ref}:l2",
+        admission_ref=ref,
+        line_no="2",
+        category="drug",
+        amount=Decimal(150 * (n % 4)) + Decimal("0.05"),
+        compliant=False,
+    )
     ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day)
 
 
@@ -66,7 +85,7 @@ class RacingWriter:
                 self._first_of_round = True
                 self.app.settle_admission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT)
                 self.done.wait(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test's assertion
+        except BaseException as exc:
             self.errors.append(exc)
             self.start.abort()
             self.done.abort()
@@ -95,8 +114,15 @@ def test_every_settlement_of_a_raced_patient_year_is_applied_exactly_once(store_
     assert history.version == 1 + 2 * ROUNDS  # opened + one event per settlement
     assert all(len(ledger.get_admission(ref).settlements) == 1 for ref in refs)
     for payer in CUMULATIVE_PAYERS:  # the accumulators hold the sum of what each settlement paid, in order
-        paid = sum((Decimal(layer["amount"]) for r in history.settlements for layer in r["settlement"]["layers"]
-                    if layer["payer"] == payer), Decimal("0.00"))
+        paid = sum(
+            (
+                Decimal(layer["amount"])
+                for r in history.settlements
+                for layer in r["settlement"]["layers"]
+                if layer["payer"] == payer
+            ),
+            Decimal("0.00"),
+        )
         assert history.state["amounts"][f"{payer}.paid"] == paid, payer
     assert history.state["amounts"]["cii.paid"] > 0 and history.state["amounts"]["ma.paid"] > 0
     report = ledger.verify_benefit_year(PATIENT, 2018)

@@ -50,8 +50,14 @@ def test_a_running_worker_reconnects_after_a_restart_and_projects_what_came_afte
     publish_default(ledger)
     worked_example(ledger, "P-BEFORE")
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
-    worker = subprocess.Popen([sys.executable, "-m", "projections", "run", "--poll-interval", "0.2"], env=env,
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "projections", "run", "--poll-interval", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         views = open_store(store_config(url))
         _wait_until_projected(views, int(ledger.recorder.max_notification_id()), worker, timeout=30)

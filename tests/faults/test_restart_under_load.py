@@ -56,8 +56,10 @@ def _run_with_faults(clients: list[Client], faults: list[tuple[float, Callable[[
     for t in threads:
         t.join(timeout=180)
     assert [c.error for c in clients] == [None] * len(clients)
-    print(f"faults at {acknowledged_at_fault} of {total} acknowledged; failed attempts seen by clients: "
-          f"{[len(c.failures) for c in clients]}; first: {next((f for c in clients for f in c.failures), None)}")
+    print(
+        f"faults at {acknowledged_at_fault} of {total} acknowledged; failed attempts seen by clients: "
+        f"{[len(c.failures) for c in clients]}; first: {next((f for c in clients for f in c.failures), None)}"
+    )
     return acknowledged_at_fault
 
 
@@ -80,7 +82,8 @@ def _assert_exactly_once(ledger: BenefitLedger, clients: list[Client], reference
 
 @pytest.mark.parametrize("group_commit", [False, True], ids=["ledger-per-client", "shared-group-commit"])
 def test_restarts_during_load_lose_no_acknowledged_command_and_duplicate_none(
-        cluster: PgCluster, tmp_path: object, group_commit: bool) -> None:
+    cluster: PgCluster, tmp_path: object, group_commit: bool
+) -> None:
     url = cluster.url("ledger")
     setup = _ledger(url)
     publish_default(setup)
@@ -91,8 +94,9 @@ def test_restarts_during_load_lose_no_acknowledged_command_and_duplicate_none(
     clients = [Client(ledgers[c], client_script(c, PATIENTS)) for c in range(CLIENTS)]
     total = sum(len(c.script) for c in clients)
 
-    at = _run_with_faults(clients, [(0.3, lambda: cluster.restart("fast")),
-                                    (0.6, lambda: cluster.restart("immediate"))])  # a crash: WAL recovery
+    at = _run_with_faults(
+        clients, [(0.3, lambda: cluster.restart("fast")), (0.6, lambda: cluster.restart("immediate"))]
+    )  # a crash: WAL recovery
 
     assert 0 < at[0] < at[1] < total  # both faults landed mid-load
     reference = _reference(f"sqlite:///{tmp_path}/reference.db")
@@ -103,7 +107,8 @@ def test_restarts_during_load_lose_no_acknowledged_command_and_duplicate_none(
 
 
 def test_an_outage_longer_than_the_ledgers_patience_is_retried_by_clients_without_duplicates(
-        cluster: PgCluster, tmp_path: object) -> None:
+    cluster: PgCluster, tmp_path: object
+) -> None:
     """Down for 14 s: the store calls fail (the library retries 10 x, each waiting 1 s for a connection),
     the clients see a store error, wait and send the same command ids again until the server is back."""
     url = cluster.url("ledger")

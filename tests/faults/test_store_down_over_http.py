@@ -52,7 +52,8 @@ def _assert_problem_503(response: Response) -> dict[str, Any]:
 
 
 def test_requests_while_the_store_is_down_get_503_and_a_refused_write_is_applied_once_later(
-        cluster: PgCluster, ledger: BenefitLedger, config: StoreConfig) -> None:
+    cluster: PgCluster, ledger: BenefitLedger, config: StoreConfig
+) -> None:
     poor_patient(ledger, "P1")
     with TestClient(create_app(ledger, config, access=ACCESS), raise_server_exceptions=False) as client:
         assert client.get("/patients/P1", headers=ADMIN).status_code == 200
@@ -70,8 +71,9 @@ def test_requests_while_the_store_is_down_get_503_and_a_refused_write_is_applied
     assert ledger.get_patient("P2").version == 1
 
 
-def test_the_report_routes_read_models_reconnect_after_a_restart(cluster: PgCluster, ledger: BenefitLedger,
-                                                                config: StoreConfig) -> None:
+def test_the_report_routes_read_models_reconnect_after_a_restart(
+    cluster: PgCluster, ledger: BenefitLedger, config: StoreConfig
+) -> None:
     worked_example(ledger, "P-WE")
     with TestClient(create_app(ledger, config, access=ACCESS), raise_server_exceptions=False) as client:
         before = client.get("/reports/counties/341821/2018", headers=ADMIN)

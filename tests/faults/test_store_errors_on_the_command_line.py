@@ -27,8 +27,9 @@ LEDGER = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit
 CLEAR_WITHIN_S = 15  # no waiting out a connection pool's 30 s timeout
 
 
-def _run(argv: list[str], url: str, cwd: Path, limit_bytes: int | None = None,
-         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], url: str, cwd: Path, limit_bytes: int | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
     env.pop("LEDGER_TRACEBACK", None)
 
@@ -37,8 +38,9 @@ def _run(argv: list[str], url: str, cwd: Path, limit_bytes: int | None = None,
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     try:
-        return subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
-                              preexec_fn=limit)
+        return subprocess.run(
+            argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, preexec_fn=limit
+        )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(argv[-3:])}: no answer within {timeout} s")
 
@@ -52,8 +54,12 @@ def _one_clear_line(done: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize("query", ["", "?schema=ledger"], ids=["public-schema", "named-schema"])
 def test_a_closed_port_is_one_line_and_exit_2_from_ledger(tmp_path: Path, query: str) -> None:
     port = free_port()
-    done = _run([*LEDGER, "year", "P-1", "2018"], f"postgresql://postgres@127.0.0.1:{port}/postgres{query}", tmp_path,
-                timeout=CLEAR_WITHIN_S)
+    done = _run(
+        [*LEDGER, "year", "P-1", "2018"],
+        f"postgresql://postgres@127.0.0.1:{port}/postgres{query}",
+        tmp_path,
+        timeout=CLEAR_WITHIN_S,
+    )
     assert done.returncode == 2, done.stderr
     line = _one_clear_line(done)
     assert line.startswith("ledger: ") and str(port) in line and "refused" in line.lower()
@@ -62,8 +68,12 @@ def test_a_closed_port_is_one_line_and_exit_2_from_ledger(tmp_path: Path, query:
 @pytest.mark.parametrize("query", ["", "?schema=ledger"], ids=["public-schema", "named-schema"])
 def test_a_closed_port_is_one_line_from_the_projection_worker(tmp_path: Path, query: str) -> None:
     port = free_port()
-    done = _run([sys.executable, "-m", "projections", "run", "--until-head"],
-                f"postgresql://postgres@127.0.0.1:{port}/postgres{query}", tmp_path, timeout=CLEAR_WITHIN_S)
+    done = _run(
+        [sys.executable, "-m", "projections", "run", "--until-head"],
+        f"postgresql://postgres@127.0.0.1:{port}/postgres{query}",
+        tmp_path,
+        timeout=CLEAR_WITHIN_S,
+    )
     assert done.returncode != 0
     line = _one_clear_line(done)
     assert line.startswith("python -m projections: ") and "refused" in line.lower()
@@ -82,7 +92,7 @@ def test_disk_full_on_sqlite_is_one_line_exit_2_and_nothing_half_written(tmp_pat
     document = load_default_policy()
     big = (ROOT / "src/domain/policy/langxi_default.toml").read_text(encoding="utf-8")
     big = big.replace(f'version = "{document.version}"', 'version = "langxi-2018.9-big"', 1)
-    big = big.replace("title = \"", "title = \"" + "x" * 60_000, 1)  # a 60 KB event: more than the limit allows
+    big = big.replace('title = "', 'title = "' + "x" * 60_000, 1)  # a 60 KB event: more than the limit allows
     (tmp_path / "big.toml").write_text(big, encoding="utf-8")
     publish = [*LEDGER, "publish-policy", str(tmp_path / "big.toml"), "--command-id", "publish-big"]
 

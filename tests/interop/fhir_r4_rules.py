@@ -11,8 +11,18 @@ import re
 from decimal import Decimal
 from typing import Any
 
-REQUIRED = ("resourceType", "status", "type", "use", "patient", "created", "insurer", "provider", "outcome",
-            "insurance")
+REQUIRED = (
+    "resourceType",
+    "status",
+    "type",
+    "use",
+    "patient",
+    "created",
+    "insurer",
+    "provider",
+    "outcome",
+    "insurance",
+)
 STATUS = {"active", "cancelled", "draft", "entered-in-error"}
 USE = {"claim", "preauthorization", "predetermination"}
 OUTCOME = {"queued", "complete", "error", "partial"}
@@ -68,8 +78,11 @@ def r4_problems(eob: dict[str, Any]) -> list[str]:
 def _concept(where: str, value: Any) -> list[str]:
     if not isinstance(value, dict) or not (value.get("coding") or value.get("text")):
         return [f"{where} is not a CodeableConcept"]
-    return [f"{where}.coding[{n}]" for n, c in enumerate(value.get("coding", []))
-            if not (isinstance(c.get("system"), str) and isinstance(c.get("code"), str) and c["code"].strip())]
+    return [
+        f"{where}.coding[{n}]"
+        for n, c in enumerate(value.get("coding", []))
+        if not (isinstance(c.get("system"), str) and isinstance(c.get("code"), str) and c["code"].strip())
+    ]
 
 
 def _reference(where: str, value: Any) -> list[str]:

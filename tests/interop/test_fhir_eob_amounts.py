@@ -7,7 +7,7 @@ with its two places.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -47,8 +47,14 @@ def _assert_fen(*amounts: Decimal) -> None:
 def test_each_payer_layer_of_b_is_its_adjudication_to_the_fen(settled: BenefitLedger) -> None:
     eob = _eob(settled, "P-2.3-B#1")
     layers = _by_payer(eob)
-    assert layers == {"ncms": D("49700.00"), "cii": D("11682.00"), "ma": D("5309.00"), "b351": D("0.00"),
-                      "s5090": D("0.00"), "reassist": D("0.00")}
+    assert layers == {
+        "ncms": D("49700.00"),
+        "cii": D("11682.00"),
+        "ma": D("5309.00"),
+        "b351": D("0.00"),
+        "s5090": D("0.00"),
+        "reassist": D("0.00"),
+    }
     _assert_fen(*layers.values())
     recorded = settled.get_benefit_year("P-2.3", 2018).settlements[1]["settlement"]["layers"]
     assert layers == {layer["payer"]: layer["amount"] for layer in recorded}
@@ -61,8 +67,13 @@ def test_each_payer_layer_of_b_is_its_adjudication_to_the_fen(settled: BenefitLe
 def test_totals_and_payment_of_b_add_up(settled: BenefitLedger) -> None:
     eob = _eob(settled, "P-2.3-B#1")
     totals = _totals(eob)
-    assert totals == {"submitted": D("80000.00"), "eligible": D("72000.00"), "benefit": D("66691.00"),
-                      "patient-share": D("13309.00"), "hospital-borne": D("0.00")}
+    assert totals == {
+        "submitted": D("80000.00"),
+        "eligible": D("72000.00"),
+        "benefit": D("66691.00"),
+        "patient-share": D("13309.00"),
+        "hospital-borne": D("0.00"),
+    }
     _assert_fen(*totals.values())
     assert totals["benefit"] + totals["patient-share"] + totals["hospital-borne"] == totals["submitted"]
     assert sum(_by_payer(eob).values(), D("0.00")) == totals["benefit"]
@@ -72,11 +83,19 @@ def test_totals_and_payment_of_b_add_up(settled: BenefitLedger) -> None:
 
 def test_charge_line_items_carry_their_amounts(settled: BenefitLedger) -> None:
     eob = _eob(settled, "P-2.3-B#1")
-    items = [(item["sequence"], item["extension"][0]["valueString"], item["net"]["value"],
-              {a["category"]["coding"][0]["code"]: a["amount"]["value"] for a in item["adjudication"]})
-             for item in eob["item"]]
-    assert items == [(1, "1", D("72000.00"), {"submitted": D("72000.00"), "eligible": D("72000.00")}),
-                     (2, "2", D("8000.00"), {"submitted": D("8000.00"), "eligible": D("0.00")})]
+    items = [
+        (
+            item["sequence"],
+            item["extension"][0]["valueString"],
+            item["net"]["value"],
+            {a["category"]["coding"][0]["code"]: a["amount"]["value"] for a in item["adjudication"]},
+        )
+        for item in eob["item"]
+    ]
+    assert items == [
+        (1, "1", D("72000.00"), {"submitted": D("72000.00"), "eligible": D("72000.00")}),
+        (2, "2", D("8000.00"), {"submitted": D("8000.00"), "eligible": D("0.00")}),
+    ]
     per_claim = _eob(settled, "P-2.3-B#1", per_line=False)
     (item,) = per_claim["item"]
     assert item["net"]["value"] == D("80000.00") and item["servicedDate"] == "2018-05-20"
@@ -84,8 +103,14 @@ def test_charge_line_items_carry_their_amounts(settled: BenefitLedger) -> None:
 
 def test_the_year_of_both_eobs_is_the_worked_example_year(settled: BenefitLedger) -> None:
     a, b = _eob(settled, "P-2.3-A#1"), _eob(settled, "P-2.3-B#1")
-    assert _by_payer(a) == {"ncms": D("16830.00"), "cii": D("0.00"), "ma": D("1085.00"), "b351": D("0.00"),
-                            "s5090": D("0.00"), "reassist": D("0.00")}
+    assert _by_payer(a) == {
+        "ncms": D("16830.00"),
+        "cii": D("0.00"),
+        "ma": D("1085.00"),
+        "b351": D("0.00"),
+        "s5090": D("0.00"),
+        "reassist": D("0.00"),
+    }
     assert _totals(a)["patient-share"] == D("2085.00")
     assert _totals(a)["benefit"] + _totals(b)["benefit"] == D("84606.00")
     assert _totals(a)["patient-share"] + _totals(b)["patient-share"] == D("15394.00")
@@ -98,8 +123,9 @@ def test_the_json_text_keeps_two_places(settled: BenefitLedger) -> None:
 
 
 def test_a_recalculated_settlement_exports_current_amounts_and_what_is_owed(settled: BenefitLedger) -> None:
-    variant = policy_variant("langxi-2018.2-ma60", datetime(2018, 7, 15, tzinfo=timezone.utc),
-                             **{"ma.by_status.jiandanglika.ratio": "0.60"})
+    variant = policy_variant(
+        "langxi-2018.2-ma60", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status.jiandanglika.ratio": "0.60"}
+    )
     settled.publish_policy_version(command_id="publish-ma60", document=variant)
     settled.recalculate_for_policy(command_id="recalc-ma60", region="341821", version="langxi-2018.2-ma60")
     current, original = _eob(settled, "P-2.3-B#1"), _eob(settled, "P-2.3-B#1", as_settled=True)

@@ -39,16 +39,26 @@ def test_the_eob_meets_r4(settled: BenefitLedger, per_line: bool) -> None:
     assert r4_problems(eob) == []
     assert eob["resourceType"] == "ExplanationOfBenefit"
     assert (eob["status"], eob["use"], eob["outcome"]) == ("active", "claim", "complete")
-    assert eob["type"]["coding"][0] == {"system": "http://terminology.hl7.org/CodeSystem/claim-type",
-                                        "code": "institutional"}
+    assert eob["type"]["coding"][0] == {
+        "system": "http://terminology.hl7.org/CodeSystem/claim-type",
+        "code": "institutional",
+    }
     assert eob["identifier"] == [{"system": "urn:benefit-ledger:settlement-id", "value": "P-2.3-B#1"}]
     assert eob["patient"]["identifier"]["value"] == "P-2.3"
-    assert eob["provider"] == {"identifier": {"system": "urn:benefit-ledger:hospital-code", "value": "AH-001"},
-                               "display": "安徽省立医院"}
+    assert eob["provider"] == {
+        "identifier": {"system": "urn:benefit-ledger:hospital-code", "value": "AH-001"},
+        "display": "安徽省立医院",
+    }
     assert eob["insurer"]["identifier"]["value"] == "ncms/341821"
-    assert eob["insurance"] == [{"focal": True, "coverage": {
-        "identifier": {"system": "urn:benefit-ledger:benefit-year", "value": "341821/P-2.3/2018"},
-        "display": "benefit year 2018"}}]
+    assert eob["insurance"] == [
+        {
+            "focal": True,
+            "coverage": {
+                "identifier": {"system": "urn:benefit-ledger:benefit-year", "value": "341821/P-2.3/2018"},
+                "display": "benefit year 2018",
+            },
+        }
+    ]
     assert eob["created"] == "2018-07-01T10:00:00+00:00" and eob["billablePeriod"] == {"end": "2018-05-20"}
     categories = [item["productOrService"]["coding"][0]["code"] for item in eob["item"]]
     assert categories == (["treatment", "drug"] if per_line else ["inpatient"])
@@ -71,16 +81,25 @@ def test_the_rules_catch_a_missing_required_field(eob_a: str, field: str) -> Non
     assert r4_problems(eob) == [f"missing {field}"]
 
 
-@pytest.mark.parametrize("breakage, problem", [
-    (lambda e: e.update(status="settled"), "status 'settled' is not in the required value set"),
-    (lambda e: e.update(outcome="done"), "outcome 'done' is not in the required value set"),
-    (lambda e: e["insurance"][0].pop("focal"), "insurance[0].focal"),
-    (lambda e: e["insurance"][0].update(coverage={}), "insurance[0].coverage names nothing (reference or identifier)"),
-    (lambda e: e["item"][1].update(sequence=1), "item sequences are not unique"),
-    (lambda e: e["total"][0]["amount"].update(value=1.5), "total[0].amount is not Money with a decimal value"),
-    (lambda e: e["adjudication"][0]["amount"].update(currency="yuan"), "adjudication[0].amount.currency"),
-    (lambda e: e.update(created="2018-07-01 10:00"), "created '2018-07-01 10:00' is not a dateTime with a time zone"),
-])
+@pytest.mark.parametrize(
+    "breakage, problem",
+    [
+        (lambda e: e.update(status="settled"), "status 'settled' is not in the required value set"),
+        (lambda e: e.update(outcome="done"), "outcome 'done' is not in the required value set"),
+        (lambda e: e["insurance"][0].pop("focal"), "insurance[0].focal"),
+        (
+            lambda e: e["insurance"][0].update(coverage={}),
+            "insurance[0].coverage names nothing (reference or identifier)",
+        ),
+        (lambda e: e["item"][1].update(sequence=1), "item sequences are not unique"),
+        (lambda e: e["total"][0]["amount"].update(value=1.5), "total[0].amount is not Money with a decimal value"),
+        (lambda e: e["adjudication"][0]["amount"].update(currency="yuan"), "adjudication[0].amount.currency"),
+        (
+            lambda e: e.update(created="2018-07-01 10:00"),
+            "created '2018-07-01 10:00' is not a dateTime with a time zone",
+        ),
+    ],
+)
 def test_the_rules_catch_broken_elements(eob_a: str, breakage, problem: str) -> None:
     eob = loads(eob_a)
     breakage(eob)

@@ -28,12 +28,15 @@ def test_compact_output_is_standard_json() -> None:
     assert dumps(value, indent=False) == compact
 
 
-@pytest.mark.parametrize("bad, error", [
-    ({"v": 1.5}, TypeError),  # a float has no exact decimal: refused, never written
-    ({"v": Decimal("NaN")}, ValueError),
-    ({"v": Decimal("Infinity")}, ValueError),
-    ({1: "x"}, TypeError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        ({"v": 1.5}, TypeError),  # a float has no exact decimal: refused, never written
+        ({"v": Decimal("NaN")}, ValueError),
+        ({"v": Decimal("Infinity")}, ValueError),
+        ({1: "x"}, TypeError),
+    ],
+)
 def test_values_fhir_cannot_hold_exactly_are_refused(bad: dict, error: type[Exception]) -> None:
     with pytest.raises(error):
         dumps(bad)

@@ -18,8 +18,15 @@ from projections.view import View
 from service.ledger import BenefitLedger
 
 WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
-TOWNSHIP_HOSPITAL = {"code": "LX-BQ", "name": "毕桥镇卫生院", "tier": "township", "county_code": REGION,
-                     "in_county": True, "in_province": True, "designated": True}
+TOWNSHIP_HOSPITAL = {
+    "code": "LX-BQ",
+    "name": "毕桥镇卫生院",
+    "tier": "township",
+    "county_code": REGION,
+    "in_county": True,
+    "in_province": True,
+    "designated": True,
+}
 D = Decimal
 
 
@@ -27,24 +34,54 @@ def worked_example(ledger: BenefitLedger, ref: str = "P-WE") -> None:
     """A at the county hospital (20,000 / 19,000 compliant), B at a province hospital (80,000 / 72,000)."""
     patient(ledger, ref)
     admit_and_settle(ledger, ref, f"{ref}-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 12))
-    admit_and_settle(ledger, ref, f"{ref}-B", PROVINCE_HOSPITAL, total="80000", compliant="72000",
-                     day=date(2018, 5, 20), referred=True)
+    admit_and_settle(
+        ledger,
+        ref,
+        f"{ref}-B",
+        PROVINCE_HOSPITAL,
+        total="80000",
+        compliant="72000",
+        day=date(2018, 5, 20),
+        referred=True,
+    )
 
 
 def retroactive_5090(ledger: BenefitLedger, ref: str = "P-5090") -> dict:
     """Settled without 5090; in July a version WITH 5090 is published effective 1 January; recalculate."""
-    publish(ledger, variant("langxi-2018.1-no5090", datetime(2017, 12, 31, tzinfo=UTC),
-                            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}}))
+    publish(
+        ledger,
+        variant(
+            "langxi-2018.1-no5090",
+            datetime(2017, 12, 31, tzinfo=UTC),
+            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
+        ),
+    )
     patient(ledger, ref)
-    ledger.confirm_major_disease(command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd",
-                                 confirmed_on=date(2017, 6, 1))
+    ledger.confirm_major_disease(
+        command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1)
+    )
     for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(ledger, ref, f"{ref}-D{n}", PROVINCE_HOSPITAL, total="40000", compliant="40000", day=day,
-                         referred=True, settled_at=datetime(2018, day.month, 11, tzinfo=UTC))
-    ledger.publish_policy_version(command_id="publish-5090", document=variant(
-        "langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}))
-    return ledger.recalculate_for_policy(command_id="recalc-5090", region=REGION, version="langxi-2018.2-5090",
-                                         known_at=datetime(2018, 7, 16, tzinfo=UTC))
+        admit_and_settle(
+            ledger,
+            ref,
+            f"{ref}-D{n}",
+            PROVINCE_HOSPITAL,
+            total="40000",
+            compliant="40000",
+            day=day,
+            referred=True,
+            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
+        )
+    ledger.publish_policy_version(
+        command_id="publish-5090",
+        document=variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}),
+    )
+    return ledger.recalculate_for_policy(
+        command_id="recalc-5090",
+        region=REGION,
+        version="langxi-2018.2-5090",
+        known_at=datetime(2018, 7, 16, tzinfo=UTC),
+    )
 
 
 def busy_county(ledger: BenefitLedger, patients: int = 6) -> None:
@@ -53,29 +90,73 @@ def busy_county(ledger: BenefitLedger, patients: int = 6) -> None:
     for n in range(patients):
         ref = f"P{n:03d}"
         patient(ledger, ref, status="jiandanglika" if n % 3 else "dibao")
-        ledger.certify_chronic_disease(command_id=f"{ref}:chronic", patient_ref=ref, disease="hypertension",
-                                       valid_from=date(2017, 1, 1))
+        ledger.certify_chronic_disease(
+            command_id=f"{ref}:chronic", patient_ref=ref, disease="hypertension", valid_from=date(2017, 1, 1)
+        )
         if n % 2:
-            ledger.sign_family_doctor_contract(command_id=f"{ref}:doctor", patient_ref=ref, doctor="Dr Wang",
-                                               signed_on=date(2018, 2, 1))
-        ledger.record_follow_up(command_id=f"{ref}:fu", patient_ref=ref, followed_up_on=date(2018, 3, 5),
-                                systolic=135, diastolic=85)
+            ledger.sign_family_doctor_contract(
+                command_id=f"{ref}:doctor", patient_ref=ref, doctor="Dr Wang", signed_on=date(2018, 2, 1)
+            )
+        ledger.record_follow_up(
+            command_id=f"{ref}:fu", patient_ref=ref, followed_up_on=date(2018, 3, 5), systolic=135, diastolic=85
+        )
         hospital = (TOWNSHIP_HOSPITAL, COUNTY_HOSPITAL, PROVINCE_HOSPITAL)[n % 3]
-        admit_and_settle(ledger, ref, f"{ref}-1", hospital, total=str(3000 + 1500 * n), compliant=str(2800 + 1400 * n),
-                         day=date(2018, 1 + n % 6, 10), referred=hospital is PROVINCE_HOSPITAL)
-        admit_and_settle(ledger, ref, f"{ref}-2", COUNTY_HOSPITAL, total="1200", compliant="1200",
-                         day=date(2018, 7, 2), kind="outpatient_chronic")
-    ledger.record_audit_finding(command_id="F1", finding_ref="F1", admission_ref="P001-1", line_nos=["1"],
-                                reason="unreasonable_examination", found_on=date(2018, 7, 5))
-    ledger.record_audit_finding(command_id="F2", finding_ref="F2", admission_ref="P002-1", line_nos=["2"],
-                                reason="unreasonable_drug", found_on=date(2018, 7, 6))
+        admit_and_settle(
+            ledger,
+            ref,
+            f"{ref}-1",
+            hospital,
+            total=str(3000 + 1500 * n),
+            compliant=str(2800 + 1400 * n),
+            day=date(2018, 1 + n % 6, 10),
+            referred=hospital is PROVINCE_HOSPITAL,
+        )
+        admit_and_settle(
+            ledger,
+            ref,
+            f"{ref}-2",
+            COUNTY_HOSPITAL,
+            total="1200",
+            compliant="1200",
+            day=date(2018, 7, 2),
+            kind="outpatient_chronic",
+        )
+    ledger.record_audit_finding(
+        command_id="F1",
+        finding_ref="F1",
+        admission_ref="P001-1",
+        line_nos=["1"],
+        reason="unreasonable_examination",
+        found_on=date(2018, 7, 5),
+    )
+    ledger.record_audit_finding(
+        command_id="F2",
+        finding_ref="F2",
+        admission_ref="P002-1",
+        line_nos=["2"],
+        reason="unreasonable_drug",
+        found_on=date(2018, 7, 6),
+    )
     ledger.pay_patient_refund(command_id="F1:pay", finding_ref="F1", amount=D("10.00"), paid_on=date(2018, 7, 9))
-    ledger.withdraw_audit_finding(command_id="F2:w", finding_ref="F2", reason="appeal upheld",
-                                  withdrawn_on=date(2018, 8, 1))
-    ledger.record_fund_reimbursement(command_id="R1", hospital_code="LX-001", fund="ncms", amount=D("1000.00"),
-                                     received_on=date(2018, 8, 3), reference="BANK-1")
-    ledger.pay_retroactive_compensation(command_id="retro-pay", patient_ref="P-5090", year=2018,
-                                        settlement_id="P-5090-D1#1", amount=D("500.00"), paid_on=date(2018, 8, 1))
+    ledger.withdraw_audit_finding(
+        command_id="F2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
+    )
+    ledger.record_fund_reimbursement(
+        command_id="R1",
+        hospital_code="LX-001",
+        fund="ncms",
+        amount=D("1000.00"),
+        received_on=date(2018, 8, 3),
+        reference="BANK-1",
+    )
+    ledger.pay_retroactive_compensation(
+        command_id="retro-pay",
+        patient_ref="P-5090",
+        year=2018,
+        settlement_id="P-5090-D1#1",
+        amount=D("500.00"),
+        paid_on=date(2018, 8, 1),
+    )
 
 
 def catch_up(ledger: BenefitLedger, store: ViewStore, names: str | list[str] = "all", batch_size: int = 7) -> Runner:

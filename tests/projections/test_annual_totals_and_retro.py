@@ -38,14 +38,16 @@ def test_the_worked_example_year_adds_up_to_the_fen(ledger: BenefitLedger, views
 
 
 def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_it(
-        ledger: BenefitLedger, views: ViewStore) -> None:
+    ledger: BenefitLedger, views: ViewStore
+) -> None:
     summary = retroactive_5090(ledger)
     assert len(summary["changed"]) == 1
     catch_up(ledger, views)
     items = retro_items(views, "P-5090")
     assert [(i["settlement_id"], i["owed"], i["paid"], i["outstanding"], i["status"]) for i in items] == [
         ("P-5090-D0#1", D("2772.00"), D("0.00"), D("2772.00"), "open"),
-        ("P-5090-D1#1", D("1728.00"), D("0.00"), D("1728.00"), "open")]
+        ("P-5090-D1#1", D("1728.00"), D("0.00"), D("1728.00"), "open"),
+    ]
     assert items[0]["policy_version_before"] == "langxi-2018.1-no5090"
     assert items[0]["policy_version_current"] == "langxi-2018.2-5090"
     assert items[0]["patient_share_original"] - items[0]["patient_share_current"] == D("2772.00")
@@ -56,25 +58,50 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     assert year["policy_version"] == "langxi-2018.2-5090"
     assert year["total_cost"] == year["payer_total"] + year["patient_share"] + year["hospital_borne"]
 
-    ledger.pay_retroactive_compensation(command_id="pay-1", patient_ref="P-5090", year=2018,
-                                        settlement_id="P-5090-D0#1", amount=D("1000.00"), paid_on=date(2018, 8, 1))
+    ledger.pay_retroactive_compensation(
+        command_id="pay-1",
+        patient_ref="P-5090",
+        year=2018,
+        settlement_id="P-5090-D0#1",
+        amount=D("1000.00"),
+        paid_on=date(2018, 8, 1),
+    )
     catch_up(ledger, views)
     first = retro_items(views, "P-5090")[0]
     assert (first["paid"], first["outstanding"], first["status"]) == (D("1000.00"), D("1772.00"), "open")
-    assert retro_by_patient(views, "P-5090") == [{"patient_ref": "P-5090", "items": 2, "open_items": 2,
-                                                  "owed": D("4500.00"), "paid": D("1000.00"),
-                                                  "outstanding": D("3500.00")}]
+    assert retro_by_patient(views, "P-5090") == [
+        {
+            "patient_ref": "P-5090",
+            "items": 2,
+            "open_items": 2,
+            "owed": D("4500.00"),
+            "paid": D("1000.00"),
+            "outstanding": D("3500.00"),
+        }
+    ]
 
-    ledger.pay_retroactive_compensation(command_id="pay-2", patient_ref="P-5090", year=2018,
-                                        settlement_id="P-5090-D0#1", amount=D("1772.00"), paid_on=date(2018, 8, 20),
-                                        reference="追溯补偿金 2018-08")
+    ledger.pay_retroactive_compensation(
+        command_id="pay-2",
+        patient_ref="P-5090",
+        year=2018,
+        settlement_id="P-5090-D0#1",
+        amount=D("1772.00"),
+        paid_on=date(2018, 8, 20),
+        reference="追溯补偿金 2018-08",
+    )
     catch_up(ledger, views)
     first = retro_items(views, "P-5090")[0]
     assert (first["paid"], first["outstanding"], first["status"], first["payments"]) == (
-        D("2772.00"), D("0.00"), "closed", 2)
+        D("2772.00"),
+        D("0.00"),
+        "closed",
+        2,
+    )
     assert [i["settlement_id"] for i in retro_items(views, outstanding_only=True)] == ["P-5090-D1#1"]
     assert [(p["amount"], p["paid_on"]) for p in retro_payments(views, "P-5090-D0#1")] == [
-        (D("1000.00"), "2018-08-01"), (D("1772.00"), "2018-08-20")]
+        (D("1000.00"), "2018-08-01"),
+        (D("1772.00"), "2018-08-20"),
+    ]
 
 
 def test_a_recalculation_that_changes_nothing_owed_makes_no_item(ledger: BenefitLedger, views: ViewStore) -> None:

@@ -10,16 +10,20 @@ from projections.store import ViewStore
 from service.ledger import BenefitLedger
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["rebuild", "nope"], "unknown projection 'nope' (choose from: all, annual_totals,"),
-    (["run", "--only", "annual_totals", "bogus"], "unknown projection 'bogus'"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["rebuild"], "the following arguments are required: name"),
-    (["run", "--batch-size", "0"], "--batch-size must be at least 1"),
-    (["run", "--batch-size", "many"], "invalid int value: 'many'"),
-])
-def test_bad_input_is_one_line_and_exit_code_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
-                                               monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["rebuild", "nope"], "unknown projection 'nope' (choose from: all, annual_totals,"),
+        (["run", "--only", "annual_totals", "bogus"], "unknown projection 'bogus'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["rebuild"], "the following arguments are required: name"),
+        (["run", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["run", "--batch-size", "many"], "invalid int value: 'many'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
     monkeypatch.setenv("LEDGER_DATABASE_URL", f"sqlite:///{tmp_path}/ledger.db")
     try:
         code = main(argv)
@@ -37,8 +41,13 @@ def test_a_bad_database_url_is_one_line(capsys: pytest.CaptureFixture[str], monk
     assert "LEDGER_DATABASE_URL" in err and err.count("\n") == 1
 
 
-def test_run_status_and_rebuild(ledger: BenefitLedger, views: ViewStore, store_url: str,
-                                capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_status_and_rebuild(
+    ledger: BenefitLedger,
+    views: ViewStore,
+    store_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     publish(ledger)
     worked_example(ledger)
     monkeypatch.setenv("LEDGER_DATABASE_URL", store_url)

@@ -38,8 +38,9 @@ def test_the_same_batch_fed_twice_is_counted_once(ledger: BenefitLedger, views: 
     assert county_dashboard(views, REGION, 2018)["total_cost"] == D("100000.00")
 
 
-def test_a_failing_handler_rolls_back_its_batch_and_the_position(ledger: BenefitLedger, views: ViewStore,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_handler_rolls_back_its_batch_and_the_position(
+    ledger: BenefitLedger, views: ViewStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     publish(ledger)
     worked_example(ledger)
     projection = catalog.PROJECTIONS["annual_totals"]
@@ -72,7 +73,7 @@ def test_racing_runners_never_double_count(ledger: BenefitLedger, views: ViewSto
     def run(store: ViewStore) -> None:
         try:
             Runner(ledger, store, catalog.select("all"), batch_size=3).run_once()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in stores]

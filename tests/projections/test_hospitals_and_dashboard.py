@@ -26,22 +26,44 @@ D = Decimal
 def test_advances_reimbursements_deductions_and_refunds(ledger: BenefitLedger, views: ViewStore) -> None:
     publish(ledger)
     worked_example(ledger)
-    ledger.record_audit_finding(command_id="f1", finding_ref="F1", admission_ref="P-WE-A", line_nos=["1"],
-                                reason="unreasonable_examination", found_on=date(2018, 7, 5))
-    ledger.record_audit_finding(command_id="f2", finding_ref="F2", admission_ref="P-WE-B", line_nos=["2"],
-                                reason="unreasonable_drug", found_on=date(2018, 7, 5))
-    ledger.record_fund_reimbursement(command_id="r1", hospital_code="LX-001", fund="ncms", amount=D("10000.00"),
-                                     received_on=date(2018, 8, 1), reference="NCMS-0801")
+    ledger.record_audit_finding(
+        command_id="f1",
+        finding_ref="F1",
+        admission_ref="P-WE-A",
+        line_nos=["1"],
+        reason="unreasonable_examination",
+        found_on=date(2018, 7, 5),
+    )
+    ledger.record_audit_finding(
+        command_id="f2",
+        finding_ref="F2",
+        admission_ref="P-WE-B",
+        line_nos=["2"],
+        reason="unreasonable_drug",
+        found_on=date(2018, 7, 5),
+    )
+    ledger.record_fund_reimbursement(
+        command_id="r1",
+        hospital_code="LX-001",
+        fund="ncms",
+        amount=D("10000.00"),
+        received_on=date(2018, 8, 1),
+        reference="NCMS-0801",
+    )
     ledger.pay_patient_refund(command_id="f1:pay", finding_ref="F1", amount=D("1085.00"), paid_on=date(2018, 7, 9))
-    ledger.withdraw_audit_finding(command_id="f2:w", finding_ref="F2", reason="appeal upheld",
-                                  withdrawn_on=date(2018, 8, 1))
+    ledger.withdraw_audit_finding(
+        command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
+    )
     catch_up(ledger, views)
     county, province = hospital_ledger(views)[1], hospital_ledger(views)[0]
     assert (province["hospital_code"], county["hospital_code"]) == ("AH-001", "LX-001")
     funds = {f["fund"]: f for f in county["funds"]}
     # A: ncms 16,830 and ma 1,085 advanced; ncms reimbursed 10,000; F1 deducts 17,915 from the ncms advance
     assert (funds["ncms"]["advanced"], funds["ncms"]["reimbursed"], funds["ncms"]["deducted"]) == (
-        D("16830.00"), D("10000.00"), D("17915.00"))
+        D("16830.00"),
+        D("10000.00"),
+        D("17915.00"),
+    )
     assert funds["ncms"]["balance"] == D("16830.00") - D("10000.00") - D("17915.00")
     assert funds["ma"]["balance"] == D("1085.00")
     assert county["balance"] == D("-10000.00")  # ncms -11,085 (deducted more than it advanced) + ma 1,085
@@ -50,11 +72,18 @@ def test_advances_reimbursements_deductions_and_refunds(ledger: BenefitLedger, v
     assert (province_funds["ncms"]["deducted"], province_funds["ncms"]["reversed"]) == (D("0.00"), D("0.00"))
     assert province["balance"] == D("66691.00")
     assert [(e["kind"], e["fund"], e["amount"]) for e in hospital_entries(views, "LX-001")] == [
-        ("advance", "ncms", D("16830.00")), ("advance", "ma", D("1085.00")),
-        ("deduction", "ncms", D("17915.00")), ("reimbursement", "ncms", D("10000.00"))]
+        ("advance", "ncms", D("16830.00")),
+        ("advance", "ma", D("1085.00")),
+        ("deduction", "ncms", D("17915.00")),
+        ("reimbursement", "ncms", D("10000.00")),
+    ]
     f1, f2 = audit_findings(views)
     assert (f1["patient_refund_due"], f1["refund_paid"], f1["refund_outstanding"], f1["status"]) == (
-        D("1085.00"), D("1085.00"), D("0.00"), "settled")
+        D("1085.00"),
+        D("1085.00"),
+        D("0.00"),
+        "settled",
+    )
     assert (f2["patient_refund_due"], f2["refund_outstanding"], f2["status"]) == (D("8000.00"), D("0.00"), "withdrawn")
     assert audit_findings(views, refund_due_only=True) == []
     assert [f["finding_ref"] for f in audit_findings(views, patient_ref="P-WE", hospital_code="AH-001")] == ["F2"]
@@ -64,20 +93,32 @@ def test_county_dashboard_langxi_and_hainan_figures(ledger: BenefitLedger, views
     publish(ledger)
     worked_example(ledger)  # March (county) and May (province): 100,000 cost, 84,606 compensation
     patient(ledger, "P-2")
-    ledger.confirm_major_disease(command_id="P-2:md", patient_ref="P-2", disease="gastric_cancer",
-                                 confirmed_on=date(2018, 1, 5))  # never admitted: not treated
-    ledger.confirm_major_disease(command_id="P-WE:md", patient_ref="P-WE", disease="esrd",
-                                 confirmed_on=date(2018, 2, 1))  # admitted in March: treated
+    ledger.confirm_major_disease(
+        command_id="P-2:md", patient_ref="P-2", disease="gastric_cancer", confirmed_on=date(2018, 1, 5)
+    )  # never admitted: not treated
+    ledger.confirm_major_disease(
+        command_id="P-WE:md", patient_ref="P-WE", disease="esrd", confirmed_on=date(2018, 2, 1)
+    )  # admitted in March: treated
     for ref, contract in (("P-WE", True), ("P-2", False)):
-        ledger.certify_chronic_disease(command_id=f"{ref}:c", patient_ref=ref, disease="diabetes",
-                                       valid_from=date(2017, 6, 1))
+        ledger.certify_chronic_disease(
+            command_id=f"{ref}:c", patient_ref=ref, disease="diabetes", valid_from=date(2017, 6, 1)
+        )
         if contract:
-            ledger.sign_family_doctor_contract(command_id=f"{ref}:d", patient_ref=ref, doctor="Dr Li",
-                                               signed_on=date(2018, 3, 1))
+            ledger.sign_family_doctor_contract(
+                command_id=f"{ref}:d", patient_ref=ref, doctor="Dr Li", signed_on=date(2018, 3, 1)
+            )
     for n, day in enumerate((date(2018, 3, 2), date(2018, 3, 20), date(2018, 4, 2))):
         ledger.record_follow_up(command_id=f"fu{n}", patient_ref="P-2", followed_up_on=day, heart_rate=72)
-    admit_and_settle(ledger, "P-2", "P-2-O", COUNTY_HOSPITAL, total="1000", compliant="1000", day=date(2018, 5, 3),
-                     kind="outpatient_chronic")
+    admit_and_settle(
+        ledger,
+        "P-2",
+        "P-2-O",
+        COUNTY_HOSPITAL,
+        total="1000",
+        compliant="1000",
+        day=date(2018, 5, 3),
+        kind="outpatient_chronic",
+    )
     catch_up(ledger, views)
 
     year = county_dashboard(views, REGION, 2018)
@@ -104,7 +145,10 @@ def test_county_dashboard_langxi_and_hainan_figures(ledger: BenefitLedger, views
     assert february["chronic_contract_rate"] == D("0.0000")  # the contract is signed in March
     to_april = county_dashboard(views, REGION, 2018, month=4, cumulative=True)
     assert (to_april["period"], to_april["person_times"], to_april["follow_ups"]) == (
-        ["2018-01-01", "2018-04-30"], 1, 3)
+        ["2018-01-01", "2018-04-30"],
+        1,
+        3,
+    )
     assert [m["month"] for m in county_months(views, REGION, 2018)] == [3, 4, 5]
     assert county_dashboard(views, "999999", 2018)["person_times"] == 0
 

@@ -41,8 +41,9 @@ def _tracking(views: ViewStore) -> dict[str, int]:
         return {name: pos for name, (pos, _) in tracking_rows(tx).items()}
 
 
-def _kill_when(proc: subprocess.Popen[bytes], views: ViewStore, moved: Callable[[dict[str, int]], bool],
-               timeout: float = 60) -> None:
+def _kill_when(
+    proc: subprocess.Popen[bytes], views: ViewStore, moved: Callable[[dict[str, int]], bool], timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while not moved(_tracking(views)):
         assert proc.poll() is None, f"finished before it could be killed: {proc.communicate()}"
@@ -56,16 +57,24 @@ def _all_live(views: ViewStore) -> dict[str, dict]:
     return {name: dump(views, name) for name in NAMES}
 
 
-def test_a_run_killed_midway_restarts_to_a_from_scratch_rebuild(ledger: BenefitLedger, views: ViewStore,
-                                                                store_url: str) -> None:
+def test_a_run_killed_midway_restarts_to_a_from_scratch_rebuild(
+    ledger: BenefitLedger, views: ViewStore, store_url: str
+) -> None:
     busy_county(ledger)
     head = int(ledger.recorder.max_notification_id())
-    proc = subprocess.Popen(_cli("run", "--until-head", "--batch-size", "5"), env=_env(store_url, 0.1), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _cli("run", "--until-head", "--batch-size", "5"),
+        env=_env(store_url, 0.1),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _kill_when(proc, views, lambda rows: min(rows.get(n, 0) for n in NAMES) > 0)
     killed_at = _tracking(views)
     assert 0 < min(killed_at[n] for n in NAMES) < head, killed_at  # moved, but not at the head
-    done = subprocess.run(_cli("run", "--until-head"), env=_env(store_url), cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        _cli("run", "--until-head"), env=_env(store_url), cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert all(_tracking(views)[n] == head for n in NAMES)
     live = _all_live(views)
@@ -79,14 +88,20 @@ def test_a_run_killed_midway_restarts_to_a_from_scratch_rebuild(ledger: BenefitL
     assert _all_live(views) == live
 
 
-def test_a_rebuild_killed_midway_resumes_and_equals_the_live_tables(ledger: BenefitLedger, views: ViewStore,
-                                                                    store_url: str) -> None:
+def test_a_rebuild_killed_midway_resumes_and_equals_the_live_tables(
+    ledger: BenefitLedger, views: ViewStore, store_url: str
+) -> None:
     busy_county(ledger)
     catch_up(ledger, views)
     live = _all_live(views)
     head = int(ledger.recorder.max_notification_id())
-    proc = subprocess.Popen(_cli("rebuild", "all", "--batch-size", "5"), env=_env(store_url, 0.1), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _cli("rebuild", "all", "--batch-size", "5"),
+        env=_env(store_url, 0.1),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     _kill_when(proc, views, lambda rows: min(rows.get(n + SHADOW_SUFFIX, 0) for n in NAMES) > 0)
     killed_at = _tracking(views)
     assert 0 < killed_at["annual_totals" + SHADOW_SUFFIX] < head
@@ -96,8 +111,10 @@ def test_a_rebuild_killed_midway_resumes_and_equals_the_live_tables(ledger: Bene
     result = rebuild(ledger, views, "all", progress=False)
     assert result["resumed_from"] == killed_at["annual_totals" + SHADOW_SUFFIX]
     assert _all_live(views) == live
-    assert all(row["state"] == "current" and row["rebuild_position"] is None and row["lag"] == 0
-               for row in status(ledger, views))
+    assert all(
+        row["state"] == "current" and row["rebuild_position"] is None and row["lag"] == 0
+        for row in status(ledger, views)
+    )
 
 
 def test_a_rebuild_swapped_under_a_live_runner_and_later_events(ledger: BenefitLedger, views: ViewStore) -> None:
@@ -118,8 +135,14 @@ def test_a_rebuild_swapped_under_a_live_runner_and_later_events(ledger: BenefitL
 def test_the_progress_bar_goes_to_stderr(ledger: BenefitLedger, views: ViewStore, store_url: str) -> None:
     publish(ledger)
     worked_example(ledger)
-    done = subprocess.run(_cli("rebuild", "county_dashboard", "--batch-size", "10"), env=_env(store_url), cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        _cli("rebuild", "county_dashboard", "--batch-size", "10"),
+        env=_env(store_url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "rebuild county_dashboard [" in done.stderr and "100.0%" in done.stderr
     assert done.stdout.startswith("rebuilt county_dashboard:")

@@ -17,8 +17,9 @@ from service.settings import store_config
 NAMES = list(catalog.PROJECTIONS)
 
 
-def test_swap_while_the_live_runner_and_writers_are_busy(ledger: BenefitLedger, views: ViewStore,
-                                                         store_url: str) -> None:
+def test_swap_while_the_live_runner_and_writers_are_busy(
+    ledger: BenefitLedger, views: ViewStore, store_url: str
+) -> None:
     busy_county(ledger, patients=3)
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -28,7 +29,7 @@ def test_swap_while_the_live_runner_and_writers_are_busy(ledger: BenefitLedger, 
     def follow() -> None:
         try:
             Runner(ledger, live_store, catalog.select("all"), batch_size=3).run_forever(0.01, stop.is_set)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     def write() -> None:
@@ -36,9 +37,16 @@ def test_swap_while_the_live_runner_and_writers_are_busy(ledger: BenefitLedger, 
             for n in range(8):
                 ref = f"W{n}"
                 patient(writer_ledger, ref)
-                admit_and_settle(writer_ledger, ref, f"{ref}-1", COUNTY_HOSPITAL, total="2500", compliant="2400",
-                                 day=date(2018, 6, 1 + n))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                admit_and_settle(
+                    writer_ledger,
+                    ref,
+                    f"{ref}-1",
+                    COUNTY_HOSPITAL,
+                    total="2500",
+                    compliant="2400",
+                    day=date(2018, 6, 1 + n),
+                )
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=follow), threading.Thread(target=write)]

@@ -41,29 +41,60 @@ def _wait_until_streaming(standby: PgCluster, process: subprocess.Popen[str], ti
 
 def test_the_deploy_scripts_make_a_streaming_hot_standby_of_the_primary() -> None:
     with private_cluster("deploy-primary") as primary:
-        init = subprocess.run(as_server_user([*_env(primary, PGHOST="127.0.0.1", PGPORT=str(primary.port),
-                                                    PGDATA=str(primary.data), POSTGRES_USER="postgres",
-                                                    POSTGRES_DB="postgres"),
-                                              "bash", str(DEPLOY / "primary-init.sh")]),
-                              capture_output=True, text=True, check=False)
+        init = subprocess.run(
+            as_server_user(
+                [
+                    *_env(
+                        primary,
+                        PGHOST="127.0.0.1",
+                        PGPORT=str(primary.port),
+                        PGDATA=str(primary.data),
+                        POSTGRES_USER="postgres",
+                        POSTGRES_DB="postgres",
+                    ),
+                    "bash",
+                    str(DEPLOY / "primary-init.sh"),
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert init.returncode == 0, init.stderr
         with psycopg.connect(primary.conninfo(), autocommit=True) as conn:
             conn.execute("SELECT pg_reload_conf()")
-            assert conn.execute("SELECT rolreplication, rolcanlogin FROM pg_roles WHERE rolname = 'replicator'"
-                                ).fetchone() == (True, True)
+            assert conn.execute(
+                "SELECT rolreplication, rolcanlogin FROM pg_roles WHERE rolname = 'replicator'"
+            ).fetchone() == (True, True)
             assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'ledger'").fetchone() == (1,)
             assert conn.execute("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL").fetchone() == (0,)
-            assert conn.execute("SELECT count(*) FROM pg_hba_file_rules WHERE 'replicator' = ANY(user_name) "
-                                "AND 'replication' = ANY(database)").fetchone() == (1,)
+            assert conn.execute(
+                "SELECT count(*) FROM pg_hba_file_rules WHERE 'replicator' = ANY(user_name) "
+                "AND 'replication' = ANY(database)"
+            ).fetchone() == (1,)
 
         root = private_dir("deploy-standby")
         standby = PgCluster(root, free_port(), primary.bin)
         process = subprocess.Popen(
-            as_server_user([*_env(primary, PRIMARY_HOST="127.0.0.1", PRIMARY_PORT=str(primary.port),
-                                  PGDATA=str(standby.data)),
-                            "bash", str(DEPLOY / "standby-entrypoint.sh"), "-c", f"port={standby.port}",
-                            "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}"]),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root, start_new_session=True)
+            as_server_user(
+                [
+                    *_env(primary, PRIMARY_HOST="127.0.0.1", PRIMARY_PORT=str(primary.port), PGDATA=str(standby.data)),
+                    "bash",
+                    str(DEPLOY / "standby-entrypoint.sh"),
+                    "-c",
+                    f"port={standby.port}",
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={root}",
+                ]
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=root,
+            start_new_session=True,
+        )
         try:
             _wait_until_streaming(standby, process)
             with psycopg.connect(primary.conninfo(), autocommit=True) as conn:

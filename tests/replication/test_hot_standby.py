@@ -52,8 +52,13 @@ def loaded(clusters: tuple[PgCluster, PgCluster]) -> Iterator[dict[str, object]]
     wait_for_replay(primary, standby)
     reader = standby_ledger(standby_config)
     standby_views = StandbyViewStore(standby_config)
-    yield {"ledger": ledger, "views": views, "reader": reader, "standby_views": standby_views,
-           "standby_config": standby_config}
+    yield {
+        "ledger": ledger,
+        "views": views,
+        "reader": reader,
+        "standby_views": standby_views,
+        "standby_config": standby_config,
+    }
     for closable in (standby_views, reader, views, ledger):
         closable.close()  # type: ignore[attr-defined]
 
@@ -87,7 +92,8 @@ def test_the_dashboards_read_the_replicated_projection_tables(loaded: dict) -> N
 
 
 def test_a_write_on_the_standby_is_refused_clearly_and_changes_nothing(
-        clusters: tuple[PgCluster, PgCluster], loaded: dict) -> None:
+    clusters: tuple[PgCluster, PgCluster], loaded: dict
+) -> None:
     primary, standby = clusters
     ledger, reader = loaded["ledger"], loaded["reader"]
     with pytest.raises(Exception) as refused:
@@ -96,8 +102,7 @@ def test_a_write_on_the_standby_is_refused_clearly_and_changes_nothing(
     assert isinstance(failure, StoreReadOnlyError), refused.value
     assert "read-only" in str(failure) and "primary" in str(failure) and "\n" not in str(failure)
     # the projection worker cannot run there either: catching up with a new event writes tracking rows
-    admit_and_settle(ledger, "P004", "P004-NEW", COUNTY_HOSPITAL, total="1800", compliant="1800",
-                     day=date(2018, 8, 1))
+    admit_and_settle(ledger, "P004", "P004-NEW", COUNTY_HOSPITAL, total="1800", compliant="1800", day=date(2018, 8, 1))
     head = ledger.recorder.max_notification_id()
     wait_for_replay(primary, standby)
     with pytest.raises(Exception) as worker_refused:
@@ -113,11 +118,11 @@ def test_a_write_on_the_standby_is_refused_clearly_and_changes_nothing(
 
 
 def test_a_settlement_on_the_primary_reaches_the_standby_within_seconds(
-        clusters: tuple[PgCluster, PgCluster], loaded: dict) -> None:
+    clusters: tuple[PgCluster, PgCluster], loaded: dict
+) -> None:
     primary, standby = clusters
     ledger, reader = loaded["ledger"], loaded["reader"]
-    admit_and_settle(ledger, "P003", "P003-LATE", COUNTY_HOSPITAL, total="2400", compliant="2300",
-                     day=date(2018, 9, 1))
+    admit_and_settle(ledger, "P003", "P003-LATE", COUNTY_HOSPITAL, total="2400", compliant="2300", day=date(2018, 9, 1))
     written = time.monotonic()
     wait_for_replay(primary, standby, timeout=10)
     lag = time.monotonic() - written

@@ -47,6 +47,8 @@ class RawRows:
         return int(self.run(f"SELECT count(*) FROM {{{table}}}")[0][0])
 
     def event(self, originator_id: UUID, version: int) -> tuple[str, bytes]:
-        rows = self.run("SELECT topic, state FROM {events} WHERE originator_id = ? AND originator_version = ?",
-                        (self.stream(originator_id), version))
+        rows = self.run(
+            "SELECT topic, state FROM {events} WHERE originator_id = ? AND originator_version = ?",
+            (self.stream(originator_id), version),
+        )
         return rows[0][0], bytes(rows[0][1])

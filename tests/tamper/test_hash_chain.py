@@ -39,8 +39,12 @@ def _only(problems: list[ChainProblem]) -> ChainProblem:
 
 
 def _appended(stream: UUID, version: int, writer: int = 0) -> StoredEvent:
-    return StoredEvent(originator_id=stream, originator_version=version, topic="test:Appended",
-                       state=f'{{"writer":{writer},"version":{version}}}'.encode())
+    return StoredEvent(
+        originator_id=stream,
+        originator_version=version,
+        topic="test:Appended",
+        state=f'{{"writer":{writer},"version":{version}}}'.encode(),
+    )
 
 
 def test_a_settled_scenario_verifies_clean_with_one_chain_row_per_event(store_url: str) -> None:
@@ -63,8 +67,10 @@ def test_an_edited_state_or_topic_is_reported_as_edited_naming_table_stream_and_
     topic, state = raw.event(YEAR, 2)
     edited = state.replace(b"0", b"9", 1)
     assert edited != state
-    raw.run("UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
-            (edited, raw.stream(YEAR), 2))
+    raw.run(
+        "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+        (edited, raw.stream(YEAR), 2),
+    )
 
     problem = _only(verify_chains(ledger).problems)
     assert (problem.originator_id, problem.version, problem.kind) == (YEAR.hex, 2, "edited")
@@ -72,14 +78,21 @@ def test_an_edited_state_or_topic_is_reported_as_edited_naming_table_stream_and_
     assert "\n" not in problem.detail
 
     # a topic edit, and a state that no longer decodes at all, are reported the same way
-    raw.run("UPDATE {events} SET topic = ? WHERE originator_id = ? AND originator_version = ?",
-            (topic.replace("Settlement", "Refund"), raw.stream(YEAR), 3))
-    raw.run("UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
-            (b"\x00not json", raw.stream(PATIENT), 2))
+    raw.run(
+        "UPDATE {events} SET topic = ? WHERE originator_id = ? AND originator_version = ?",
+        (topic.replace("Settlement", "Refund"), raw.stream(YEAR), 3),
+    )
+    raw.run(
+        "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+        (b"\x00not json", raw.stream(PATIENT), 2),
+    )
     report = verify_chains(ledger)
     assert not report.ok
     assert {(p.originator_id, p.version, p.kind) for p in report.problems} == {
-        (YEAR.hex, 2, "edited"), (YEAR.hex, 3, "edited"), (PATIENT.hex, 2, "edited")}
+        (YEAR.hex, 2, "edited"),
+        (YEAR.hex, 3, "edited"),
+        (PATIENT.hex, 2, "edited"),
+    }
     only_patient = verify_chains(ledger, originator_ids=[PATIENT])
     assert only_patient.streams_checked == 1
     assert [(p.version, p.kind) for p in only_patient.problems] == [(2, "edited")]
@@ -96,27 +109,37 @@ def test_a_deleted_event_row_is_reported_deleted_with_its_version(store_url: str
 
     # deleting the chain row too leaves a hole in the versions: still reported, with its version
     for table in ("events", "chain"):
-        raw.run(f"DELETE FROM {{{table}}} WHERE originator_id = ? AND originator_version = ?",
-                (raw.stream(ADMISSION), 3))
+        raw.run(
+            f"DELETE FROM {{{table}}} WHERE originator_id = ? AND originator_version = ?", (raw.stream(ADMISSION), 3)
+        )
     report = verify_chains(ledger)
     assert {(p.originator_id, p.version, p.kind) for p in report.problems} == {
-        (YEAR.hex, 2, "deleted"), (ADMISSION.hex, 3, "deleted")}
+        (YEAR.hex, 2, "deleted"),
+        (ADMISSION.hex, 3, "deleted"),
+    }
     ledger.close()
 
 
 def test_edited_and_deleted_chain_rows_and_an_appended_event_row_are_told_apart(store_url: str) -> None:
     ledger = _settled(store_url)
     raw = RawRows(store_url, ledger)
-    raw.run("UPDATE {chain} SET hash = ? WHERE originator_id = ? AND originator_version = ?",
-            (b"\x01" * 32, raw.stream(YEAR), 2))
+    raw.run(
+        "UPDATE {chain} SET hash = ? WHERE originator_id = ? AND originator_version = ?",
+        (b"\x01" * 32, raw.stream(YEAR), 2),
+    )
     raw.run("DELETE FROM {chain} WHERE originator_id = ? AND originator_version = ?", (raw.stream(ADMISSION), 2))
     topic, state = raw.event(PATIENT, 3)
-    raw.run("INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-            (raw.stream(PATIENT), 4, topic, state))
+    raw.run(
+        "INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+        (raw.stream(PATIENT), 4, topic, state),
+    )
 
     problems = {(p.originator_id, p.version, p.kind): p.detail for p in verify_chains(ledger).problems}
-    assert set(problems) == {(YEAR.hex, 2, "edited"), (ADMISSION.hex, 2, "chain-row-missing"),
-                             (PATIENT.hex, 4, "inserted")}
+    assert set(problems) == {
+        (YEAR.hex, 2, "edited"),
+        (ADMISSION.hex, 2, "chain-row-missing"),
+        (PATIENT.hex, 4, "inserted"),
+    }
     assert f"chain row in {raw.chain} was edited" in problems[(YEAR.hex, 2, "edited")]
     ledger.close()
 
@@ -138,7 +161,7 @@ def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url
                 won.append(version)
             except IntegrityError:
                 collided.append(version)
-            except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
+            except BaseException as exc:
                 errors.append(exc)
 
     threads = [threading.Thread(target=append, args=(app, n)) for n, app in enumerate(apps)]
@@ -151,8 +174,9 @@ def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url
     assert len(collided) == rounds * (writers - 1)  # the others collide on the events' key, as without a chain
 
     for n in range(40):  # and many ordinary saves, several aggregates per save
-        ledger.record_follow_up(command_id=f"follow-up:{n}", patient_ref="P-2.3",
-                                followed_up_on=date(2018, 8, 1), heart_rate=60 + n)
+        ledger.record_follow_up(
+            command_id=f"follow-up:{n}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1), heart_rate=60 + n
+        )
     report = verify_chains(ledger)
     assert report.ok, report.problems[:3]
     raw = RawRows(store_url, ledger)
@@ -174,7 +198,8 @@ def test_bulk_saves_over_many_streams_chain_every_event(store_url: str) -> None:
     raw = RawRows(store_url, ledger)
     raw.run("DELETE FROM {events} WHERE originator_id = ? AND originator_version = ?", (raw.stream(streams[7]), 2))
     assert [(p.originator_id, p.version, p.kind) for p in verify_chains(ledger).problems] == [
-        (streams[7].hex, 2, "deleted")]
+        (streams[7].hex, 2, "deleted")
+    ]
     ledger.close()
 
 
@@ -199,8 +224,7 @@ def test_a_collision_or_a_tampered_chain_appends_nothing(store_url: str) -> None
     ledger.close()
 
 
-def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on_its_next_save(
-        store_url: str) -> None:
+def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on_its_next_save(store_url: str) -> None:
     config = store_config(store_url)
     ensure_schema(config)
     plain_module = "eventsourcing.postgres" if config.kind == "postgres" else "eventsourcing.sqlite"
@@ -215,8 +239,9 @@ def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on
     assert len(report.problems) == report.streams_checked  # one line per unchained stream
     assert PATIENT.hex in {p.originator_id for p in report.problems}
 
-    ledger.sign_family_doctor_contract(command_id="contract", patient_ref="P-2.3", doctor="D-1",
-                                       signed_on=date(2018, 9, 1))
+    ledger.sign_family_doctor_contract(
+        command_id="contract", patient_ref="P-2.3", doctor="D-1", signed_on=date(2018, 9, 1)
+    )
     adopted = verify_chains(ledger, originator_ids=[PATIENT])
     assert (adopted.ok, adopted.events_checked) == (True, 4)
     assert len(verify_chains(ledger).problems) == len(report.problems) - 1
@@ -226,23 +251,30 @@ def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on
 def _recompute_chain(raw: RawRows, stream: UUID, hasher: ChainHasher) -> None:
     """What an attacker without the key does after an edit: recompute the stream's chain, unkeyed."""
     link = hasher.genesis(stream_key(stream))
-    for version, topic, state in raw.run("SELECT originator_version, topic, state FROM {events} "
-                                         "WHERE originator_id = ? ORDER BY originator_version", (raw.stream(stream),)):
+    for version, topic, state in raw.run(
+        "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ? ORDER BY originator_version",
+        (raw.stream(stream),),
+    ):
         link = hasher.link(link, stream_key(stream), version, topic, bytes(state))
-        raw.run("UPDATE {chain} SET hash = ? WHERE originator_id = ? AND originator_version = ?",
-                (link, raw.stream(stream), version))
+        raw.run(
+            "UPDATE {chain} SET hash = ? WHERE originator_id = ? AND originator_version = ?",
+            (link, raw.stream(stream), version),
+        )
 
 
 def _edit_and_recompute(url: str, ledger: BenefitLedger) -> None:
     raw = RawRows(url, ledger)
     _, state = raw.event(YEAR, 2)
-    raw.run("UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
-            (state.replace(b"0", b"9", 1), raw.stream(YEAR), 2))
+    raw.run(
+        "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+        (state.replace(b"0", b"9", 1), raw.stream(YEAR), 2),
+    )
     _recompute_chain(raw, YEAR, ChainHasher(None))
 
 
 def test_with_a_key_an_edit_whose_chain_was_recomputed_is_still_detected(
-        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_ENV, "k3y-kept-in-the-payment-hsm-0001")
     ledger = _settled(store_url)
     assert verify_chains(ledger).ok and verify_chains(ledger).keyed
@@ -261,7 +293,8 @@ def test_without_a_key_an_edit_whose_chain_was_recomputed_passes_the_documented_
 
 
 def test_a_store_chained_under_a_key_refuses_another_key_or_none(
-        store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(KEY_ENV, "k3y-kept-in-the-payment-hsm-0001")
     _settled(store_url).close()
     raw_count = None
@@ -276,8 +309,9 @@ def test_a_store_chained_under_a_key_refuses_another_key_or_none(
         with pytest.raises(ChainKeyError, match=KEY_ENV):
             verify_chains(ledger)
         with pytest.raises(ChainKeyError, match=KEY_ENV):
-            ledger.record_follow_up(command_id=f"follow-up:{other}", patient_ref="P-2.3",
-                                    followed_up_on=date(2018, 8, 1))
+            ledger.record_follow_up(
+                command_id=f"follow-up:{other}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1)
+            )
         assert raw.count("events") == raw_count  # nothing appended
         ledger.close()
     with pytest.raises(ChainKeyError, match="at least"):

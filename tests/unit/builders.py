@@ -135,8 +135,12 @@ def default_policy() -> PolicyParameters:
     return PolicyParameters.from_mapping(default_tree())
 
 
-def settle(*claims: ClaimFacts, policy: PolicyParameters | None = None, version: str = DEFAULT_VERSION,
-           state: YearState | None = None) -> tuple[list[Settlement], YearState]:
+def settle(
+    *claims: ClaimFacts,
+    policy: PolicyParameters | None = None,
+    version: str = DEFAULT_VERSION,
+    state: YearState | None = None,
+) -> tuple[list[Settlement], YearState]:
     """Settle `claims` in order, as one patient-year, all under the same policy version."""
     parameters = policy if policy is not None else default_policy()
     return settle_year(((c, parameters, version) for c in claims), state)

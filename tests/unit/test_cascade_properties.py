@@ -31,7 +31,8 @@ VERSION = "prop"
 
 POLICIES: dict[tuple[CapMode, SupplementMode], PolicyParameters] = {
     (cap_mode, s5090_mode): policy(**{"b351.cap_mode": cap_mode.value, "s5090.mode": s5090_mode.value})
-    for cap_mode in CapMode for s5090_mode in SupplementMode
+    for cap_mode in CapMode
+    for s5090_mode in SupplementMode
 }
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
@@ -69,16 +70,27 @@ def claim_facts(draw, index: int, status: PovertyStatus, *, eligible_only: bool 
     designated = True if eligible_only else draw(st.booleans())
     total = draw(amounts)
     compliant = to_fen(total * draw(compliant_percents) / 100)
-    return claim(f"c{index}", kind=kind, tier=tier, total=total, compliant=compliant, status=status,
-                 in_county=in_county, in_province=True, designated=designated, referred=referred,
-                 service_date=YEAR_START + timedelta(days=30 * index),
-                 chronic_certified=draw(st.booleans()),
-                 major_diseases=("esrd",) if draw(st.booleans()) else ())
+    return claim(
+        f"c{index}",
+        kind=kind,
+        tier=tier,
+        total=total,
+        compliant=compliant,
+        status=status,
+        in_county=in_county,
+        in_province=True,
+        designated=designated,
+        referred=referred,
+        service_date=YEAR_START + timedelta(days=30 * index),
+        chronic_certified=draw(st.booleans()),
+        major_diseases=("esrd",) if draw(st.booleans()) else (),
+    )
 
 
 @st.composite
-def years(draw, *, eligible_only: bool = False, status: PovertyStatus | None = None,
-          allow_status_changes: bool = False) -> Year:
+def years(
+    draw, *, eligible_only: bool = False, status: PovertyStatus | None = None, allow_status_changes: bool = False
+) -> Year:
     cap_mode = draw(st.sampled_from(list(CapMode)))
     s5090_mode = draw(st.sampled_from(list(SupplementMode)))
     n = draw(st.integers(min_value=1, max_value=6))
@@ -99,8 +111,9 @@ def total_paid(settlements: list[Settlement], payer: Payer) -> Decimal:
     return money_sum(s.paid_by(payer) for s in settlements)
 
 
-def total_paid_on(kind: VisitKind, settlements: list[Settlement], claims: tuple[ClaimFacts, ...],
-                  payer: Payer) -> Decimal:
+def total_paid_on(
+    kind: VisitKind, settlements: list[Settlement], claims: tuple[ClaimFacts, ...], payer: Payer
+) -> Decimal:
     """What `payer` paid over the year on claims of one kind (settlements are in claim order)."""
     return money_sum(s.paid_by(payer) for s, c in zip(settlements, claims, strict=True) if c.kind is kind)
 
@@ -143,8 +156,10 @@ def test_annual_caps_of_ncms_and_medical_assistance_are_never_exceeded(year):
     p = year.policy
 
     assert total_paid_on(VisitKind.INPATIENT, settlements, year.claims, Payer.NCMS) <= p.ncms.annual_cap
-    assert total_paid_on(VisitKind.OUTPATIENT_CHRONIC, settlements, year.claims, Payer.NCMS) \
+    assert (
+        total_paid_on(VisitKind.OUTPATIENT_CHRONIC, settlements, year.claims, Payer.NCMS)
         <= p.ncms.outpatient_chronic_annual_cap
+    )
     assistance = p.assistance.get(year.status)
     ma_paid = total_paid(settlements, Payer.MA)
     if assistance is None:
@@ -193,10 +208,20 @@ def regroupings(draw):
 
 
 def eligible_admissions(grouping: list[tuple[Tier, Decimal]]) -> list[ClaimFacts]:
-    return [claim(f"g{i}", tier=tier, total=amount, compliant=amount, status=PovertyStatus.JIANDANGLIKA,
-                  referred=tier not in IN_COUNTY_TIERS, in_province=True, designated=True,
-                  service_date=YEAR_START + timedelta(days=i))
-            for i, (tier, amount) in enumerate(grouping)]
+    return [
+        claim(
+            f"g{i}",
+            tier=tier,
+            total=amount,
+            compliant=amount,
+            status=PovertyStatus.JIANDANGLIKA,
+            referred=tier not in IN_COUNTY_TIERS,
+            in_province=True,
+            designated=True,
+            service_date=YEAR_START + timedelta(days=i),
+        )
+        for i, (tier, amount) in enumerate(grouping)
+    ]
 
 
 @PROPERTY_SETTINGS
@@ -237,9 +262,13 @@ def test_settlement_round_trips_through_its_dict_form(year):
         data = s.to_dict()
         assert Settlement.from_dict(data) == s
         assert repr(Settlement.from_dict(data).to_dict()) == repr(data)
-        as_text = {**data, "layers": [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in layer.items()}
-                                      for layer in data["layers"]],
-                   **{k: str(v) for k, v in data.items() if isinstance(v, Decimal)}}
+        as_text = {
+            **data,
+            "layers": [
+                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in layer.items()} for layer in data["layers"]
+            ],
+            **{k: str(v) for k, v in data.items() if isinstance(v, Decimal)},
+        }
         assert Settlement.from_dict(as_text) == s
         assert repr(Settlement.from_dict(as_text).to_dict()) == repr(data)
 

@@ -25,21 +25,33 @@ def admission_a(**extra):
 
 
 def admission_b(**extra):
-    return claim("B", tier=Tier.PROVINCE, total="80000", compliant="72000", referred=True, in_province=True,
-                 designated=True, **extra)
+    return claim(
+        "B",
+        tier=Tier.PROVINCE,
+        total="80000",
+        compliant="72000",
+        referred=True,
+        in_province=True,
+        designated=True,
+        **extra,
+    )
 
 
 def assert_balanced(settlement: Settlement) -> None:
     """total == payers + patient + hospital-borne, checked by the model and by hand."""
     settlement.check_invariant()
     payers = money_sum(layer.amount for layer in settlement.layers)
-    assert settlement.total == payers + settlement.patient_compliant + settlement.patient_noncompliant \
-        + settlement.hospital_borne
+    assert (
+        settlement.total
+        == payers + settlement.patient_compliant + settlement.patient_noncompliant + settlement.hospital_borne
+    )
     assert settlement.compliant == payers + settlement.patient_compliant
     assert settlement.payer_total == payers
-    for amount in [layer.amount for layer in settlement.layers] + [settlement.patient_compliant,
-                                                                   settlement.patient_noncompliant,
-                                                                   settlement.hospital_borne]:
+    for amount in [layer.amount for layer in settlement.layers] + [
+        settlement.patient_compliant,
+        settlement.patient_noncompliant,
+        settlement.hospital_borne,
+    ]:
         assert amount.as_tuple().exponent == -2, amount
 
 
@@ -109,12 +121,24 @@ def test_scenario_1_has_no_5090_without_a_confirmed_major_disease():
 def test_scenario_2_max_tier_backstop_pays_2788_in_b_and_caps_compliant_self_pay_at_10000():
     (a, b), state = settle(admission_a(), admission_b(), policy=policy(**NO_MA))
 
-    assert paid(a) == {Payer.NCMS: Decimal("16830.00"), Payer.CII: Decimal("0.00"), Payer.MA: Decimal("0.00"),
-                       Payer.B351: Decimal("0.00"), Payer.S180: Decimal("0.00"), Payer.S5090: Decimal("0.00"),
-                       Payer.REASSIST: Decimal("0.00")}
-    assert paid(b) == {Payer.NCMS: Decimal("49700.00"), Payer.CII: Decimal("11682.00"), Payer.MA: Decimal("0.00"),
-                       Payer.B351: Decimal("2788.00"), Payer.S180: Decimal("0.00"), Payer.S5090: Decimal("0.00"),
-                       Payer.REASSIST: Decimal("0.00")}
+    assert paid(a) == {
+        Payer.NCMS: Decimal("16830.00"),
+        Payer.CII: Decimal("0.00"),
+        Payer.MA: Decimal("0.00"),
+        Payer.B351: Decimal("0.00"),
+        Payer.S180: Decimal("0.00"),
+        Payer.S5090: Decimal("0.00"),
+        Payer.REASSIST: Decimal("0.00"),
+    }
+    assert paid(b) == {
+        Payer.NCMS: Decimal("49700.00"),
+        Payer.CII: Decimal("11682.00"),
+        Payer.MA: Decimal("0.00"),
+        Payer.B351: Decimal("2788.00"),
+        Payer.S180: Decimal("0.00"),
+        Payer.S5090: Decimal("0.00"),
+        Payer.REASSIST: Decimal("0.00"),
+    }
     (ma_layer,) = [layer for layer in b.layers if layer.payer is Payer.MA]
     assert ma_layer.eligible is False
 
@@ -136,8 +160,11 @@ def test_scenario_2_is_the_same_when_assistance_is_dropped_from_the_cascade_inst
     (a2, b2), _ = settle(admission_a(), admission_b(), policy=policy(**NO_MA))
 
     assert b1.paid_by(Payer.B351) == b2.paid_by(Payer.B351) == Decimal("2788.00")
-    assert (a1.patient_share, b1.patient_share) == (a2.patient_share, b2.patient_share) \
+    assert (
+        (a1.patient_share, b1.patient_share)
+        == (a2.patient_share, b2.patient_share)
         == (Decimal("3170.00"), Decimal("15830.00"))
+    )
     assert Payer.MA not in {layer.payer for layer in b1.layers}
     for s in (a1, b1):
         assert_balanced(s)
@@ -201,8 +228,9 @@ def test_scenario_2_variant_5090_h1_pays_4500_for_a_confirmed_major_disease():
 
 
 def test_scenario_2_variant_5090_h2_tops_b_up_to_90_percent_of_total_cost():
-    p = policy(**NO_MA, **{"s5090.mode": "target_actual_ratio", "s5090.target_ratio": "0.90",
-                           "s5090.target_base": "total"})
+    p = policy(
+        **NO_MA, **{"s5090.mode": "target_actual_ratio", "s5090.target_ratio": "0.90", "s5090.target_base": "total"}
+    )
     esrd = {"major_diseases": ("esrd",)}
     (a, b), _ = settle(admission_a(**esrd), admission_b(**esrd), policy=p)
 
@@ -219,8 +247,9 @@ def test_scenario_2_variant_5090_h2_tops_b_up_to_90_percent_of_total_cost():
 
 
 def test_scenario_2_variant_5090_h2_on_compliant_cost_tops_b_up_by_630():
-    p = policy(**NO_MA, **{"s5090.mode": "target_actual_ratio", "s5090.target_ratio": "0.90",
-                           "s5090.target_base": "compliant"})
+    p = policy(
+        **NO_MA, **{"s5090.mode": "target_actual_ratio", "s5090.target_ratio": "0.90", "s5090.target_base": "compliant"}
+    )
     esrd = {"major_diseases": ("esrd",)}
     (a, b), _ = settle(admission_a(**esrd), admission_b(**esrd), policy=p)
 
@@ -245,8 +274,15 @@ def test_scenario_2_base_case_pays_no_5090_without_a_major_disease_even_in_h2_mo
 
 
 def test_chronic_outpatient_180_pays_80_percent_of_what_ncms_leaves():
-    visit = claim("C", kind=VisitKind.OUTPATIENT_CHRONIC, tier=Tier.COUNTY, total="4000", compliant="4000",
-                  chronic_certified=True, status=PovertyStatus.JIANDANGLIKA)
+    visit = claim(
+        "C",
+        kind=VisitKind.OUTPATIENT_CHRONIC,
+        tier=Tier.COUNTY,
+        total="4000",
+        compliant="4000",
+        chronic_certified=True,
+        status=PovertyStatus.JIANDANGLIKA,
+    )
     (s,), state = settle(visit, policy=policy())
 
     assert [layer.payer for layer in s.layers] == [Payer.NCMS, Payer.S180]

@@ -73,8 +73,7 @@ def test_default_policy_loads_with_its_metadata():
 def test_default_policy_parameters_are_the_worked_example_values():
     p = PolicyParameters.from_mapping(load_default_policy().parameters)
 
-    assert p.cascade[VisitKind.INPATIENT] == (Payer.NCMS, Payer.CII, Payer.MA, Payer.B351, Payer.S5090,
-                                              Payer.REASSIST)
+    assert p.cascade[VisitKind.INPATIENT] == (Payer.NCMS, Payer.CII, Payer.MA, Payer.B351, Payer.S5090, Payer.REASSIST)
     assert p.cascade[VisitKind.OUTPATIENT_CHRONIC] == (Payer.NCMS, Payer.S180)
     assert p.year_assignment is YearAssignment.DISCHARGE_DATE
     assert p.ncms.tiers[Tier.COUNTY].deductible == Decimal("300")
@@ -92,8 +91,11 @@ def test_default_policy_parameters_are_the_worked_example_values():
     assert p.assistance[PovertyStatus.JIANDANGLIKA].ratio == Decimal("0.50")
     assert p.assistance[PovertyStatus.JIANDANGLIKA].annual_cap == Decimal("10000")
     assert p.b351.cap_mode is CapMode.MAX_TIER
-    assert dict(p.b351.caps) == {Tier.COUNTY: Decimal("3000"), Tier.CITY: Decimal("5000"),
-                                 Tier.PROVINCE: Decimal("10000")}
+    assert dict(p.b351.caps) == {
+        Tier.COUNTY: Decimal("3000"),
+        Tier.CITY: Decimal("5000"),
+        Tier.PROVINCE: Decimal("10000"),
+    }
     assert p.b351.cap_class_of_tier[Tier.TOWNSHIP] is Tier.COUNTY
     assert p.s180.ratio == Decimal("0.80")
     assert p.s5090.mode is SupplementMode.RATIO_ABOVE_THRESHOLD
@@ -133,8 +135,11 @@ def test_disease_names_are_exempt_names_not_parameters():
     assert names["esrd"] == "终末期肾病(尿毒症)"
     assert not any(path.startswith("diseases.names_zh") for path in doc.confidence)
     # every coded disease in the policy has a Chinese name
-    coded = set(doc.parameters["s5090"]["diseases"]) | set(doc.parameters["diseases"]["major_hainan"]) \
+    coded = (
+        set(doc.parameters["s5090"]["diseases"])
+        | set(doc.parameters["diseases"]["major_hainan"])
         | set(doc.parameters["diseases"]["chronic_langxi"])
+    )
     assert coded <= set(names)
 
 
@@ -170,22 +175,27 @@ BAD_PARAMETERS = [
     pytest.param({"ncms.annual_cap": DELETE}, "ncms.annual_cap", id="missing-leaf"),
     pytest.param({"ncms.tiers.city": DELETE}, "ncms.tiers", id="missing-tier"),
     pytest.param({"ncms.outpatient_chronic": DELETE}, "ncms.outpatient_chronic", id="missing-section"),
-    pytest.param({"cii.poor.bands": [["5000", "50000", "0.60"], ["60000", "100000", "0.70"]]},
-                 "cii.poor.bands[1]", id="non-contiguous-bands"),
+    pytest.param(
+        {"cii.poor.bands": [["5000", "50000", "0.60"], ["60000", "100000", "0.70"]]},
+        "cii.poor.bands[1]",
+        id="non-contiguous-bands",
+    ),
     pytest.param({"cii.poor.bands": [["5000", "4000", "0.60"]]}, "cii.poor.bands[0]", id="band-upper-below-lower"),
-    pytest.param({"cii.poor.bands": [["6000", "none", "0.60"]]}, "cii.poor.bands[0]",
-                 id="first-band-not-at-threshold"),
+    pytest.param({"cii.poor.bands": [["6000", "none", "0.60"]]}, "cii.poor.bands[0]", id="first-band-not-at-threshold"),
     pytest.param({"cii.general.bands": [["12000", "50000"]]}, "cii.general.bands[0]", id="band-wrong-arity"),
     pytest.param({"cii.poor.bands": []}, "cii.poor.bands", id="no-bands"),
     pytest.param({"b351.cap_mode": "per_class"}, "b351.cap_mode", id="unknown-cap-mode"),
     pytest.param({"b351.caps.city": DELETE}, "b351.cap_class_of_tier.city", id="cap-class-without-cap"),
     pytest.param({"b351.statuses": ["jiandanglika", "rich"]}, "b351.statuses", id="unknown-status"),
-    pytest.param({"ma.by_status": {"rich": {"ratio": "0.5", "annual_cap": "1000"}}}, "ma.by_status.rich",
-                 id="unknown-status-key"),
-    pytest.param({"b351.caps": {"county": "3000", "city": "5000", "province": "10000", "galaxy": "1"}},
-                 "b351.caps.galaxy", id="unknown-tier-key"),
-    pytest.param({"b351.cap_class_of_tier.county": "galaxy"}, "b351.cap_class_of_tier.county",
-                 id="unknown-cap-class"),
+    pytest.param(
+        {"ma.by_status": {"rich": {"ratio": "0.5", "annual_cap": "1000"}}}, "ma.by_status.rich", id="unknown-status-key"
+    ),
+    pytest.param(
+        {"b351.caps": {"county": "3000", "city": "5000", "province": "10000", "galaxy": "1"}},
+        "b351.caps.galaxy",
+        id="unknown-tier-key",
+    ),
+    pytest.param({"b351.cap_class_of_tier.county": "galaxy"}, "b351.cap_class_of_tier.county", id="unknown-cap-class"),
     pytest.param({"b351.requires_designated": "yes"}, "b351.requires_designated", id="not-a-boolean"),
     pytest.param({"s5090.mode": "h3"}, "s5090.mode", id="unknown-5090-mode"),
     pytest.param({"s5090.effective_from": "2018-13-01"}, "s5090.effective_from", id="bad-date"),
@@ -203,7 +213,7 @@ def test_bad_parameter_is_refused_with_an_error_naming_its_dotted_path(overrides
         PolicyParameters.from_mapping(tree)
     message = str(excinfo.value)
     # the path itself, or an element of it: "cii.poor.bands[1]: ..." / "b351.statuses[1]: ..."
-    assert message.startswith(f"{path}:") or message.startswith(f"{path}["), message
+    assert message.startswith((f"{path}:", f"{path}[")), message
 
 
 @pytest.mark.parametrize("mode", ["half_even", "down", "HALF_UP"])

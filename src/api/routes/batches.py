@@ -19,11 +19,15 @@ router = APIRouter(tags=["batches"])
 class BatchCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    command: str = Field(description="a command name, e.g. register_admission, post_charge_line, settle_admission",
-                         max_length=60)
+    command: str = Field(
+        description="a command name, e.g. register_admission, post_charge_line, settle_admission", max_length=60
+    )
     command_id: str = Field(min_length=1, max_length=COMMAND_ID_LENGTH_MAX)
-    args: dict[str, Any] = Field(default_factory=dict, description="the command's arguments, as its single "
-                                 "endpoint takes them plus the path's refs (e.g. admission_ref)")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the command's arguments, as its single "
+        "endpoint takes them plus the path's refs (e.g. admission_ref)",
+    )
 
 
 class BatchCreate(BaseModel):
@@ -46,10 +50,12 @@ def append_batch(body: BatchCreate, ledger: LedgerDep, principal: PrincipalDep, 
     scope, keeps its own command id (a replayed one returns its first result), and sees what the earlier
     commands of the batch did. Any refused command refuses the whole batch (its `index` is in the problem);
     nothing is written. 200 when every command was a replay."""
-    results = run_batch(ledger, [c.model_dump() for c in body.commands],
-                        authorize=lambda name, args: authorize_command(principal, ledger, name, args))
+    results = run_batch(
+        ledger,
+        [c.model_dump() for c in body.commands],
+        authorize=lambda name, args: authorize_command(principal, ledger, name, args),
+    )
     replayed = sum(1 for r in results if r["replayed"])
     if replayed == len(results):
         response.status_code = 200
-    return {"count": len(results), "appended": len(results) - replayed, "replayed": replayed,
-            "results": plain(results)}
+    return {"count": len(results), "appended": len(results) - replayed, "replayed": replayed, "results": plain(results)}

@@ -30,8 +30,9 @@ RefQuery = Annotated[str | None, Query(min_length=1, max_length=REF_LENGTH_MAX)]
 
 
 @router.get("/counties/{county_code}/{year}", dependencies=[require_read(Read.AGGREGATE)])
-def read_county_dashboard(county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None,
-                          cumulative: Cumulative = False) -> dict[str, Any]:
+def read_county_dashboard(
+    county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None, cumulative: Cumulative = False
+) -> dict[str, Any]:
     """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
     result: dict[str, Any] = plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
     return result
@@ -48,8 +49,9 @@ def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) ->
 
 
 @router.get("/retroactive-compensation", dependencies=[require_read(Read.COMPENSATION_OWED)])
-def read_retroactive_compensation(views: ViewsDep, page: PageDep, patient_ref: RefQuery = None,
-                                  outstanding_only: bool = False) -> dict[str, Any]:
+def read_retroactive_compensation(
+    views: ViewsDep, page: PageDep, patient_ref: RefQuery = None, outstanding_only: bool = False
+) -> dict[str, Any]:
     """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement (paged)."""
     return page.paged(plain(retro_items(views, patient_ref, outstanding_only=outstanding_only)), "items")
 
@@ -59,17 +61,26 @@ def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery
     """Retroactive compensation in aggregate (no patient refs): owed, paid, outstanding and counts."""
     items = retro_items(views, None, county_code=county_code)
     outstanding = [item for item in items if item["status"] == "open"]
-    return plain({"county_code": county_code, "settlements": len(items),
-                  "owed": money_sum(item["owed"] for item in items),
-                  "paid": money_sum(item["paid"] for item in items),
-                  "outstanding": money_sum(item["outstanding"] for item in items),
-                  "settlements_outstanding": len(outstanding),
-                  "patients_outstanding": len({item["patient_ref"] for item in outstanding})})
+    return plain(
+        {
+            "county_code": county_code,
+            "settlements": len(items),
+            "owed": money_sum(item["owed"] for item in items),
+            "paid": money_sum(item["paid"] for item in items),
+            "outstanding": money_sum(item["outstanding"] for item in items),
+            "settlements_outstanding": len(outstanding),
+            "patients_outstanding": len({item["patient_ref"] for item in outstanding}),
+        }
+    )
 
 
 @router.get("/hospitals")
-def read_hospital_ledger(views: ViewsDep, principal: Annotated[Principal, require_read(Read.AGGREGATE)],
-                         page: PageDep, hospital_code: RefQuery = None) -> dict[str, Any]:
+def read_hospital_ledger(
+    views: ViewsDep,
+    principal: Annotated[Principal, require_read(Read.AGGREGATE)],
+    page: PageDep,
+    hospital_code: RefQuery = None,
+) -> dict[str, Any]:
     """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance
     (a hospital client sees its own only)."""
     if principal.role is Role.HOSPITAL:
@@ -79,15 +90,21 @@ def read_hospital_ledger(views: ViewsDep, principal: Annotated[Principal, requir
 
 
 @router.get("/patients/{patient_ref}/years/{year}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
-def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep,
-                                  page: PageDep) -> dict[str, Any]:
+def read_patient_year_audit_trail(
+    patient_ref: RefPath, year: YearPath, views: ViewsDep, page: PageDep
+) -> dict[str, Any]:
     """The patient-year's events in log order, settlements and recalculations with their layer arithmetic."""
-    return {"patient_ref": patient_ref, "year": year,
-            **page.paged(plain(audit_trail(views, patient_ref, year)), "events")}
+    return {
+        "patient_ref": patient_ref,
+        "year": year,
+        **page.paged(plain(audit_trail(views, patient_ref, year)), "events"),
+    }
 
 
 @router.get("/admissions/{admission_ref}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
 def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep, page: PageDep) -> dict[str, Any]:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
-    return {"admission_ref": admission_ref,
-            **page.paged(plain(audit_trail_for_admission(views, admission_ref)), "events")}
+    return {
+        "admission_ref": admission_ref,
+        **page.paged(plain(audit_trail_for_admission(views, admission_ref)), "events"),
+    }

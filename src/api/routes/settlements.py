@@ -14,23 +14,38 @@ from api.public_settlements import BenefitYearPublic, SettlementResultPublic
 from api.schemas import SettlementCreate, SettlementQuoteCreate
 
 router = APIRouter(tags=["settlements"])
-AsOf = Annotated[AwareDatetime | None, Query(description="ISO datetime with offset (URL-encode '+' as %2B): "
-                                                         "the year exactly as recorded then")]
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="ISO datetime with offset (URL-encode '+' as %2B): the year exactly as recorded then"),
+]
 
 
 @router.post("/admissions/{admission_ref}/settlement", status_code=201, response_model=SettlementResultPublic)
-def settle_admission(admission_ref: RefPath, body: SettlementCreate, ledger: LedgerDep, principal: PrincipalDep, response: Response,
-                     idempotency_key: IdempotencyKey = None) -> Any:
+def settle_admission(
+    admission_ref: RefPath,
+    body: SettlementCreate,
+    ledger: LedgerDep,
+    principal: PrincipalDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Run the payer cascade for a discharged admission in its patient-year; returns every layer."""
-    authorize_command(principal, ledger, "settle_admission", {**body.model_dump(mode="json"), "admission_ref": admission_ref})
-    result = ledger.settle_admission(command_id=command_id_of(body, idempotency_key), admission_ref=admission_ref,
-                                     settled_at=body.settled_at, expected_version=body.expected_version)
+    authorize_command(
+        principal, ledger, "settle_admission", {**body.model_dump(mode="json"), "admission_ref": admission_ref}
+    )
+    result = ledger.settle_admission(
+        command_id=command_id_of(body, idempotency_key),
+        admission_ref=admission_ref,
+        settled_at=body.settled_at,
+        expected_version=body.expected_version,
+    )
     return answer(response, result)
 
 
 @router.post("/admissions/{admission_ref}/settlement-quote", response_model=SettlementResultPublic)
-def quote_settlement(admission_ref: RefPath, body: SettlementQuoteCreate, ledger: LedgerDep,
-                     principal: PrincipalDep) -> Any:
+def quote_settlement(
+    admission_ref: RefPath, body: SettlementQuoteCreate, ledger: LedgerDep, principal: PrincipalDep
+) -> Any:
     """The one-stop window's quote: what settling the discharged admission now would give, every layer,
     recording nothing (no command id needed). Commit with POST /admissions/{ref}/settlement."""
     authorize_command(principal, ledger, "settle_admission", {"admission_ref": admission_ref})
@@ -38,10 +53,10 @@ def quote_settlement(admission_ref: RefPath, body: SettlementQuoteCreate, ledger
     return {key: value for key, value in result.items() if key != "quote"}
 
 
-@router.get("/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic,
-            dependencies=[require_read(Read.PERSONAL)])
-def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep,
-                      as_of: AsOf = None) -> BenefitYearPublic:
+@router.get(
+    "/patients/{patient_ref}/years/{year}", response_model=BenefitYearPublic, dependencies=[require_read(Read.PERSONAL)]
+)
+def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep, as_of: AsOf = None) -> BenefitYearPublic:
     """The benefit-year account: each settlement with its layers' arithmetic, compensation, accumulators.
 
     With `as_of`, the year exactly as it had been recorded at that moment (404 if nothing was yet).
@@ -51,8 +66,11 @@ def read_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep,
     return BenefitYearPublic.of(ledger.benefit_year_as_of(patient_ref, year, as_of))
 
 
-@router.get("/patients/{patient_ref}/years/{year}/verification", response_model=VerificationPublic,
-            dependencies=[require_read(Read.PERSONAL)])
+@router.get(
+    "/patients/{patient_ref}/years/{year}/verification",
+    response_model=VerificationPublic,
+    dependencies=[require_read(Read.PERSONAL)],
+)
 def verify_benefit_year(patient_ref: RefPath, year: YearPath, ledger: LedgerDep) -> VerificationPublic:
     """Re-derive every settlement from raw facts and policy versions; list each difference to the fen."""
     return VerificationPublic.of(ledger.verify_benefit_year(patient_ref, year))

@@ -29,8 +29,16 @@ class Admission(Aggregate):
         return ids.admission_id(admission_ref)
 
     @event("Registered", topic="ledger:Admission.Registered")
-    def __init__(self, admission_ref: str, patient_ref: str, kind: str, hospital: dict[str, Any], referred: bool,
-                 admitted_on: str, diagnosis: str) -> None:
+    def __init__(
+        self,
+        admission_ref: str,
+        patient_ref: str,
+        kind: str,
+        hospital: dict[str, Any],
+        referred: bool,
+        admitted_on: str,
+        diagnosis: str,
+    ) -> None:
         self.admission_ref = admission_ref
         self.patient_ref = patient_ref
         self.kind = kind
@@ -106,11 +114,22 @@ class Admission(Aggregate):
         if not self.active_lines():
             raise StateConflictError(f"{self.admission_ref} has no charge lines to settle")
 
-    def mark_settled(self, settlement_id: str, benefit_year_id: str, patient_share: Decimal,
-                     payer_total: Decimal, hospital_borne: Decimal) -> None:
+    def mark_settled(
+        self,
+        settlement_id: str,
+        benefit_year_id: str,
+        patient_share: Decimal,
+        payer_total: Decimal,
+        hospital_borne: Decimal,
+    ) -> None:
         self.check_settleable()
-        self._settled(settlement_id=settlement_id, benefit_year_id=benefit_year_id, patient_share=patient_share,
-                      payer_total=payer_total, hospital_borne=hospital_borne)
+        self._settled(
+            settlement_id=settlement_id,
+            benefit_year_id=benefit_year_id,
+            patient_share=patient_share,
+            payer_total=payer_total,
+            hospital_borne=hospital_borne,
+        )
 
     def _check_open(self) -> None:
         if self.is_settled:
@@ -130,7 +149,13 @@ class Admission(Aggregate):
         self.discharged_on = discharged_on
 
     @event("Settled", topic="ledger:Admission.Settled")
-    def _settled(self, settlement_id: str, benefit_year_id: str, patient_share: Decimal, payer_total: Decimal,
-                 hospital_borne: Decimal) -> None:
+    def _settled(
+        self,
+        settlement_id: str,
+        benefit_year_id: str,
+        patient_share: Decimal,
+        payer_total: Decimal,
+        hospital_borne: Decimal,
+    ) -> None:
         self.settlements.append(settlement_id)
         self.benefit_year_ids.append(benefit_year_id)

@@ -28,9 +28,20 @@ class AuditFinding(Aggregate):
         return audit_finding_id(finding_ref)
 
     @event("Recorded", topic="ledger:AuditFinding.Recorded")
-    def __init__(self, finding_ref: str, admission_ref: str, settlement_id: str, patient_ref: str, year: int,
-                 hospital_code: str, reason: str, fund: str, found_on: str, auditor: str,
-                 deduction: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        finding_ref: str,
+        admission_ref: str,
+        settlement_id: str,
+        patient_ref: str,
+        year: int,
+        hospital_code: str,
+        reason: str,
+        fund: str,
+        found_on: str,
+        auditor: str,
+        deduction: dict[str, Any],
+    ) -> None:
         self.finding_ref = finding_ref
         self.admission_ref = admission_ref
         self.settlement_id = settlement_id
@@ -55,8 +66,9 @@ class AuditFinding(Aggregate):
         if self.withdrawn:
             raise StateConflictError(f"finding {self.finding_ref} was withdrawn")
         if amount <= ZERO or amount > self.refund_outstanding:
-            raise ValidationError(f"refund {amount} must be positive and at most the outstanding "
-                                  f"{self.refund_outstanding}")
+            raise ValidationError(
+                f"refund {amount} must be positive and at most the outstanding {self.refund_outstanding}"
+            )
         self._patient_refund_paid(amount=amount, paid_on=paid_on, reference=reference)
 
     def withdraw(self, reason: str, withdrawn_on: str) -> None:

@@ -50,36 +50,67 @@ class BenefitYear(Aggregate):
     def year_state(self) -> YearState:
         return YearState.from_dict(self.state)
 
-    def record_settlement(self, settlement_id: str, admission_ref: str, hospital: dict[str, Any], settled_at: str,
-                          claim: ClaimFacts, settlement: Settlement, state_after: YearState, *,
-                          patient_version: int, admission_version: int) -> None:
+    def record_settlement(
+        self,
+        settlement_id: str,
+        admission_ref: str,
+        hospital: dict[str, Any],
+        settled_at: str,
+        claim: ClaimFacts,
+        settlement: Settlement,
+        state_after: YearState,
+        *,
+        patient_version: int,
+        admission_version: int,
+    ) -> None:
         """Record a settlement computed from the patient and admission at the given versions."""
         settlement.check_invariant()
         self._settlement_recorded(
-            settlement_id=settlement_id, admission_ref=admission_ref, hospital=hospital, settled_at=settled_at,
-            patient_version=patient_version, admission_version=admission_version,
-            claim=claim.to_dict(), policy_version=settlement.policy_version, settlement=settlement.to_dict(),
-            state_after=state_after.to_dict(), patient_share=settlement.patient_share,
-            payer_total=settlement.payer_total)
+            settlement_id=settlement_id,
+            admission_ref=admission_ref,
+            hospital=hospital,
+            settled_at=settled_at,
+            patient_version=patient_version,
+            admission_version=admission_version,
+            claim=claim.to_dict(),
+            policy_version=settlement.policy_version,
+            settlement=settlement.to_dict(),
+            state_after=state_after.to_dict(),
+            patient_share=settlement.patient_share,
+            payer_total=settlement.payer_total,
+        )
 
     @event("SettlementRecorded", topic="ledger:BenefitYear.SettlementRecorded")
-    def _settlement_recorded(self, settlement_id: str, admission_ref: str, hospital: dict[str, Any], settled_at: str,
-                             patient_version: int, admission_version: int, claim: dict[str, Any],
-                             policy_version: str, settlement: dict[str, Any], state_after: dict[str, Any],
-                             patient_share: Decimal, payer_total: Decimal) -> None:
+    def _settlement_recorded(
+        self,
+        settlement_id: str,
+        admission_ref: str,
+        hospital: dict[str, Any],
+        settled_at: str,
+        patient_version: int,
+        admission_version: int,
+        claim: dict[str, Any],
+        policy_version: str,
+        settlement: dict[str, Any],
+        state_after: dict[str, Any],
+        patient_share: Decimal,
+        payer_total: Decimal,
+    ) -> None:
         self.settlement_ids.append(settlement_id)
         self.compensation[settlement_id] = {"owed": ZERO, "paid": ZERO}
         self.state = state_after
 
     # ---- retroactive recalculation -------------------------------------------------------------
-    def record_recalculation(self, items: list[dict[str, Any]], state_after: YearState, reason: str,
-                             recalculated_at: str) -> bool:
+    def record_recalculation(
+        self, items: list[dict[str, Any]], state_after: YearState, reason: str, recalculated_at: str
+    ) -> bool:
         """Record a recalculation if it changes any settlement; returns whether it did."""
         assert [i["settlement_id"] for i in items] == self.settlement_ids
         if not any(item["changed"] for item in items):
             return False
-        self._recalculation_recorded(items=items, state_after=state_after.to_dict(), reason=reason,
-                                     recalculated_at=recalculated_at)
+        self._recalculation_recorded(
+            items=items, state_after=state_after.to_dict(), reason=reason, recalculated_at=recalculated_at
+        )
         return True
 
     def compensation_outstanding(self, settlement_id: str) -> Decimal:
@@ -92,21 +123,23 @@ class BenefitYear(Aggregate):
         """Record 追溯补偿金 paid directly to the patient for one settlement."""
         outstanding = self.compensation_outstanding(settlement_id)
         if amount <= ZERO or amount > outstanding:
-            raise ValidationError(f"compensation {amount} for {settlement_id} must be positive and at most "
-                                  f"the outstanding {outstanding}")
-        self._retroactive_compensation_paid(settlement_id=settlement_id, amount=amount, paid_on=paid_on,
-                                            reference=reference)
+            raise ValidationError(
+                f"compensation {amount} for {settlement_id} must be positive and at most the outstanding {outstanding}"
+            )
+        self._retroactive_compensation_paid(
+            settlement_id=settlement_id, amount=amount, paid_on=paid_on, reference=reference
+        )
 
     @event("RecalculationRecorded", topic="ledger:BenefitYear.RecalculationRecorded")
-    def _recalculation_recorded(self, items: list[dict[str, Any]], state_after: dict[str, Any], reason: str,
-                                recalculated_at: str) -> None:
+    def _recalculation_recorded(
+        self, items: list[dict[str, Any]], state_after: dict[str, Any], reason: str, recalculated_at: str
+    ) -> None:
         for item in items:
             self.compensation[item["settlement_id"]]["owed"] = item["compensation_owed"]
         self.state = state_after
         self.recalculations += 1
 
     @event("RetroactiveCompensationPaid", topic="ledger:BenefitYear.RetroactiveCompensationPaid")
-    def _retroactive_compensation_paid(self, settlement_id: str, amount: Decimal, paid_on: str,
-                                       reference: str) -> None:
+    def _retroactive_compensation_paid(self, settlement_id: str, amount: Decimal, paid_on: str, reference: str) -> None:
         entry = self.compensation[settlement_id]
         entry["paid"] = Decimal(entry["paid"]) + amount

@@ -41,12 +41,23 @@ class BenefitYearHistory:
         if kind == "Opened":
             self.patient_ref, self.year, self.county_code = e.patient_ref, e.year, e.county_code
         elif kind == "SettlementRecorded":
-            self.settlements.append({
-                "settlement_id": e.settlement_id, "admission_ref": e.admission_ref, "hospital": e.hospital,
-                "settled_at": e.settled_at, "recorded_at": e.timestamp.isoformat(), "claim": e.claim,
-                "patient_version": e.patient_version, "admission_version": e.admission_version,
-                "policy_version": e.policy_version, "settlement": e.settlement, "current": e.settlement,
-                "compensation_owed": ZERO, "compensation_paid": ZERO})
+            self.settlements.append(
+                {
+                    "settlement_id": e.settlement_id,
+                    "admission_ref": e.admission_ref,
+                    "hospital": e.hospital,
+                    "settled_at": e.settled_at,
+                    "recorded_at": e.timestamp.isoformat(),
+                    "claim": e.claim,
+                    "patient_version": e.patient_version,
+                    "admission_version": e.admission_version,
+                    "policy_version": e.policy_version,
+                    "settlement": e.settlement,
+                    "current": e.settlement,
+                    "compensation_owed": ZERO,
+                    "compensation_paid": ZERO,
+                }
+            )
             self.state = e.state_after
         elif kind == "RecalculationRecorded":
             for record, item in zip(self.settlements, e.items):

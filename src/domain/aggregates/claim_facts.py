@@ -22,8 +22,17 @@ def claim_facts(claim_id: str, admission: Admission, patient: Patient) -> ClaimF
     day = admission.service_date()
     hospital = admission.hospital
     return ClaimFacts(
-        claim_id=claim_id, kind=admission.visit_kind, tier=admission.tier, in_county=bool(hospital["in_county"]),
-        in_province=bool(hospital["in_province"]), designated=bool(hospital["designated"]),
-        referred=admission.referred, service_date=day, total=admission.total, compliant=admission.compliant,
-        poverty_status=patient.status_on(day), chronic_certified=patient.chronic_certified_on(day),
-        major_diseases=patient.major_diseases_on(day))
+        claim_id=claim_id,
+        kind=admission.visit_kind,
+        tier=admission.tier,
+        in_county=bool(hospital["in_county"]),
+        in_province=bool(hospital["in_province"]),
+        designated=bool(hospital["designated"]),
+        referred=admission.referred,
+        service_date=day,
+        total=admission.total,
+        compliant=admission.compliant,
+        poverty_status=patient.status_on(day),
+        chronic_certified=patient.chronic_certified_on(day),
+        major_diseases=patient.major_diseases_on(day),
+    )

@@ -37,8 +37,9 @@ class HospitalAccount(Aggregate):
         self.reimbursed: dict[str, Decimal] = {}
         self.deducted: dict[str, Decimal] = {}
 
-    def receive_reimbursement(self, fund: str, amount: Decimal, received_on: str, reference: str,
-                              advanced: Decimal | None = None) -> None:
+    def receive_reimbursement(
+        self, fund: str, amount: Decimal, received_on: str, reference: str, advanced: Decimal | None = None
+    ) -> None:
         """`advanced`: what the hospital has advanced for `fund` so far (None: not checked); a fund never
         pays back more than it owes (advanced less reimbursed less deducted)."""
         if amount <= ZERO:
@@ -47,8 +48,10 @@ class HospitalAccount(Aggregate):
             reimbursed, deducted = self.reimbursed.get(fund, ZERO), self.deducted.get(fund, ZERO)
             owed = advanced - reimbursed - deducted
             if amount > owed:
-                raise ValidationError(f"amount: {amount} exceeds what {fund} owes hospital {self.hospital_code} "
-                                      f"({owed} = advanced {advanced} - reimbursed {reimbursed} - deducted {deducted})")
+                raise ValidationError(
+                    f"amount: {amount} exceeds what {fund} owes hospital {self.hospital_code} "
+                    f"({owed} = advanced {advanced} - reimbursed {reimbursed} - deducted {deducted})"
+                )
         self._reimbursement_received(fund=fund, amount=amount, received_on=received_on, reference=reference)
 
     def deduct_advance(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:

@@ -73,14 +73,16 @@ class Patient(Aggregate):
         if not self.statuses:
             self._poverty_status_registered(status=status.value, effective_from=effective_from.isoformat())
         else:
-            self._poverty_status_changed(status=status.value, effective_from=effective_from.isoformat(),
-                                         reason=reason)
+            self._poverty_status_changed(status=status.value, effective_from=effective_from.isoformat(), reason=reason)
 
     def certify_chronic_disease(self, disease: str, valid_from: date, valid_to: date | None) -> None:
         if valid_to is not None and valid_to < valid_from:
             raise ValidationError("valid_to is before valid_from")
-        self._chronic_disease_certified(disease=disease, valid_from=valid_from.isoformat(),
-                                        valid_to=None if valid_to is None else valid_to.isoformat())
+        self._chronic_disease_certified(
+            disease=disease,
+            valid_from=valid_from.isoformat(),
+            valid_to=None if valid_to is None else valid_to.isoformat(),
+        )
 
     def revoke_chronic_disease(self, disease: str, revoked_on: date) -> None:
         if disease not in self.chronic:
@@ -95,8 +97,14 @@ class Patient(Aggregate):
     def sign_family_doctor_contract(self, doctor: str, signed_on: date) -> None:
         self._family_doctor_contract_signed(doctor=doctor, signed_on=signed_on.isoformat())
 
-    def record_follow_up(self, followed_up_on: date, heart_rate: int | None, blood_glucose: Decimal | None,
-                         systolic: int | None, diastolic: int | None) -> None:
+    def record_follow_up(
+        self,
+        followed_up_on: date,
+        heart_rate: int | None,
+        blood_glucose: Decimal | None,
+        systolic: int | None,
+        diastolic: int | None,
+    ) -> None:
         if heart_rate is not None and not 20 <= heart_rate <= 250:
             raise ValidationError(f"heart_rate {heart_rate} is implausible")
         if (systolic is None) != (diastolic is None):
@@ -105,8 +113,13 @@ class Patient(Aggregate):
             raise ValidationError(f"blood pressure {systolic}/{diastolic} is implausible")
         if blood_glucose is not None and not Decimal("0.5") <= blood_glucose <= Decimal(60):
             raise ValidationError(f"blood_glucose {blood_glucose} mmol/L is implausible")
-        self._follow_up_recorded(followed_up_on=followed_up_on.isoformat(), heart_rate=heart_rate,
-                                 blood_glucose=blood_glucose, systolic=systolic, diastolic=diastolic)
+        self._follow_up_recorded(
+            followed_up_on=followed_up_on.isoformat(),
+            heart_rate=heart_rate,
+            blood_glucose=blood_glucose,
+            systolic=systolic,
+            diastolic=diastolic,
+        )
 
     # ---- events (assignment only) --------------------------------------------------------------
     @event("EnrolledInBasicInsurance", topic="ledger:Patient.EnrolledInBasicInsurance")
@@ -139,7 +152,13 @@ class Patient(Aggregate):
         self.doctor_contracts.append({"doctor": doctor, "signed_on": signed_on})
 
     @event("FollowUpRecorded", topic="ledger:Patient.FollowUpRecorded")
-    def _follow_up_recorded(self, followed_up_on: str, heart_rate: int | None, blood_glucose: Decimal | None,
-                            systolic: int | None, diastolic: int | None) -> None:
+    def _follow_up_recorded(
+        self,
+        followed_up_on: str,
+        heart_rate: int | None,
+        blood_glucose: Decimal | None,
+        systolic: int | None,
+        diastolic: int | None,
+    ) -> None:
         self.follow_ups += 1
         self.last_follow_up_on = followed_up_on

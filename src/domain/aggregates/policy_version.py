@@ -27,8 +27,16 @@ class PolicyVersion(Aggregate):
         return ids.policy_version_id(region, version)
 
     @event("Published", topic="ledger:PolicyVersion.Published")
-    def __init__(self, region: str, version: str, effective_from: str, published_at: str, title: str,
-                 parameters: dict[str, Any], confidence: dict[str, str]) -> None:
+    def __init__(
+        self,
+        region: str,
+        version: str,
+        effective_from: str,
+        published_at: str,
+        title: str,
+        parameters: dict[str, Any],
+        confidence: dict[str, str],
+    ) -> None:
         self.region = region
         self.version_label = version  # not `version`: that is the aggregate's integer event version
         self.effective_from = effective_from
@@ -58,10 +66,20 @@ class PolicyRegister(Aggregate):
     def list_version(self, version: str, policy_version_id: str, effective_from: str, published_at: str) -> None:
         if any(entry["version"] == version for entry in self.entries):
             raise AlreadyExistsError(f"policy version {version} is already published for region {self.region}")
-        self._version_listed(version=version, policy_version_id=policy_version_id, effective_from=effective_from,
-                             published_at=published_at)
+        self._version_listed(
+            version=version,
+            policy_version_id=policy_version_id,
+            effective_from=effective_from,
+            published_at=published_at,
+        )
 
     @event("VersionListed", topic="ledger:PolicyRegister.VersionListed")
     def _version_listed(self, version: str, policy_version_id: str, effective_from: str, published_at: str) -> None:
-        self.entries.append({"version": version, "policy_version_id": policy_version_id,
-                             "effective_from": effective_from, "published_at": published_at})
+        self.entries.append(
+            {
+                "version": version,
+                "policy_version_id": policy_version_id,
+                "effective_from": effective_from,
+                "published_at": published_at,
+            }
+        )

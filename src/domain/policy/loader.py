@@ -43,8 +43,15 @@ def parse_document(tree: dict[str, Any]) -> PolicyDocument:
         raise PolicyError(f"meta: effective_from / published_at: {exc}") from None
     if published_at.tzinfo is None:
         raise PolicyError("meta.published_at: needs a UTC offset, e.g. 2018-07-01T00:00:00+08:00")
-    return PolicyDocument(str(meta.get("region", "")), str(meta.get("version", "")), effective_from,
-                          published_at, str(meta.get("title", "")), plain, confidence)
+    return PolicyDocument(
+        str(meta.get("region", "")),
+        str(meta.get("version", "")),
+        effective_from,
+        published_at,
+        str(meta.get("title", "")),
+        plain,
+        confidence,
+    )
 
 
 def load_policy_file(path: Path | str) -> PolicyDocument:

@@ -177,14 +177,17 @@ def _bands(tree: Mapping[str, Any], path: str) -> tuple[Band, ...]:
     raw = tree.get("bands")
     if not isinstance(raw, (list, tuple)) or not raw:
         raise p.PolicyError(f"{path}.bands: expected a list of [lower, upper, ratio]")
-    bands = []
+    bands: list[Band] = []
     for i, row in enumerate(raw):
         where = f"{path}.bands[{i}]"
         if not isinstance(row, (list, tuple)) or len(row) != 3:
             raise p.PolicyError(f"{where}: expected [lower, upper, ratio]")
         cells = {"lower": row[0], "upper": row[1], "ratio": row[2]}
-        band = Band(p.decimal(cells, "lower", where), p.optional_decimal(cells, "upper", where),
-                    p.decimal(cells, "ratio", where, ratio=True))
+        band = Band(
+            p.decimal(cells, "lower", where),
+            p.optional_decimal(cells, "upper", where),
+            p.decimal(cells, "ratio", where, ratio=True),
+        )
         if band.upper is not None and band.upper <= band.lower:
             raise p.PolicyError(f"{where}: upper must exceed lower")
         if bands and bands[-1].upper != band.lower:
@@ -219,8 +222,9 @@ def _ncms(tree: Mapping[str, Any], path: str) -> NcmsRule:
         poor_deductible_factor=p.decimal(poor, "deductible_factor", f"{path}.poor_adjust", ratio=True),
         poor_ratio_uplift=p.decimal(poor, "ratio_uplift", f"{path}.poor_adjust", ratio=True),
         outpatient_chronic=_tier_rule(p.section(tree, "outpatient_chronic", path), f"{path}.outpatient_chronic"),
-        outpatient_chronic_annual_cap=p.decimal(p.section(tree, "outpatient_chronic", path), "annual_cap",
-                                                f"{path}.outpatient_chronic"),
+        outpatient_chronic_annual_cap=p.decimal(
+            p.section(tree, "outpatient_chronic", path), "annual_cap", f"{path}.outpatient_chronic"
+        ),
     )
 
 
@@ -229,7 +233,10 @@ def _b351(tree: Mapping[str, Any], path: str) -> BackstopRule:
     cap_classes = p.section(tree, "cap_class_of_tier", path)
     rule = BackstopRule(
         caps={_tier_key(k, f"{path}.caps"): p.decimal(caps, k, f"{path}.caps") for k in caps},
-        cap_class_of_tier={_tier_key(k, f"{path}.cap_class_of_tier"): p.enum_value(cap_classes, k, f"{path}.cap_class_of_tier", Tier) for k in cap_classes},
+        cap_class_of_tier={
+            _tier_key(k, f"{path}.cap_class_of_tier"): p.enum_value(cap_classes, k, f"{path}.cap_class_of_tier", Tier)
+            for k in cap_classes
+        },
         cap_mode=p.enum_value(tree, "cap_mode", path, CapMode),
         statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
         requires_in_province=p.boolean(tree, "requires_in_province", path),
@@ -264,8 +271,11 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
             for k, v in p.section(ma, "by_status", "ma").items()
         },
         b351=_b351(p.section(t, "b351", ""), "b351"),
-        s180=ChronicSupplementRule(p.decimal(s180, "ratio", "s180", ratio=True), p.optional_decimal(s180, "annual_cap", "s180"),
-                                   p.enum_list(s180, "statuses", "s180", PovertyStatus)),
+        s180=ChronicSupplementRule(
+            p.decimal(s180, "ratio", "s180", ratio=True),
+            p.optional_decimal(s180, "annual_cap", "s180"),
+            p.enum_list(s180, "statuses", "s180", PovertyStatus),
+        ),
         s5090=MajorDiseaseSupplementRule(
             mode=p.enum_value(s5090, "mode", "s5090", SupplementMode),
             threshold=p.decimal(s5090, "threshold", "s5090"),
@@ -278,17 +288,21 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
             statuses=p.enum_list(s5090, "statuses", "s5090", PovertyStatus),
         ),
         reassist=ReassistanceRule(
-            threshold=p.decimal(re, "threshold", "reassist"), ratio=p.decimal(re, "ratio", "reassist", ratio=True),
+            threshold=p.decimal(re, "threshold", "reassist"),
+            ratio=p.decimal(re, "ratio", "reassist", ratio=True),
             annual_cap=p.optional_decimal(re, "annual_cap", "reassist"),
             statuses=p.enum_list(re, "statuses", "reassist", PovertyStatus),
             requires_in_province=p.boolean(re, "requires_in_province", "reassist"),
             requires_designated=p.boolean(re, "requires_designated", "reassist"),
         ),
-        hospital_borne=HospitalBorneRule(p.boolean(hb, "enabled", "hospital_borne"),
-                                         p.decimal(hb, "out_of_catalogue_share_limit", "hospital_borne", ratio=True),
-                                         p.enum_list(hb, "statuses", "hospital_borne", PovertyStatus)),
-        audit=AuditRule(p.boolean(audit, "patient_hold_harmless", "audit"),
-                        p.boolean(audit, "recompute_downstream_layers", "audit")),
+        hospital_borne=HospitalBorneRule(
+            p.boolean(hb, "enabled", "hospital_borne"),
+            p.decimal(hb, "out_of_catalogue_share_limit", "hospital_borne", ratio=True),
+            p.enum_list(hb, "statuses", "hospital_borne", PovertyStatus),
+        ),
+        audit=AuditRule(
+            p.boolean(audit, "patient_hold_harmless", "audit"), p.boolean(audit, "recompute_downstream_layers", "audit")
+        ),
         allow_patient_clawback=p.boolean(p.section(t, "retro", ""), "allow_patient_clawback", "retro"),
         diseases=_diseases(p.section(t, "diseases", ""), "diseases"),
     )
@@ -298,15 +312,20 @@ def _diseases(tree: Mapping[str, Any], path: str) -> DiseaseCatalogue:
     names = tree.get("names_zh", {})
     if not isinstance(names, Mapping):
         raise p.PolicyError(f"{path}.names_zh: expected a table of code = name")
-    return DiseaseCatalogue(p.string_list(tree, "major_hainan", path), p.string_list(tree, "chronic_langxi", path),
-                            {str(k): str(v) for k, v in names.items()})
+    return DiseaseCatalogue(
+        p.string_list(tree, "major_hainan", path),
+        p.string_list(tree, "chronic_langxi", path),
+        {str(k): str(v) for k, v in names.items()},
+    )
 
 
 def _check_rounding(t: Mapping[str, Any]) -> None:
     rounding = p.section(t, "rounding", "")
     if str(rounding.get("unit")) != "0.01":
-        raise p.PolicyError(f"rounding.unit: {rounding.get('unit')!r} is not supported; the ledger settles to the "
-                            "fen (\"0.01\")")
+        raise p.PolicyError(
+            f'rounding.unit: {rounding.get("unit")!r} is not supported; the ledger settles to the fen ("0.01")'
+        )
     if rounding.get("mode") != "half_up":
-        raise p.PolicyError(f"rounding.mode: {rounding.get('mode')!r} is not supported; the ledger rounds half up "
-                            "(\"half_up\")")
+        raise p.PolicyError(
+            f'rounding.mode: {rounding.get("mode")!r} is not supported; the ledger rounds half up ("half_up")'
+        )

@@ -35,9 +35,13 @@ class Deduction:
     lines: tuple[dict[str, Any], ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"disallowed_total": self.disallowed_total, "fund_recovery": self.fund_recovery,
-                "patient_refund": self.patient_refund, "hospital_already_bore": self.hospital_already_bore,
-                "lines": list(self.lines)}
+        return {
+            "disallowed_total": self.disallowed_total,
+            "fund_recovery": self.fund_recovery,
+            "patient_refund": self.patient_refund,
+            "hospital_already_bore": self.hospital_already_bore,
+            "lines": list(self.lines),
+        }
 
 
 def _share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -46,7 +50,7 @@ def _share(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
 
 def compute_deduction(lines: Sequence[DisallowedLine], settlement: Settlement, *, hold_harmless: bool) -> Deduction:
     """Split each disallowed line pro rata to how its kind of cost (compliant or not) was settled."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for line in lines:
         if line.compliant:
             patient = _share(line.amount, settlement.patient_compliant, settlement.compliant)
@@ -57,14 +61,29 @@ def compute_deduction(lines: Sequence[DisallowedLine], settlement: Settlement, *
             fund = ZERO
             borne = line.amount - patient
         refund = patient if hold_harmless else ZERO
-        rows.append({"line_no": line.line_no, "category": line.category, "amount": line.amount,
-                     "compliant": line.compliant, "fund_recovery": fund, "patient_paid": patient,
-                     "patient_refund": refund, "hospital_already_bore": borne,
-                     "explanation": (f"{line.amount} {'compliant' if line.compliant else 'non-compliant'}: "
-                                     f"patient paid {patient}, funds advanced {fund}, hospital bore {borne}")})
-    deduction = Deduction(money_sum(r["amount"] for r in rows), money_sum(r["fund_recovery"] for r in rows),
-                          money_sum(r["patient_refund"] for r in rows),
-                          money_sum(r["hospital_already_bore"] for r in rows), tuple(rows))
+        rows.append(
+            {
+                "line_no": line.line_no,
+                "category": line.category,
+                "amount": line.amount,
+                "compliant": line.compliant,
+                "fund_recovery": fund,
+                "patient_paid": patient,
+                "patient_refund": refund,
+                "hospital_already_bore": borne,
+                "explanation": (
+                    f"{line.amount} {'compliant' if line.compliant else 'non-compliant'}: "
+                    f"patient paid {patient}, funds advanced {fund}, hospital bore {borne}"
+                ),
+            }
+        )
+    deduction = Deduction(
+        money_sum(r["amount"] for r in rows),
+        money_sum(r["fund_recovery"] for r in rows),
+        money_sum(r["patient_refund"] for r in rows),
+        money_sum(r["hospital_already_bore"] for r in rows),
+        tuple(rows),
+    )
     for row in rows:
         assert row["fund_recovery"] + row["patient_paid"] + row["hospital_already_bore"] == row["amount"]
     return deduction

@@ -40,8 +40,9 @@ LAYERS: dict[Payer, Layer] = {
 }
 
 
-def settle_claim(claim: ClaimFacts, state: YearState, policy: PolicyParameters,
-                 policy_version: str) -> tuple[Settlement, YearState]:
+def settle_claim(
+    claim: ClaimFacts, state: YearState, policy: PolicyParameters, policy_version: str
+) -> tuple[Settlement, YearState]:
     """Run the payer layers in the policy's order for this kind of care; return the settlement and new state.
 
     Each layer pays out of the compliant cost still left; the patient pays what is left plus the
@@ -55,14 +56,25 @@ def settle_claim(claim: ClaimFacts, state: YearState, policy: PolicyParameters,
         assert ZERO <= result.amount <= remaining, f"{payer.value} paid {result.amount} of {remaining}"
         remaining -= result.amount
         results.append(result)
-    settlement = Settlement(claim.claim_id, policy_version, claim.service_date, claim.total, claim.compliant,
-                            tuple(results), borne, remaining, claim.noncompliant - borne, borne_why)
+    settlement = Settlement(
+        claim.claim_id,
+        policy_version,
+        claim.service_date,
+        claim.total,
+        claim.compliant,
+        tuple(results),
+        borne,
+        remaining,
+        claim.noncompliant - borne,
+        borne_why,
+    )
     settlement.check_invariant()
     return settlement, state
 
 
-def settle_year(claims: Iterable[tuple[ClaimFacts, PolicyParameters, str]],
-                state: YearState | None = None) -> tuple[list[Settlement], YearState]:
+def settle_year(
+    claims: Iterable[tuple[ClaimFacts, PolicyParameters, str]], state: YearState | None = None
+) -> tuple[list[Settlement], YearState]:
     """Settle a patient-year's claims in settlement order, each under its own policy version."""
     state = state if state is not None else YearState()
     settlements = []

@@ -46,14 +46,26 @@ class ClaimFacts:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(kind=self.kind.value, tier=self.tier.value, poverty_status=self.poverty_status.value,
-                    service_date=self.service_date.isoformat(), major_diseases=list(self.major_diseases))
+        data.update(
+            kind=self.kind.value,
+            tier=self.tier.value,
+            poverty_status=self.poverty_status.value,
+            service_date=self.service_date.isoformat(),
+            major_diseases=list(self.major_diseases),
+        )
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClaimFacts:
-        return cls(**{**data, "kind": VisitKind(data["kind"]), "tier": Tier(data["tier"]),
-                      "poverty_status": PovertyStatus(data["poverty_status"]),
-                      "service_date": date.fromisoformat(data["service_date"]),
-                      "total": Decimal(data["total"]), "compliant": Decimal(data["compliant"]),
-                      "major_diseases": tuple(data["major_diseases"])})
+        return cls(
+            **{
+                **data,
+                "kind": VisitKind(data["kind"]),
+                "tier": Tier(data["tier"]),
+                "poverty_status": PovertyStatus(data["poverty_status"]),
+                "service_date": date.fromisoformat(data["service_date"]),
+                "total": Decimal(data["total"]),
+                "compliant": Decimal(data["compliant"]),
+                "major_diseases": tuple(data["major_diseases"]),
+            }
+        )

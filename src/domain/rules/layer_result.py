@@ -30,18 +30,34 @@ class LayerResult:
     explanation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"payer": self.payer.value, "amount": self.amount, "eligible": self.eligible, "base": self.base,
-                "threshold": self.threshold, "ratio": self.ratio, "cap": self.cap,
-                "paid_before": self.paid_before, "explanation": self.explanation}
+        return {
+            "payer": self.payer.value,
+            "amount": self.amount,
+            "eligible": self.eligible,
+            "base": self.base,
+            "threshold": self.threshold,
+            "ratio": self.ratio,
+            "cap": self.cap,
+            "paid_before": self.paid_before,
+            "explanation": self.explanation,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerResult:
         def dec(v: Any) -> Decimal | None:
             return None if v is None else Decimal(v)
 
-        return cls(Payer(data["payer"]), Decimal(data["amount"]), bool(data["eligible"]), Decimal(data["base"]),
-                   dec(data["threshold"]), dec(data["ratio"]), dec(data["cap"]), Decimal(data["paid_before"]),
-                   str(data["explanation"]))
+        return cls(
+            Payer(data["payer"]),
+            Decimal(data["amount"]),
+            bool(data["eligible"]),
+            Decimal(data["base"]),
+            dec(data["threshold"]),
+            dec(data["ratio"]),
+            dec(data["cap"]),
+            Decimal(data["paid_before"]),
+            str(data["explanation"]),
+        )
 
 
 def not_eligible(payer: Payer, why: str) -> LayerResult:

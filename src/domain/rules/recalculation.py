@@ -26,33 +26,39 @@ def compensation_owed(original: Settlement, recalculated: Settlement) -> Decimal
     return max(ZERO, original.patient_share - recalculated.patient_share)
 
 
-def recalculate_year(records: Sequence[dict[str, Any]],
-                     policies: Sequence[tuple[PolicyParameters, str]]) -> tuple[list[dict[str, Any]], YearState]:
+def recalculate_year(
+    records: Sequence[dict[str, Any]], policies: Sequence[tuple[PolicyParameters, str]]
+) -> tuple[list[dict[str, Any]], YearState]:
     """Re-settle `records` (BenefitYear settlement records, in order) under `policies` (one per record)."""
     assert len(records) == len(policies)
     claims = [ClaimFacts.from_dict(record["claim"]) for record in records]
-    new_settlements, state = settle_year((claim, params, version) for claim, (params, version) in zip(claims,
-                                                                                                      policies))
+    new_settlements, state = settle_year((claim, params, version) for claim, (params, version) in zip(claims, policies))
     items = []
     for record, new in zip(records, new_settlements):
         original = Settlement.from_dict(record["settlement"])
         current = Settlement.from_dict(record["current"])
-        items.append({
-            "settlement_id": record["settlement_id"],
-            "policy_version_before": current.policy_version,
-            "policy_version_after": new.policy_version,
-            "payer_deltas": {p.value: new.paid_by(p) - current.paid_by(p) for p in Payer},
-            "patient_share_original": original.patient_share,
-            "patient_share_before": current.patient_share,
-            "patient_share_after": new.patient_share,
-            "compensation_owed": compensation_owed(original, new),
-            "changed": _amounts(new) != _amounts(current),
-            "settlement": new.to_dict(),
-        })
+        items.append(
+            {
+                "settlement_id": record["settlement_id"],
+                "policy_version_before": current.policy_version,
+                "policy_version_after": new.policy_version,
+                "payer_deltas": {p.value: new.paid_by(p) - current.paid_by(p) for p in Payer},
+                "patient_share_original": original.patient_share,
+                "patient_share_before": current.patient_share,
+                "patient_share_after": new.patient_share,
+                "compensation_owed": compensation_owed(original, new),
+                "changed": _amounts(new) != _amounts(current),
+                "settlement": new.to_dict(),
+            }
+        )
     return items, state
 
 
 def _amounts(settlement: Settlement) -> tuple[Any, ...]:
     """What a recalculation can change in money terms (not the version label or the wording)."""
-    return (tuple((layer.payer, layer.amount) for layer in settlement.layers), settlement.hospital_borne,
-            settlement.patient_compliant, settlement.patient_noncompliant)
+    return (
+        tuple((layer.payer, layer.amount) for layer in settlement.layers),
+        settlement.hospital_borne,
+        settlement.patient_compliant,
+        settlement.patient_noncompliant,
+    )

@@ -46,28 +46,46 @@ class Settlement:
 
     def check_invariant(self) -> None:
         """total = payers + patient + hospital-borne, and no share is negative."""
-        shares = [layer.amount for layer in self.layers] + [self.hospital_borne, self.patient_compliant,
-                                                             self.patient_noncompliant]
+        shares = [layer.amount for layer in self.layers] + [
+            self.hospital_borne,
+            self.patient_compliant,
+            self.patient_noncompliant,
+        ]
         if any(share < ZERO for share in shares):
             raise SettlementInvariantError(f"{self.claim_id}: negative share in {shares}")
         if self.total != self.payer_total + self.patient_share + self.hospital_borne:
             raise SettlementInvariantError(
                 f"{self.claim_id}: total {self.total} != payers {self.payer_total} + patient "
-                f"{self.patient_share} + hospital-borne {self.hospital_borne}")
+                f"{self.patient_share} + hospital-borne {self.hospital_borne}"
+            )
         if self.compliant != self.payer_total + self.patient_compliant:
             raise SettlementInvariantError(f"{self.claim_id}: compliant cost not fully allocated")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"claim_id": self.claim_id, "policy_version": self.policy_version,
-                "service_date": self.service_date.isoformat(), "total": self.total, "compliant": self.compliant,
-                "layers": [layer.to_dict() for layer in self.layers], "hospital_borne": self.hospital_borne,
-                "patient_compliant": self.patient_compliant, "patient_noncompliant": self.patient_noncompliant,
-                "hospital_borne_explanation": self.hospital_borne_explanation}
+        return {
+            "claim_id": self.claim_id,
+            "policy_version": self.policy_version,
+            "service_date": self.service_date.isoformat(),
+            "total": self.total,
+            "compliant": self.compliant,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "hospital_borne": self.hospital_borne,
+            "patient_compliant": self.patient_compliant,
+            "patient_noncompliant": self.patient_noncompliant,
+            "hospital_borne_explanation": self.hospital_borne_explanation,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settlement:
-        return cls(str(data["claim_id"]), str(data["policy_version"]), date.fromisoformat(data["service_date"]),
-                   Decimal(data["total"]), Decimal(data["compliant"]),
-                   tuple(LayerResult.from_dict(layer) for layer in data["layers"]), Decimal(data["hospital_borne"]),
-                   Decimal(data["patient_compliant"]), Decimal(data["patient_noncompliant"]),
-                   str(data.get("hospital_borne_explanation", "")))
+        return cls(
+            str(data["claim_id"]),
+            str(data["policy_version"]),
+            date.fromisoformat(data["service_date"]),
+            Decimal(data["total"]),
+            Decimal(data["compliant"]),
+            tuple(LayerResult.from_dict(layer) for layer in data["layers"]),
+            Decimal(data["hospital_borne"]),
+            Decimal(data["patient_compliant"]),
+            Decimal(data["patient_noncompliant"]),
+            str(data.get("hospital_borne_explanation", "")),
+        )

@@ -37,5 +37,7 @@ class YearState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> YearState:
-        return cls(MappingProxyType({k: Decimal(v) for k, v in data["amounts"].items()}),
-                   MappingProxyType(dict(data["labels"])))
+        return cls(
+            MappingProxyType({k: Decimal(v) for k, v in data["amounts"].items()}),
+            MappingProxyType(dict(data["labels"])),
+        )

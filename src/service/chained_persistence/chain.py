@@ -50,8 +50,7 @@ class ChainHasher:
         if key is not None and len(key) < MIN_KEY_BYTES:
             raise ChainKeyError(f"{KEY_ENV} must be at least {MIN_KEY_BYTES} bytes (got {len(key)})")
         self._key = key
-        self.key_id = (UNKEYED if key is None
-                       else "hmac-sha256:" + hashlib.sha256(KEY_ID_TAG + key).hexdigest()[:16])
+        self.key_id = UNKEYED if key is None else "hmac-sha256:" + hashlib.sha256(KEY_ID_TAG + key).hexdigest()[:16]
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> ChainHasher:
@@ -74,13 +73,20 @@ class ChainHasher:
         oid = stream.encode()
         topic_bytes = (topic or "").encode()
         state_bytes = bytes(state or b"")
-        return self._digest(b"".join((
-            previous,
-            struct.pack(">I", len(oid)), oid,
-            struct.pack(">q", version),
-            struct.pack(">I", len(topic_bytes)), topic_bytes,
-            struct.pack(">Q", len(state_bytes)), state_bytes,
-        )))
+        return self._digest(
+            b"".join(
+                (
+                    previous,
+                    struct.pack(">I", len(oid)),
+                    oid,
+                    struct.pack(">q", version),
+                    struct.pack(">I", len(topic_bytes)),
+                    topic_bytes,
+                    struct.pack(">Q", len(state_bytes)),
+                    state_bytes,
+                )
+            )
+        )
 
 
 def check_key_id(stored: str | None, hasher: ChainHasher) -> None:
@@ -88,6 +94,8 @@ def check_key_id(stored: str | None, hasher: ChainHasher) -> None:
     if stored is None or stored == hasher.key_id:
         return
     if hasher.keyed:
-        raise ChainKeyError(f"{KEY_ENV} is not the key this store's hash chain was written with "
-                            f"(store: {stored}, configured: {hasher.key_id})")
+        raise ChainKeyError(
+            f"{KEY_ENV} is not the key this store's hash chain was written with "
+            f"(store: {stored}, configured: {hasher.key_id})"
+        )
     raise ChainKeyError(f"this store's hash chain is keyed ({stored}): set {KEY_ENV} to its key")

@@ -30,9 +30,13 @@ def first_versions(stored_events: Sequence[StoredEvent]) -> dict[Any, int]:
     return firsts
 
 
-def plan_links(hasher: ChainHasher, stored_events: Sequence[StoredEvent],
-               existing: Mapping[str, Mapping[int, bytes]], load_legacy: LegacyLoader,
-               chain_table: str) -> list[ChainRow]:
+def plan_links(
+    hasher: ChainHasher,
+    stored_events: Sequence[StoredEvent],
+    existing: Mapping[str, Mapping[int, bytes]],
+    load_legacy: LegacyLoader,
+    chain_table: str,
+) -> list[ChainRow]:
     """The chain rows to insert for `stored_events`; raises ChainBrokenError rather than chain onto a tampered row.
 
     `existing` maps stream_key -> {version: hash} for the rows read as described above.
@@ -47,8 +51,10 @@ def plan_links(hasher: ChainHasher, stored_events: Sequence[StoredEvent],
         stored = existing.get(stream, {})
         orphans = sorted(v for v in stored if v >= first)
         if orphans:
-            raise ChainBrokenError(f"{chain_table}: stream {stream} has a chain row at version {orphans[0]} "
-                                   "but had no event there (event row deleted?); run `ledger verify`")
+            raise ChainBrokenError(
+                f"{chain_table}: stream {stream} has a chain row at version {orphans[0]} "
+                "but had no event there (event row deleted?); run `ledger verify`"
+            )
         if first - 1 in stored:
             previous[stream] = stored[first - 1]
             continue
@@ -56,8 +62,10 @@ def plan_links(hasher: ChainHasher, stored_events: Sequence[StoredEvent],
         if first > 1:
             legacy = load_legacy(originator_id, first)
             if legacy is None:
-                raise ChainBrokenError(f"{chain_table}: stream {stream} has no chain row at version {first - 1} "
-                                       "(chain row deleted?); run `ledger verify`")
+                raise ChainBrokenError(
+                    f"{chain_table}: stream {stream} has no chain row at version {first - 1} "
+                    "(chain row deleted?); run `ledger verify`"
+                )
             for version, topic, state in legacy:
                 link = hasher.link(link, stream, version, topic, state)
                 rows.append((originator_id, version, link))

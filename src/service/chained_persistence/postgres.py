@@ -31,8 +31,13 @@ _LISTED = 32
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events",
-                 hasher: ChainHasher | None = None) -> None:
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        hasher: ChainHasher | None = None,
+    ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:
             raise ProgrammingError("the hash chain needs POSTGRES_ENABLE_DB_FUNCTIONS off")
@@ -45,27 +50,33 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         chain, key = Identifier(self.chain_table_name), Identifier(self.chain_key_table_name)
         events = Identifier(self.events_table_name)
         self.sql_create_statements += [
-            SQL("CREATE TABLE IF NOT EXISTS {schema}.{chain} (originator_id {id_type} NOT NULL, "
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} (originator_id {id_type} NOT NULL, "
                 "originator_version bigint NOT NULL, hash bytea NOT NULL, "
-                "PRIMARY KEY (originator_id, originator_version))").format(schema=schema, chain=chain,
-                                                                           id_type=id_type),
-            SQL("CREATE TABLE IF NOT EXISTS {schema}.{key} (id int PRIMARY KEY CHECK (id = 1), "
-                "key_id text NOT NULL)").format(schema=schema, key=key),
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(schema=schema, chain=chain, id_type=id_type),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{key} (id int PRIMARY KEY CHECK (id = 1), key_id text NOT NULL)"
+            ).format(schema=schema, key=key),
         ]
         fmt = {"schema": schema, "chain": chain, "key": key, "events": events, "id_type": id_type}
         self.select_links_statement = SQL(
             "SELECT c.originator_id, c.originator_version, c.hash FROM {schema}.{chain} c "
             "JOIN unnest(%s::{id_type}[], %s::bigint[]) AS s(originator_id, previous_version) "
-            "ON c.originator_id = s.originator_id AND c.originator_version >= s.previous_version").format(**fmt)
+            "ON c.originator_id = s.originator_id AND c.originator_version >= s.previous_version"
+        ).format(**fmt)
         self.insert_links_statement = SQL(
             "INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[])").format(**fmt)
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[])"
+        ).format(**fmt)
         self.any_link_statement = SQL("SELECT 1 FROM {schema}.{chain} WHERE originator_id = %s LIMIT 1").format(**fmt)
         self.legacy_events_statement = SQL(
             "SELECT originator_version, topic, state FROM {schema}.{events} "
-            "WHERE originator_id = %s AND originator_version < %s ORDER BY originator_version").format(**fmt)
+            "WHERE originator_id = %s AND originator_version < %s ORDER BY originator_version"
+        ).format(**fmt)
         self.claim_key_statement = SQL(
-            "INSERT INTO {schema}.{key} (id, key_id) VALUES (1, %s) ON CONFLICT (id) DO NOTHING").format(**fmt)
+            "INSERT INTO {schema}.{key} (id, key_id) VALUES (1, %s) ON CONFLICT (id) DO NOTHING"
+        ).format(**fmt)
         self.select_key_statement = SQL("SELECT key_id FROM {schema}.{key} WHERE id = 1").format(**fmt)
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}
@@ -93,15 +104,20 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                         notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                         existing: dict[str, dict[int, bytes]] = {}
                         for row in links.fetchall():
-                            existing.setdefault(stream_key(row["originator_id"]), {})[
-                                row["originator_version"]] = bytes(row["hash"])
-                    except Exception as e:  # noqa: BLE001 - re-raised below, after the pipeline has exited
+                            existing.setdefault(stream_key(row["originator_id"]), {})[row["originator_version"]] = (
+                                bytes(row["hash"])
+                            )
+                    except Exception as e:
                         exc = e
                     else:
                         # A ChainBrokenError raised here leaves the transaction by exception: rolled back.
-                        rows = plan_links(self.hasher, stored_events, existing,
-                                          lambda oid, below: self._legacy_events(links, pipeline, oid, below),
-                                          self.chain_table_name)
+                        rows = plan_links(
+                            self.hasher,
+                            stored_events,
+                            existing,
+                            lambda oid, below: self._legacy_events(links, pipeline, oid, below),
+                            self.chain_table_name,
+                        )
                         links.execute(*self._insert_links(rows), prepare=True)
             if exc:
                 raise exc
@@ -115,8 +131,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         statement = self._select_links_by_count.get(len(firsts))
         if statement is None:
             condition = SQL("(originator_id = %s AND originator_version >= %s)")
-            statement = SQL("SELECT originator_id, originator_version, hash FROM {schema}.{chain} WHERE {where}").format(
-                where=SQL(" OR ").join([condition] * len(firsts)), **self._fmt)
+            statement = SQL(
+                "SELECT originator_id, originator_version, hash FROM {schema}.{chain} WHERE {where}"
+            ).format(where=SQL(" OR ").join([condition] * len(firsts)), **self._fmt)
             self._select_links_by_count[len(firsts)] = statement
         return statement, [value for oid, first in firsts.items() for value in (oid, first - 1)]
 
@@ -125,13 +142,15 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return self.insert_links_statement, [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
         statement = self._insert_links_by_count.get(len(rows))
         if statement is None:
-            statement = SQL("INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) VALUES {rows}").format(
-                rows=SQL(", ").join([SQL("(%s, %s, %s)")] * len(rows)), **self._fmt)
+            statement = SQL(
+                "INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) VALUES {rows}"
+            ).format(rows=SQL(", ").join([SQL("(%s, %s, %s)")] * len(rows)), **self._fmt)
             self._insert_links_by_count[len(rows)] = statement
         return statement, [value for row in rows for value in row]
 
-    def _legacy_events(self, curs: Cursor[DictRow], pipeline: Any, originator_id: Any,
-                       below: int) -> list[tuple[int, str, bytes]] | None:
+    def _legacy_events(
+        self, curs: Cursor[DictRow], pipeline: Any, originator_id: Any, below: int
+    ) -> list[tuple[int, str, bytes]] | None:
         curs.execute(self.any_link_statement, (originator_id,))
         pipeline.sync()
         if curs.fetchone() is not None:
@@ -154,8 +173,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
         return None if row is None else str(row["key_id"])
 
-    def iter_chain_rows(self, originator_ids: Iterable[UUID | str] | None = None
-                        ) -> Iterator[tuple[str, int, bool, str | None, bytes | None, bytes | None]]:
+    def iter_chain_rows(
+        self, originator_ids: Iterable[UUID | str] | None = None
+    ) -> Iterator[tuple[str, int, bool, str | None, bytes | None, bytes | None]]:
         """(stream, version, has_event, topic, state, hash) for every event row and every chain row,
         ordered by stream and version; raw SQL, so rows that no longer decode are still seen."""
         ids = None if originator_ids is None else list(originator_ids)
@@ -182,9 +202,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 cursor.itersize = _FETCH_ROWS
                 cursor.execute(statement, params)
                 for row in cursor:
-                    yield (stream_key(row["originator_id"]), int(row["originator_version"]), bool(row["has_event"]),
-                           row["topic"], None if row["state"] is None else bytes(row["state"]),
-                           None if row["hash"] is None else bytes(row["hash"]))
+                    yield (
+                        stream_key(row["originator_id"]),
+                        int(row["originator_version"]),
+                        bool(row["has_event"]),
+                        row["topic"],
+                        None if row["state"] is None else bytes(row["state"]),
+                        None if row["hash"] is None else bytes(row["hash"]),
+                    )
 
 
 class Factory(es_postgres.PostgresFactory):
@@ -192,9 +217,10 @@ class Factory(es_postgres.PostgresFactory):
 
     def application_recorder(self) -> ChainedPostgresApplicationRecorder:
         recorder = ChainedPostgresApplicationRecorder(
-            datastore=self.datastore, events_table_name=(self.env.name.lower() or "stored") + "_events",
-            hasher=ChainHasher.from_env(self.env))
+            datastore=self.datastore,
+            events_table_name=(self.env.name.lower() or "stored") + "_events",
+            hasher=ChainHasher.from_env(self.env),
+        )
         if self.env_create_table():
             recorder.create_table()
         return recorder
-

@@ -23,8 +23,9 @@ _FETCH_ROWS = 1000
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events",
-                 hasher: ChainHasher | None = None) -> None:
+    def __init__(
+        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events", hasher: ChainHasher | None = None
+    ) -> None:
         self.chain_table_name = f"{events_table_name}_chain"
         self.chain_key_table_name = f"{events_table_name}_chain_key"
         self.hasher = hasher or ChainHasher()
@@ -34,10 +35,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            (f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} (originator_id TEXT, originator_version INTEGER, "
-             "hash BLOB NOT NULL, PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"),
-            (f"CREATE TABLE IF NOT EXISTS {self.chain_key_table_name} (id INTEGER PRIMARY KEY CHECK (id = 1), "
-             "key_id TEXT NOT NULL)"),
+            (
+                f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} (originator_id TEXT, originator_version INTEGER, "
+                "hash BLOB NOT NULL, PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
+            ),
+            (
+                f"CREATE TABLE IF NOT EXISTS {self.chain_key_table_name} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                "key_id TEXT NOT NULL)"
+            ),
         ]
 
     # ---- writing ------------------------------------------------------------------------------
@@ -49,29 +54,40 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def _claim_key(self) -> None:
         """The first writer records which key the chain uses; later writers must use the same."""
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"INSERT OR IGNORE INTO {self.chain_key_table_name} (id, key_id) VALUES (1, ?)",
-                      (self.hasher.key_id,))
+            c.execute(
+                f"INSERT OR IGNORE INTO {self.chain_key_table_name} (id, key_id) VALUES (1, ?)", (self.hasher.key_id,)
+            )
         check_key_id(self.stored_key_id(), self.hasher)
         self._key_checked = True
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         if stored_events:
-            rows = plan_links(self.hasher, stored_events, self._existing_links(c, stored_events),
-                              lambda oid, below: self._legacy_events(c, oid, below), self.chain_table_name)
-            c.executemany(f"INSERT INTO {self.chain_table_name} VALUES (?,?,?)",
-                          [(stream_key(oid), version, link) for oid, version, link in rows])
+            rows = plan_links(
+                self.hasher,
+                stored_events,
+                self._existing_links(c, stored_events),
+                lambda oid, below: self._legacy_events(c, oid, below),
+                self.chain_table_name,
+            )
+            c.executemany(
+                f"INSERT INTO {self.chain_table_name} VALUES (?,?,?)",
+                [(stream_key(oid), version, link) for oid, version, link in rows],
+            )
         return notification_ids
 
     def _existing_links(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> dict[str, dict[int, bytes]]:
         firsts = [(stream_key(oid), first - 1) for oid, first in first_versions(stored_events).items()]
         existing: dict[str, dict[int, bytes]] = {}
         for start in range(0, len(firsts), _MAX_STREAMS_PER_QUERY):
-            chunk = firsts[start:start + _MAX_STREAMS_PER_QUERY]
+            chunk = firsts[start : start + _MAX_STREAMS_PER_QUERY]
             where = " OR ".join(["(originator_id = ? AND originator_version >= ?)"] * len(chunk))
-            c.execute(f"SELECT originator_id, originator_version, hash FROM {self.chain_table_name} WHERE {where}",
-                      [value for pair in chunk for value in pair])
+            c.execute(
+                f"SELECT originator_id, originator_version, hash FROM {self.chain_table_name} WHERE {where}",
+                [value for pair in chunk for value in pair],
+            )
             for row in c.fetchall():
                 existing.setdefault(row[0], {})[row[1]] = bytes(row[2])
         return existing
@@ -81,8 +97,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         c.execute(f"SELECT 1 FROM {self.chain_table_name} WHERE originator_id = ? LIMIT 1", (stream,))
         if c.fetchone() is not None:
             return None
-        c.execute(f"SELECT originator_version, topic, state FROM {self.events_table_name} "
-                  "WHERE originator_id = ? AND originator_version < ? ORDER BY originator_version", (stream, below))
+        c.execute(
+            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version < ? ORDER BY originator_version",
+            (stream, below),
+        )
         return [(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
 
     # ---- reading raw rows for the verifier ----------------------------------------------------
@@ -92,8 +111,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
         return None if row is None else str(row[0])
 
-    def iter_chain_rows(self, originator_ids: Iterable[UUID | str] | None = None
-                        ) -> Iterator[tuple[str, int, bool, str | None, bytes | None, bytes | None]]:
+    def iter_chain_rows(
+        self, originator_ids: Iterable[UUID | str] | None = None
+    ) -> Iterator[tuple[str, int, bool, str | None, bytes | None, bytes | None]]:
         """(stream, version, has_event, topic, state, hash) for every event row and every chain row,
         ordered by stream and version; raw SQL, so rows that no longer decode are still seen."""
         events, chain = self.events_table_name, self.chain_table_name
@@ -112,7 +132,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"{only_e} UNION ALL "
             f"SELECT c.originator_id, c.originator_version, 0, NULL, NULL, c.hash FROM {chain} c "
             f"WHERE NOT EXISTS (SELECT 1 FROM {events} e WHERE e.originator_id = c.originator_id "
-            f"AND e.originator_version = c.originator_version) {only_c} ORDER BY 1, 2")
+            f"AND e.originator_version = c.originator_version) {only_c} ORDER BY 1, 2"
+        )
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             while rows := c.sqlite_cursor.fetchmany(_FETCH_ROWS):

@@ -12,8 +12,9 @@ from domain.rules.year_state import YearState
 from domain.vocabulary import Payer
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.assistance.get(claim.poverty_status)
     if rule is None:
         return not_eligible(Payer.MA, f"status {claim.poverty_status.value} has no assistance"), state
@@ -23,6 +24,14 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     explanation = f"{remaining} x {rule.ratio} = {computed}"
     if amount != computed:
         explanation += f"; annual limit {rule.annual_cap} with {paid_before} paid before leaves {amount}"
-    result = LayerResult(Payer.MA, amount, True, base=remaining, ratio=rule.ratio, cap=rule.annual_cap,
-                         paid_before=paid_before, explanation=explanation)
+    result = LayerResult(
+        Payer.MA,
+        amount,
+        True,
+        base=remaining,
+        ratio=rule.ratio,
+        cap=rule.annual_cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     return result, state.with_amounts({"ma.paid": paid_before + amount})

@@ -35,8 +35,9 @@ def ineligibility(claim: ClaimFacts, rule: BackstopRule) -> str | None:
     return None
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.b351
     why = ineligibility(claim, rule)
     if why is not None:
@@ -55,9 +56,20 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     paid_before = state.amount("b351.paid")
     new_counted = min(counted + remaining, max(cap, counted))
     amount = to_fen(counted + remaining - new_counted)
-    explanation = (f"self-pay counted {counted} + {remaining} = {counted + remaining} against the "
-                   f"{cap_class.value} cap {cap} ({rule.cap_mode.value}): backstop pays {amount}")
-    result = LayerResult(Payer.B351, amount, True, base=counted + remaining, threshold=cap, ratio=Decimal(1),
-                         cap=cap, paid_before=paid_before, explanation=explanation)
+    explanation = (
+        f"self-pay counted {counted} + {remaining} = {counted + remaining} against the "
+        f"{cap_class.value} cap {cap} ({rule.cap_mode.value}): backstop pays {amount}"
+    )
+    result = LayerResult(
+        Payer.B351,
+        amount,
+        True,
+        base=counted + remaining,
+        threshold=cap,
+        ratio=Decimal(1),
+        cap=cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     assert ZERO <= amount <= remaining
     return result, state.with_amounts({counted_key: new_counted, "b351.paid": paid_before + amount})

@@ -15,8 +15,9 @@ from domain.rules.year_state import YearState
 from domain.vocabulary import Payer, VisitKind
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.s180
     if claim.kind is not VisitKind.OUTPATIENT_CHRONIC:
         return not_eligible(Payer.S180, "the 180 supplement covers outpatient chronic visits"), state
@@ -27,6 +28,14 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     paid_before = state.amount("s180.paid")
     computed = to_fen(remaining * rule.ratio)
     amount = capped(computed, paid_before, rule.annual_cap)
-    result = LayerResult(Payer.S180, amount, True, base=remaining, ratio=rule.ratio, cap=rule.annual_cap,
-                         paid_before=paid_before, explanation=f"{remaining} x {rule.ratio} = {computed}")
+    result = LayerResult(
+        Payer.S180,
+        amount,
+        True,
+        base=remaining,
+        ratio=rule.ratio,
+        cap=rule.annual_cap,
+        paid_before=paid_before,
+        explanation=f"{remaining} x {rule.ratio} = {computed}",
+    )
     return result, state.with_amounts({"s180.paid": paid_before + amount})

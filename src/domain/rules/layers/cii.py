@@ -26,16 +26,28 @@ def banded(cumulative: Decimal, bands: tuple[Band, ...]) -> Decimal:
     return total
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.cii_poor if claim.poverty_status in policy.poor_statuses else policy.cii_general
     base_before, paid_before = state.amount("cii.base"), state.amount("cii.paid")
     base_after = base_before + remaining
     target = to_fen(banded(base_after, rule.bands))
     amount = increment(target, paid_before, remaining, rule.cap)
     ratios = "/".join(str(b.ratio) for b in rule.bands)
-    explanation = (f"cumulative base {base_before} + {remaining} = {base_after}; bands above {rule.threshold} "
-                   f"at {ratios} give {target}; minus {paid_before} paid before = {amount}")
-    result = LayerResult(Payer.CII, amount, True, base=base_after, threshold=rule.threshold,
-                         ratio=rule.bands[0].ratio, cap=rule.cap, paid_before=paid_before, explanation=explanation)
+    explanation = (
+        f"cumulative base {base_before} + {remaining} = {base_after}; bands above {rule.threshold} "
+        f"at {ratios} give {target}; minus {paid_before} paid before = {amount}"
+    )
+    result = LayerResult(
+        Payer.CII,
+        amount,
+        True,
+        base=base_after,
+        threshold=rule.threshold,
+        ratio=rule.bands[0].ratio,
+        cap=rule.cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     return result, state.with_amounts({"cii.base": base_after, "cii.paid": paid_before + amount})

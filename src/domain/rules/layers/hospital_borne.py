@@ -20,5 +20,6 @@ def amount(claim: ClaimFacts, policy: PolicyParameters) -> tuple[Decimal, str]:
         return ZERO, "no hospital-borne rule applies"
     allowed = claim.total * rule.out_of_catalogue_share_limit
     borne = to_fen(max(ZERO, claim.noncompliant - allowed))
-    return borne, (f"non-compliant {claim.noncompliant} above {rule.out_of_catalogue_share_limit} x total "
-                   f"{claim.total} = {borne}")
+    return borne, (
+        f"non-compliant {claim.noncompliant} above {rule.out_of_catalogue_share_limit} x total {claim.total} = {borne}"
+    )

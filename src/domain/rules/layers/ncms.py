@@ -20,8 +20,9 @@ from domain.vocabulary import Payer, VisitKind
 ONE = Decimal(1)
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.ncms
     if claim.kind is VisitKind.OUTPATIENT_CHRONIC and not claim.chronic_certified:
         return not_eligible(Payer.NCMS, "chronic outpatient benefit needs a valid 慢性病证 on the service date"), state
@@ -41,6 +42,15 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     explanation = f"({remaining} - deductible {deductible}) x {ratio} = {computed}"
     if amount != computed:
         explanation += f"; annual cap {cap} with {paid_before} paid before leaves {amount}"
-    result = LayerResult(Payer.NCMS, amount, True, base=remaining, threshold=deductible, ratio=ratio, cap=cap,
-                         paid_before=paid_before, explanation=explanation)
+    result = LayerResult(
+        Payer.NCMS,
+        amount,
+        True,
+        base=remaining,
+        threshold=deductible,
+        ratio=ratio,
+        cap=cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     return result, state.with_amounts({key: paid_before + amount})

@@ -16,8 +16,9 @@ from domain.rules.year_state import YearState
 from domain.vocabulary import Payer
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.reassist
     if claim.poverty_status not in rule.statuses:
         return not_eligible(Payer.REASSIST, f"status {claim.poverty_status.value} is not covered"), state
@@ -29,8 +30,19 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     base_after = state.amount("reassist.base") + remaining
     target = to_fen(max(ZERO, base_after - rule.threshold) * rule.ratio)
     amount = increment(target, paid_before, remaining, rule.annual_cap)
-    explanation = (f"cumulative self-pay {base_after} above {rule.threshold} x {rule.ratio} = {target}; "
-                   f"minus {paid_before} paid before = {amount}")
-    result = LayerResult(Payer.REASSIST, amount, True, base=base_after, threshold=rule.threshold, ratio=rule.ratio,
-                         cap=rule.annual_cap, paid_before=paid_before, explanation=explanation)
+    explanation = (
+        f"cumulative self-pay {base_after} above {rule.threshold} x {rule.ratio} = {target}; "
+        f"minus {paid_before} paid before = {amount}"
+    )
+    result = LayerResult(
+        Payer.REASSIST,
+        amount,
+        True,
+        base=base_after,
+        threshold=rule.threshold,
+        ratio=rule.ratio,
+        cap=rule.annual_cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     return result, state.with_amounts({"reassist.base": base_after, "reassist.paid": paid_before + amount})

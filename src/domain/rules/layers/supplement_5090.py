@@ -30,8 +30,9 @@ def ineligibility(claim: ClaimFacts, rule: MajorDiseaseSupplementRule) -> str | 
     return None
 
 
-def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
-          policy: PolicyParameters) -> tuple[LayerResult, YearState]:
+def apply(
+    claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
+) -> tuple[LayerResult, YearState]:
     rule = policy.s5090
     why = ineligibility(claim, rule)
     if why is not None:
@@ -41,10 +42,21 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
         base_after = state.amount("s5090.base") + remaining
         target = to_fen(max(ZERO, base_after - rule.threshold) * rule.ratio)
         amount = increment(target, paid_before, remaining, rule.annual_cap)
-        explanation = (f"cumulative self-pay {base_after} above {rule.threshold} x {rule.ratio} = {target}; "
-                       f"minus {paid_before} paid before = {amount}")
-        result = LayerResult(Payer.S5090, amount, True, base=base_after, threshold=rule.threshold,
-                             ratio=rule.ratio, cap=rule.annual_cap, paid_before=paid_before, explanation=explanation)
+        explanation = (
+            f"cumulative self-pay {base_after} above {rule.threshold} x {rule.ratio} = {target}; "
+            f"minus {paid_before} paid before = {amount}"
+        )
+        result = LayerResult(
+            Payer.S5090,
+            amount,
+            True,
+            base=base_after,
+            threshold=rule.threshold,
+            ratio=rule.ratio,
+            cap=rule.annual_cap,
+            paid_before=paid_before,
+            explanation=explanation,
+        )
         updates = {"s5090.base": base_after, "s5090.paid": paid_before + amount}
         return result, state.with_amounts(updates)
     base = claim.total if rule.target_base is TargetBase.TOTAL else claim.compliant
@@ -53,8 +65,19 @@ def apply(claim: ClaimFacts, remaining: Decimal, state: YearState,
     amount = min(max(ZERO, target - paid_by_payers), remaining)
     if rule.annual_cap is not None:
         amount = max(ZERO, min(amount, rule.annual_cap - paid_before))
-    explanation = (f"target {rule.target_ratio} x {rule.target_base.value} {base} = {target}; payers so far "
-                   f"{paid_by_payers}; top-up {amount}")
-    result = LayerResult(Payer.S5090, amount, True, base=base, threshold=None, ratio=rule.target_ratio,
-                         cap=rule.annual_cap, paid_before=paid_before, explanation=explanation)
+    explanation = (
+        f"target {rule.target_ratio} x {rule.target_base.value} {base} = {target}; payers so far "
+        f"{paid_by_payers}; top-up {amount}"
+    )
+    result = LayerResult(
+        Payer.S5090,
+        amount,
+        True,
+        base=base,
+        threshold=None,
+        ratio=rule.target_ratio,
+        cap=rule.annual_cap,
+        paid_before=paid_before,
+        explanation=explanation,
+    )
     return result, state.with_amounts({"s5090.paid": paid_before + amount})
