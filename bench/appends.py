@@ -28,8 +28,9 @@ from bench.timing import percentile, rate_line
 from bench.workload import Command, county_plan, hospital_codes, patient_commands, visit_commands
 from domain.policy.loader import load_default_policy
 from service.batch import run_batch
+from service.commands import PublishPolicyVersion
 from service.ledger import BenefitLedger
-from service.settings import StoreConfig, store_config
+from service.settings import Settings, StoreConfig, store_config
 
 
 def _event_count(config: StoreConfig) -> int:
@@ -41,9 +42,9 @@ def _event_count(config: StoreConfig) -> int:
 def prepare(url: str, plan: Any, visits: Sequence[Any]) -> StoreConfig:
     """Tables, the default policy and the registry of every patient the visits need (not timed)."""
     config = store_config(url)
-    ledger = BenefitLedger.from_config(config)
+    ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
     document = load_default_policy()
-    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}", document=document)
+    ledger.handle(PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
     wanted = {visit.patient_ref for visit in visits}
     registry = [c for p in plan.patients if p.ref in wanted for c in patient_commands(plan, p)]
     for start in range(0, len(registry), 500):

@@ -15,7 +15,7 @@ from bench.server import Server
 from bench.workload import Command, visit_commands
 from service.batch import run_batch
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 def hospital_batches(visits: Sequence[Any], size: int) -> list[tuple[str, list[Command]]]:
@@ -65,7 +65,7 @@ def bulk_in_process(
     url: str, batches: Sequence[tuple[str, list[Command]]], profile: Path | None = None
 ) -> dict[str, Any]:
     """`run_batch` for each batch in this process, one after another (with `profile`: under pyinstrument)."""
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     profiler = None
     if profile is not None:
         from pyinstrument import Profiler

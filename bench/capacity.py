@@ -26,8 +26,9 @@ from bench.pgschema import fresh_schema, server_url
 from bench.timing import percentile, rate_line
 from bench.workload import Command, county_plan, patient_commands, visit_commands
 from domain.policy.loader import load_default_policy
+from service.commands import PublishPolicyVersion
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 SCALE = 0.05  # a county-year plan big enough to draw a few hundred visits from
 
@@ -41,9 +42,9 @@ def _prepare(url: str, visits: int, writers: int) -> list[list[Command]]:
             break
         by_patient.setdefault(visit.patient_ref, []).append(visit)
     patients = {p.ref: p for p in plan.patients}
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     try:
-        ledger.publish_policy_version(command_id="capacity-policy", document=load_default_policy())
+        ledger.handle(PublishPolicyVersion.of(load_default_policy(), command_id="capacity-policy"))
         for ref in by_patient:
             for command in patient_commands(plan, patients[ref]):
                 command.call(ledger)
@@ -58,7 +59,7 @@ def _prepare(url: str, visits: int, writers: int) -> list[list[Command]]:
 
 def _writer(url: str, commands: list[Command], construct: Lock, start: Barrier, results: Any) -> None:
     with construct:  # one at a time: concurrent table creation races in PostgreSQL's catalog
-        ledger = BenefitLedger.from_config(store_config(url))
+        ledger = BenefitLedger.from_settings(Settings(database_url=url))
     start.wait()
     started = time.perf_counter()
     settle_seconds = []

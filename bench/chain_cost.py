@@ -21,6 +21,7 @@ from uuid import uuid4
 from bench import pgschema
 from bench.settle import poor_bench_patient
 from domain.aggregates.patient import Patient
+from service.commands import Discharge, PostChargeLine, RegisterAdmission, SignFamilyDoctorContract
 from service.ledger import BenefitLedger
 from service.settings import ensure_schema, store_config
 
@@ -47,23 +48,23 @@ def _prepare_settlements(ledger: BenefitLedger, count: int) -> list[str]:
     refs = [f"BC{n}" for n in range(count)]
     for n, ref in enumerate(refs):
         day = date(2018, 1 + n % 12, 1 + n % 28)
-        ledger.register_admission(
+        ledger.handle(RegisterAdmission(
             command_id=f"{ref}:r",
             admission_ref=ref,
             patient_ref="BENCH",
             kind="inpatient",
             hospital=HOSPITAL,
             admitted_on=day,
-        )
-        ledger.post_charge_line(
+        ))
+        ledger.handle(PostChargeLine(
             command_id=f"{ref}:l",
             admission_ref=ref,
             line_no="1",
             category="treatment",
             amount=Decimal("1234.56"),
             compliant=True,
-        )
-        ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day)
+        ))
+        ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day))
     return refs
 
 
@@ -113,7 +114,7 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
         patients = {chained: _patient("long") for chained in apps}
         for chained, patient in patients.items():
             for day in range(1, 50):
-                patient.sign_family_doctor_contract("D-1", date(2018, 1, 1 + day % 28))
+                patient.handle(SignFamilyDoctorContract("D-1", date(2018, 1, 1 + day % 28)))
             apps[chained].save(patient)
 
         def append(chained: bool) -> None:

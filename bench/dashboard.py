@@ -21,7 +21,7 @@ from bench.workload import county_plan
 from projections.rebuild import rebuild
 from projections.store import open_store
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 READS = [
     ("county year, read models as they stand", "/reports/counties/341821/2018?fresh=false"),
@@ -36,7 +36,7 @@ def run(base_url: str, *, scale: float, repeats: int) -> list[str]:
     with fresh_schema(base_url, "dashboard") as url:
         loaded = load_log(url, county_log(plan), 1)
         config = store_config(url)
-        ledger = BenefitLedger.from_config(config)
+        ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
         store = open_store(config)
         rebuild(ledger, store, "all", progress=False, stream=io.StringIO())
         store.close()

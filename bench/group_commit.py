@@ -18,9 +18,10 @@ from eventsourcing.domain import Aggregate
 
 from bench import pgschema
 from domain.policy.loader import load_default_policy
+from service.commands import EnrolPatient, PostChargeLine, PublishPolicyVersion, RegisterAdmission, RegisterPatient
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
-from service.settings import ensure_schema, store_config
+from service.settings import Settings, ensure_schema, store_config
 
 HOSPITAL = {
     "code": "LX-001",
@@ -58,33 +59,33 @@ def _bare(url: str, threads: int, per_thread: int) -> float:
 
 
 def _ledger(url: str, threads: int, per_thread: int, grouped: bool) -> tuple[float, str]:
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     document = load_default_policy()
-    ledger.publish_policy_version(command_id="policy", document=document)
+    ledger.handle(PublishPolicyVersion.of(document, command_id="policy"))
     for n in range(threads):
-        ledger.register_patient(command_id=f"P{n}", patient_ref=f"P{n}", county_code="341821")
-        ledger.enrol_patient(command_id=f"E{n}", patient_ref=f"P{n}", year=2018)
-        ledger.register_admission(
+        ledger.handle(RegisterPatient(command_id=f"P{n}", patient_ref=f"P{n}", county_code="341821"))
+        ledger.handle(EnrolPatient(command_id=f"E{n}", patient_ref=f"P{n}", year=2018))
+        ledger.handle(RegisterAdmission(
             command_id=f"A{n}",
             admission_ref=f"A{n}",
             patient_ref=f"P{n}",
             kind="inpatient",
             hospital=HOSPITAL,
             admitted_on=date(2018, 3, 1),
-        )
+        ))
     if grouped:
         ledger.group_committer = GroupCommitter(ledger)
 
     def work(n: int) -> None:
         for i in range(per_thread):
-            ledger.post_charge_line(
+            ledger.handle(PostChargeLine(
                 command_id=f"L{n}-{i}",
                 admission_ref=f"A{n}",
                 line_no=str(i),
                 category="drug",
                 amount=Decimal("10.00"),
                 compliant=True,
-            )
+            ))
 
     seconds = _threads(threads, work)
     committer = ledger.group_committer

@@ -20,7 +20,7 @@ from projections import catalog
 from projections.rebuild import rebuild
 from projections.store import open_store
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 
 def run(base_url: str, *, scale: float, batch_size: int, profile: str | None = None) -> list[str]:
@@ -29,7 +29,7 @@ def run(base_url: str, *, scale: float, batch_size: int, profile: str | None = N
     with fresh_schema(base_url, "rebuild") as url:
         loaded = load_log(url, log, 1)
         config = store_config(url)
-        ledger = BenefitLedger.from_config(config)
+        ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
         topics = sorted(set().union(*(p.topics for p in catalog.select(None))))
         decoded, decode_seconds = baselines.read_and_decode(ledger, topics=topics, page=batch_size)
         store = open_store(config)

@@ -27,8 +27,9 @@ from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.policy.loader import PolicyDocument, load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.rules.recalculation import recalculate_year
+from service.commands import PublishPolicyVersion, RecalculateForPolicy
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 NEW_VERSION = "bench-2018.2"
 RATIO_UPLIFT = Decimal("0.03")
@@ -74,7 +75,7 @@ def compute_floor(log: CountyLog) -> tuple[int, float]:
 def load_log(url: str, log: CountyLog, copies: int) -> dict[str, Any]:
     """Create the ledger's tables in the schema of `url`, then COPY `copies` renamed copies of `log` in."""
     config = store_config(url)
-    ledger = BenefitLedger.from_config(config)
+    ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
     started = time.perf_counter()
     events = copy_rows(config, "ledger_events", log.events)
     snapshots = copy_rows(config, "ledger_snapshots", log.snapshots)
@@ -95,8 +96,8 @@ def recalculate(url: str, *, profile: str | None = None) -> dict[str, Any]:
 
 
 def _run_here(url: str, profile: str | None) -> dict[str, Any]:
-    ledger = BenefitLedger.from_config(store_config(url))
-    ledger.publish_policy_version(command_id="bench-publish", document=new_policy_version())
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
+    ledger.handle(PublishPolicyVersion.of(new_policy_version(), command_id="bench-publish"))
     rss_before = peak_rss_mb()
     profiler = None
     if profile:
@@ -105,7 +106,7 @@ def _run_here(url: str, profile: str | None) -> dict[str, Any]:
         profiler = Profiler()
         profiler.start()
     started = time.perf_counter()
-    result = ledger.recalculate_for_policy(command_id="bench-recalculate", region="341821", version=NEW_VERSION)
+    result = ledger.handle(RecalculateForPolicy(command_id="bench-recalculate", region="341821", version=NEW_VERSION))
     seconds = time.perf_counter() - started
     if profiler is not None:
         profiler.stop()

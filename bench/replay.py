@@ -22,8 +22,18 @@ from bench.server import api_server
 from bench.timing import percentile, samples_seconds
 from domain import ids
 from domain.policy.loader import load_default_policy
+from service.commands import (
+    Discharge,
+    EnrolPatient,
+    PostChargeLine,
+    PublishPolicyVersion,
+    RecordPovertyStatus,
+    RegisterAdmission,
+    RegisterPatient,
+    SettleAdmission,
+)
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 PATIENT = "AUDIT-1"
 YEAR = 2018
@@ -44,39 +54,39 @@ HOSPITALS = [
 def build_year(ledger: BenefitLedger, admissions: int) -> None:
     """A poor patient with `admissions` inpatient stays across 2018, each settled at discharge."""
     document = load_default_policy()
-    ledger.publish_policy_version(command_id=f"default-policy:{document.region}:{document.version}", document=document)
-    ledger.register_patient(command_id="r:p", patient_ref=PATIENT, county_code="341821")
-    ledger.enrol_patient(command_id="r:e", patient_ref=PATIENT, year=YEAR)
-    ledger.record_poverty_status(
+    ledger.handle(PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
+    ledger.handle(RegisterPatient(command_id="r:p", patient_ref=PATIENT, county_code="341821"))
+    ledger.handle(EnrolPatient(command_id="r:e", patient_ref=PATIENT, year=YEAR))
+    ledger.handle(RecordPovertyStatus(
         command_id="r:s", patient_ref=PATIENT, status="jiandanglika", effective_from=date(2016, 1, 1)
-    )
+    ))
     first = date(YEAR, 1, 2)
     for n in range(admissions):
         ref, day = f"AUDIT-A{n:03d}", first + timedelta(days=n * 7)
         hospital = HOSPITALS[n % len(HOSPITALS)]
-        ledger.register_admission(
+        ledger.handle(RegisterAdmission(
             command_id=f"{ref}:r",
             admission_ref=ref,
             patient_ref=PATIENT,
             kind="inpatient",
             hospital=hospital,
             admitted_on=day,
-        )
+        ))
         for line in range(3):
-            ledger.post_charge_line(
+            ledger.handle(PostChargeLine(
                 command_id=f"{ref}:l{line}",
                 admission_ref=ref,
                 line_no=str(line + 1),
                 category=("treatment", "drugs", "tests")[line],
                 amount=Decimal(1500 + 731 * ((n + line) % 7)) + Decimal("0.45"),
                 compliant=line != 2,
-            )
-        ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day + timedelta(days=3))
-        ledger.settle_admission(
+            ))
+        ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day + timedelta(days=3)))
+        ledger.handle(SettleAdmission(
             command_id=f"{ref}:s",
             admission_ref=ref,
             settled_at=datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC),
-        )
+        ))
 
 
 def _stats(name: str, samples: list[float], baseline: float | None = None, target: str = "") -> str:
@@ -89,7 +99,7 @@ def _stats(name: str, samples: list[float], baseline: float | None = None, targe
 
 def run(base_url: str, *, admissions: int, repeats: int, profile: Path | None = None) -> list[str]:
     with fresh_schema(base_url, "replay") as url:
-        ledger = BenefitLedger.from_config(store_config(url))
+        ledger = BenefitLedger.from_settings(Settings(database_url=url))
         build_year(ledger, admissions)
         year_id = ids.benefit_year_id(PATIENT, YEAR)
         history = ledger.get_benefit_year(PATIENT, YEAR)

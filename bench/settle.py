@@ -26,8 +26,18 @@ from domain.rules.cascade import settle_claim
 from domain.rules.claim import ClaimFacts
 from domain.rules.year_state import YearState
 from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from service.commands import (
+    Discharge,
+    EnrolPatient,
+    PostChargeLine,
+    PublishPolicyVersion,
+    RecordPovertyStatus,
+    RegisterAdmission,
+    RegisterPatient,
+    SettleAdmission,
+)
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 HOSPITAL = {
     "code": "B-1",
@@ -46,37 +56,37 @@ class Probe(Aggregate):
 
 
 def _prepare(ledger: BenefitLedger, ref: str, n: int) -> None:
-    ledger.register_admission(
+    ledger.handle(RegisterAdmission(
         command_id=f"{ref}:r",
         admission_ref=ref,
         patient_ref="BENCH",
         kind="inpatient",
         hospital=HOSPITAL,
         admitted_on=date(2018, 1 + n % 12, 1 + n % 28),
-    )
-    ledger.post_charge_line(
+    ))
+    ledger.handle(PostChargeLine(
         command_id=f"{ref}:l",
         admission_ref=ref,
         line_no="1",
         category="treatment",
         amount=Decimal("1234.56"),
         compliant=True,
-    )
-    ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 1 + n % 12, 1 + n % 28))
+    ))
+    ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 1 + n % 12, 1 + n % 28)))
 
 
 def poor_bench_patient(ledger: BenefitLedger) -> None:
     """The default policy and one poor, enrolled patient BENCH whose 2018 the settle benches fill."""
-    ledger.publish_policy_version(command_id="bench-policy", document=load_default_policy())
-    ledger.register_patient(command_id="bench-p", patient_ref="BENCH", county_code="341821")
-    ledger.enrol_patient(command_id="bench-e", patient_ref="BENCH", year=2018)
-    ledger.record_poverty_status(
+    ledger.handle(PublishPolicyVersion.of(load_default_policy(), command_id="bench-policy"))
+    ledger.handle(RegisterPatient(command_id="bench-p", patient_ref="BENCH", county_code="341821"))
+    ledger.handle(EnrolPatient(command_id="bench-e", patient_ref="BENCH", year=2018))
+    ledger.handle(RecordPovertyStatus(
         command_id="bench-s", patient_ref="BENCH", status="jiandanglika", effective_from=date(2016, 1, 1)
-    )
+    ))
 
 
 def bench_store(url: str, operations: int) -> list[str]:
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     poor_bench_patient(ledger)
     refs = [f"BA{n}" for n in range(operations)]
     for n, ref in enumerate(refs):
@@ -84,7 +94,7 @@ def bench_store(url: str, operations: int) -> list[str]:
     baseline = median_seconds(lambda: ledger.save(Probe()), repeats=operations)
     pending = iter(refs)
     settle = median_seconds(
-        lambda: ledger.settle_admission(command_id=f"{(r := next(pending))}:s", admission_ref=r, settled_at=SETTLED_AT),
+        lambda: ledger.handle(SettleAdmission(command_id=f"{(r := next(pending))}:s", admission_ref=r, settled_at=SETTLED_AT)),
         repeats=operations,
     )
     account_id = ids.benefit_year_id("BENCH", 2018)

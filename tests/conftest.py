@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 # A fixed test key for personal identifiers, so no test creates var/pii.key in the working tree.
 os.environ.setdefault("LEDGER_PII_KEY", "dGVzdC1rZXktZm9yLXBlcnNvbmFsLWRhdGEtMzJieXQ=")
@@ -98,6 +98,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Ite
 
 @pytest.fixture
 def ledger(store_url: str) -> Iterator[BenefitLedger]:
-    app = BenefitLedger.from_config(store_config(store_url))
+    app = BenefitLedger.from_settings(Settings(database_url=store_url))
     yield app
     app.close()

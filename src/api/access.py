@@ -14,8 +14,9 @@ Every request except the probes (/health, /ready), the docs and the dashboard pa
 | `auditor`         | read everything; audit findings, withdrawals, patient-year recalculations                 |
 | `dashboard`       | aggregate reports only (county figures, hospital totals, compensation summary): no refs  |
 
-Scope checks (own hospital, own fund) need the command's target, so writes call `authorize_command`
-with the command's name and arguments; the batch endpoint calls it once per command.
+Which roles may run a command, and how its hospital or fund is found, is declared on the command class
+(service.commands; service.roles holds the roles and the check); every write route and the batch endpoint
+call `authorize_command` with the command they built.
 """
 
 from __future__ import annotations
@@ -30,27 +31,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Header, Request
 
 from domain.errors import LedgerError
+from service.roles import ForbiddenError, Role, authorize, commands_by_role
 
 if TYPE_CHECKING:
+    from service.commands import Command
     from service.ledger import BenefitLedger
+
+__all__ = ["ForbiddenError", "Role", "commands_by_role"]
 
 
 class AuthenticationError(LedgerError):
     status = 401
     title = "Authentication required"
-
-
-class ForbiddenError(LedgerError):
-    status = 403
-    title = "Outside this client's scope"
-
-
-class Role(str, Enum):
-    ADMIN = "admin"
-    HOSPITAL = "hospital"
-    PAYMENT_SERVICE = "payment_service"
-    AUDITOR = "auditor"
-    DASHBOARD = "dashboard"
 
 
 class Read(str, Enum):
@@ -71,43 +63,6 @@ READS: dict[Role, frozenset[Read]] = {
     Role.PAYMENT_SERVICE: frozenset({Read.COMPENSATION_OWED, Read.AGGREGATE, Read.POLICY}),
     Role.DASHBOARD: frozenset({Read.AGGREGATE, Read.POLICY}),
 }
-
-REGISTRY_COMMANDS = frozenset(
-    {
-        "register_patient",
-        "enrol_patient",
-        "record_poverty_status",
-        "certify_chronic_disease",
-        "revoke_chronic_disease",
-        "confirm_major_disease",
-        "sign_family_doctor_contract",
-        "record_follow_up",
-    }
-)
-HOSPITAL_COMMANDS = frozenset(
-    {
-        "register_admission",
-        "post_charge_line",
-        "reverse_charge_line",
-        "discharge",
-        "settle_admission",
-        "pay_patient_refund",
-    }
-)
-PAYMENT_COMMANDS = frozenset({"record_fund_reimbursement", "pay_retroactive_compensation"})
-AUDITOR_COMMANDS = frozenset({"record_audit_finding", "withdraw_audit_finding", "recalculate_benefit_year"})
-ADMIN_COMMANDS = REGISTRY_COMMANDS | frozenset({"publish_policy_version", "recalculate_for_policy"})
-
-COMMANDS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: ADMIN_COMMANDS,
-    Role.HOSPITAL: HOSPITAL_COMMANDS,
-    Role.PAYMENT_SERVICE: PAYMENT_COMMANDS,
-    Role.AUDITOR: AUDITOR_COMMANDS,
-    Role.DASHBOARD: frozenset(),
-}
-ALL_COMMANDS = frozenset().union(*COMMANDS.values())
-COMPENSATION_FUND = "s5090"  # the fund that pays retroactive "5090" compensation (追溯补偿金)
-
 
 @dataclass(frozen=True)
 class Principal:
@@ -196,47 +151,9 @@ def require_read(scope: Read) -> Any:
 
 
 # ---- commands: role, then scope ------------------------------------------------------------------
-def authorize_command(principal: Principal, ledger: BenefitLedger, command: str, args: Mapping[str, Any]) -> None:
-    """Refuse (403) a command outside the principal's role or its own hospital/fund."""
-    if command not in COMMANDS[principal.role]:
-        raise ForbiddenError(f"the {principal.role.value} role may not {command.replace('_', ' ')}")
-    if principal.role is Role.HOSPITAL:
-        hospital = _target_hospital(ledger, command, args)
-        if hospital is not None and hospital != principal.hospital:
-            raise ForbiddenError(
-                f"hospital client {principal.name} acts only at its own window "
-                f"({principal.hospital}), not for {hospital}"
-            )
-    if principal.role is Role.PAYMENT_SERVICE:
-        fund = _target_fund(command, args)
-        if fund != principal.fund:
-            raise ForbiddenError(
-                f"payment service {principal.name} pays only for its own fund ({principal.fund}), not {fund}"
-            )
-
-
-def _target_hospital(ledger: BenefitLedger, command: str, args: Mapping[str, Any]) -> str | None:
-    """The hospital a hospital command acts for (None when the target does not exist: the command says 404)."""
-    from domain.errors import NotFoundError
-
-    if command == "register_admission":
-        hospital = args.get("hospital")
-        code = hospital.get("code") if isinstance(hospital, Mapping) else getattr(hospital, "code", None)
-        return str(code) if code is not None else None
-    try:
-        if command == "pay_patient_refund":
-            return str(ledger.get_audit_finding(str(args.get("finding_ref"))).hospital_code)
-        admission = ledger.get_admission(str(args.get("admission_ref")))
-    except NotFoundError:
-        return None
-    return str(admission.hospital.get("code"))
-
-
-def _target_fund(command: str, args: Mapping[str, Any]) -> str | None:
-    if command == "pay_retroactive_compensation":
-        return COMPENSATION_FUND
-    fund = args.get("fund")
-    return str(getattr(fund, "value", fund)) if fund is not None else None
+def authorize_command(principal: Principal, ledger: BenefitLedger, command: Command) -> None:
+    """Refuse (403) a command outside the principal's role or its own hospital/fund (service.roles.authorize)."""
+    authorize(command, principal.role, ledger, name=principal.name, hospital=principal.hospital, fund=principal.fund)
 
 
 def own_hospital_only(principal: Principal, hospital_code: str) -> None:

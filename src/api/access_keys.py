@@ -7,7 +7,7 @@
     # hospital = "LX-001"         # hospital only
     token_sha256 = "9f2c…"
 
-The file is `LEDGER_API_KEYS_FILE`, else `var/api-keys.toml`. `ledger serve` with no file creates one
+The file is `Settings.api_keys_file` (LEDGER_API_KEYS_FILE, default `var/api-keys.toml`). `ledger serve` with no file creates one
 holding a single admin client and prints that token once; `ledger keys add` adds clients.
 """
 
@@ -20,15 +20,9 @@ from pathlib import Path
 
 from api.access import AccessPolicy, Principal, Role, token_digest
 
-DEFAULT_PATH = Path("var/api-keys.toml")
-
 
 class KeysFileError(ValueError):
     """The keys file is missing a field or names an unknown role."""
-
-
-def keys_path() -> Path:
-    return Path(os.environ.get("LEDGER_API_KEYS_FILE") or DEFAULT_PATH)
 
 
 def load_policy(path: Path) -> AccessPolicy:
@@ -80,9 +74,8 @@ def add_client(path: Path | str, *, name: str, role: str, fund: str | None = Non
     return token
 
 
-def policy_from_environment() -> tuple[AccessPolicy, str | None]:
+def policy_from_keys_file(path: Path) -> tuple[AccessPolicy, str | None]:
     """The keys file's policy; when there is none yet, create it with one admin client and return its token."""
-    path = keys_path()
     token = None
     if not path.exists():
         token = add_client(path, name="bootstrap-admin", role=Role.ADMIN.value)

@@ -1,22 +1,21 @@
-"""Typed dependencies and the two rules every write route shares.
+"""Typed dependencies and what every route shares.
 
-`command_id_of`: the client command id comes from the body or from an `Idempotency-Key` header.
 `answer`: 201 the first time a command is handled; 200 with the same body when the command id
 is replayed (the header `Idempotency-Replayed: true` says so).
 `get_fresh_views`: report routes read the view store after catching it up to the ledger's head
 (`?fresh=false` reads it as it stands).
+`Page`: `limit` and `offset` of a list route; the query applies them (LIMIT/OFFSET) and counts the whole list.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, Path, Query, Request, Response
 
-from api.schemas import COMMAND_ID_LENGTH_MAX, REF_LENGTH_MAX, CommandBase
 from projections.runner import Runner
 from projections.store import ViewStore
+from service.commands.fields import YEAR_MAX, YEAR_MIN, Ref
 from service.ledger import BenefitLedger
 
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -44,20 +43,8 @@ def get_fresh_views(
 
 LedgerDep = Annotated[BenefitLedger, Depends(get_ledger)]
 ViewsDep = Annotated[ViewStore, Depends(get_fresh_views)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=COMMAND_ID_LENGTH_MAX)]
-RefPath = Annotated[str, Path(min_length=1, max_length=REF_LENGTH_MAX)]
-YearPath = Annotated[int, Path(ge=2000, le=2100)]
-
-
-def command_id_of(body: CommandBase, idempotency_key: str | None) -> str:
-    """The body's command id, else the header's; both given must agree."""
-    if body.command_id and idempotency_key and body.command_id != idempotency_key:
-        _refuse("command_id", "differs from the Idempotency-Key header; send one id")
-    command_id = body.command_id or idempotency_key
-    if not command_id:
-        _refuse("command_id", "give command_id in the body or an Idempotency-Key header")
-    assert command_id is not None
-    return command_id
+RefPath = Annotated[Ref, Path()]
+YearPath = Annotated[int, Path(ge=YEAR_MIN, le=YEAR_MAX)]
 
 
 def answer(response: Response, result: dict[str, Any]) -> dict[str, Any]:
@@ -69,14 +56,8 @@ def answer(response: Response, result: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in result.items() if key != "replayed"}
 
 
-def _refuse(field: str, message: str) -> None:
-    raise RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": None, "ctx": {"error": message}}]
-    )
-
-
 class Page:
-    """`limit` and `offset` query parameters of a list; `paged` slices the list and says where the next page starts."""
+    """`limit` and `offset` query parameters of a list."""
 
     def __init__(
         self,
@@ -86,16 +67,15 @@ class Page:
         self.limit = limit
         self.offset = offset
 
-    def paged(self, items: list[Any], key: str) -> dict[str, Any]:
-        """`count` is the whole list's length; `next_offset` is null on the last page."""
-        chunk = items[self.offset : self.offset + self.limit]
+    def of(self, count: int, key: str, items: list[Any]) -> dict[str, Any]:
+        """A page the query already cut (`items`) out of `count` items; `next_offset` is null on the last page."""
         following = self.offset + self.limit
         return {
-            "count": len(items),
+            "count": count,
             "limit": self.limit,
             "offset": self.offset,
-            "next_offset": following if following < len(items) else None,
-            key: chunk,
+            "next_offset": following if following < count else None,
+            key: items,
         }
 
 

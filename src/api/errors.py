@@ -1,8 +1,10 @@
 """Problem details (RFC 9457): every refusal is `application/problem+json` {type, title, status, detail}.
 
 Ledger errors carry their own status and title. Bad input (request validation, amounts, policy
-data) is 422 and names the offending fields. A read model not built yet, or built by other code, is 503. Anything unexpected is 500 with no stack trace in
-the body; the trace goes to the server log only.
+data) is 422 and names the offending fields, in one spelling for a single route and a batch (which adds the
+command's `index` and `command_id`). A body over the size limit is 413 (api.body_limit). A read model not
+built yet, or built by other code, is 503. Anything unexpected is 500 with no stack trace in the body; the
+trace goes to the server log only.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from domain.money import InvalidAmountError
 from domain.policy.parsing import PolicyError
 from projections.runner import StaleProjectionError
 from projections.view import ViewNotBuiltError
+from service.batch import BatchCommandError
+from service.commands import InvalidCommandError, error_message
 from service.store_errors import store_error
 
 logger = logging.getLogger("api")
@@ -42,15 +46,35 @@ def _kind(exc: Exception) -> str:
 
 def _ledger_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
-    extensions = {
-        name: getattr(exc, name)
-        for name in ("current_version", "index", "command_id")
-        if getattr(exc, name, None) is not None
-    }
+    if isinstance(exc, BatchCommandError):
+        return _batch_error(exc)
+    if isinstance(exc, InvalidCommandError):
+        return problem(422, "Invalid request", str(exc), "invalid-request", errors=exc.errors)
+    extensions = {name: getattr(exc, name) for name in ("current_version",) if getattr(exc, name, None) is not None}
     response = problem(exc.status, exc.title, str(exc), _kind(exc), **extensions)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="benefit-ledger"'
     return response
+
+
+def _batch_error(exc: BatchCommandError) -> Response:
+    """The refused command's own problem (as its single route gives it), with its `index` and `command_id`."""
+    cause = exc.cause
+    extensions: dict[str, Any] = {"index": exc.index}
+    if exc.command_id is not None:
+        extensions["command_id"] = exc.command_id
+    if isinstance(cause, InvalidCommandError):
+        title, kind = "Invalid request", "invalid-request"
+        extensions["errors"] = cause.errors
+    elif isinstance(cause, InvalidAmountError):
+        title, kind = "Invalid amount", "invalid-amount"
+    elif isinstance(cause, PolicyError):
+        title, kind = "Invalid policy data", "invalid-policy"
+    else:
+        title, kind = exc.title, _kind(cause)
+    if getattr(cause, "current_version", None) is not None:
+        extensions["current_version"] = cause.current_version  # type: ignore[attr-defined]
+    return problem(exc.status, title, str(exc), kind, **extensions)
 
 
 def _invalid_input(request: Request, exc: Exception) -> Response:
@@ -73,9 +97,9 @@ def _request_validation(request: Request, exc: Exception) -> Response:
 def _field_error(error: dict[str, Any]) -> dict[str, str]:
     loc = list(error.get("loc", ()))
     location = str(loc.pop(0)) if loc and loc[0] in ("body", "path", "query", "header") else "body"
-    ctx = error.get("ctx") or {}
-    message = str(ctx["error"]) if error.get("type") == "value_error" and "error" in ctx else str(error["msg"])
-    return {"field": ".".join(str(part) for part in loc), "location": location, "message": message}
+    if location == "header":
+        loc = [str(part).lower() for part in loc]
+    return {"field": ".".join(str(part) for part in loc), "location": location, "message": error_message(error)}
 
 
 def _named(field: str, message: str) -> str:
@@ -84,7 +108,9 @@ def _named(field: str, message: str) -> str:
 
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
+        exc.status_code, "HTTP error"
+    )
     response = problem(exc.status_code, title, str(exc.detail), "http-" + str(exc.status_code))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value

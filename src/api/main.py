@@ -1,24 +1,24 @@
-"""The ledger's HTTP application: `create_app()` wires the routers, error handlers and lifespan.
+"""The ledger's HTTP application: `create_app(settings)` wires the routers, error handlers, body limit and lifespan.
 
-`app = create_app()` opens nothing at import; the lifespan builds the ledger from
-LEDGER_DATABASE_URL (service.settings) when none is given, publishes the shipped default policy
-if the region does not list it yet, opens the read models' view store of the same store configuration
-(with the catch-up runner report routes use), and closes the view store and the ledger it built at shutdown.
+`app = create_app()` (for `uvicorn api.main:app`) reads `Settings()` once, from the environment, and opens
+nothing at import; the lifespan builds the ledger from the settings when none is given, publishes the
+shipped default policy if the region does not list it yet, opens the read models' view store beside the
+event store (with the catch-up runner report routes use), and closes the view store and the ledger it
+built at shutdown.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from decimal import Decimal
 
 from fastapi import FastAPI
 
 from api import dashboard_page
 from api.access import AccessPolicy
-from api.access_keys import keys_path, policy_from_environment
+from api.access_keys import policy_from_keys_file
+from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.responses import OrjsonResponse
@@ -34,114 +34,58 @@ from api.routes import (
     reports,
     settlements,
 )
-from domain.errors import AlreadyExistsError, NotFoundError
-from domain.policy.loader import load_default_policy
 from projections.catalog import select
-from projections.hospital_advances import hospital_ledger
 from projections.runner import Runner
-from projections.store import ViewStore, open_store
-from service.group_commit import GroupCommitter
+from projections.store import open_store
 from service.ledger import BenefitLedger
-from service.settings import StoreConfig, store_config
-
-_POSTGRES_KEYS = (
-    "PERSISTENCE_MODULE",
-    "POSTGRES_DBNAME",
-    "POSTGRES_HOST",
-    "POSTGRES_PORT",
-    "POSTGRES_USER",
-    "POSTGRES_PASSWORD",
-    "POSTGRES_SCHEMA",
-    "POSTGRES_LOCK_TIMEOUT",
-    "POSTGRES_CONNECT_TIMEOUT",
-    "POSTGRES_POOL_SIZE",
-    "POSTGRES_MAX_OVERFLOW",
-)
-
-
-def publish_default_policy(ledger: BenefitLedger) -> None:
-    """Publish the shipped default policy version once (idempotent by its command id)."""
-    document = load_default_policy()
-    try:
-        listed = {entry["version"] for entry in ledger.policy_register(document.region)}
-    except NotFoundError:  # the region has no version yet
-        listed = set()
-    if document.version in listed:
-        return
-    try:
-        ledger.publish_policy_version(
-            command_id=f"default-policy:{document.region}:{document.version}", document=document
-        )
-    except AlreadyExistsError:  # another process listed it under another command id meanwhile
-        pass
+from service.settings import Settings, StoreConfig
 
 
 def store_config_of(ledger: BenefitLedger) -> StoreConfig:
-    """The store configuration a given ledger was built from (its view store lives beside it)."""
-    env = ledger.env
-    module = str(env.get("PERSISTENCE_MODULE") or "")
-    if "postgres" in module:
-        schema = str(env.get("POSTGRES_SCHEMA") or "public")
-        return StoreConfig(
-            "", "postgres", {key: str(env.get(key)) for key in _POSTGRES_KEYS if env.get(key) is not None}, schema
-        )
-    return StoreConfig(
-        "", "sqlite", {"PERSISTENCE_MODULE": module, "SQLITE_DBNAME": str(env.get("SQLITE_DBNAME") or ":memory:")}
-    )
-
-
-def advance_reader(runner: Runner, views: ViewStore) -> Callable[[str, str], Decimal]:
-    """What a hospital has advanced for a fund, from the hospital-advances read model caught up first."""
-
-    def advanced(hospital_code: str, fund: str) -> Decimal:
-        runner.run_once(until_head=True)
-        for hospital in hospital_ledger(views, hospital_code):
-            for row in hospital.get("funds", []):
-                if row["fund"] == fund:
-                    return Decimal(row["advanced"])
-        return Decimal("0.00")
-
-    return advanced
+    """The store a given ledger runs on (its view store lives beside it)."""
+    env = {key: str(value) for key, value in ledger.env.items()}
+    if "postgres" in env.get("PERSISTENCE_MODULE", ""):
+        return StoreConfig("", "postgres", env, env.get("POSTGRES_SCHEMA") or "public")
+    return StoreConfig("", "sqlite", {**env, "SQLITE_DBNAME": env.get("SQLITE_DBNAME") or ":memory:"})
 
 
 def create_app(
-    ledger: BenefitLedger | None = None, config: StoreConfig | None = None, access: AccessPolicy | None = None
+    settings: Settings | None = None, *, ledger: BenefitLedger | None = None, access: AccessPolicy | None = None
 ) -> FastAPI:
-    """Build the API around `ledger`, or around one built from `config` (else the environment) at startup.
+    """The API on `settings` (else `Settings()`, read when the app starts), around `ledger` if one is given.
 
-    The view store is opened from `config`, else from the given ledger's own configuration. Clients
-    are `access`, else the keys file (api.access_keys), created with one admin client if missing.
+    A given ledger is the caller's to close; the view store is opened beside it. Clients are `access`,
+    else the keys file (`settings.api_keys_file`, api.access_keys), created with one admin client if missing.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = ledger is None
+        config = app.state.settings
         if access is None:
-            app.state.access, bootstrap_token = policy_from_environment()
+            app.state.access, bootstrap_token = policy_from_keys_file(config.api_keys_file)
             if bootstrap_token:
                 print(
-                    f"ledger: created {keys_path()} with one admin client; its token (shown once): {bootstrap_token}",
+                    f"ledger: created {config.api_keys_file} with one admin client; "
+                    f"its token (shown once): {bootstrap_token}",
                     file=sys.stderr,
                     flush=True,
                 )
         else:
             app.state.access = access
-        settings = config or (store_config() if ledger is None else store_config_of(ledger))
-        app.state.ledger = BenefitLedger.from_config(settings) if ledger is None else ledger
-        if owned and app.state.ledger.group_committer is None and os.environ.get("LEDGER_GROUP_COMMIT") != "0":
-            app.state.ledger.group_committer = GroupCommitter(app.state.ledger)  # the server groups commits
+        app.state.ledger = (
+            BenefitLedger.from_settings(config, group_commit_default=True) if ledger is None else ledger
+        )  # the server groups concurrent commits unless LEDGER_GROUP_COMMIT=false
         try:
-            app.state.views = open_store(settings)
+            app.state.views = open_store(config.store if ledger is None else store_config_of(ledger))
             try:
                 app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
-                publish_default_policy(app.state.ledger)
-                app.state.ledger.advance_source = advance_reader(app.state.catch_up, app.state.views)
+                app.state.ledger.publish_default_policy()
                 app.state.ready = True
                 yield
             finally:
                 app.state.views.close()
         finally:
-            if owned:
+            if ledger is None:
                 app.state.ledger.close()
 
     app = FastAPI(
@@ -153,6 +97,7 @@ def create_app(
         "events, auditors and dashboards read every layer's arithmetic.",
     )
     app.state.ready = False
+    app.state.settings = settings or Settings()
     install_error_handlers(app)
     for module in (
         patients,
@@ -169,6 +114,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(dashboard_page.router)
     install_metrics(app)
+    app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app
 
 

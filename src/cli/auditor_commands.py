@@ -25,7 +25,7 @@ def replay(
     from cli.output import year_lines
 
     moment = _moment(as_of) if as_of else None
-    with open_ledger(ctx.obj.database_url) as ledger:
+    with open_ledger(ctx.obj.settings) as ledger:
         account = (
             ledger.benefit_year_as_of(patient_ref, year, moment)
             if moment
@@ -47,7 +47,7 @@ def verify(
     """
     if (patient_ref is None) != (year is None):
         raise ValidationError("verify: give both PATIENT and YEAR, or neither (to check everything)")
-    with open_ledger(ctx.obj.database_url) as ledger:
+    with open_ledger(ctx.obj.settings) as ledger:
         if patient_ref is None or year is None:
             from cli.verify_all import verify_everything
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.output import year_lines
 from domain.policy.loader import load_default_policy
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 REGION = "341821"
 COUNTY = {
@@ -40,58 +43,62 @@ PROVINCE = {
 }
 
 
+WORKED_EXAMPLE = "P-2.3"  # the patient the README's command lines name (replay, verify, export-eob P-2.3-B#1)
+
+
 def settle_worked_example(ledger: Any) -> None:
-    ref = "DEMO-2.3"
-    run = _idempotent(ledger)
-    run("register_patient", patient_ref=ref, county_code=REGION, township="毕桥镇")
-    run("enrol_patient", patient_ref=ref, year=2018)
-    run("record_poverty_status", patient_ref=ref, status="jiandanglika", effective_from=date(2016, 1, 1))
+    """Research §2.3: A at the county hospital (20,000 / 19,000 compliant), B at a province hospital (80,000 / 72,000)."""
+    from service import commands as c
+
+    ref = WORKED_EXAMPLE
+    steps: list[Any] = [
+        c.RegisterPatient(command_id=f"demo:{ref}:register", patient_ref=ref, county_code=REGION, township="毕桥镇"),
+        c.EnrolPatient(command_id=f"demo:{ref}:enrol:2018", patient_ref=ref, year=2018),
+        c.RecordPovertyStatus(
+            command_id=f"demo:{ref}:status", patient_ref=ref, status="jiandanglika", effective_from=date(2016, 1, 1)
+        ),
+    ]
     for adm, hospital, total, compliant, day in (
         ("A", COUNTY, "20000.00", "19000.00", date(2018, 3, 12)),
         ("B", PROVINCE, "80000.00", "72000.00", date(2018, 5, 20)),
     ):
         adm_ref = f"{ref}-{adm}"
-        run(
-            "register_admission",
-            admission_ref=adm_ref,
-            patient_ref=ref,
-            kind="inpatient",
-            hospital=hospital,
-            admitted_on=day,
-            referred=hospital is PROVINCE,
-        )
-        run(
-            "post_charge_line",
-            admission_ref=adm_ref,
-            line_no="1",
-            category="treatment",
-            amount=Decimal(compliant),
-            compliant=True,
-        )
-        run(
-            "post_charge_line",
-            admission_ref=adm_ref,
-            line_no="2",
-            category="drug",
-            amount=Decimal(total) - Decimal(compliant),
-            compliant=False,
-        )
-        run("discharge", admission_ref=adm_ref, discharged_on=day)
-        run(
-            "settle_admission",
-            admission_ref=adm_ref,
-            settled_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC),
-        )
+        steps += [
+            c.RegisterAdmission(
+                command_id=f"demo:{adm_ref}:register",
+                admission_ref=adm_ref,
+                patient_ref=ref,
+                kind="inpatient",
+                hospital=hospital,
+                admitted_on=day,
+                referred=hospital is PROVINCE,
+            ),
+            c.PostChargeLine(
+                command_id=f"demo:{adm_ref}:line:1",
+                admission_ref=adm_ref,
+                line_no="1",
+                category="treatment",
+                amount=Decimal(compliant),
+                compliant=True,
+            ),
+            c.PostChargeLine(
+                command_id=f"demo:{adm_ref}:line:2",
+                admission_ref=adm_ref,
+                line_no="2",
+                category="drug",
+                amount=Decimal(total) - Decimal(compliant),
+                compliant=False,
+            ),
+            c.Discharge(command_id=f"demo:{adm_ref}:discharge", admission_ref=adm_ref, discharged_on=day),
+            c.SettleAdmission(
+                command_id=f"demo:{adm_ref}:settle",
+                admission_ref=adm_ref,
+                settled_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC),
+            ),
+        ]
+    for step in steps:
+        ledger.handle(step)
     typer.echo("\n".join(year_lines(ledger.get_benefit_year(ref, 2018))))
-
-
-def _idempotent(ledger: Any) -> Any:
-    counter = iter(range(1, 1000))
-
-    def run(command: str, **kwargs: Any) -> dict:
-        return getattr(ledger, command)(command_id=f"demo:{command}:{next(counter)}", **kwargs)
-
-    return run
 
 
 def dashboard_rows(board: dict[str, Any], scale: float) -> list[tuple[str, str, str]]:
@@ -144,11 +151,11 @@ def dashboard_table(rows: list[tuple[str, str, str]], title: str, scale: float) 
     return table
 
 
-def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
+def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
     from rich.console import Console
 
     from cli.progress import progress_bar
-    from cli.store import open_ledger, open_views, resolve
+    from cli.store import open_ledger, open_views
     from generator.load import load_plan
     from generator.model import generate_county_year
     from projections import catalog
@@ -156,13 +163,11 @@ def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
     from projections.runner import Runner
 
     console = Console(highlight=False)
-    config = resolve(database_url)
+    config = settings.store
     typer.echo(f"store: {config.url}")
-    with open_ledger(database_url, must_exist=False) as ledger:
+    with open_ledger(settings, must_exist=False) as ledger:
         document = load_default_policy()
-        ledger.publish_policy_version(
-            command_id=f"default-policy:{document.region}:{document.version}", document=document
-        )
+        ledger.publish_default_policy()
         console.rule(f"1. policy {document.region}/{document.version} (effective {document.effective_from})")
         console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
@@ -190,10 +195,10 @@ def run_demo(database_url: str | None, *, seed: int, scale: float) -> int:
                 dashboard_rows(board, scale), f"against the Langxi report (July {plan.year}) scaled by {scale:g}", scale
             )
         )
-        verdict = ledger.verify_benefit_year("DEMO-2.3", 2018)
+        verdict = ledger.verify_benefit_year(WORKED_EXAMPLE, 2018)
         console.rule("6. verify")
         typer.echo(
-            f"DEMO-2.3/2018: {verdict['settlements']} settlements re-derived from raw facts: "
+            f"{WORKED_EXAMPLE}/2018: {verdict['settlements']} settlements re-derived from raw facts: "
             f"{'identical to the fen' if verdict['verified'] else verdict['differences']}"
         )
         return 0 if verdict["verified"] else 1

@@ -7,7 +7,6 @@ Anything else is a defect: one line and exit status 1 (LEDGER_TRACEBACK=1 shows 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -62,6 +61,9 @@ def classify(exc: BaseException) -> tuple[int, str]:
         return EXIT_BAD_INPUT, first_line(exc)
     if is_store_error(exc):
         return EXIT_BAD_INPUT, f"the store is unavailable: {first_line(exc)}"
+    settings_error = _settings_error(exc)
+    if settings_error is not None:
+        return EXIT_BAD_INPUT, settings_error
     if isinstance(exc, OSError) and exc.filename is not None:
         return EXIT_BAD_INPUT, f"{exc.filename}: {exc.strerror or first_line(exc)}"
     policy_error = getattr(sys.modules.get("domain.policy.parsing"), "PolicyError", None)
@@ -73,6 +75,18 @@ def classify(exc: BaseException) -> tuple[int, str]:
     return EXIT_INTERNAL, (
         f"internal error: {type(exc).__name__}: {first_line(exc)} (set {TRACEBACK_ENV}=1 for the traceback)"
     )
+
+
+def _settings_error(exc: BaseException) -> str | None:
+    """A bad LEDGER_* setting (pydantic's ValidationError of service.settings.Settings), in one line."""
+    kind = getattr(sys.modules.get("pydantic"), "ValidationError", None)
+    if not isinstance(kind, type) or not isinstance(exc, kind) or getattr(exc, "title", "") != "Settings":
+        return None
+    parts = [
+        f"LEDGER_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+        for e in exc.errors(include_url=False)  # type: ignore[attr-defined]
+    ]
+    return "bad setting: " + "; ".join(parts)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
@@ -117,7 +131,9 @@ class OneLineErrorGroup(TyperGroup):
         except typer.Abort:
             return fail("aborted", EXIT_INTERNAL)
         except Exception as exc:
-            if os.environ.get(TRACEBACK_ENV):
+            from service.settings import traceback_requested
+
+            if traceback_requested():
                 raise
             code, message = classify(exc)
             return fail(message, code)

@@ -27,7 +27,7 @@ def export_eob(
     from interop.eob_export import export_settlement
     from interop.fhir_json import dumps
 
-    with open_ledger(ctx.obj.database_url) as ledger:
+    with open_ledger(ctx.obj.settings) as ledger:
         resource = export_settlement(ledger, settlement_id, per_line=not per_claim, as_settled=as_settled)
     text = dumps(resource) + "\n"
     if output is None:

@@ -38,7 +38,7 @@ def import_commands(
     if total == 0:
         raise ValidationError(f"{file}: no commands (one JSON object a line)")
     started = time.perf_counter()
-    with open_ledger(ctx.obj.database_url, must_exist=False) as ledger, progress_bar("lines") as bar:
+    with open_ledger(ctx.obj.settings, must_exist=False) as ledger, progress_bar("lines") as bar:
         task = bar.add_task(f"import {file.name}", total=total)
         appended = replayed = 0
         for batch in batches(file, batch_size):
@@ -61,9 +61,8 @@ def _submit(ledger: Any, file: Path, batch: list[CommandLine]) -> list[dict[str,
         return run_batch(ledger, [line.command for line in batch])
     except BatchCommandError as exc:
         line = batch[exc.index]
-        cause = str(exc).removeprefix(f"command #{exc.index} ({exc.command_id or 'no command id'}): ")
         raise ValidationError(
-            f"{file} line {line.line_no}: {line.command['command']} {line.command['command_id']!r} "
-            f"refused: {cause} (nothing from lines {batch[0].line_no}-{batch[-1].line_no} "
+            f"{file} line {line.line_no}: {line.command.command} {line.command.command_id!r} "
+            f"refused: {exc.cause} (nothing from lines {batch[0].line_no}-{batch[-1].line_no} "
             f"was written)"
         ) from None

@@ -3,8 +3,9 @@
     {"command": "register_patient", "command_id": "p-1:reg", "args": {"patient_ref": "P-1", "county_code": "341821"}}
     {"command": "post_charge_line", "command_id": "a-1:1", "args": {"admission_ref": "A-1", "amount": "12.50", ...}}
 
-Blank lines are skipped. Money is a string ("1234.50"), dates and times ISO text (service.batch
-converts them). A line that is not such an object is refused with its line number.
+Each line is parsed as its command's model (service.commands.parse_entry): the same fields, rules and
+refusals as the command's route and `POST /batches`. Blank lines are skipped; a line that is not such a
+command is refused with its line number, before anything is written.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
-from domain.errors import ValidationError
+from domain.errors import LedgerError, ValidationError
 
-FIELDS = frozenset({"command", "command_id", "args"})
+if TYPE_CHECKING:
+    from service.commands import Command
+
 LINE_LENGTH_MAX = 1_000_000
 
 
 class MalformedLineError(ValidationError):
-    """A line of the file is not a command object; `line_no` names it (1-based)."""
+    """A line of the file is not a command; `line_no` names it (1-based)."""
 
     def __init__(self, path: Path, line_no: int, message: str) -> None:
         super().__init__(f"{path} line {line_no}: {message}")
@@ -33,11 +36,13 @@ class MalformedLineError(ValidationError):
 @dataclass(frozen=True)
 class CommandLine:
     line_no: int
-    command: dict[str, Any]
+    command: Command
 
 
-def parse_line(path: Path, line_no: int, raw: bytes) -> dict[str, Any] | None:
+def parse_line(path: Path, line_no: int, raw: bytes) -> Command | None:
     """The command on one line, or None for a blank line."""
+    from service.commands import parse_entry
+
     if not raw.strip():
         return None
     if len(raw) > LINE_LENGTH_MAX:
@@ -48,17 +53,12 @@ def parse_line(path: Path, line_no: int, raw: bytes) -> dict[str, Any] | None:
         raise MalformedLineError(path, line_no, f"not valid JSON ({exc})") from None
     if not isinstance(value, dict):
         raise MalformedLineError(path, line_no, 'expected an object {"command", "command_id", "args"}')
-    unknown = sorted(set(value) - FIELDS)
-    if unknown:
-        raise MalformedLineError(
-            path, line_no, f"unknown field(s) {', '.join(unknown)} (a line has command, command_id, args)"
-        )
-    for field in ("command", "command_id"):
-        if not isinstance(value.get(field), str) or not value[field].strip():
-            raise MalformedLineError(path, line_no, f"{field}: give a non-empty string")
-    if not isinstance(value.get("args", {}), dict):
-        raise MalformedLineError(path, line_no, "args: give an object of the command's arguments")
-    return {"command": value["command"], "command_id": value["command_id"], "args": value.get("args", {})}
+    try:
+        return parse_entry(value)
+    except LedgerError as exc:
+        name, command_id = value.get("command"), value.get("command_id")
+        what = f"{name} {command_id!r} " if isinstance(name, str) and isinstance(command_id, str) else ""
+        raise MalformedLineError(path, line_no, f"{what}refused: {exc}") from None
 
 
 def read_commands(path: Path) -> Iterator[CommandLine]:

@@ -23,6 +23,7 @@ KeysFile = Annotated[
 
 @keys_app.command("add")
 def add(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME")],
     role: Annotated[str, typer.Option("--role", help="admin, hospital, payment_service, auditor or dashboard")],
     fund: Annotated[str | None, typer.Option("--fund", help="the fund a payment_service pays for")] = None,
@@ -31,13 +32,13 @@ def add(
 ) -> int:
     """Add a client to the keys file and print its bearer token (only its digest is stored)."""
     from api.access import Role
-    from api.access_keys import add_client, keys_path
+    from api.access_keys import add_client
 
     if role not in {r.value for r in Role}:
         raise ValidationError(f"--role: {role!r} is not one of {', '.join(r.value for r in Role)}")
     if not name.strip():
         raise ValidationError("NAME: give a non-empty client name")
-    path = keys_file or keys_path()
+    path = keys_file or ctx.obj.settings.api_keys_file
     token = add_client(path, name=name, role=role, fund=fund, hospital=hospital)
     typer.echo(f"added client {name} ({role}) to {path}; its token, shown only this once:", err=True)
     typer.echo(token)
@@ -45,11 +46,11 @@ def add(
 
 
 @keys_app.command("list")
-def list_keys(keys_file: KeysFile = None) -> int:
+def list_keys(ctx: typer.Context, keys_file: KeysFile = None) -> int:
     """List the clients: names, roles, funds and hospitals (never tokens)."""
-    from api.access_keys import keys_path, list_clients
+    from api.access_keys import list_clients
 
-    path = keys_file or keys_path()
+    path = keys_file or ctx.obj.settings.api_keys_file
     clients = list_clients(path)
     for client in clients:
         scope = (client.fund and f"fund {client.fund}") or (client.hospital and f"hospital {client.hospital}") or ""

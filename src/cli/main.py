@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli import auditor_commands, export_command, import_command, policy_commands, rebuild_command
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
-from cli.store import probe, resolve
+from cli.store import probe
+
+if TYPE_CHECKING:
+    from service.settings import Settings
 
 HELP = (
     "Serve the API, run the demo, replay and verify patient-years, import JSON Lines files of commands, rebuild "
@@ -31,7 +34,15 @@ HELP = (
 
 @dataclass(frozen=True)
 class GlobalOptions:
+    """What every command gets: the settings, read once (the environment, then --database-url)."""
+
     database_url: str | None
+
+    @property
+    def settings(self) -> Settings:
+        from service.settings import Settings
+
+        return Settings().replaced(database_url=self.database_url)
 
 
 app = typer.Typer(
@@ -62,14 +73,13 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
 ) -> int:
     """Run the HTTP API (OpenAPI at /docs)."""
-    import os
-
     import uvicorn
 
-    probe(resolve(ctx.obj.database_url), must_exist=False)
-    if ctx.obj.database_url:
-        os.environ["LEDGER_DATABASE_URL"] = ctx.obj.database_url
-    uvicorn.run("api.main:app", host=host, port=port)
+    from api.main import create_app
+
+    settings = ctx.obj.settings
+    probe(settings.store, must_exist=False)
+    uvicorn.run(create_app(settings), host=host, port=port)
     return 0
 
 
@@ -85,7 +95,7 @@ def demo(
 
     if not 0 < scale <= 1.0:
         raise ValidationError(f"--scale: give a share in (0, 1], not {scale:g}")
-    return run_demo(ctx.obj.database_url, seed=seed, scale=scale)
+    return run_demo(ctx.obj.settings, seed=seed, scale=scale)
 
 
 app.command("replay")(auditor_commands.replay)

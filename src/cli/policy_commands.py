@@ -22,11 +22,12 @@ def publish_policy(
 ) -> int:
     """Publish a policy version from a TOML file (it may take effect before it is published)."""
     from domain.policy.loader import load_policy_file
+    from service.commands import PublishPolicyVersion
 
     document = load_policy_file(file)
-    with open_ledger(ctx.obj.database_url, must_exist=False) as ledger:
-        result = ledger.publish_policy_version(
-            command_id=command_id or f"policy:{document.region}:{document.version}", document=document
+    with open_ledger(ctx.obj.settings, must_exist=False) as ledger:
+        result = ledger.handle(
+            PublishPolicyVersion.of(document, command_id=command_id or f"policy:{document.region}:{document.version}")
         )
     typer.echo(f"published {result['region']}/{result['version']} ({'already there' if result['replayed'] else 'new'})")
     return 0
@@ -34,7 +35,7 @@ def publish_policy(
 
 def policies(ctx: typer.Context, region: Annotated[str, typer.Argument(metavar="REGION")]) -> int:
     """List a region's policy versions: when each takes effect and when it was published."""
-    with open_ledger(ctx.obj.database_url) as ledger:
+    with open_ledger(ctx.obj.settings) as ledger:
         entries = ledger.policy_register(region)
     for entry in entries:
         typer.echo(f"{entry['version']:<28} effective {entry['effective_from']}  published {entry['published_at']}")
@@ -48,9 +49,11 @@ def recalculate(
     command_id: CommandId = None,
 ) -> int:
     """Re-settle the patient-years a policy version affects; print the compensation owed per patient-year."""
-    with open_ledger(ctx.obj.database_url) as ledger:
-        result = ledger.recalculate_for_policy(
-            command_id=command_id or f"recalculate:{region}:{version}", region=region, version=version
+    from service.commands import RecalculateForPolicy
+
+    with open_ledger(ctx.obj.settings) as ledger:
+        result = ledger.handle(
+            RecalculateForPolicy(command_id=command_id or f"recalculate:{region}:{version}", region=region, version=version)
         )
     typer.echo(
         f"examined {result['examined']} patient-years; {result['changed_count']} changed; "

@@ -13,7 +13,7 @@ import typer
 
 from cli.errors import EXIT_PROBLEMS_FOUND, fail
 from cli.progress import progress_bar
-from cli.store import open_ledger, open_views, resolve
+from cli.store import open_ledger, open_views
 from domain.errors import ValidationError
 
 
@@ -30,8 +30,8 @@ def rebuild_projection(
     if batch_size < 1:
         raise ValidationError("--batch-size must be at least 1")
     selected = catalog.select(name)
-    with open_ledger(ctx.obj.database_url) as ledger:
-        store = open_views(resolve(ctx.obj.database_url))
+    with open_ledger(ctx.obj.settings) as ledger:
+        store = open_views(ctx.obj.settings.store)
         try:
             runner = Runner(ledger, store, selected, batch_size=batch_size, shadow=True)
             runner.prepare()

@@ -16,15 +16,9 @@ from cli.errors import StoreUnavailableError, first_line, is_store_error
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
-    from service.settings import StoreConfig
+    from service.settings import Settings, StoreConfig
 
 CONNECT_TIMEOUT_SECONDS = 5
-
-
-def resolve(database_url: str | None) -> StoreConfig:
-    from service.settings import store_config
-
-    return store_config(database_url)
 
 
 def probe(config: StoreConfig, *, must_exist: bool) -> None:
@@ -50,14 +44,13 @@ def probe(config: StoreConfig, *, must_exist: bool) -> None:
 
 
 @contextmanager
-def open_ledger(database_url: str | None, *, must_exist: bool = True) -> Iterator[BenefitLedger]:
+def open_ledger(settings: Settings, *, must_exist: bool = True) -> Iterator[BenefitLedger]:
     """The ledger application on the configured store, closed afterwards."""
     from service.ledger import BenefitLedger
 
-    config = resolve(database_url)
-    probe(config, must_exist=must_exist)
+    probe(settings.store, must_exist=must_exist)
     try:
-        ledger = BenefitLedger.from_config(config)
+        ledger = BenefitLedger.from_settings(settings)
     except Exception as exc:
         if is_store_error(exc):
             raise StoreUnavailableError(f"cannot open the store: {first_line(exc)}") from None

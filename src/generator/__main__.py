@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
         figures = figures_from(dry_rows(plan))
     else:
         from service.ledger import BenefitLedger
-        from service.settings import store_config
+        from service.settings import Settings
 
-        ledger = BenefitLedger.from_config(store_config(args.database_url))
+        ledger = BenefitLedger.from_settings(Settings().replaced(database_url=args.database_url))
         step = max(1, (len(plan.patients) + len(plan.visits)) // 20)
 
         def progress(done: int, total: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.policy.loader import load_default_policy
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
+from service import commands as c
 
 CHINA = timezone(timedelta(hours=8))
 SETTLEMENT_HOUR = 18
@@ -56,80 +57,94 @@ class _Loader:
         self.ledger = ledger
         self.commands = self.appended = self.settlements = 0
 
-    def run(self, method: Callable[..., dict], **kwargs: Any) -> dict:
-        result = method(**kwargs)
+    def run(self, command: c.Command) -> dict[str, Any]:
+        result: dict[str, Any] = self.ledger.handle(command)
         self.commands += 1
         if not result.get("replayed", False):
             self.appended += 1
         return result
 
     def patient(self, plan: CountyPlan, p: PatientPlan) -> None:
-        ledger, ref = self.ledger, p.ref
-        self.run(
-            ledger.register_patient,
-            command_id=f"register-patient:{ref}",
-            patient_ref=ref,
-            county_code=plan.region,
-            township=p.township,
-        )
-        self.run(
-            ledger.enrol_patient,
-            command_id=f"enrol:{ref}:{plan.year}",
-            patient_ref=ref,
-            year=plan.year,
-            premium_paid_by_state=True,
-        )
-        for i, record in enumerate(p.statuses):
-            self.run(
-                ledger.record_poverty_status,
-                command_id=f"poverty-status:{ref}:{i + 1}",
-                patient_ref=ref,
-                status=record.status,
-                effective_from=record.effective_from,
-                reason=record.reason,
-            )
-        for cert in p.chronic:
-            self.run(
-                ledger.certify_chronic_disease,
-                command_id=f"chronic-certificate:{ref}:{cert.disease}",
-                patient_ref=ref,
-                disease=cert.disease,
-                valid_from=cert.valid_from,
-                valid_to=cert.valid_to,
-            )
-        for diagnosis in p.major:
-            self.run(
-                ledger.confirm_major_disease,
-                command_id=f"major-disease:{ref}:{diagnosis.disease}",
-                patient_ref=ref,
-                disease=diagnosis.disease,
-                confirmed_on=diagnosis.confirmed_on,
-            )
-        for i, contract in enumerate(p.contracts):
-            self.run(
-                ledger.sign_family_doctor_contract,
-                command_id=f"doctor-contract:{ref}:{i + 1}",
-                patient_ref=ref,
-                doctor=contract.doctor,
-                signed_on=contract.signed_on,
-            )
-        for i, f in enumerate(p.follow_ups):
-            self.run(
-                ledger.record_follow_up,
-                command_id=f"follow-up:{ref}:{i + 1}",
-                patient_ref=ref,
-                followed_up_on=f.followed_up_on,
-                heart_rate=f.heart_rate,
-                blood_glucose=f.blood_glucose,
-                systolic=f.systolic,
-                diastolic=f.diastolic,
-            )
+        for command in patient_commands(plan, p):
+            self.run(command)
 
     def visit(self, v: VisitPlan) -> None:
-        ledger, ref = self.ledger, v.ref
-        self.run(
-            ledger.register_admission,
-            command_id=f"admission:{ref}",
+        for command in visit_commands(v):
+            result = self.run(command)
+            if isinstance(command, c.SettleAdmission):
+                self.settlements += not result.get("replayed", False)
+
+
+def patient_commands(plan: CountyPlan, p: PatientPlan, tag: str = "") -> list[c.Command]:
+    """A patient's registry commands, with command ids derived from refs (`tag` prefixes them)."""
+    ref = p.ref
+    commands: list[c.Command] = [
+        c.RegisterPatient(
+            command_id=f"{tag}register-patient:{ref}", patient_ref=ref, county_code=plan.region, township=p.township
+        ),
+        c.EnrolPatient(
+            command_id=f"{tag}enrol:{ref}:{plan.year}", patient_ref=ref, year=plan.year, premium_paid_by_state=True
+        ),
+    ]
+    commands += [
+        c.RecordPovertyStatus(
+            command_id=f"{tag}poverty-status:{ref}:{i + 1}",
+            patient_ref=ref,
+            status=record.status,
+            effective_from=record.effective_from,
+            reason=record.reason,
+        )
+        for i, record in enumerate(p.statuses)
+    ]
+    commands += [
+        c.CertifyChronicDisease(
+            command_id=f"{tag}chronic-certificate:{ref}:{cert.disease}",
+            patient_ref=ref,
+            disease=cert.disease,
+            valid_from=cert.valid_from,
+            valid_to=cert.valid_to,
+        )
+        for cert in p.chronic
+    ]
+    commands += [
+        c.ConfirmMajorDisease(
+            command_id=f"{tag}major-disease:{ref}:{diagnosis.disease}",
+            patient_ref=ref,
+            disease=diagnosis.disease,
+            confirmed_on=diagnosis.confirmed_on,
+        )
+        for diagnosis in p.major
+    ]
+    commands += [
+        c.SignFamilyDoctorContract(
+            command_id=f"{tag}doctor-contract:{ref}:{i + 1}",
+            patient_ref=ref,
+            doctor=contract.doctor,
+            signed_on=contract.signed_on,
+        )
+        for i, contract in enumerate(p.contracts)
+    ]
+    commands += [
+        c.RecordFollowUp(
+            command_id=f"{tag}follow-up:{ref}:{i + 1}",
+            patient_ref=ref,
+            followed_up_on=f.followed_up_on,
+            heart_rate=f.heart_rate,
+            blood_glucose=f.blood_glucose,
+            systolic=f.systolic,
+            diastolic=f.diastolic,
+        )
+        for i, f in enumerate(p.follow_ups)
+    ]
+    return commands
+
+
+def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
+    """A visit's hospital-window commands: admission, charge lines, discharge, settlement at discharge 18:00."""
+    ref = v.ref
+    commands: list[c.Command] = [
+        c.RegisterAdmission(
+            command_id=f"{tag}admission:{ref}",
             admission_ref=ref,
             patient_ref=v.patient_ref,
             kind=v.kind,
@@ -138,21 +153,21 @@ class _Loader:
             referred=v.referred,
             diagnosis=v.diagnosis,
         )
-        for line in v.lines:
-            self.run(
-                ledger.post_charge_line,
-                command_id=f"charge:{ref}:{line.line_no}",
-                admission_ref=ref,
-                line_no=line.line_no,
-                category=line.category,
-                amount=line.amount,
-                compliant=line.compliant,
-            )
-        self.run(ledger.discharge, command_id=f"discharge:{ref}", admission_ref=ref, discharged_on=v.discharged_on)
-        result = self.run(
-            ledger.settle_admission, command_id=f"settle:{ref}", admission_ref=ref, settled_at=settled_at(v)
+    ]
+    commands += [
+        c.PostChargeLine(
+            command_id=f"{tag}charge:{ref}:{line.line_no}",
+            admission_ref=ref,
+            line_no=line.line_no,
+            category=line.category,
+            amount=line.amount,
+            compliant=line.compliant,
         )
-        self.settlements += not result.get("replayed", False)
+        for line in v.lines
+    ]
+    commands.append(c.Discharge(command_id=f"{tag}discharge:{ref}", admission_ref=ref, discharged_on=v.discharged_on))
+    commands.append(c.SettleAdmission(command_id=f"{tag}settle:{ref}", admission_ref=ref, settled_at=settled_at(v)))
+    return commands
 
 
 def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None) -> LoadReport:
@@ -165,11 +180,7 @@ def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None
     started = time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     loader = _Loader(ledger)
-    loader.run(
-        ledger.publish_policy_version,
-        command_id=f"default-policy:{document.region}:{document.version}",
-        document=document,
-    )
+    loader.run(c.PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
     total, done = len(plan.patients) + len(plan.visits), 0
     for patient in plan.patients:
         loader.patient(plan, patient)

@@ -1,6 +1,6 @@
 """python -m projections run [--until-head] | rebuild NAME|all | status
 
-Uses LEDGER_DATABASE_URL (service.settings). Bad input gives a one-line error and exit code 2.
+Reads its settings once (service.settings.Settings: LEDGER_DATABASE_URL and the rest). Bad input gives a one-line error and exit code 2.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import signal
 import sys
 from typing import Any, NoReturn
 
+from pydantic import ValidationError as PydanticValidationError
+
 from domain.errors import ValidationError
 from projections import catalog
 from projections.rebuild import rebuild, status
 from projections.runner import ProjectionError, Runner, StaleProjectionError
 from projections.store import open_store
-from service.settings import store_config
+from service.settings import Settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,13 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "batch_size", 1) < 1:
             raise ValidationError("--batch-size must be at least 1")
         selected = catalog.select(args.name if args.command == "rebuild" else getattr(args, "only", None))
-        config = store_config()
-    except (catalog.UnknownProjectionError, ValidationError) as exc:
+        settings = Settings()
+        config = settings.store
+    except (catalog.UnknownProjectionError, ValidationError, PydanticValidationError) as exc:
         return _fail(2, str(exc))
     from service.ledger import BenefitLedger
 
     try:
-        ledger = BenefitLedger.from_config(config)
+        ledger = BenefitLedger.from_settings(settings)
         store = open_store(config)
     except Exception as exc:
         return _fail(1, f"cannot open the store: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")

@@ -172,26 +172,47 @@ def _with_layers(view: View, rows: list[tuple[Any, ...]], admission_ref: str | N
     return events
 
 
+_YEAR_EVENTS = (
+    "WHERE patient_ref = ? AND (year = ? OR (year IS NULL AND admission_ref IS NULL AND "
+    "(effective_on IS NULL OR effective_on <= ?)))"
+)
+_ADMISSION_EVENTS = "WHERE admission_ref = ? OR position IN (SELECT position FROM {layers} WHERE admission_ref = ?)"
+Page = tuple[int, list[dict[str, Any]]]
+
+
+def _page(view: View, where: str, params: list[Any], limit: int | None, offset: int) -> tuple[int, list[tuple[Any, ...]]]:
+    count = int(view.rows(f"SELECT COUNT(*) FROM {{events}} {where}", params, events=EVENTS, layers=LAYERS)[0][0])
+    sql = f"SELECT {_COLS} FROM {{events}} {where} ORDER BY position"
+    if limit is not None:
+        sql, params = sql + " LIMIT ? OFFSET ?", [*params, limit, offset]
+    return count, view.rows(sql, params, events=EVENTS, layers=LAYERS)
+
+
+def audit_trail_page(
+    store: ViewStore, patient_ref: str, year: int, *, limit: int | None = None, offset: int = 0
+) -> Page:
+    """(how many events, one page of them in log order) of a patient-year: status events effective by the end of
+    the year included. The page is cut in SQL."""
+    with reading(store) as view:
+        count, rows = _page(view, _YEAR_EVENTS, [patient_ref, year, f"{year}-12-31~"], limit, offset)
+        return count, _with_layers(view, rows)
+
+
 def audit_trail(store: ViewStore, patient_ref: str, year: int) -> list[dict[str, Any]]:
     """The patient-year's events in log order (status events effective by the end of the year included)."""
+    return audit_trail_page(store, patient_ref, year)[1]
+
+
+def audit_trail_for_admission_page(
+    store: ViewStore, admission_ref: str, *, limit: int | None = None, offset: int = 0
+) -> Page:
+    """(how many events, one page of them in log order) of an admission, its settlements' recalculations and
+    the findings on it."""
     with reading(store) as view:
-        rows = view.rows(
-            f"SELECT {_COLS} FROM {{events}} WHERE patient_ref = ? AND (year = ? OR (year IS NULL AND "
-            "admission_ref IS NULL AND (effective_on IS NULL OR effective_on <= ?))) ORDER BY position",
-            [patient_ref, year, f"{year}-12-31~"],
-            events=EVENTS,
-        )
-        return _with_layers(view, rows)
+        count, rows = _page(view, _ADMISSION_EVENTS, [admission_ref, admission_ref], limit, offset)
+        return count, _with_layers(view, rows, admission_ref)
 
 
 def audit_trail_for_admission(store: ViewStore, admission_ref: str) -> list[dict[str, Any]]:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
-    with reading(store) as view:
-        rows = view.rows(
-            f"SELECT {_COLS} FROM {{events}} WHERE admission_ref = ? OR position IN "
-            "(SELECT position FROM {layers} WHERE admission_ref = ?) ORDER BY position",
-            [admission_ref, admission_ref],
-            events=EVENTS,
-            layers=LAYERS,
-        )
-        return _with_layers(view, rows, admission_ref)
+    return audit_trail_for_admission_page(store, admission_ref)[1]

@@ -298,6 +298,48 @@ def hospital_ledger(store: ViewStore, hospital_code: str | None = None) -> list[
     return sorted(hospitals, key=lambda h: h["hospital_code"])
 
 
+def hospital_ledger_page(store: ViewStore, *, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """(how many hospitals, one page of them by code, each with its funds): the page is cut in SQL."""
+    codes_sql = "SELECT hospital_code FROM {hospitals} UNION SELECT hospital_code FROM {funds}"
+    with reading(store) as view:
+        tables = {"hospitals": HOSPITALS, "funds": FUNDS}
+        count = int(view.rows(f"SELECT COUNT(*) FROM ({codes_sql}) codes", (), **tables)[0][0])
+        codes = [
+            r[0]
+            for r in view.rows(
+                f"SELECT hospital_code FROM ({codes_sql}) codes ORDER BY hospital_code LIMIT ? OFFSET ?",
+                [limit, offset],
+                **tables,
+            )
+        ]
+        if not codes:
+            return count, []
+        marks = ", ".join("?" * len(codes))
+        hospitals = [
+            view.row(HOSPITALS, HOSPITALS.column_names, r)
+            for r in view.rows(
+                f"SELECT {', '.join(HOSPITALS.column_names)} FROM {{hospitals}} WHERE hospital_code IN ({marks})",
+                codes,
+                **tables,
+            )
+        ]
+        funds = [
+            view.row(FUNDS, FUNDS.column_names, r)
+            for r in view.rows(
+                f"SELECT {', '.join(FUNDS.column_names)} FROM {{funds}} WHERE hospital_code IN ({marks}) "
+                "ORDER BY hospital_code, fund",
+                codes,
+                **tables,
+            )
+        ]
+    known = {h["hospital_code"] for h in hospitals}
+    hospitals += [{"hospital_code": code} for code in codes if code not in known]
+    for hospital in hospitals:
+        hospital["funds"] = [f for f in funds if f["hospital_code"] == hospital["hospital_code"]]
+        hospital["balance"] = sum((f["balance"] for f in hospital["funds"]), ZERO)
+    return count, sorted(hospitals, key=lambda h: h["hospital_code"])
+
+
 def hospital_entries(store: ViewStore, hospital_code: str, fund: str | None = None) -> list[dict[str, Any]]:
     where = {"hospital_code": hospital_code, **({"fund": fund} if fund else {})}
     with reading(store) as view:

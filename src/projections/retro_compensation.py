@@ -137,9 +137,7 @@ PROJECTION = Projection(
 
 
 # ---- queries ----------------------------------------------------------------------------------
-def retro_items(
-    store: ViewStore, patient_ref: str | None = None, outstanding_only: bool = False, county_code: str | None = None
-) -> list[dict[str, Any]]:
+def _items_where(patient_ref: str | None, outstanding_only: bool, county_code: str | None) -> dict[str, Any]:
     where: dict[str, Any] = {}
     if patient_ref is not None:
         where["patient_ref"] = patient_ref
@@ -147,8 +145,26 @@ def retro_items(
         where["county_code"] = county_code
     if outstanding_only:
         where["status"] = "open"
+    return where
+
+
+_ITEM_ORDER = ("patient_ref", "year", "settlement_id")
+
+
+def retro_items(
+    store: ViewStore, patient_ref: str | None = None, outstanding_only: bool = False, county_code: str | None = None
+) -> list[dict[str, Any]]:
     with reading(store) as view:
-        return view.select(ITEMS, where, order_by=("patient_ref", "year", "settlement_id"))
+        return view.select(ITEMS, _items_where(patient_ref, outstanding_only, county_code), order_by=_ITEM_ORDER)
+
+
+def retro_items_page(
+    store: ViewStore, *, limit: int, offset: int, patient_ref: str | None = None, outstanding_only: bool = False
+) -> tuple[int, list[dict[str, Any]]]:
+    """(how many items match, one page of them): the page is cut in SQL."""
+    where = _items_where(patient_ref, outstanding_only, None)
+    with reading(store) as view:
+        return view.count(ITEMS, where), view.select(ITEMS, where, order_by=_ITEM_ORDER, limit=limit, offset=offset)
 
 
 def retro_by_patient(store: ViewStore, patient_ref: str | None = None) -> list[dict[str, Any]]:

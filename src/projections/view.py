@@ -70,8 +70,15 @@ class View:
         return rows[0] if rows else None
 
     def select(
-        self, table: Table, where: Mapping[str, Any] | None = None, order_by: Sequence[str] = ()
+        self,
+        table: Table,
+        where: Mapping[str, Any] | None = None,
+        order_by: Sequence[str] = (),
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
+        """Rows in `order_by` (default: the key) order; `limit`/`offset` page them in SQL."""
         cols = table.column_names
         sql = f"SELECT {', '.join(cols)} FROM {self.t(table)}"
         params: list[Any] = []
@@ -80,7 +87,18 @@ class View:
             sql += f" WHERE {clause}"
         order = list(order_by) or list(table.key)
         sql += f" ORDER BY {', '.join(order)}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = [*params, limit, offset]
         return [self.row(table, cols, r) for r in self.tx.rows(sql, params)]
+
+    def count(self, table: Table, where: Mapping[str, Any] | None = None) -> int:
+        sql = f"SELECT COUNT(*) FROM {self.t(table)}"
+        params: list[Any] = []
+        if where:
+            clause, params = self._where(where)
+            sql += f" WHERE {clause}"
+        return int(self.tx.rows(sql, params)[0][0])
 
     def rows(self, sql: str, params: Sequence[Any] = (), **tables: Table) -> list[tuple[Any, ...]]:
         """Raw SQL; `{name}` placeholders are replaced by the physical names of `tables`."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain import ids
 from domain.aggregates.benefit_year_history import BenefitYearHistory
@@ -20,58 +20,49 @@ from domain.rules.cascade import settle_year
 from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
 
+if TYPE_CHECKING:
+    from service.ledger import BenefitLedger
 
-class AuditorQueries:
-    """Mixed into BenefitLedger."""
 
-    repository: Any
-    events: Any
+def benefit_year_as_of(ledger: BenefitLedger, patient_ref: str, year: int, recorded_at: datetime) -> BenefitYearHistory:
+    """The patient-year exactly as recorded at `recorded_at` (the events' recorded times)."""
+    if recorded_at.tzinfo is None:
+        raise ValidationError("recorded_at: give a time zone (e.g. +08:00)")
+    events = ledger.events.get(ids.benefit_year_id(patient_ref, year))
+    history = BenefitYearHistory.fold(itertools.takewhile(lambda e: e.timestamp <= recorded_at, events))
+    if history.version == 0:
+        raise NotFoundError(f"no settlements for patient {patient_ref} in {year} as of {recorded_at.isoformat()}")
+    return history
 
-    def benefit_year_as_of(self, patient_ref: str, year: int, recorded_at: datetime) -> BenefitYearHistory:
-        """The patient-year exactly as recorded at `recorded_at` (the events' recorded times)."""
-        if recorded_at.tzinfo is None:
-            raise ValidationError("recorded_at: give a time zone (e.g. +08:00)")
-        events = self.events.get(ids.benefit_year_id(patient_ref, year))
-        history = BenefitYearHistory.fold(itertools.takewhile(lambda e: e.timestamp <= recorded_at, events))
-        if history.version == 0:
-            raise NotFoundError(f"no settlements for patient {patient_ref} in {year} as of {recorded_at.isoformat()}")
-        return history
 
-    def verify_benefit_year(self, patient_ref: str, year: int) -> dict[str, Any]:
-        """Re-derive every settlement from raw facts; list each difference (settlement, field, recorded, derived)."""
-        account: BenefitYearHistory = self.get_benefit_year(patient_ref, year)  # type: ignore[attr-defined]
-        differences: list[dict[str, Any]] = []
-        claims = []
-        for record in account.settlements:
-            patient = self.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
-            admission = self.repository.get(
-                ids.admission_id(record["admission_ref"]), version=record["admission_version"]
-            )
-            derived = claim_facts(record["settlement_id"], admission, patient)
-            recorded = ClaimFacts.from_dict(record["claim"])
-            differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
-            claims.append(derived)
-        for label, key in (("settled", "settlement"), ("current", "current")):
-            runs = []
-            for claim, record in zip(claims, account.settlements):
-                version = Settlement.from_dict(record[key]).policy_version
-                params = self.policy_parameters(
-                    ids.policy_version_id(
-                        account.county_code,  # type: ignore[attr-defined]
-                        version,
-                    )
-                )
-                runs.append((claim, params, version))
-            settlements, _ = settle_year(runs)
-            for settlement, record in zip(settlements, account.settlements):
-                differences += _diff(record["settlement_id"], label, record[key], settlement.to_dict())
-        return {
-            "patient_ref": patient_ref,
-            "year": year,
-            "settlements": len(account.settlements),
-            "verified": not differences,
-            "differences": differences,
-        }
+def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> dict[str, Any]:
+    """Re-derive every settlement from raw facts; list each difference (settlement, field, recorded, derived)."""
+    account = ledger.get_benefit_year(patient_ref, year)
+    differences: list[dict[str, Any]] = []
+    claims = []
+    for record in account.settlements:
+        patient = ledger.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
+        admission = ledger.repository.get(ids.admission_id(record["admission_ref"]), version=record["admission_version"])
+        derived = claim_facts(record["settlement_id"], admission, patient)
+        recorded = ClaimFacts.from_dict(record["claim"])
+        differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
+        claims.append(derived)
+    for label, key in (("settled", "settlement"), ("current", "current")):
+        runs = []
+        for claim, record in zip(claims, account.settlements):
+            version = Settlement.from_dict(record[key]).policy_version
+            params = ledger.policy_parameters(ids.policy_version_id(account.county_code, version))
+            runs.append((claim, params, version))
+        settlements, _ = settle_year(runs)
+        for settlement, record in zip(settlements, account.settlements):
+            differences += _diff(record["settlement_id"], label, record[key], settlement.to_dict())
+    return {
+        "patient_ref": patient_ref,
+        "year": year,
+        "settlements": len(account.settlements),
+        "verified": not differences,
+        "differences": differences,
+    }
 
 
 def _diff(settlement_id: str, label: str, recorded: Any, derived: Any, path: str = "") -> list[dict[str, Any]]:

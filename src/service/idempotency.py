@@ -1,7 +1,9 @@
-"""Idempotent, concurrency-checked command execution.
+"""Idempotent, concurrency-checked command execution: `BenefitLedger.handle` runs every command through `execute`.
 
 Every command carries a client command id. Its first result is saved as a CommandRecord in the
 same atomic `save()` as the command's events, so a retry returns that result and appends nothing.
+The record holds a fingerprint of what the command does (`payload_digest`: SHA-256 of the command's
+canonical serialisation without its envelope), so the same id with another payload is refused.
 A write that collides with a concurrent writer is re-run on fresh state; if the client gave an
 expected version that is now stale, the re-run refuses it with a 409 naming the current version.
 
@@ -14,24 +16,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from eventsourcing.persistence import IntegrityError
 
 from domain import ids
 from domain.aggregates.command_record import CommandRecord
-from domain.errors import CommandIdReusedError, ConcurrencyConflictError, ValidationError
+from domain.errors import CommandIdReusedError, ConcurrencyConflictError
 from service.repository import fast_project
 from service.unit_of_work import current_unit, is_direct
 
 if TYPE_CHECKING:
+    from service.commands.base import Command
     from service.ledger import BenefitLedger
 
 RETRY_COUNT_MAX = 8
-COMMAND_ID_LENGTH_MAX = 200
 
-Build = Callable[[], tuple[list[Any], dict[str, Any]]]
+
+class Outcome(NamedTuple):
+    """What a handler did: the aggregates to save (with their pending events) and the command's result."""
+
+    saved: list[Any]
+    result: dict[str, Any]
+
+
+Build = Callable[[], Outcome]
 
 
 def payload_digest(command: str, payload: dict[str, Any]) -> str:
@@ -47,44 +57,33 @@ def check_expected_version(aggregate: Any, expected_version: int | None) -> None
         )
 
 
-def execute(
-    app: BenefitLedger,
-    command_id: str,
-    command: str,
-    payload: dict[str, Any],
-    build: Build,
-    *,
-    expected_version: int | None = None,
-) -> dict[str, Any]:
-    """Run `build` (which loads aggregates, applies the command, returns (aggregates, result)) once."""
-    if not isinstance(command_id, str) or not command_id.strip() or len(command_id) > COMMAND_ID_LENGTH_MAX:
-        raise ValidationError(f"command_id: give a non-empty string of at most {COMMAND_ID_LENGTH_MAX} characters")
-    digest = payload_digest(command, payload)
+def execute(app: BenefitLedger, command: Command, build: Build) -> dict[str, Any]:
+    """Run `build` (which loads aggregates, applies the command, returns its Outcome) once per command id."""
+    name, command_id = command.command, command.command_id
+    digest = payload_digest(name, command.fingerprint_payload(lambda sealed: app.personal_data.fingerprint(sealed)))
     record_id = ids.command_record_id(command_id)
-    previous = _previous_result(app, record_id, command_id, command, digest)
+    previous = _previous_result(app, record_id, command_id, name, digest)
     if previous is not None:
         return previous
     unit = current_unit()
     if unit is not None:  # staged; the unit's owner saves it with the unit's other commands
         aggregates, result = build()
-        unit.stage(
-            *aggregates, CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)
-        )
+        unit.stage(*aggregates, CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result))
         return {**result, "replayed": False}
-    committer = getattr(app, "group_committer", None)
+    committer = app.group_committer
     save = committer.save if committer is not None and not is_direct() else app.save
     for _ in range(RETRY_COUNT_MAX):
         aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
-        record = CommandRecord(command_id=command_id, command=command, payload_digest=digest, result=result)
+        record = CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result)
         try:
             save(*aggregates, record)
         except IntegrityError:  # a concurrent writer: replayed command id, else re-run on fresh state
-            previous = _previous_result(app, record_id, command_id, command, digest)
+            previous = _previous_result(app, record_id, command_id, name, digest)
             if previous is not None:
                 return previous
             continue
         return {**result, "replayed": False}
-    raise ConcurrencyConflictError(f"{command}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
+    raise ConcurrencyConflictError(f"{name}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
 
 
 def _previous_result(
@@ -106,8 +105,8 @@ def _command_record(app: BenefitLedger, record_id: Any) -> CommandRecord | None:
     """
     unit = current_unit()
     staged = unit.get(record_id) if unit is not None else None
-    if staged is not None:
-        return staged  # type: ignore[no-any-return]
+    if isinstance(staged, CommandRecord):
+        return staged
     events = list(app.events.get(record_id))
     if not events:
         return None

@@ -28,25 +28,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from domain.errors import ValidationError
 
 KEY_FILE_DEFAULT = Path("var/pii.key")
-NAME_LENGTH_MAX = 50
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def check_id_card_no(value: Any) -> str:
-    """An 18-character resident ID card number (GB 11643) with a valid check character."""
-    text = str(value).strip().upper() if isinstance(value, str) else ""
-    if len(text) != 18 or not text[:17].isdigit() or text[17] not in "0123456789X":
-        raise ValidationError("id_card_no: give the 18-character resident ID card number")
-    if _ID_CHECK[sum(int(d) * w for d, w in zip(text[:17], _ID_WEIGHTS, strict=True)) % 11] != text[17]:
-        raise ValidationError("id_card_no: the check character does not match (a digit was mistyped)")
-    return text
-
-
-def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > NAME_LENGTH_MAX:
-        raise ValidationError(f"name: give a non-empty name of at most {NAME_LENGTH_MAX} characters")
-    return value.strip()
 
 
 def masked_id_card_no(id_card_no: str) -> str:
@@ -64,10 +45,10 @@ class PersonalDataCipher:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, Any]) -> PersonalDataCipher:
-        encoded = env.get("LEDGER_PII_KEY") or os.environ.get("LEDGER_PII_KEY")
+        encoded = env.get("LEDGER_PII_KEY")
         if encoded:
             return cls(base64.urlsafe_b64decode(str(encoded)))
-        path = Path(str(env.get("LEDGER_PII_KEY_FILE") or os.environ.get("LEDGER_PII_KEY_FILE") or KEY_FILE_DEFAULT))
+        path = Path(str(env.get("LEDGER_PII_KEY_FILE") or KEY_FILE_DEFAULT))
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,21 +1,35 @@
-"""Where the ledger keeps its events, from one environment variable.
+"""The ledger's configuration: one `Settings`, read once from the environment (`LEDGER_*`) by each entry point.
+
+    settings = Settings()                                   # the environment (and its defaults)
+    settings = Settings(database_url="sqlite:///:memory:")  # tests: explicit values win over the environment
+    ledger = BenefitLedger.from_settings(settings)
+    app = create_app(settings)
+
+The API (`ledger serve`, `api.main:app`), every CLI command, the projection worker (`python -m projections`),
+the generator and the benchmarks build one and pass it down; nothing else reads `os.environ` for
+configuration (the ledger's eventsourcing environment is built from it, not merged with `os.environ`).
+Every setting is listed in deploy/ledger.env.example.
 
 LEDGER_DATABASE_URL:
   sqlite:///var/ledger.db          (the default: an embedded file, no server)
   sqlite:///:memory:               (tests)
   postgresql://user:pw@host:5432/db?schema=ledger   (production)
-
-LEDGER_CHAIN_KEY (optional): HMAC key of the events' hash chain (docs/tamper-evidence.md).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.errors import ValidationError
 
@@ -23,6 +37,81 @@ DEFAULT_DATABASE_URL = "sqlite:///var/ledger.db"
 # eventsourcing's recorders plus a per-stream hash chain (docs/tamper-evidence.md)
 SQLITE_MODULE = "service.chained_persistence.sqlite"
 POSTGRES_MODULE = "service.chained_persistence.postgres"
+BODY_LIMIT_DEFAULT = 4 * 1024 * 1024  # bytes; a 1,000-command batch of admissions is well under 1 MiB
+TRACEBACK_ENV = "LEDGER_TRACEBACK"
+
+
+class Settings(BaseSettings):
+    """Every setting of the ledger's processes; `LEDGER_<NAME>` in the environment (empty means unset)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEDGER_", env_ignore_empty=True, extra="ignore", frozen=True, validate_default=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """where events live: sqlite:///path (embedded) or postgresql://user:pw@host:port/db?schema=name"""
+    api_keys_file: Path = Path("var/api-keys.toml")
+    """the API's clients (TOML, tokens kept as SHA-256 digests; `ledger keys add`)"""
+    pii_key: SecretStr | None = None
+    """personal-data key (AES-256-GCM, 32 bytes urlsafe base64); else the file `pii_key_file`"""
+    pii_key_file: Path = Path("var/pii.key")
+    """the personal-data key's file, created (mode 0600) on first use when `pii_key` is not set"""
+    chain_key: SecretStr | None = None
+    """HMAC key of the events' per-stream hash chain (docs/tamper-evidence.md); the same in every process"""
+    group_commit: bool | None = None
+    """concurrent writes share a transaction: true or false; unset: on for the API server, off elsewhere"""
+    aggregate_cache: int = Field(10_000, ge=0)
+    """aggregates kept in memory per process (0: no cache)"""
+    body_limit_bytes: int = Field(BODY_LIMIT_DEFAULT, ge=1024)
+    """the largest HTTP request body the API reads; a larger one is refused (413) before it is parsed"""
+    pg_connect_timeout_s: int = Field(5, ge=1)
+    """seconds to wait for a PostgreSQL connection; an outage then fails fast instead of after 30 s"""
+    pg_statement_timeout_ms: int = Field(60_000, ge=0)
+    """PostgreSQL statement_timeout of the ledger's sessions (0: none)"""
+    pg_lock_timeout_ms: int = Field(5_000, ge=0)
+    """PostgreSQL lock_timeout (the library takes whole seconds: rounded up)"""
+    pg_idle_in_transaction_timeout_ms: int = Field(5_000, ge=0)
+    """PostgreSQL idle_in_transaction_session_timeout (0: none)"""
+
+    @cached_property
+    def store(self) -> StoreConfig:
+        """The event store (and the read side beside it) these settings name, with the ledger's environment."""
+        base = store_config(self.database_url)
+        return StoreConfig(base.url, base.kind, {**base.env, **self._ledger_env(base.kind)}, base.schema)
+
+    def group_commit_or(self, default: bool) -> bool:
+        """Group commit as set, else the process's default (the API server: on; the CLI and workers: off)."""
+        return default if self.group_commit is None else self.group_commit
+
+    def _ledger_env(self, kind: str) -> dict[str, str]:
+        env = {
+            "LEDGER_CHAIN_KEY": self.chain_key.get_secret_value() if self.chain_key else "",
+            "LEDGER_PII_KEY": self.pii_key.get_secret_value() if self.pii_key else "",
+            "LEDGER_PII_KEY_FILE": str(self.pii_key_file),
+            "LEDGER_AGGREGATE_CACHE": str(self.aggregate_cache),
+        }
+        if kind == "postgres":
+            env |= {
+                "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
+                "POSTGRES_LOCK_TIMEOUT": str(math.ceil(self.pg_lock_timeout_ms / 1000)),
+                "POSTGRES_STATEMENT_TIMEOUT_MS": str(self.pg_statement_timeout_ms),
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS": str(self.pg_idle_in_transaction_timeout_ms),
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
+                    math.ceil(self.pg_idle_in_transaction_timeout_ms / 1000)
+                ),
+            }
+        return env
+
+    def replaced(self, **changes: Any) -> Settings:
+        """These settings with some values changed (e.g. a `--database-url` option); None values change nothing."""
+        given = {name: value for name, value in changes.items() if value is not None}
+        return self if not given else Settings(**{**{n: getattr(self, n) for n in type(self).model_fields}, **given})
+
+
+def traceback_requested() -> bool:
+    """LEDGER_TRACEBACK=1: the CLI prints a defect's traceback (read where an error is reported, so that a
+    bad setting can itself be reported in one line)."""
+    return bool(os.environ.get(TRACEBACK_ENV))
 
 
 @dataclass(frozen=True)
@@ -48,12 +137,8 @@ class StoreConfig:
         return str(Path(path).with_name(Path(path).stem + f".{suffix}.db"))
 
 
-def database_url() -> str:
-    return os.environ.get("LEDGER_DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def store_config(url: str | None = None) -> StoreConfig:
-    url = url or database_url()
+def store_config(url: str) -> StoreConfig:
+    """The store a database URL names (only the store: `Settings.store` adds the rest of the environment)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path.removeprefix("/"))

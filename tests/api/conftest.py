@@ -12,17 +12,17 @@ from role_client import ACCESS, RoleClient
 
 from api.main import create_app
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 @pytest.fixture
 def api_ledger(tmp_path: Path) -> Iterator[BenefitLedger]:
-    ledger = BenefitLedger.from_config(store_config("sqlite:///" + str(tmp_path / "t.db")))
+    ledger = BenefitLedger.from_settings(Settings(database_url="sqlite:///" + str(tmp_path / "t.db")))
     yield ledger
     ledger.close()
 
 
 @pytest.fixture
 def api(api_ledger: BenefitLedger) -> Iterator[LedgerApi]:
-    with TestClient(create_app(api_ledger, access=ACCESS)) as client:
+    with TestClient(create_app(ledger=api_ledger, access=ACCESS)) as client:
         yield LedgerApi(RoleClient(client), api_ledger)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from ledger_api import PROBLEM, PROVINCE_HOSPITAL, REGION, LedgerApi
 from role_client import bearer
 from test_api_settlement import _worked_example
 
-from service.personal_data import check_id_card_no
+from service.commands.fields import check_id_card_no
 
 ID_CARD_NO = "34182119800101123X"
 NAME = "张桂兰"

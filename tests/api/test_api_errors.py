@@ -42,7 +42,7 @@ def test_a_float_amount_is_refused_with_a_message(api: LedgerApi) -> None:
     _admitted(api)
     problem = api.refused("/admissions/A/charge-lines", _charge(amount=12.5), 422)
     assert problem["errors"] == [
-        {"field": "amount", "location": "body", "message": "amount: give money as a string or integer, not float"}
+        {"field": "amount", "location": "body", "message": "give money as a string or integer, not float"}
     ]
     assert "not float" in problem["detail"]
 
@@ -146,7 +146,7 @@ class _BrokenLedger:
 
 
 def test_an_unexpected_error_is_a_500_problem_without_a_stack_trace(api_ledger: BenefitLedger) -> None:
-    app = create_app(api_ledger, access=ACCESS)
+    app = create_app(ledger=api_ledger, access=ACCESS)
     app.dependency_overrides[get_ledger] = _BrokenLedger
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/patients/P", headers=bearer("tok-auditor"))

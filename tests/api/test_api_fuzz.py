@@ -19,7 +19,7 @@ from role_client import ACCESS, RoleClient
 
 from api.main import create_app
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 PROBLEM = "application/problem+json"
 _app = create_app(access=ACCESS)
@@ -29,8 +29,8 @@ schema = schemathesis.openapi.from_dict(_app.openapi())
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoleClient]:
     db = Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db"
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{db}"))
-    with TestClient(create_app(ledger, access=ACCESS)) as inner:
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{db}"))
+    with TestClient(create_app(ledger=ledger, access=ACCESS)) as inner:
         role_client = RoleClient(inner)
         role_client.post("/patients", json={"command_id": "fz-p", "patient_ref": "P", "county_code": "341821"})
         yield role_client

@@ -51,7 +51,7 @@ def test_the_lifespan_builds_the_ledger_from_the_environment_and_closes_it(
 
 
 def test_a_given_ledger_is_left_open_for_its_owner(api_ledger: BenefitLedger, closed: list[BenefitLedger]) -> None:
-    with TestClient(create_app(api_ledger, access=ACCESS)) as client:
+    with TestClient(create_app(ledger=api_ledger, access=ACCESS)) as client:
         assert client.get("/health").status_code == 200
     assert api_ledger not in closed
 

@@ -36,7 +36,7 @@ def test_the_default_policy_is_published_once_at_startup(api: LedgerApi) -> None
     register = api.get(f"/policy-versions/{REGION}")
     assert register["count"] == 1 and register["versions"][0]["version"] == "langxi-2018.1"
     # Check a restart on the same store publishes nothing again.
-    with api.unchanged(), TestClient(create_app(api.ledger, access=ACCESS)):
+    with api.unchanged(), TestClient(create_app(ledger=api.ledger, access=ACCESS)):
         pass
 
 

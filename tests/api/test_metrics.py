@@ -18,14 +18,14 @@ from api.metrics import UNMATCHED, install_metrics
 from projections.catalog import PROJECTIONS
 from projections.runner import tracking_rows
 from service.ledger import BenefitLedger
-from service.settings import StoreConfig, store_config
+from service.settings import Settings
 
 SECRET_REF = "P-SECRET-7"
 COUNTY_REPORT = "/reports/counties/{county_code}/{year}"
 
 
-def metered_app(ledger: BenefitLedger, config: StoreConfig | None = None) -> FastAPI:
-    app = create_app(ledger, config=config, access=ACCESS)
+def metered_app(ledger: BenefitLedger, settings: Settings | None = None) -> FastAPI:
+    app = create_app(settings, ledger=ledger, access=ACCESS)
     install_metrics(app)
     return app
 
@@ -142,7 +142,7 @@ def test_the_lag_gauge_is_absent_and_read_side_down_when_the_store_fails(
 
 def test_projection_lag_is_the_head_minus_each_tracked_position(ledger: BenefitLedger, store_url: str) -> None:
     """On both stores: behind after appends, unchanged by a `fresh=false` read, 0 after a read that catches up."""
-    with TestClient(metered_app(ledger, store_config(store_url))) as client:
+    with TestClient(metered_app(ledger, Settings(database_url=store_url))) as client:
         api = LedgerApi(RoleClient(client), ledger)  # type: ignore[arg-type]
 
         def check() -> dict[str, float]:

@@ -9,6 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from domain.policy.loader import PolicyDocument, load_default_policy
+from service.commands import (
+    Discharge,
+    EnrolPatient,
+    PostChargeLine,
+    PublishPolicyVersion,
+    RecordPovertyStatus,
+    RegisterAdmission,
+    RegisterPatient,
+    SettleAdmission,
+)
 from service.ledger import BenefitLedger
 
 REGION = "341821"
@@ -36,7 +46,7 @@ PROVINCE_HOSPITAL = {
 
 def publish_default(ledger: BenefitLedger, document: PolicyDocument | None = None) -> PolicyDocument:
     document = document or load_default_policy()
-    ledger.publish_policy_version(command_id=f"policy:{document.version}", document=document)
+    ledger.handle(PublishPolicyVersion.of(document, command_id=f"policy:{document.version}"))
     return document
 
 
@@ -58,11 +68,11 @@ def policy_variant(
 def poor_patient(
     ledger: BenefitLedger, ref: str, *, status: str = "jiandanglika", year: int = 2018, county: str = REGION
 ) -> None:
-    ledger.register_patient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇")
-    ledger.enrol_patient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year)
-    ledger.record_poverty_status(
+    ledger.handle(RegisterPatient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇"))
+    ledger.handle(EnrolPatient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year))
+    ledger.handle(RecordPovertyStatus(
         command_id=f"{ref}:status", patient_ref=ref, status=status, effective_from=date(2016, 1, 1)
-    )
+    ))
 
 
 def admit_and_settle(
@@ -78,7 +88,7 @@ def admit_and_settle(
     kind: str = "inpatient",
     settled_at: datetime = SETTLED_AT,
 ) -> dict:
-    ledger.register_admission(
+    ledger.handle(RegisterAdmission(
         command_id=f"{admission_ref}:register",
         admission_ref=admission_ref,
         patient_ref=patient_ref,
@@ -86,29 +96,29 @@ def admit_and_settle(
         hospital=hospital,
         admitted_on=day,
         referred=referred,
-    )
-    ledger.post_charge_line(
+    ))
+    ledger.handle(PostChargeLine(
         command_id=f"{admission_ref}:line:1",
         admission_ref=admission_ref,
         line_no="1",
         category="treatment",
         amount=Decimal(compliant),
         compliant=True,
-    )
+    ))
     noncompliant = Decimal(total) - Decimal(compliant)
     if noncompliant:
-        ledger.post_charge_line(
+        ledger.handle(PostChargeLine(
             command_id=f"{admission_ref}:line:2",
             admission_ref=admission_ref,
             line_no="2",
             category="drug",
             amount=noncompliant,
             compliant=False,
-        )
-    ledger.discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day)
-    return ledger.settle_admission(
+        ))
+    ledger.handle(Discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day))
+    return ledger.handle(SettleAdmission(
         command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=settled_at
-    )
+    ))
 
 
 def worked_example(ledger: BenefitLedger, patient_ref: str = "P-2.3", *, status: str = "jiandanglika") -> list[dict]:

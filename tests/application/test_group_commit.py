@@ -12,14 +12,15 @@ import pytest
 from tests.application.scenario import poor_patient, publish_default, worked_example
 
 from domain.errors import ConcurrencyConflictError, NotFoundError
+from service.commands import EnrolPatient, RecordFollowUp, RegisterPatient
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 @pytest.fixture
 def grouped(store_url: str) -> Iterator[BenefitLedger]:
-    app = BenefitLedger.from_config(store_config(store_url))
+    app = BenefitLedger.from_settings(Settings(database_url=store_url))
     app.group_committer = GroupCommitter(app, linger=0.05)  # a wide window so concurrent calls surely group
     yield app
     app.close()
@@ -49,7 +50,7 @@ def test_sixteen_concurrent_commands_share_commits_and_each_gets_its_result(grou
     before = grouped.group_committer.groups  # type: ignore[union-attr]
     outcomes = _concurrently(
         [
-            (lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
+            (lambda n=n: grouped.handle(RegisterPatient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821")))
             for n in range(16)
         ]
     )
@@ -61,10 +62,10 @@ def test_sixteen_concurrent_commands_share_commits_and_each_gets_its_result(grou
 
 def test_a_refused_command_in_a_group_fails_alone(grouped: BenefitLedger) -> None:
     calls = [
-        (lambda n=n: grouped.register_patient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821"))
+        (lambda n=n: grouped.handle(RegisterPatient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821")))
         for n in range(8)
     ]
-    calls.append(lambda: grouped.enrol_patient(command_id="enrol-nobody", patient_ref="NOBODY", year=2018))
+    calls.append(lambda: grouped.handle(EnrolPatient(command_id="enrol-nobody", patient_ref="NOBODY", year=2018)))
     outcomes = _concurrently(calls)
     assert isinstance(outcomes[-1], NotFoundError)
     assert all(isinstance(o, dict) for o in outcomes[:-1])
@@ -76,13 +77,13 @@ def test_the_same_command_id_sent_concurrently_is_applied_once(grouped: BenefitL
     version = grouped.get_patient("P").version
     outcomes = _concurrently(
         [
-            lambda: grouped.record_follow_up(
+            lambda: grouped.handle(RecordFollowUp(
                 command_id="fu-1",
                 patient_ref="P",
                 followed_up_on=date(2018, 3, 1),
                 heart_rate=72,
                 blood_glucose=Decimal("6.1"),
-            )
+            ))
             for _ in range(6)
         ]
     )
@@ -96,13 +97,13 @@ def test_stale_expected_versions_in_one_group_get_409_with_the_current_version(g
     outcomes = _concurrently(
         [
             (
-                lambda n=n: grouped.record_follow_up(
+                lambda n=n: grouped.handle(RecordFollowUp(
                     command_id=f"fu-{n}",
                     patient_ref="P",
                     followed_up_on=date(2018, 3, 1),
                     heart_rate=70 + n,
                     expected_version=version,
-                )
+                ))
             )
             for n in range(4)
         ]

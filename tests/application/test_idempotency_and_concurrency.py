@@ -10,8 +10,20 @@ import pytest
 from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
 from domain.errors import CommandIdReusedError, ConcurrencyConflictError, StateConflictError, ValidationError
+from service.commands import (
+    CertifyChronicDisease,
+    ConfirmMajorDisease,
+    Discharge,
+    EnrolPatient,
+    PostChargeLine,
+    RecordFollowUp,
+    RecordPovertyStatus,
+    RegisterAdmission,
+    SettleAdmission,
+    SignFamilyDoctorContract,
+)
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 def _log_position(ledger: BenefitLedger) -> int:
@@ -21,7 +33,7 @@ def _log_position(ledger: BenefitLedger) -> int:
 def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P1")
-    first = ledger.record_follow_up(
+    first = ledger.handle(RecordFollowUp(
         command_id="fu-1",
         patient_ref="P1",
         followed_up_on=date(2018, 3, 1),
@@ -29,9 +41,9 @@ def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: 
         blood_glucose=Decimal("6.1"),
         systolic=130,
         diastolic=85,
-    )
+    ))
     position = _log_position(ledger)
-    again = ledger.record_follow_up(
+    again = ledger.handle(RecordFollowUp(
         command_id="fu-1",
         patient_ref="P1",
         followed_up_on=date(2018, 3, 1),
@@ -39,7 +51,7 @@ def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: 
         blood_glucose=Decimal("6.1"),
         systolic=130,
         diastolic=85,
-    )
+    ))
     assert (first["replayed"], again["replayed"]) == (False, True)
     assert {k: v for k, v in again.items() if k != "replayed"} == {k: v for k, v in first.items() if k != "replayed"}
     assert _log_position(ledger) == position
@@ -49,12 +61,12 @@ def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: 
 def test_a_command_id_reused_for_another_payload_is_refused(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P1")
-    ledger.sign_family_doctor_contract(command_id="c-1", patient_ref="P1", doctor="Dr Wang", signed_on=date(2018, 1, 5))
+    ledger.handle(SignFamilyDoctorContract(command_id="c-1", patient_ref="P1", doctor="Dr Wang", signed_on=date(2018, 1, 5)))
     position = _log_position(ledger)
     with pytest.raises(CommandIdReusedError):
-        ledger.sign_family_doctor_contract(
+        ledger.handle(SignFamilyDoctorContract(
             command_id="c-1", patient_ref="P1", doctor="Dr Li", signed_on=date(2018, 1, 5)
-        )
+        ))
     assert _log_position(ledger) == position
 
 
@@ -62,18 +74,18 @@ def test_a_stale_expected_version_is_refused_and_changes_nothing(ledger: Benefit
     publish_default(ledger)
     poor_patient(ledger, "P1")
     version = ledger.get_patient("P1").version
-    ledger.confirm_major_disease(
+    ledger.handle(ConfirmMajorDisease(
         command_id="md-1", patient_ref="P1", disease="esrd", confirmed_on=date(2018, 1, 9), expected_version=version
-    )
+    ))
     position = _log_position(ledger)
     with pytest.raises(ConcurrencyConflictError):
-        ledger.certify_chronic_disease(
+        ledger.handle(CertifyChronicDisease(
             command_id="cc-1",
             patient_ref="P1",
             disease="diabetes",
             valid_from=date(2018, 1, 1),
             expected_version=version,
-        )
+        ))
     assert _log_position(ledger) == position
 
 
@@ -82,64 +94,64 @@ def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(ledger: B
     poor_patient(ledger, "P1")
     position = _log_position(ledger)
     with pytest.raises(ValidationError, match="status"):
-        ledger.record_poverty_status(command_id="x1", patient_ref="P1", status="rich", effective_from=date(2018, 1, 1))
+        ledger.handle(RecordPovertyStatus(command_id="x1", patient_ref="P1", status="rich", effective_from=date(2018, 1, 1)))
     with pytest.raises(ValidationError, match="hospital.tier"):
-        ledger.register_admission(
+        ledger.handle(RegisterAdmission(
             command_id="x2",
             admission_ref="A1",
             patient_ref="P1",
             kind="inpatient",
             hospital={**COUNTY_HOSPITAL, "tier": "galactic"},
             admitted_on=date(2018, 1, 1),
-        )
+        ))
     with pytest.raises(ValidationError, match="command_id"):
-        ledger.enrol_patient(command_id="", patient_ref="P1", year=2019)
-    ledger.register_admission(
+        ledger.handle(EnrolPatient(command_id="", patient_ref="P1", year=2019))
+    ledger.handle(RegisterAdmission(
         command_id="x3",
         admission_ref="A1",
         patient_ref="P1",
         kind="inpatient",
         hospital=COUNTY_HOSPITAL,
         admitted_on=date(2018, 1, 1),
-    )
+    ))
     position = _log_position(ledger)
     with pytest.raises(StateConflictError, match="not discharged"):
-        ledger.settle_admission(command_id="x4", admission_ref="A1", settled_at=SETTLED_AT)
+        ledger.handle(SettleAdmission(command_id="x4", admission_ref="A1", settled_at=SETTLED_AT))
     assert _log_position(ledger) == position
 
 
 def test_concurrent_settlements_of_one_patient_year_never_interleave(store_url: str) -> None:
     """Two writers settle different admissions of the same patient-year at once: both land, in some order,
     and the cumulative layers see each other (the year totals equal a serial settlement)."""
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     publish_default(ledger)
     poor_patient(ledger, "P1")
     refs = [f"A{n}" for n in range(6)]
     for n, ref in enumerate(refs):
-        ledger.register_admission(
+        ledger.handle(RegisterAdmission(
             command_id=f"{ref}:r",
             admission_ref=ref,
             patient_ref="P1",
             kind="inpatient",
             hospital=COUNTY_HOSPITAL,
             admitted_on=date(2018, 2, 1 + n),
-        )
-        ledger.post_charge_line(
+        ))
+        ledger.handle(PostChargeLine(
             command_id=f"{ref}:l",
             admission_ref=ref,
             line_no="1",
             category="surgery",
             amount=Decimal("30000.00"),
             compliant=True,
-        )
-        ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 2, 1 + n))
-    writers = [BenefitLedger.from_config(store_config(store_url)) for _ in range(3)]
+        ))
+        ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 2, 1 + n)))
+    writers = [BenefitLedger.from_settings(Settings(database_url=store_url)) for _ in range(3)]
     errors: list[BaseException] = []
 
     def settle(app: BenefitLedger, mine: list[str]) -> None:
         try:
             for ref in mine:
-                app.settle_admission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT)
+                app.handle(SettleAdmission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT))
         except BaseException as exc:
             errors.append(exc)
 

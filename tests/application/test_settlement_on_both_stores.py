@@ -15,8 +15,9 @@ from tests.application.scenario import (
     worked_example,
 )
 
+from service.commands import CertifyChronicDisease, PostChargeLine, PublishPolicyVersion, RegisterAdmission
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 def test_scenario_1_settles_to_the_fen(ledger: BenefitLedger) -> None:
@@ -47,9 +48,9 @@ def test_scenario_2_without_assistance_triggers_the_351_backstop(ledger: Benefit
 def test_chronic_outpatient_180_example(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P-180")
-    ledger.certify_chronic_disease(
+    ledger.handle(CertifyChronicDisease(
         command_id="cert", patient_ref="P-180", disease="hypertension", valid_from=date(2017, 1, 1)
-    )
+    ))
     township = {
         **PROVINCE_HOSPITAL,
         "code": "LX-T01",
@@ -76,10 +77,10 @@ def test_chronic_outpatient_180_example(ledger: BenefitLedger) -> None:
 
 
 def test_money_survives_storage_exactly(store_url: str) -> None:
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     publish_default(ledger)
     poor_patient(ledger, "P-money")
-    ledger.register_admission(
+    ledger.handle(RegisterAdmission(
         command_id="m:reg",
         admission_ref="M1",
         patient_ref="P-money",
@@ -87,14 +88,14 @@ def test_money_survives_storage_exactly(store_url: str) -> None:
         hospital=PROVINCE_HOSPITAL,
         admitted_on=date(2018, 2, 1),
         referred=True,
-    )
+    ))
     amounts = [Decimal("0.01"), Decimal("1234.50"), Decimal("99999999.99"), Decimal("0.10")]
     for n, amount in enumerate(amounts):
-        ledger.post_charge_line(
+        ledger.handle(PostChargeLine(
             command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug", amount=amount, compliant=True
-        )
+        ))
     ledger.close()
-    reopened = BenefitLedger.from_config(store_config(store_url))
+    reopened = BenefitLedger.from_settings(Settings(database_url=store_url))
     stored = [reopened.get_admission("M1").lines[str(n)]["amount"] for n in range(len(amounts))]
     assert stored == amounts
     assert [a.as_tuple().exponent for a in stored] == [-2] * len(amounts)
@@ -103,12 +104,12 @@ def test_money_survives_storage_exactly(store_url: str) -> None:
 
 
 def test_a_reopened_ledger_replays_every_settlement_byte_for_byte(store_url: str) -> None:
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     publish_default(ledger)
     worked_example(ledger)
     before = ledger.get_benefit_year("P-2.3", 2018).settlements
     ledger.close()
-    reopened = BenefitLedger.from_config(store_config(store_url))
+    reopened = BenefitLedger.from_settings(Settings(database_url=store_url))
     assert reopened.get_benefit_year("P-2.3", 2018).settlements == before
     assert reopened.verify_benefit_year("P-2.3", 2018)["verified"] is True
     reopened.close()
@@ -117,7 +118,7 @@ def test_a_reopened_ledger_replays_every_settlement_byte_for_byte(store_url: str
 def test_settlement_uses_the_version_in_force_as_known_at_settlement(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     richer = policy_variant("richer", datetime(2018, 6, 1, tzinfo=UTC), **{"ncms.tiers.county.ratio": "0.95"})
-    ledger.publish_policy_version(command_id="richer", document=richer)
+    ledger.handle(PublishPolicyVersion.of(richer, command_id="richer"))
     poor_patient(ledger, "P-v")
     county = {**PROVINCE_HOSPITAL, "tier": "county", "in_county": True, "county_code": "341821"}
     early = admit_and_settle(

@@ -21,7 +21,7 @@ from bench.pgschema import fresh_schema
 from bench.recalculation import load_log
 from bench.workload import county_plan
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 pytestmark = pytest.mark.postgres
 NUMBER = r"[\d,]+(?:\.\d+)?"
@@ -110,7 +110,7 @@ def test_a_renamed_county_copy_re_derives_to_the_fen(server: str) -> None:
         for topic in ("ledger:BenefitYear.SettlementRecorded", "ledger:Admission.ChargeLinePosted"):
             assert stored[topic] == 2 * sum(1 for row in log.events if row[2] == topic)
         assert stored["ledger:PolicyVersion.Published"] == 1  # the region's register is shared by the copies
-        ledger = BenefitLedger.from_config(store_config(url))
+        ledger = BenefitLedger.from_settings(Settings(database_url=url))
         patient = plan.visits[0].patient_ref
         for ref in (patient, patient.replace(plan.prefix, plan.prefix + "c1")):
             verified = ledger.verify_benefit_year(ref, plan.year)

@@ -13,7 +13,7 @@ from headless_chromium import REQUIRE_ENV, find_chromium, missing_reason
 from tests.projections.builders import busy_county
 
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{tmp_path_factory.mktemp('dashboard')}/ledger.db"))
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('dashboard')}/ledger.db"))
     try:
         busy_county(ledger)
         app = dashboard_app(ledger)

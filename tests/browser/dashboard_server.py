@@ -27,7 +27,7 @@ ACCESS = AccessPolicy.from_tokens({DASHBOARD_TOKEN: Principal(name="dash", role=
 
 
 def dashboard_app(ledger: BenefitLedger) -> FastAPI:
-    app = create_app(ledger, access=ACCESS)
+    app = create_app(ledger=ledger, access=ACCESS)
     app.include_router(dashboard_router)
     install_metrics(app)
     return app

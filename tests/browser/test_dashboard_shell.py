@@ -13,14 +13,14 @@ from fastapi.testclient import TestClient
 
 from api.dashboard_page import ASSETS, MEDIA_TYPES
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"  # an XML namespace name, never fetched
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{tmp_path}/ledger.db"))
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path}/ledger.db"))
     try:
         with TestClient(dashboard_app(ledger)) as test_client:
             yield test_client

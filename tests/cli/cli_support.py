@@ -12,14 +12,14 @@ from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL
 from typer.testing import Result
 
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 DEFAULT_POLICY_FILE = Path(__file__).parents[2] / "src" / "domain" / "policy" / "langxi_default.toml"
 
 
 @contextmanager
 def opened(url: str) -> Iterator[BenefitLedger]:
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     try:
         yield ledger
     finally:

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from api.access import AccessPolicy, Principal, Role
 from api.main import create_app
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -288,9 +288,9 @@ def test_prometheus_scrapes_metrics_with_a_token_where_it_is_mounted() -> None:
 
 
 def test_the_alerts_use_metrics_the_api_exports(tmp_path: Path) -> None:
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{tmp_path}/ledger.db"))
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path}/ledger.db"))
     access = AccessPolicy.from_tokens({"tok": Principal(name="prometheus", role=Role.DASHBOARD)})
-    with TestClient(create_app(ledger, access=access)) as client:
+    with TestClient(create_app(ledger=ledger, access=access)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/ready").status_code == 200
         scraped = client.get("/metrics", headers={"Authorization": "Bearer tok"})

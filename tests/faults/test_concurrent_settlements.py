@@ -17,8 +17,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
+from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 ROUNDS = 20
 PATIENT = "P-RACE"
@@ -28,7 +29,7 @@ CUMULATIVE_PAYERS = ("cii", "ma", "b351", "reassist")  # year-state key `<payer>
 def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
     day = date(2018, 1 + n % 12, 1 + n % 28)
     hospital = PROVINCE_HOSPITAL if n % 3 == 0 else COUNTY_HOSPITAL
-    ledger.register_admission(
+    ledger.handle(RegisterAdmission(
         command_id=f"{ref}:r",
         admission_ref=ref,
         patient_ref=PATIENT,
@@ -36,31 +37,31 @@ def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
         hospital=hospital,
         admitted_on=day,
         referred=hospital is PROVINCE_HOSPITAL,
-    )
-    ledger.post_charge_line(
+    ))
+    ledger.handle(PostChargeLine(
         command_id=f"{ref}:l1",
         admission_ref=ref,
         line_no="1",
         category="surgery",
         amount=Decimal(2000 + 1375 * n) + Decimal("0.37"),
         compliant=True,
-    )
-    ledger.post_charge_line(
+    ))
+    ledger.handle(PostChargeLine(
         command_id=f"{ref}:l2",
         admission_ref=ref,
         line_no="2",
         category="drug",
         amount=Decimal(150 * (n % 4)) + Decimal("0.05"),
         compliant=False,
-    )
-    ledger.discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day)
+    ))
+    ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day))
 
 
 class RacingWriter:
     """A ledger of its own whose first save of each round waits until the other writer is ready too."""
 
     def __init__(self, store_url: str, start: threading.Barrier, done: threading.Barrier) -> None:
-        self.app = BenefitLedger.from_config(store_config(store_url))
+        self.app = BenefitLedger.from_settings(Settings(database_url=store_url))
         self.start, self.done = start, done
         self.conflicts = 0
         self.errors: list[BaseException] = []
@@ -83,7 +84,7 @@ class RacingWriter:
         try:
             for ref in refs:
                 self._first_of_round = True
-                self.app.settle_admission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT)
+                self.app.handle(SettleAdmission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT))
                 self.done.wait(timeout=30)
         except BaseException as exc:
             self.errors.append(exc)
@@ -92,7 +93,7 @@ class RacingWriter:
 
 
 def test_every_settlement_of_a_raced_patient_year_is_applied_exactly_once(store_url: str) -> None:
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     publish_default(ledger)
     poor_patient(ledger, PATIENT)
     refs = [f"R{n:02d}" for n in range(2 * ROUNDS)]

@@ -14,7 +14,7 @@ from tests.pg_cluster import PgCluster
 
 from projections.store import open_store
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 STARTERS = 4
 
@@ -28,7 +28,7 @@ def test_ledgers_and_view_stores_started_at_once_on_a_fresh_schema_all_come_up(c
     def starter() -> None:
         try:
             start.wait(timeout=30)
-            ledger = BenefitLedger.from_config(config)
+            ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
             views = open_store(config)
             opened.extend([ledger, views])
         except Exception as exc:

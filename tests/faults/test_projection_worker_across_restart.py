@@ -22,7 +22,7 @@ from projections.rebuild import rebuild
 from projections.runner import tracking_rows
 from projections.store import ViewStore, open_store
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,7 +46,7 @@ def _wait_until_projected(views: ViewStore, head: int, worker: subprocess.Popen[
 
 def test_a_running_worker_reconnects_after_a_restart_and_projects_what_came_after(cluster: PgCluster) -> None:
     url = cluster.url("ledger")
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     publish_default(ledger)
     worked_example(ledger, "P-BEFORE")
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}

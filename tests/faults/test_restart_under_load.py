@@ -9,7 +9,6 @@ never on the shared server.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -19,24 +18,24 @@ from tests.application.scenario import publish_default
 from tests.faults.workload import Client, client_script, stored_events, without_replay_flag
 from tests.pg_cluster import PgCluster
 
+from service.commands import COMMANDS
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 CLIENTS, PATIENTS = 3, 6  # 3 clients x 6 patients x 13 commands = 234 commands
 
 
-def _ledger(url: str, **env: str) -> BenefitLedger:
-    config = store_config(url)
-    return BenefitLedger.from_config(dataclasses.replace(config, env={**config.env, **env}))
+def _ledger(url: str, *, group_commit: bool = False) -> BenefitLedger:
+    return BenefitLedger.from_settings(Settings(database_url=url, group_commit=group_commit))
 
 
 def _reference(tmp_url: str) -> BenefitLedger:
     """The same script, run once with no fault, on a fresh SQLite store."""
-    ledger = BenefitLedger.from_config(store_config(tmp_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=tmp_url))
     publish_default(ledger)
     for c in range(CLIENTS):
         for method, kwargs in client_script(c, PATIENTS):
-            getattr(ledger, method)(**kwargs)
+            ledger.handle(COMMANDS[method](**kwargs))
     return ledger
 
 
@@ -72,7 +71,7 @@ def _assert_exactly_once(ledger: BenefitLedger, clients: list[Client], reference
     for client in clients:
         assert len(client.acknowledged) == len(client.script)
         for method, kwargs in client.script:  # what the client was told is what the ledger recorded
-            replay = getattr(ledger, method)(**kwargs)
+            replay = ledger.handle(COMMANDS[method](**kwargs))
             assert replay["replayed"] is True
             assert without_replay_flag(replay) == without_replay_flag(client.acknowledged[kwargs["command_id"]])
     for c in range(CLIENTS):
@@ -87,8 +86,7 @@ def test_restarts_during_load_lose_no_acknowledged_command_and_duplicate_none(
     url = cluster.url("ledger")
     setup = _ledger(url)
     publish_default(setup)
-    env = {"LEDGER_GROUP_COMMIT": "1"} if group_commit else {}
-    shared = _ledger(url, **env) if group_commit else None
+    shared = _ledger(url, group_commit=True) if group_commit else None
     # constructed one after another: concurrent construction races on DDL (see docs/deployment.md)
     ledgers = [shared or _ledger(url) for _ in range(CLIENTS)]
     clients = [Client(ledgers[c], client_script(c, PATIENTS)) for c in range(CLIENTS)]

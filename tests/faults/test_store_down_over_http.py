@@ -6,7 +6,6 @@ same command id; the report routes' read models reconnect after a restart.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,7 @@ from tests.pg_cluster import PgCluster
 from api.access import AccessPolicy, Principal, Role
 from api.main import create_app
 from service.ledger import BenefitLedger
-from service.settings import StoreConfig, store_config
+from service.settings import Settings
 
 ACCESS = AccessPolicy.from_tokens({"tok-admin": Principal(name="registry", role=Role.ADMIN)})
 ADMIN = {"Authorization": "Bearer tok-admin"}
@@ -28,15 +27,14 @@ NEW_PATIENT = {"command_id": "reg-P2", "patient_ref": "P2", "county_code": "3418
 
 
 @pytest.fixture
-def config(cluster: PgCluster) -> StoreConfig:
+def config(cluster: PgCluster) -> Settings:
     """The ledger waits at most 1 s per attempt for a connection (the library makes 10 attempts)."""
-    base = store_config(cluster.url("ledger"))
-    return dataclasses.replace(base, env={**base.env, "POSTGRES_CONNECT_TIMEOUT": "1"})
+    return Settings(database_url=cluster.url("ledger"), pg_connect_timeout_s=1)
 
 
 @pytest.fixture
-def ledger(config: StoreConfig) -> Iterator[BenefitLedger]:
-    app = BenefitLedger.from_config(config)
+def ledger(config: Settings) -> Iterator[BenefitLedger]:
+    app = BenefitLedger.from_settings(config)
     publish_default(app)
     yield app
     app.close()
@@ -52,10 +50,10 @@ def _assert_problem_503(response: Response) -> dict[str, Any]:
 
 
 def test_requests_while_the_store_is_down_get_503_and_a_refused_write_is_applied_once_later(
-    cluster: PgCluster, ledger: BenefitLedger, config: StoreConfig
+    cluster: PgCluster, ledger: BenefitLedger, config: Settings
 ) -> None:
     poor_patient(ledger, "P1")
-    with TestClient(create_app(ledger, config, access=ACCESS), raise_server_exceptions=False) as client:
+    with TestClient(create_app(config, ledger=ledger, access=ACCESS), raise_server_exceptions=False) as client:
         assert client.get("/patients/P1", headers=ADMIN).status_code == 200
         cluster.stop("fast")
         _assert_problem_503(client.get("/patients/P1", headers=ADMIN))
@@ -72,10 +70,10 @@ def test_requests_while_the_store_is_down_get_503_and_a_refused_write_is_applied
 
 
 def test_the_report_routes_read_models_reconnect_after_a_restart(
-    cluster: PgCluster, ledger: BenefitLedger, config: StoreConfig
+    cluster: PgCluster, ledger: BenefitLedger, config: Settings
 ) -> None:
     worked_example(ledger, "P-WE")
-    with TestClient(create_app(ledger, config, access=ACCESS), raise_server_exceptions=False) as client:
+    with TestClient(create_app(config, ledger=ledger, access=ACCESS), raise_server_exceptions=False) as client:
         before = client.get("/reports/counties/341821/2018", headers=ADMIN)
         assert before.status_code == 200, before.text
         cluster.restart("fast")

@@ -20,7 +20,7 @@ from tests.pg_cluster import free_port
 
 from domain.policy.loader import load_default_policy
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LEDGER = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]
@@ -81,7 +81,7 @@ def test_a_closed_port_is_one_line_from_the_projection_worker(tmp_path: Path, qu
 
 def test_disk_full_on_sqlite_is_one_line_exit_2_and_nothing_half_written(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/ledger.db"
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     publish_default(ledger)
     poor_patient(ledger, "P1")
     head = ledger.recorder.max_notification_id()
@@ -104,7 +104,7 @@ def test_disk_full_on_sqlite_is_one_line_exit_2_and_nothing_half_written(tmp_pat
     with sqlite3.connect(tmp_path / "ledger.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     db.close()
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     assert ledger.recorder.max_notification_id() == head  # not one event of the command
     assert [e["version"] for e in ledger.policy_register(document.region)] == [document.version]
     ledger.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, SETTLED_AT
 
+from service.commands import COMMANDS
 from service.ledger import BenefitLedger
 from service.store_errors import store_error
 
@@ -105,7 +106,7 @@ class Client:
         give_up = time.monotonic() + self.deadline_s
         while True:
             try:
-                result: dict[str, Any] = getattr(self.ledger, method)(**kwargs)
+                result: dict[str, Any] = self.ledger.handle(COMMANDS[method](**kwargs))
                 return result
             except Exception as exc:
                 failure = store_error(exc)

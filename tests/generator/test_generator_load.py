@@ -15,14 +15,14 @@ from generator.model import generate_county_year
 from generator.plan import CountyPlan
 from generator.summary import comparison, figures_from, format_comparison, settlement_rows, summarise
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[BenefitLedger, CountyPlan, LoadReport]:
     plan = generate_county_year(11, 0.01)
     path = tmp_path_factory.mktemp("county") / "c.db"
-    ledger = BenefitLedger.from_config(store_config("sqlite:///" + str(path)))
+    ledger = BenefitLedger.from_settings(Settings(database_url="sqlite:///" + str(path)))
     calls: list[tuple[int, int]] = []
     report = load_plan(ledger, plan, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (len(plan.patients) + len(plan.visits),) * 2

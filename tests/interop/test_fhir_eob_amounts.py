@@ -15,6 +15,7 @@ from tests.application.scenario import policy_variant, publish_default, worked_e
 
 from interop.eob_export import export_settlement
 from interop.fhir_json import dumps, loads
+from service.commands import PublishPolicyVersion, RecalculateForPolicy
 from service.ledger import BenefitLedger
 
 D = Decimal
@@ -126,8 +127,8 @@ def test_a_recalculated_settlement_exports_current_amounts_and_what_is_owed(sett
     variant = policy_variant(
         "langxi-2018.2-ma60", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status.jiandanglika.ratio": "0.60"}
     )
-    settled.publish_policy_version(command_id="publish-ma60", document=variant)
-    settled.recalculate_for_policy(command_id="recalc-ma60", region="341821", version="langxi-2018.2-ma60")
+    settled.handle(PublishPolicyVersion.of(variant, command_id="publish-ma60"))
+    settled.handle(RecalculateForPolicy(command_id="recalc-ma60", region="341821", version="langxi-2018.2-ma60"))
     current, original = _eob(settled, "P-2.3-B#1"), _eob(settled, "P-2.3-B#1", as_settled=True)
     # 救助 at 60 %: 10,618.00 x 0.60 = 6,370.80 instead of 5,309.00; the patient is owed the 1,061.80
     assert _by_payer(current)["ma"] == D("6370.80") and _by_payer(original)["ma"] == D("5309.00")

@@ -9,7 +9,7 @@ from tests.interop.fhir_r4_rules import REQUIRED, r4_problems
 from interop.eob_export import export_settlement
 from interop.fhir_json import dumps, loads
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def settled(ledger: BenefitLedger) -> BenefitLedger:
 def eob_a(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The JSON of settlement A's EOB, made once for the rule tests (SQLite)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('eob')}/ledger.db"
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     try:
         publish_default(ledger)
         worked_example(ledger)

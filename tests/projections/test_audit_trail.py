@@ -9,6 +9,7 @@ from tests.projections.builders import catch_up, publish, retroactive_5090, work
 
 from projections import audit_trail, audit_trail_for_admission
 from projections.store import ViewStore
+from service.commands import RecordAuditFinding, RecordPovertyStatus
 from service.ledger import BenefitLedger
 
 D = Decimal
@@ -19,17 +20,17 @@ def test_the_patient_year_trail_lists_every_event_with_the_layer_arithmetic(
 ) -> None:
     publish(ledger)
     worked_example(ledger)
-    ledger.record_poverty_status(
+    ledger.handle(RecordPovertyStatus(
         command_id="lifted", patient_ref="P-WE", status="lifted", effective_from=date(2019, 1, 1), reason="脱贫"
-    )
-    ledger.record_audit_finding(
+    ))
+    ledger.handle(RecordAuditFinding(
         command_id="f1",
         finding_ref="F1",
         admission_ref="P-WE-A",
         line_nos=["1"],
         reason="unreasonable_examination",
         found_on=date(2018, 7, 5),
-    )
+    ))
     catch_up(ledger, views)
     trail = audit_trail(views, "P-WE", 2018)
     positions = [e["position"] for e in trail]

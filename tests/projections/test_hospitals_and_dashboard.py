@@ -18,6 +18,16 @@ from tests.projections.builders import (
 
 from projections import audit_findings, county_dashboard, county_months, hospital_entries, hospital_ledger
 from projections.store import ViewStore
+from service.commands import (
+    CertifyChronicDisease,
+    ConfirmMajorDisease,
+    PayPatientRefund,
+    RecordAuditFinding,
+    RecordFollowUp,
+    RecordFundReimbursement,
+    SignFamilyDoctorContract,
+    WithdrawAuditFinding,
+)
 from service.ledger import BenefitLedger
 
 D = Decimal
@@ -26,34 +36,34 @@ D = Decimal
 def test_advances_reimbursements_deductions_and_refunds(ledger: BenefitLedger, views: ViewStore) -> None:
     publish(ledger)
     worked_example(ledger)
-    ledger.record_audit_finding(
+    ledger.handle(RecordAuditFinding(
         command_id="f1",
         finding_ref="F1",
         admission_ref="P-WE-A",
         line_nos=["1"],
         reason="unreasonable_examination",
         found_on=date(2018, 7, 5),
-    )
-    ledger.record_audit_finding(
+    ))
+    ledger.handle(RecordAuditFinding(
         command_id="f2",
         finding_ref="F2",
         admission_ref="P-WE-B",
         line_nos=["2"],
         reason="unreasonable_drug",
         found_on=date(2018, 7, 5),
-    )
-    ledger.record_fund_reimbursement(
+    ))
+    ledger.handle(RecordFundReimbursement(
         command_id="r1",
         hospital_code="LX-001",
         fund="ncms",
         amount=D("10000.00"),
         received_on=date(2018, 8, 1),
         reference="NCMS-0801",
-    )
-    ledger.pay_patient_refund(command_id="f1:pay", finding_ref="F1", amount=D("1085.00"), paid_on=date(2018, 7, 9))
-    ledger.withdraw_audit_finding(
+    ))
+    ledger.handle(PayPatientRefund(command_id="f1:pay", finding_ref="F1", amount=D("1085.00"), paid_on=date(2018, 7, 9)))
+    ledger.handle(WithdrawAuditFinding(
         command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
-    )
+    ))
     catch_up(ledger, views)
     county, province = hospital_ledger(views)[1], hospital_ledger(views)[0]
     assert (province["hospital_code"], county["hospital_code"]) == ("AH-001", "LX-001")
@@ -93,22 +103,22 @@ def test_county_dashboard_langxi_and_hainan_figures(ledger: BenefitLedger, views
     publish(ledger)
     worked_example(ledger)  # March (county) and May (province): 100,000 cost, 84,606 compensation
     patient(ledger, "P-2")
-    ledger.confirm_major_disease(
+    ledger.handle(ConfirmMajorDisease(
         command_id="P-2:md", patient_ref="P-2", disease="gastric_cancer", confirmed_on=date(2018, 1, 5)
-    )  # never admitted: not treated
-    ledger.confirm_major_disease(
+    ))  # never admitted: not treated
+    ledger.handle(ConfirmMajorDisease(
         command_id="P-WE:md", patient_ref="P-WE", disease="esrd", confirmed_on=date(2018, 2, 1)
-    )  # admitted in March: treated
+    ))  # admitted in March: treated
     for ref, contract in (("P-WE", True), ("P-2", False)):
-        ledger.certify_chronic_disease(
+        ledger.handle(CertifyChronicDisease(
             command_id=f"{ref}:c", patient_ref=ref, disease="diabetes", valid_from=date(2017, 6, 1)
-        )
+        ))
         if contract:
-            ledger.sign_family_doctor_contract(
+            ledger.handle(SignFamilyDoctorContract(
                 command_id=f"{ref}:d", patient_ref=ref, doctor="Dr Li", signed_on=date(2018, 3, 1)
-            )
+            ))
     for n, day in enumerate((date(2018, 3, 2), date(2018, 3, 20), date(2018, 4, 2))):
-        ledger.record_follow_up(command_id=f"fu{n}", patient_ref="P-2", followed_up_on=day, heart_rate=72)
+        ledger.handle(RecordFollowUp(command_id=f"fu{n}", patient_ref="P-2", followed_up_on=day, heart_rate=72))
     admit_and_settle(
         ledger,
         "P-2",

@@ -12,7 +12,7 @@ from projections.rebuild import rebuild
 from projections.runner import Runner
 from projections.store import ViewStore, open_store
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings, store_config
 
 NAMES = list(catalog.PROJECTIONS)
 
@@ -24,7 +24,7 @@ def test_swap_while_the_live_runner_and_writers_are_busy(
     stop = threading.Event()
     errors: list[BaseException] = []
     live_store = open_store(store_config(store_url))
-    writer_ledger = BenefitLedger.from_config(store_config(store_url))
+    writer_ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
 
     def follow() -> None:
         try:

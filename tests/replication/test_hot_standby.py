@@ -26,8 +26,9 @@ from projections.annual_totals import annual_totals
 from projections.county_dashboard import county_dashboard
 from projections.runner import Runner
 from projections.store import open_store
+from service.commands import RegisterPatient
 from service.ledger import BenefitLedger
-from service.settings import StoreConfig, store_config
+from service.settings import Settings, StoreConfig, store_config
 from service.store_errors import StoreReadOnlyError, store_error
 
 SCHEMA = "ledger"
@@ -45,7 +46,7 @@ def loaded(clusters: tuple[PgCluster, PgCluster]) -> Iterator[dict[str, object]]
     """A busy county on the primary, projected there, replayed by the standby."""
     primary, standby = clusters
     primary_config, standby_config = store_config(primary.url(SCHEMA)), store_config(standby.url(SCHEMA))
-    ledger = BenefitLedger.from_config(primary_config)
+    ledger = BenefitLedger.from_settings(Settings(database_url=primary_config.url))
     busy_county(ledger)
     views = open_store(primary_config)
     catch_up(ledger, views)  # the projection worker's job, on the primary
@@ -97,7 +98,7 @@ def test_a_write_on_the_standby_is_refused_clearly_and_changes_nothing(
     primary, standby = clusters
     ledger, reader = loaded["ledger"], loaded["reader"]
     with pytest.raises(Exception) as refused:
-        reader.register_patient(command_id="on-standby", patient_ref="P-STANDBY", county_code=COUNTY)
+        reader.handle(RegisterPatient(command_id="on-standby", patient_ref="P-STANDBY", county_code=COUNTY))
     failure = store_error(refused.value)
     assert isinstance(failure, StoreReadOnlyError), refused.value
     assert "read-only" in str(failure) and "primary" in str(failure) and "\n" not in str(failure)
@@ -111,7 +112,7 @@ def test_a_write_on_the_standby_is_refused_clearly_and_changes_nothing(
     catch_up(ledger, loaded["views"])  # on the primary, where it belongs
     # and a ledger opened the ordinary way (it creates its schema and tables) is refused at once
     with pytest.raises(Exception) as opening_refused:
-        BenefitLedger.from_config(loaded["standby_config"])
+        BenefitLedger.from_settings(Settings(database_url=loaded["standby_config"].url))
     assert isinstance(store_error(opening_refused.value), StoreReadOnlyError)
     wait_for_replay(primary, standby)
     assert ledger.recorder.max_notification_id() == reader.recorder.max_notification_id() == head

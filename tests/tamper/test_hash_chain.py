@@ -17,8 +17,9 @@ from tests.tamper.raw_rows import RawRows
 
 from domain import ids
 from service.chained_persistence.chain import KEY_ENV, ChainBrokenError, ChainHasher, ChainKeyError, stream_key
+from service.commands import RecordFollowUp, SignFamilyDoctorContract
 from service.ledger import BenefitLedger
-from service.settings import ensure_schema, store_config
+from service.settings import Settings, ensure_schema, store_config
 from service.tamper_evidence import ChainProblem, verify_chains
 
 YEAR = ids.benefit_year_id("P-2.3", 2018)  # Opened, settlement A, settlement B: versions 1..3
@@ -27,7 +28,7 @@ ADMISSION = ids.admission_id("P-2.3-A")  # registered, two charge lines, dischar
 
 
 def _settled(url: str) -> BenefitLedger:
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     publish_default(ledger)
     worked_example(ledger)
     return ledger
@@ -147,7 +148,7 @@ def test_edited_and_deleted_chain_rows_and_an_appended_event_row_are_told_apart(
 def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url: str) -> None:
     ledger = _settled(store_url)
     stream, rounds, writers = uuid4(), 25, 3
-    apps = [BenefitLedger.from_config(store_config(store_url)) for _ in range(writers)]
+    apps = [BenefitLedger.from_settings(Settings(database_url=store_url)) for _ in range(writers)]
     barrier = threading.Barrier(writers)
     won: list[int] = []
     collided: list[int] = []
@@ -174,9 +175,9 @@ def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url
     assert len(collided) == rounds * (writers - 1)  # the others collide on the events' key, as without a chain
 
     for n in range(40):  # and many ordinary saves, several aggregates per save
-        ledger.record_follow_up(
+        ledger.handle(RecordFollowUp(
             command_id=f"follow-up:{n}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1), heart_rate=60 + n
-        )
+        ))
     report = verify_chains(ledger)
     assert report.ok, report.problems[:3]
     raw = RawRows(store_url, ledger)
@@ -189,7 +190,7 @@ def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url
 
 def test_bulk_saves_over_many_streams_chain_every_event(store_url: str) -> None:
     """Saves touching more streams than the listed statements take (50 streams, 2 events each) use arrays."""
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     streams = [uuid4() for _ in range(50)]
     ledger.recorder.insert_events([_appended(s, v) for s in streams for v in (1, 2)])
     ledger.recorder.insert_events([_appended(s, 3) for s in streams])
@@ -204,7 +205,7 @@ def test_bulk_saves_over_many_streams_chain_every_event(store_url: str) -> None:
 
 
 def test_a_collision_or_a_tampered_chain_appends_nothing(store_url: str) -> None:
-    ledger = BenefitLedger.from_config(store_config(store_url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     raw = RawRows(store_url, ledger)
     stream = uuid4()
     ledger.recorder.insert_events([_appended(stream, v) for v in (1, 2, 3)])
@@ -233,15 +234,15 @@ def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on
     worked_example(plain)
     plain.close()
 
-    ledger = BenefitLedger.from_config(config)
+    ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
     report = verify_chains(ledger)
     assert report.problems and {p.kind for p in report.problems} == {"chain-row-missing"}
     assert len(report.problems) == report.streams_checked  # one line per unchained stream
     assert PATIENT.hex in {p.originator_id for p in report.problems}
 
-    ledger.sign_family_doctor_contract(
+    ledger.handle(SignFamilyDoctorContract(
         command_id="contract", patient_ref="P-2.3", doctor="D-1", signed_on=date(2018, 9, 1)
-    )
+    ))
     adopted = verify_chains(ledger, originator_ids=[PATIENT])
     assert (adopted.ok, adopted.events_checked) == (True, 4)
     assert len(verify_chains(ledger).problems) == len(report.problems) - 1
@@ -303,15 +304,15 @@ def test_a_store_chained_under_a_key_refuses_another_key_or_none(
             monkeypatch.delenv(KEY_ENV)
         else:
             monkeypatch.setenv(KEY_ENV, other)
-        ledger = BenefitLedger.from_config(store_config(store_url))
+        ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
         raw = RawRows(store_url, ledger)
         raw_count = raw_count or raw.count("events")
         with pytest.raises(ChainKeyError, match=KEY_ENV):
             verify_chains(ledger)
         with pytest.raises(ChainKeyError, match=KEY_ENV):
-            ledger.record_follow_up(
+            ledger.handle(RecordFollowUp(
                 command_id=f"follow-up:{other}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1)
-            )
+            ))
         assert raw.count("events") == raw_count  # nothing appended
         ledger.close()
     with pytest.raises(ChainKeyError, match="at least"):

@@ -7,7 +7,7 @@ import logging
 from fastapi import APIRouter, Request, Response
 
 from api.deps import LedgerDep
-from api.public import HealthPublic
+from api.schemas.health import HealthPublic
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger("api")

@@ -1,7 +1,8 @@
 """Reports: the read models (projections) dashboards and auditors query, caught up to the ledger's head first.
 
-Rows are served as the projections return them (no model per table): Decimals as money text
-("84606.00"), ratios as text ("0.8876"), dates ISO, None as null. `?fresh=false` skips the catch-up.
+Rows come as the projections compute them (api.schemas.reports): money as text ("84606.00"), ratios as
+text ("0.8876"), dates ISO, None as null. Lists are paged in the queries (LIMIT/OFFSET and a count), not
+cut from a full list. `?fresh=false` skips the catch-up.
 """
 
 from __future__ import annotations
@@ -13,51 +14,73 @@ from fastapi import APIRouter, Query
 from api.access import Principal, Read, Role, own_hospital_only, require_read
 from api.deps import PageDep, RefPath, ViewsDep, YearPath
 from api.responses import plain
-from api.schemas import REF_LENGTH_MAX
+from api.schemas.reports import (
+    AdmissionTrailPublic,
+    AnnualTotalsPublic,
+    CountyDashboardPublic,
+    HospitalsPublic,
+    PatientYearTrailPublic,
+    RetroItemsPublic,
+    RetroSummaryPublic,
+)
 from domain.errors import NotFoundError
 from domain.money import money_sum
 from projections.annual_totals import annual_totals
-from projections.audit_trail import audit_trail, audit_trail_for_admission
+from projections.audit_trail import audit_trail_for_admission_page, audit_trail_page
 from projections.county_dashboard import county_dashboard
-from projections.hospital_advances import hospital_ledger
-from projections.retro_compensation import retro_items
+from projections.hospital_advances import hospital_ledger, hospital_ledger_page
+from projections.retro_compensation import retro_items, retro_items_page
+from service.commands.fields import Ref
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
 Cumulative = Annotated[bool, Query(description="with month: the year to the end of that month")]
-RefQuery = Annotated[str | None, Query(min_length=1, max_length=REF_LENGTH_MAX)]
+RefQuery = Annotated[Ref | None, Query()]
 
 
-@router.get("/counties/{county_code}/{year}", dependencies=[require_read(Read.AGGREGATE)])
+@router.get(
+    "/counties/{county_code}/{year}", response_model=CountyDashboardPublic, dependencies=[require_read(Read.AGGREGATE)]
+)
 def read_county_dashboard(
     county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None, cumulative: Cumulative = False
-) -> dict[str, Any]:
+) -> Any:
     """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
-    result: dict[str, Any] = plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
-    return result
+    return plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
 
 
-@router.get("/patients/{patient_ref}/years/{year}/totals", dependencies=[require_read(Read.PERSONAL)])
-def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> dict[str, Any]:
+@router.get(
+    "/patients/{patient_ref}/years/{year}/totals",
+    response_model=AnnualTotalsPublic,
+    dependencies=[require_read(Read.PERSONAL)],
+)
+def read_annual_totals(patient_ref: RefPath, year: YearPath, views: ViewsDep) -> Any:
     """A patient-year's costs, what each payer paid, out-of-pocket and the cap in force (404 when none)."""
     totals = annual_totals(views, patient_ref, year)
     if totals is None:
         raise NotFoundError(f"no settled totals for patient {patient_ref} in {year}")
-    result: dict[str, Any] = plain(totals)
-    return result
+    return plain(totals)
 
 
-@router.get("/retroactive-compensation", dependencies=[require_read(Read.COMPENSATION_OWED)])
+@router.get(
+    "/retroactive-compensation", response_model=RetroItemsPublic, dependencies=[require_read(Read.COMPENSATION_OWED)]
+)
 def read_retroactive_compensation(
     views: ViewsDep, page: PageDep, patient_ref: RefQuery = None, outstanding_only: bool = False
-) -> dict[str, Any]:
+) -> Any:
     """Retroactive compensation (追溯补偿) owed, paid and outstanding per settlement (paged)."""
-    return page.paged(plain(retro_items(views, patient_ref, outstanding_only=outstanding_only)), "items")
+    count, items = retro_items_page(
+        views, limit=page.limit, offset=page.offset, patient_ref=patient_ref, outstanding_only=outstanding_only
+    )
+    return page.of(count, "items", plain(items))
 
 
-@router.get("/retroactive-compensation/summary", dependencies=[require_read(Read.AGGREGATE)])
-def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery = None) -> dict[str, Any]:
+@router.get(
+    "/retroactive-compensation/summary",
+    response_model=RetroSummaryPublic,
+    dependencies=[require_read(Read.AGGREGATE)],
+)
+def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery = None) -> Any:
     """Retroactive compensation in aggregate (no patient refs): owed, paid, outstanding and counts."""
     items = retro_items(views, None, county_code=county_code)
     outstanding = [item for item in items if item["status"] == "open"]
@@ -74,37 +97,42 @@ def read_retroactive_compensation_summary(views: ViewsDep, county_code: RefQuery
     )
 
 
-@router.get("/hospitals")
+@router.get("/hospitals", response_model=HospitalsPublic)
 def read_hospital_ledger(
     views: ViewsDep,
     principal: Annotated[Principal, require_read(Read.AGGREGATE)],
     page: PageDep,
     hospital_code: RefQuery = None,
-) -> dict[str, Any]:
+) -> Any:
     """Per hospital: settlement totals and, per fund, advanced, reimbursed, deducted and balance
     (a hospital client sees its own only)."""
     if principal.role is Role.HOSPITAL:
         own_hospital_only(principal, hospital_code or str(principal.hospital))
         hospital_code = principal.hospital
-    return page.paged(plain(hospital_ledger(views, hospital_code)), "hospitals")
+    if hospital_code is not None:
+        one = hospital_ledger(views, hospital_code)
+        return page.of(len(one), "hospitals", plain(one[page.offset : page.offset + page.limit]))
+    count, hospitals = hospital_ledger_page(views, limit=page.limit, offset=page.offset)
+    return page.of(count, "hospitals", plain(hospitals))
 
 
-@router.get("/patients/{patient_ref}/years/{year}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
-def read_patient_year_audit_trail(
-    patient_ref: RefPath, year: YearPath, views: ViewsDep, page: PageDep
-) -> dict[str, Any]:
+@router.get(
+    "/patients/{patient_ref}/years/{year}/audit-trail",
+    response_model=PatientYearTrailPublic,
+    dependencies=[require_read(Read.PERSONAL)],
+)
+def read_patient_year_audit_trail(patient_ref: RefPath, year: YearPath, views: ViewsDep, page: PageDep) -> Any:
     """The patient-year's events in log order, settlements and recalculations with their layer arithmetic."""
-    return {
-        "patient_ref": patient_ref,
-        "year": year,
-        **page.paged(plain(audit_trail(views, patient_ref, year)), "events"),
-    }
+    count, events = audit_trail_page(views, patient_ref, year, limit=page.limit, offset=page.offset)
+    return {"patient_ref": patient_ref, "year": year, **page.of(count, "events", plain(events))}
 
 
-@router.get("/admissions/{admission_ref}/audit-trail", dependencies=[require_read(Read.PERSONAL)])
-def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep, page: PageDep) -> dict[str, Any]:
+@router.get(
+    "/admissions/{admission_ref}/audit-trail",
+    response_model=AdmissionTrailPublic,
+    dependencies=[require_read(Read.PERSONAL)],
+)
+def read_admission_audit_trail(admission_ref: RefPath, views: ViewsDep, page: PageDep) -> Any:
     """The admission's events, its settlements' recalculations and the findings on it, in log order."""
-    return {
-        "admission_ref": admission_ref,
-        **page.paged(plain(audit_trail_for_admission(views, admission_ref)), "events"),
-    }
+    count, events = audit_trail_for_admission_page(views, admission_ref, limit=page.limit, offset=page.offset)
+    return {"admission_ref": admission_ref, **page.of(count, "events", plain(events))}

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from api.access import PrincipalDep, Read, authorize_command, require_read
-from api.deps import IdempotencyKey, LedgerDep, RefPath, YearPath, answer, command_id_of
-from api.public_retroactive import VerificationPublic
-from api.public_settlements import BenefitYearPublic, SettlementResultPublic
-from api.schemas import SettlementCreate, SettlementQuoteCreate
+from api.command_route import command_route
+from api.deps import LedgerDep, RefPath, YearPath
+from api.schemas.settlements import (
+    BenefitYearPublic,
+    SettlementQuoteCreate,
+    SettlementResultPublic,
+    VerificationPublic,
+)
+from service.commands import SettleAdmission
 
 router = APIRouter(tags=["settlements"])
 AsOf = Annotated[
@@ -20,26 +25,7 @@ AsOf = Annotated[
 ]
 
 
-@router.post("/admissions/{admission_ref}/settlement", status_code=201, response_model=SettlementResultPublic)
-def settle_admission(
-    admission_ref: RefPath,
-    body: SettlementCreate,
-    ledger: LedgerDep,
-    principal: PrincipalDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    """Run the payer cascade for a discharged admission in its patient-year; returns every layer."""
-    authorize_command(
-        principal, ledger, "settle_admission", {**body.model_dump(mode="json"), "admission_ref": admission_ref}
-    )
-    result = ledger.settle_admission(
-        command_id=command_id_of(body, idempotency_key),
-        admission_ref=admission_ref,
-        settled_at=body.settled_at,
-        expected_version=body.expected_version,
-    )
-    return answer(response, result)
+command_route(router, "/admissions/{admission_ref}/settlement", SettleAdmission, SettlementResultPublic)
 
 
 @router.post("/admissions/{admission_ref}/settlement-quote", response_model=SettlementResultPublic)
@@ -48,8 +34,10 @@ def quote_settlement(
 ) -> Any:
     """The one-stop window's quote: what settling the discharged admission now would give, every layer,
     recording nothing (no command id needed). Commit with POST /admissions/{ref}/settlement."""
-    authorize_command(principal, ledger, "settle_admission", {"admission_ref": admission_ref})
-    result = ledger.quote_settlement(admission_ref=admission_ref, settled_at=body.settled_at)
+    authorize_command(
+        principal, ledger, SettleAdmission(command_id="quote", admission_ref=admission_ref, settled_at=body.settled_at)
+    )
+    result = ledger.quote_settlement(admission_ref, body.settled_at)
     return {key: value for key, value in result.items() if key != "quote"}
 
 

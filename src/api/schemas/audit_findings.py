@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api.schemas import Money
+from api.schemas.common import Money
 from domain.aggregates.audit_finding import AuditFinding
 
 
@@ -98,9 +98,3 @@ class RefundPaidPublic(BaseModel):
 class WithdrawnPublic(BaseModel):
     finding_ref: str
     withdrawn: bool
-
-
-class ReimbursementPublic(BaseModel):
-    hospital_code: str
-    fund: str
-    amount: Money

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import DecimalText, Money
+from api.responses import plain
+from api.schemas.common import DecimalText, Money
 from domain.rules.settlement import Settlement
+from service.commands.fields import Moment
 
 
 # ---- settlements -------------------------------------------------------------------------------
@@ -131,4 +133,43 @@ class BenefitYearPublic(BaseModel):
             settlements=[SettlementRecordPublic.model_validate(r) for r in records],
             accumulators=dict(state.get("amounts", {})),
             labels=dict(state.get("labels", {})),
+        )
+
+
+class SettlementQuoteCreate(BaseModel):
+    """A quote records nothing, so it needs no command id."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    settled_at: Moment | None = Field(None, description="ISO datetime with offset; default now")
+
+
+# ---- verification ------------------------------------------------------------------------------
+class DifferencePublic(BaseModel):
+    """One field where the recorded value and the value re-derived from raw facts differ."""
+
+    settlement_id: str
+    part: str  # claim, settled (as made) or current (as last recalculated)
+    field: str  # dotted path, e.g. layers[0].amount
+    recorded: Any
+    derived: Any
+
+
+class VerificationPublic(BaseModel):
+    patient_ref: str
+    year: int
+    settlements: int
+    verified: bool
+    differences: list[DifferencePublic]
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> VerificationPublic:
+        return cls.model_validate(
+            {
+                **result,
+                "differences": [
+                    {**d, "recorded": plain(d["recorded"]), "derived": plain(d["derived"])}
+                    for d in result["differences"]
+                ],
+            }
         )

@@ -1,0 +1,114 @@
+"""Handlers of the hospital window's commands: admissions, charge lines, discharge and settlement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from domain import ids
+from domain.aggregates.admission import Admission
+from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.errors import AlreadyExistsError, StateConflictError
+from domain.rules.cascade import settle_claim
+from service.commands.admissions import (
+    AdmissionCommand,
+    Discharge,
+    PostChargeLine,
+    RegisterAdmission,
+    ReverseChargeLine,
+    SettleAdmission,
+)
+from service.handlers import handles, written
+from service.idempotency import Outcome, check_expected_version
+
+if TYPE_CHECKING:
+    from service.ledger import BenefitLedger
+
+
+@handles(RegisterAdmission)
+def register_admission(ledger: BenefitLedger, cmd: RegisterAdmission) -> Outcome:
+    ledger.get_patient(cmd.patient_ref)
+    if ids.admission_id(cmd.admission_ref) in ledger.repository:
+        raise AlreadyExistsError(f"admission {cmd.admission_ref} is already registered")
+    admission = Admission(
+        admission_ref=cmd.admission_ref,
+        patient_ref=cmd.patient_ref,
+        kind=cmd.kind.value,
+        hospital=cmd.hospital.model_dump(mode="json"),
+        referred=cmd.referred,
+        admitted_on=cmd.admitted_on.isoformat(),
+        diagnosis=cmd.diagnosis,
+    )
+    return Outcome([admission], written(admission))
+
+
+def _on_admission(ledger: BenefitLedger, cmd: AdmissionCommand, apply: Callable[[Admission], None]) -> Outcome:
+    admission = ledger.get_admission(cmd.admission_ref)
+    check_expected_version(admission, cmd.expected_version)
+    apply(admission)
+    return Outcome([admission], written(admission))
+
+
+@handles(PostChargeLine)
+def post_charge_line(ledger: BenefitLedger, cmd: PostChargeLine) -> Outcome:
+    return _on_admission(ledger, cmd, lambda a: a.post_charge_line(cmd.line_no, cmd.category, cmd.amount, cmd.compliant))
+
+
+@handles(ReverseChargeLine)
+def reverse_charge_line(ledger: BenefitLedger, cmd: ReverseChargeLine) -> Outcome:
+    return _on_admission(ledger, cmd, lambda a: a.reverse_charge_line(cmd.line_no, cmd.reason))
+
+
+@handles(Discharge)
+def discharge(ledger: BenefitLedger, cmd: Discharge) -> Outcome:
+    return _on_admission(ledger, cmd, lambda a: a.discharge(cmd.discharged_on))
+
+
+@handles(SettleAdmission)
+def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
+    """One-stop settlement at discharge: run the cascade for the admission in its patient-year.
+
+    The policy version is the one in force on the service date as known at `settled_at` (default:
+    now). The patient-year account is the consistency boundary: concurrent settlements of one
+    patient-year are serialised by optimistic concurrency and retried. The fingerprint holds the
+    client's `settled_at` (None when defaulted), so a plain retry is a replay.
+    """
+    settled_at = cmd.settled_at or datetime.now(UTC)
+    admission = ledger.get_admission(cmd.admission_ref)
+    check_expected_version(admission, cmd.expected_version)
+    admission.check_settleable()
+    patient = ledger.get_patient(admission.patient_ref)
+    entry, policy = ledger.policy_in_force(patient.county_code, admission.service_date(), settled_at)
+    year = benefit_year_of(admission, policy)
+    if not patient.enrolled_in(year):
+        raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
+    account = ledger.benefit_year_for_settlement(patient.patient_ref, year, patient.county_code)
+    sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
+    claim = claim_facts(sid, admission, patient)
+    settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
+    account.record_settlement(
+        sid,
+        cmd.admission_ref,
+        admission.hospital,
+        settled_at.isoformat(),
+        claim,
+        settlement,
+        state_after,
+        patient_version=patient.version,
+        admission_version=admission.version,
+    )
+    admission.mark_settled(
+        sid, str(account.id), settlement.patient_share, settlement.payer_total, settlement.hospital_borne
+    )
+    result = {
+        "settlement_id": sid,
+        "patient_ref": patient.patient_ref,
+        "year": year,
+        "admission_version": admission.version,
+        "benefit_year_version": account.version,
+        **settlement.to_dict(),
+        "payer_total": settlement.payer_total,
+        "patient_share": settlement.patient_share,
+    }
+    return Outcome([admission, account], result)
