@@ -48,7 +48,7 @@ def prepare(url: str, plan: Any, visits: Sequence[Any]) -> StoreConfig:
     wanted = {visit.patient_ref for visit in visits}
     registry = [c for p in plan.patients if p.ref in wanted for c in patient_commands(plan, p)]
     for start in range(0, len(registry), 500):
-        run_batch(ledger, [c.batch_item() for c in registry[start : start + 500]])
+        run_batch(ledger, [c.command() for c in registry[start : start + 500]])
     ledger.close()
     return config
 

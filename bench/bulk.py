@@ -75,7 +75,7 @@ def bulk_in_process(
     began = time.perf_counter()
     count = 0
     for _, commands in batches:
-        run_batch(ledger, [c.batch_item() for c in commands])
+        run_batch(ledger, [c.command() for c in commands])
         count += len(commands)
     seconds = time.perf_counter() - began
     if profiler is not None and profile is not None:

@@ -48,22 +48,26 @@ def _prepare_settlements(ledger: BenefitLedger, count: int) -> list[str]:
     refs = [f"BC{n}" for n in range(count)]
     for n, ref in enumerate(refs):
         day = date(2018, 1 + n % 12, 1 + n % 28)
-        ledger.handle(RegisterAdmission(
-            command_id=f"{ref}:r",
-            admission_ref=ref,
-            patient_ref="BENCH",
-            kind="inpatient",
-            hospital=HOSPITAL,
-            admitted_on=day,
-        ))
-        ledger.handle(PostChargeLine(
-            command_id=f"{ref}:l",
-            admission_ref=ref,
-            line_no="1",
-            category="treatment",
-            amount=Decimal("1234.56"),
-            compliant=True,
-        ))
+        ledger.handle(
+            RegisterAdmission(
+                command_id=f"{ref}:r",
+                admission_ref=ref,
+                patient_ref="BENCH",
+                kind="inpatient",
+                hospital=HOSPITAL,
+                admitted_on=day,
+            )
+        )
+        ledger.handle(
+            PostChargeLine(
+                command_id=f"{ref}:l",
+                admission_ref=ref,
+                line_no="1",
+                category="treatment",
+                amount=Decimal("1234.56"),
+                compliant=True,
+            )
+        )
         ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day))
     return refs
 

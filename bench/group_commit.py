@@ -65,27 +65,31 @@ def _ledger(url: str, threads: int, per_thread: int, grouped: bool) -> tuple[flo
     for n in range(threads):
         ledger.handle(RegisterPatient(command_id=f"P{n}", patient_ref=f"P{n}", county_code="341821"))
         ledger.handle(EnrolPatient(command_id=f"E{n}", patient_ref=f"P{n}", year=2018))
-        ledger.handle(RegisterAdmission(
-            command_id=f"A{n}",
-            admission_ref=f"A{n}",
-            patient_ref=f"P{n}",
-            kind="inpatient",
-            hospital=HOSPITAL,
-            admitted_on=date(2018, 3, 1),
-        ))
+        ledger.handle(
+            RegisterAdmission(
+                command_id=f"A{n}",
+                admission_ref=f"A{n}",
+                patient_ref=f"P{n}",
+                kind="inpatient",
+                hospital=HOSPITAL,
+                admitted_on=date(2018, 3, 1),
+            )
+        )
     if grouped:
         ledger.group_committer = GroupCommitter(ledger)
 
     def work(n: int) -> None:
         for i in range(per_thread):
-            ledger.handle(PostChargeLine(
-                command_id=f"L{n}-{i}",
-                admission_ref=f"A{n}",
-                line_no=str(i),
-                category="drug",
-                amount=Decimal("10.00"),
-                compliant=True,
-            ))
+            ledger.handle(
+                PostChargeLine(
+                    command_id=f"L{n}-{i}",
+                    admission_ref=f"A{n}",
+                    line_no=str(i),
+                    category="drug",
+                    amount=Decimal("10.00"),
+                    compliant=True,
+                )
+            )
 
     seconds = _threads(threads, work)
     committer = ledger.group_committer

@@ -57,36 +57,44 @@ def build_year(ledger: BenefitLedger, admissions: int) -> None:
     ledger.handle(PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
     ledger.handle(RegisterPatient(command_id="r:p", patient_ref=PATIENT, county_code="341821"))
     ledger.handle(EnrolPatient(command_id="r:e", patient_ref=PATIENT, year=YEAR))
-    ledger.handle(RecordPovertyStatus(
-        command_id="r:s", patient_ref=PATIENT, status="jiandanglika", effective_from=date(2016, 1, 1)
-    ))
+    ledger.handle(
+        RecordPovertyStatus(
+            command_id="r:s", patient_ref=PATIENT, status="jiandanglika", effective_from=date(2016, 1, 1)
+        )
+    )
     first = date(YEAR, 1, 2)
     for n in range(admissions):
         ref, day = f"AUDIT-A{n:03d}", first + timedelta(days=n * 7)
         hospital = HOSPITALS[n % len(HOSPITALS)]
-        ledger.handle(RegisterAdmission(
-            command_id=f"{ref}:r",
-            admission_ref=ref,
-            patient_ref=PATIENT,
-            kind="inpatient",
-            hospital=hospital,
-            admitted_on=day,
-        ))
-        for line in range(3):
-            ledger.handle(PostChargeLine(
-                command_id=f"{ref}:l{line}",
+        ledger.handle(
+            RegisterAdmission(
+                command_id=f"{ref}:r",
                 admission_ref=ref,
-                line_no=str(line + 1),
-                category=("treatment", "drugs", "tests")[line],
-                amount=Decimal(1500 + 731 * ((n + line) % 7)) + Decimal("0.45"),
-                compliant=line != 2,
-            ))
+                patient_ref=PATIENT,
+                kind="inpatient",
+                hospital=hospital,
+                admitted_on=day,
+            )
+        )
+        for line in range(3):
+            ledger.handle(
+                PostChargeLine(
+                    command_id=f"{ref}:l{line}",
+                    admission_ref=ref,
+                    line_no=str(line + 1),
+                    category=("treatment", "drugs", "tests")[line],
+                    amount=Decimal(1500 + 731 * ((n + line) % 7)) + Decimal("0.45"),
+                    compliant=line != 2,
+                )
+            )
         ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day + timedelta(days=3)))
-        ledger.handle(SettleAdmission(
-            command_id=f"{ref}:s",
-            admission_ref=ref,
-            settled_at=datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC),
-        ))
+        ledger.handle(
+            SettleAdmission(
+                command_id=f"{ref}:s",
+                admission_ref=ref,
+                settled_at=datetime.combine(day + timedelta(days=3), datetime.min.time(), UTC),
+            )
+        )
 
 
 def _stats(name: str, samples: list[float], baseline: float | None = None, target: str = "") -> str:

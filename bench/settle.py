@@ -56,22 +56,26 @@ class Probe(Aggregate):
 
 
 def _prepare(ledger: BenefitLedger, ref: str, n: int) -> None:
-    ledger.handle(RegisterAdmission(
-        command_id=f"{ref}:r",
-        admission_ref=ref,
-        patient_ref="BENCH",
-        kind="inpatient",
-        hospital=HOSPITAL,
-        admitted_on=date(2018, 1 + n % 12, 1 + n % 28),
-    ))
-    ledger.handle(PostChargeLine(
-        command_id=f"{ref}:l",
-        admission_ref=ref,
-        line_no="1",
-        category="treatment",
-        amount=Decimal("1234.56"),
-        compliant=True,
-    ))
+    ledger.handle(
+        RegisterAdmission(
+            command_id=f"{ref}:r",
+            admission_ref=ref,
+            patient_ref="BENCH",
+            kind="inpatient",
+            hospital=HOSPITAL,
+            admitted_on=date(2018, 1 + n % 12, 1 + n % 28),
+        )
+    )
+    ledger.handle(
+        PostChargeLine(
+            command_id=f"{ref}:l",
+            admission_ref=ref,
+            line_no="1",
+            category="treatment",
+            amount=Decimal("1234.56"),
+            compliant=True,
+        )
+    )
     ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 1 + n % 12, 1 + n % 28)))
 
 
@@ -80,9 +84,11 @@ def poor_bench_patient(ledger: BenefitLedger) -> None:
     ledger.handle(PublishPolicyVersion.of(load_default_policy(), command_id="bench-policy"))
     ledger.handle(RegisterPatient(command_id="bench-p", patient_ref="BENCH", county_code="341821"))
     ledger.handle(EnrolPatient(command_id="bench-e", patient_ref="BENCH", year=2018))
-    ledger.handle(RecordPovertyStatus(
-        command_id="bench-s", patient_ref="BENCH", status="jiandanglika", effective_from=date(2016, 1, 1)
-    ))
+    ledger.handle(
+        RecordPovertyStatus(
+            command_id="bench-s", patient_ref="BENCH", status="jiandanglika", effective_from=date(2016, 1, 1)
+        )
+    )
 
 
 def bench_store(url: str, operations: int) -> list[str]:
@@ -94,7 +100,9 @@ def bench_store(url: str, operations: int) -> list[str]:
     baseline = median_seconds(lambda: ledger.save(Probe()), repeats=operations)
     pending = iter(refs)
     settle = median_seconds(
-        lambda: ledger.handle(SettleAdmission(command_id=f"{(r := next(pending))}:s", admission_ref=r, settled_at=SETTLED_AT)),
+        lambda: ledger.handle(
+            SettleAdmission(command_id=f"{(r := next(pending))}:s", admission_ref=r, settled_at=SETTLED_AT)
+        ),
         repeats=operations,
     )
     account_id = ids.benefit_year_id("BENCH", 2018)

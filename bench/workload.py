@@ -1,6 +1,6 @@
 """Realistic command streams from the seeded Langxi county plan (src/generator), for every bench.
 
-A `Command` is one BenefitLedger call (method name, command id, arguments) that can also be sent
+A `Command` is one ledger command (its name, command id, arguments) that can also be sent
 over HTTP (`http()`: path and JSON body) or in a `POST /batch` body (`batch_item()`). Command ids
 follow generator.load, prefixed by a run tag so two runs in one store never replay each other.
 """
@@ -42,12 +42,18 @@ def plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # BenefitLedger method
+    name: str  # the command's name (service.commands.COMMANDS)
     command_id: str
     args: dict[str, Any]
 
+    def command(self) -> Any:
+        """The command model (service.commands) this stands for."""
+        from service.commands import COMMANDS
+
+        return COMMANDS[self.name](command_id=self.command_id, **self.args)
+
     def call(self, ledger: Any) -> dict[str, Any]:
-        result: dict[str, Any] = getattr(ledger, self.name)(command_id=self.command_id, **self.args)
+        result: dict[str, Any] = ledger.handle(self.command())
         return result
 
     def batch_item(self) -> dict[str, Any]:

@@ -64,6 +64,7 @@ READS: dict[Role, frozenset[Read]] = {
     Role.DASHBOARD: frozenset({Read.AGGREGATE, Read.POLICY}),
 }
 
+
 @dataclass(frozen=True)
 class Principal:
     """An authenticated client: its name (for logs), role, and the fund or hospital it is bound to."""

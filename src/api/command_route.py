@@ -26,14 +26,16 @@ from api.deps import LedgerDep, answer
 from service.commands import Command, field_errors
 from service.commands.fields import CommandId
 
-REPLAYED_HEADER = "Idempotency-Replayed"
 IdempotencyKey = Annotated[CommandId | None, Header(alias="Idempotency-Key")]
+
+
+ROUTES: dict[str, str] = {}  # command name -> its route's path (router prefix included)
 
 
 class CommandBody(BaseModel):
     """What every write route's body shares: the client's command id, unless an Idempotency-Key header gives it."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     command_id: CommandId | None = None
     """client id of this command; a retry reuses it (or send an Idempotency-Key header)"""
@@ -46,7 +48,7 @@ def body_model(command: type[Command], path_fields: tuple[str, ...] = ()) -> typ
         for name, info in command.model_fields.items()
         if name not in ("command", "command_id", *path_fields)
     }
-    model: type[CommandBody] = create_model(  # type: ignore[call-overload]
+    model: type[CommandBody] = create_model(
         f"{command.__name__}Body", __base__=CommandBody, __doc__=command.__doc__, **fields
     )
     return model
@@ -59,7 +61,7 @@ def _from_path_text(value: object) -> object:
 
 def _path_annotation(command: type[Command], name: str) -> Any:
     info = command.model_fields[name]
-    annotation: Any = Annotated[info.annotation, *info.metadata]  # type: ignore[name-defined]
+    annotation: Any = Annotated[info.annotation, *info.metadata]
     if info.annotation is int:
         annotation = Annotated[annotation, BeforeValidator(_from_path_text)]
     return Annotated[annotation, Path()]
@@ -90,8 +92,13 @@ def command_route(
         except PydanticValidationError as exc:
             raise RequestValidationError(
                 [
-                    {"type": "value_error", "loc": ("path" if e["field"] in path_fields else "body", *e["field"].split(".")),
-                     "msg": e["message"], "input": None, "ctx": {"error": e["message"]}}
+                    {
+                        "type": "value_error",
+                        "loc": ("path" if e["field"] in path_fields else "body", *e["field"].split(".")),
+                        "msg": e["message"],
+                        "input": None,
+                        "ctx": {"error": e["message"]},
+                    }
                     for e in field_errors(exc)
                 ]
             ) from None
@@ -112,6 +119,7 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     endpoint.__name__ = command.command_name()
     endpoint.__doc__ = command.__doc__
+    ROUTES[command.command_name()] = router.prefix + path
     router.add_api_route(
         path,
         endpoint,

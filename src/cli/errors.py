@@ -104,6 +104,7 @@ class OneLineErrorGroup(TyperGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         code = self._run(args, prog_name, complete_var, **extra)

@@ -57,7 +57,7 @@ def parse_line(path: Path, line_no: int, raw: bytes) -> Command | None:
         return parse_entry(value)
     except LedgerError as exc:
         name, command_id = value.get("command"), value.get("command_id")
-        what = f"{name} {command_id!r} " if isinstance(name, str) and isinstance(command_id, str) else ""
+        what = f"{name} {command_id!r} " if isinstance(name, str) and name and isinstance(command_id, str) else ""
         raise MalformedLineError(path, line_no, f"{what}refused: {exc}") from None
 
 

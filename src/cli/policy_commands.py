@@ -53,7 +53,9 @@ def recalculate(
 
     with open_ledger(ctx.obj.settings) as ledger:
         result = ledger.handle(
-            RecalculateForPolicy(command_id=command_id or f"recalculate:{region}:{version}", region=region, version=version)
+            RecalculateForPolicy(
+                command_id=command_id or f"recalculate:{region}:{version}", region=region, version=version
+            )
         )
     typer.echo(
         f"examined {result['examined']} patient-years; {result['changed_count']} changed; "

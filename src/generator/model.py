@@ -63,7 +63,7 @@ def generate_county_year(seed: int, scale: float = 1.0, year: int = 2018, months
     for seq, draft in enumerate(drafts):
         draft.seq = seq
     drafts.sort(key=lambda d: (d.discharged_on, d.admitted_on, d.patient_ref, d.seq))
-    visits = tuple(
+    planned = tuple(
         VisitPlan(
             f"{prefix}-V{i + 1:06d}",
             d.patient_ref,
@@ -77,7 +77,7 @@ def generate_county_year(seed: int, scale: float = 1.0, year: int = 2018, months
         )
         for i, d in enumerate(drafts)
     )
-    return CountyPlan(seed, scale, year, months, REGION, prefix, tuple(patients), visits)
+    return CountyPlan(seed, scale, year, months, REGION, prefix, tuple(patients), planned)
 
 
 class _Generator:

@@ -180,7 +180,9 @@ _ADMISSION_EVENTS = "WHERE admission_ref = ? OR position IN (SELECT position FRO
 Page = tuple[int, list[dict[str, Any]]]
 
 
-def _page(view: View, where: str, params: list[Any], limit: int | None, offset: int) -> tuple[int, list[tuple[Any, ...]]]:
+def _page(
+    view: View, where: str, params: list[Any], limit: int | None, offset: int
+) -> tuple[int, list[tuple[Any, ...]]]:
     count = int(view.rows(f"SELECT COUNT(*) FROM {{events}} {where}", params, events=EVENTS, layers=LAYERS)[0][0])
     sql = f"SELECT {_COLS} FROM {{events}} {where} ORDER BY position"
     if limit is not None:

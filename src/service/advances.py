@@ -75,7 +75,8 @@ class AdvanceTally:
         for aggregate in unit.staged():
             if not isinstance(aggregate, BenefitYear):
                 continue
-            for event in aggregate.pending_events:
+            pending: list[Any] = list(aggregate.pending_events)
+            for event in pending:
                 if type(event).__name__ == "SettlementRecorded" and event.hospital["code"] == hospital_code:
                     total += sum(
                         (Decimal(layer["amount"]) for layer in event.settlement["layers"] if layer["payer"] == fund),

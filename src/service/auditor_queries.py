@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import ids
+from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.claim_facts import claim_facts
+from domain.aggregates.patient import Patient
 from domain.errors import NotFoundError, ValidationError
 from domain.rules.cascade import settle_year
 from domain.rules.claim import ClaimFacts
@@ -41,8 +43,10 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
     differences: list[dict[str, Any]] = []
     claims = []
     for record in account.settlements:
-        patient = ledger.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
-        admission = ledger.repository.get(ids.admission_id(record["admission_ref"]), version=record["admission_version"])
+        patient: Patient = ledger.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
+        admission: Admission = ledger.repository.get(
+            ids.admission_id(record["admission_ref"]), version=record["admission_version"]
+        )
         derived = claim_facts(record["settlement_id"], admission, patient)
         recorded = ClaimFacts.from_dict(record["claim"])
         differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())

@@ -111,7 +111,7 @@ class GroupCommitter:
 
     def _record(self, items: list[_Item]) -> None:
         """One atomic write of the items' events, then snapshots and notifications as `Application.save`."""
-        processing = ProcessingEvent()
+        processing: ProcessingEvent[Any] = ProcessingEvent()
         for item in items:
             processing.events.extend(item.events)
             processing.aggregates.update(item.aggregates)

@@ -68,7 +68,9 @@ def execute(app: BenefitLedger, command: Command, build: Build) -> dict[str, Any
     unit = current_unit()
     if unit is not None:  # staged; the unit's owner saves it with the unit's other commands
         aggregates, result = build()
-        unit.stage(*aggregates, CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result))
+        unit.stage(
+            *aggregates, CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result)
+        )
         return {**result, "replayed": False}
     committer = app.group_committer
     save = committer.save if committer is not None and not is_direct() else app.save

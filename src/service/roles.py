@@ -125,9 +125,7 @@ def authorize(
     if role is Role.HOSPITAL and kind.hospital_scope is not None:
         target = kind.hospital_scope.of(command, lookup)
         if target is not None and target != hospital:
-            raise ForbiddenError(
-                f"hospital client {name} acts only at its own window ({hospital}), not for {target}"
-            )
+            raise ForbiddenError(f"hospital client {name} acts only at its own window ({hospital}), not for {target}")
     if role is Role.PAYMENT_SERVICE and kind.fund_scope is not None:
         target = kind.fund_scope.of(command)
         if target != fund:

@@ -70,9 +70,9 @@ def poor_patient(
 ) -> None:
     ledger.handle(RegisterPatient(command_id=f"{ref}:register", patient_ref=ref, county_code=county, township="毕桥镇"))
     ledger.handle(EnrolPatient(command_id=f"{ref}:enrol:{year}", patient_ref=ref, year=year))
-    ledger.handle(RecordPovertyStatus(
-        command_id=f"{ref}:status", patient_ref=ref, status=status, effective_from=date(2016, 1, 1)
-    ))
+    ledger.handle(
+        RecordPovertyStatus(command_id=f"{ref}:status", patient_ref=ref, status=status, effective_from=date(2016, 1, 1))
+    )
 
 
 def admit_and_settle(
@@ -88,37 +88,43 @@ def admit_and_settle(
     kind: str = "inpatient",
     settled_at: datetime = SETTLED_AT,
 ) -> dict:
-    ledger.handle(RegisterAdmission(
-        command_id=f"{admission_ref}:register",
-        admission_ref=admission_ref,
-        patient_ref=patient_ref,
-        kind=kind,
-        hospital=hospital,
-        admitted_on=day,
-        referred=referred,
-    ))
-    ledger.handle(PostChargeLine(
-        command_id=f"{admission_ref}:line:1",
-        admission_ref=admission_ref,
-        line_no="1",
-        category="treatment",
-        amount=Decimal(compliant),
-        compliant=True,
-    ))
+    ledger.handle(
+        RegisterAdmission(
+            command_id=f"{admission_ref}:register",
+            admission_ref=admission_ref,
+            patient_ref=patient_ref,
+            kind=kind,
+            hospital=hospital,
+            admitted_on=day,
+            referred=referred,
+        )
+    )
+    ledger.handle(
+        PostChargeLine(
+            command_id=f"{admission_ref}:line:1",
+            admission_ref=admission_ref,
+            line_no="1",
+            category="treatment",
+            amount=Decimal(compliant),
+            compliant=True,
+        )
+    )
     noncompliant = Decimal(total) - Decimal(compliant)
     if noncompliant:
-        ledger.handle(PostChargeLine(
-            command_id=f"{admission_ref}:line:2",
-            admission_ref=admission_ref,
-            line_no="2",
-            category="drug",
-            amount=noncompliant,
-            compliant=False,
-        ))
+        ledger.handle(
+            PostChargeLine(
+                command_id=f"{admission_ref}:line:2",
+                admission_ref=admission_ref,
+                line_no="2",
+                category="drug",
+                amount=noncompliant,
+                compliant=False,
+            )
+        )
     ledger.handle(Discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day))
-    return ledger.handle(SettleAdmission(
-        command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=settled_at
-    ))
+    return ledger.handle(
+        SettleAdmission(command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=settled_at)
+    )
 
 
 def worked_example(ledger: BenefitLedger, patient_ref: str = "P-2.3", *, status: str = "jiandanglika") -> list[dict]:

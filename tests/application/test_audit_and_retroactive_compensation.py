@@ -36,46 +36,50 @@ def test_an_audit_finding_deducts_the_fund_share_and_refunds_what_the_patient_pa
     publish_default(ledger)
     _a, _ = worked_example(ledger)
     before = ledger.get_benefit_year("P-2.3", 2018).settlements
-    result = ledger.handle(RecordAuditFinding(
-        command_id="f1",
-        finding_ref="F1",
-        admission_ref="P-2.3-A",
-        line_nos=["1"],
-        reason="unreasonable_examination",
-        found_on=date(2018, 7, 5),
-    ))
+    result = ledger.handle(
+        RecordAuditFinding(
+            command_id="f1",
+            finding_ref="F1",
+            admission_ref="P-2.3-A",
+            line_nos=["1"],
+            reason="unreasonable_examination",
+            found_on=date(2018, 7, 5),
+        )
+    )
     # line 1 is A's whole compliant cost 19,000: payers advanced 17,915 (16,830 + 1,085), the patient paid 1,085
     assert (result["fund_recovery"], result["patient_refund"]) == (Decimal("17915.00"), Decimal("1085.00"))
     assert ledger.get_benefit_year("P-2.3", 2018).settlements == before  # hold-harmless: settlement unchanged
-    ledger.handle(PayPatientRefund(
-        command_id="f1:pay", finding_ref="F1", amount=Decimal("1085.00"), paid_on=date(2018, 7, 9)
-    ))
+    ledger.handle(
+        PayPatientRefund(command_id="f1:pay", finding_ref="F1", amount=Decimal("1085.00"), paid_on=date(2018, 7, 9))
+    )
     assert ledger.get_audit_finding("F1").refund_outstanding == Decimal("0.00")
     with pytest.raises(ValidationError):
-        ledger.handle(PayPatientRefund(
-            command_id="f1:pay2", finding_ref="F1", amount=Decimal("0.01"), paid_on=date(2018, 7, 9)
-        ))
+        ledger.handle(
+            PayPatientRefund(command_id="f1:pay2", finding_ref="F1", amount=Decimal("0.01"), paid_on=date(2018, 7, 9))
+        )
 
 
 def test_a_withdrawn_finding_reverses_its_deduction(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     worked_example(ledger)
-    ledger.handle(RecordAuditFinding(
-        command_id="f2",
-        finding_ref="F2",
-        admission_ref="P-2.3-B",
-        line_nos=["2"],
-        reason="unreasonable_drug",
-        found_on=date(2018, 7, 5),
-    ))
-    ledger.handle(WithdrawAuditFinding(
-        command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
-    ))
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="f2",
+            finding_ref="F2",
+            admission_ref="P-2.3-B",
+            line_nos=["2"],
+            reason="unreasonable_drug",
+            found_on=date(2018, 7, 5),
+        )
+    )
+    ledger.handle(
+        WithdrawAuditFinding(command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1))
+    )
     assert ledger.get_audit_finding("F2").withdrawn is True
     with pytest.raises(StateConflictError):
-        ledger.handle(WithdrawAuditFinding(
-            command_id="f2:w2", finding_ref="F2", reason="again", withdrawn_on=date(2018, 8, 2)
-        ))
+        ledger.handle(
+            WithdrawAuditFinding(command_id="f2:w2", finding_ref="F2", reason="again", withdrawn_on=date(2018, 8, 2))
+        )
 
 
 def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
@@ -87,7 +91,9 @@ def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
     )
     publish_default(ledger, first)
     poor_patient(ledger, "P-5090")
-    ledger.handle(ConfirmMajorDisease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1)))
+    ledger.handle(
+        ConfirmMajorDisease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
+    )
     for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
         admit_and_settle(
             ledger,
@@ -102,12 +108,14 @@ def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
         )
     retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
     ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
-    return ledger.handle(RecalculateForPolicy(
-        command_id="recalc-5090",
-        region="341821",
-        version="langxi-2018.2-5090",
-        known_at=datetime(2018, 7, 16, tzinfo=UTC),
-    ))
+    return ledger.handle(
+        RecalculateForPolicy(
+            command_id="recalc-5090",
+            region="341821",
+            version="langxi-2018.2-5090",
+            known_at=datetime(2018, 7, 16, tzinfo=UTC),
+        )
+    )
 
 
 def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_it(ledger: BenefitLedger) -> None:
@@ -122,29 +130,35 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     assert account.recalculations == 1
     first_owed = next(r for r in account.settlements if Decimal(r["compensation_owed"]) > 0)
     sid = first_owed["settlement_id"]
-    ledger.handle(PayRetroactiveCompensation(
-        command_id="pay-1",
-        patient_ref="P-5090",
-        year=2018,
-        settlement_id=sid,
-        amount=Decimal("1000.00"),
-        paid_on=date(2018, 8, 1),
-    ))
-    account = ledger.get_benefit_year("P-5090", 2018)
-    assert account.compensation_outstanding(sid) == Decimal(first_owed["compensation_owed"]) - Decimal("1000.00")
-    with pytest.raises(ValidationError):
-        ledger.handle(PayRetroactiveCompensation(
-            command_id="pay-too-much",
+    ledger.handle(
+        PayRetroactiveCompensation(
+            command_id="pay-1",
             patient_ref="P-5090",
             year=2018,
             settlement_id=sid,
-            amount=Decimal("99999.00"),
-            paid_on=date(2018, 8, 2),
-        ))
+            amount=Decimal("1000.00"),
+            paid_on=date(2018, 8, 1),
+        )
+    )
+    account = ledger.get_benefit_year("P-5090", 2018)
+    assert account.compensation_outstanding(sid) == Decimal(first_owed["compensation_owed"]) - Decimal("1000.00")
+    with pytest.raises(ValidationError):
+        ledger.handle(
+            PayRetroactiveCompensation(
+                command_id="pay-too-much",
+                patient_ref="P-5090",
+                year=2018,
+                settlement_id=sid,
+                amount=Decimal("99999.00"),
+                paid_on=date(2018, 8, 2),
+            )
+        )
     # recalculating again under the same versions changes nothing and appends only the command record
-    again = ledger.handle(RecalculateBenefitYear(
-        command_id="recalc-again", patient_ref="P-5090", year=2018, known_at=datetime(2018, 7, 20, tzinfo=UTC)
-    ))
+    again = ledger.handle(
+        RecalculateBenefitYear(
+            command_id="recalc-again", patient_ref="P-5090", year=2018, known_at=datetime(2018, 7, 20, tzinfo=UTC)
+        )
+    )
     assert again["changed"] is False
     assert ledger.verify_benefit_year("P-5090", 2018)["verified"] is True
 

@@ -50,7 +50,11 @@ def test_sixteen_concurrent_commands_share_commits_and_each_gets_its_result(grou
     before = grouped.group_committer.groups  # type: ignore[union-attr]
     outcomes = _concurrently(
         [
-            (lambda n=n: grouped.handle(RegisterPatient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821")))
+            (
+                lambda n=n: grouped.handle(
+                    RegisterPatient(command_id=f"reg-{n}", patient_ref=f"P{n}", county_code="341821")
+                )
+            )
             for n in range(16)
         ]
     )
@@ -77,13 +81,15 @@ def test_the_same_command_id_sent_concurrently_is_applied_once(grouped: BenefitL
     version = grouped.get_patient("P").version
     outcomes = _concurrently(
         [
-            lambda: grouped.handle(RecordFollowUp(
-                command_id="fu-1",
-                patient_ref="P",
-                followed_up_on=date(2018, 3, 1),
-                heart_rate=72,
-                blood_glucose=Decimal("6.1"),
-            ))
+            lambda: grouped.handle(
+                RecordFollowUp(
+                    command_id="fu-1",
+                    patient_ref="P",
+                    followed_up_on=date(2018, 3, 1),
+                    heart_rate=72,
+                    blood_glucose=Decimal("6.1"),
+                )
+            )
             for _ in range(6)
         ]
     )
@@ -97,13 +103,15 @@ def test_stale_expected_versions_in_one_group_get_409_with_the_current_version(g
     outcomes = _concurrently(
         [
             (
-                lambda n=n: grouped.handle(RecordFollowUp(
-                    command_id=f"fu-{n}",
-                    patient_ref="P",
-                    followed_up_on=date(2018, 3, 1),
-                    heart_rate=70 + n,
-                    expected_version=version,
-                ))
+                lambda n=n: grouped.handle(
+                    RecordFollowUp(
+                        command_id=f"fu-{n}",
+                        patient_ref="P",
+                        followed_up_on=date(2018, 3, 1),
+                        heart_rate=70 + n,
+                        expected_version=version,
+                    )
+                )
             )
             for n in range(4)
         ]

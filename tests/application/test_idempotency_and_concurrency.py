@@ -33,25 +33,29 @@ def _log_position(ledger: BenefitLedger) -> int:
 def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P1")
-    first = ledger.handle(RecordFollowUp(
-        command_id="fu-1",
-        patient_ref="P1",
-        followed_up_on=date(2018, 3, 1),
-        heart_rate=72,
-        blood_glucose=Decimal("6.1"),
-        systolic=130,
-        diastolic=85,
-    ))
+    first = ledger.handle(
+        RecordFollowUp(
+            command_id="fu-1",
+            patient_ref="P1",
+            followed_up_on=date(2018, 3, 1),
+            heart_rate=72,
+            blood_glucose=Decimal("6.1"),
+            systolic=130,
+            diastolic=85,
+        )
+    )
     position = _log_position(ledger)
-    again = ledger.handle(RecordFollowUp(
-        command_id="fu-1",
-        patient_ref="P1",
-        followed_up_on=date(2018, 3, 1),
-        heart_rate=72,
-        blood_glucose=Decimal("6.1"),
-        systolic=130,
-        diastolic=85,
-    ))
+    again = ledger.handle(
+        RecordFollowUp(
+            command_id="fu-1",
+            patient_ref="P1",
+            followed_up_on=date(2018, 3, 1),
+            heart_rate=72,
+            blood_glucose=Decimal("6.1"),
+            systolic=130,
+            diastolic=85,
+        )
+    )
     assert (first["replayed"], again["replayed"]) == (False, True)
     assert {k: v for k, v in again.items() if k != "replayed"} == {k: v for k, v in first.items() if k != "replayed"}
     assert _log_position(ledger) == position
@@ -61,12 +65,14 @@ def test_a_retried_command_returns_the_first_result_and_appends_nothing(ledger: 
 def test_a_command_id_reused_for_another_payload_is_refused(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P1")
-    ledger.handle(SignFamilyDoctorContract(command_id="c-1", patient_ref="P1", doctor="Dr Wang", signed_on=date(2018, 1, 5)))
+    ledger.handle(
+        SignFamilyDoctorContract(command_id="c-1", patient_ref="P1", doctor="Dr Wang", signed_on=date(2018, 1, 5))
+    )
     position = _log_position(ledger)
     with pytest.raises(CommandIdReusedError):
-        ledger.handle(SignFamilyDoctorContract(
-            command_id="c-1", patient_ref="P1", doctor="Dr Li", signed_on=date(2018, 1, 5)
-        ))
+        ledger.handle(
+            SignFamilyDoctorContract(command_id="c-1", patient_ref="P1", doctor="Dr Li", signed_on=date(2018, 1, 5))
+        )
     assert _log_position(ledger) == position
 
 
@@ -74,18 +80,22 @@ def test_a_stale_expected_version_is_refused_and_changes_nothing(ledger: Benefit
     publish_default(ledger)
     poor_patient(ledger, "P1")
     version = ledger.get_patient("P1").version
-    ledger.handle(ConfirmMajorDisease(
-        command_id="md-1", patient_ref="P1", disease="esrd", confirmed_on=date(2018, 1, 9), expected_version=version
-    ))
+    ledger.handle(
+        ConfirmMajorDisease(
+            command_id="md-1", patient_ref="P1", disease="esrd", confirmed_on=date(2018, 1, 9), expected_version=version
+        )
+    )
     position = _log_position(ledger)
     with pytest.raises(ConcurrencyConflictError):
-        ledger.handle(CertifyChronicDisease(
-            command_id="cc-1",
-            patient_ref="P1",
-            disease="diabetes",
-            valid_from=date(2018, 1, 1),
-            expected_version=version,
-        ))
+        ledger.handle(
+            CertifyChronicDisease(
+                command_id="cc-1",
+                patient_ref="P1",
+                disease="diabetes",
+                valid_from=date(2018, 1, 1),
+                expected_version=version,
+            )
+        )
     assert _log_position(ledger) == position
 
 
@@ -94,26 +104,32 @@ def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(ledger: B
     poor_patient(ledger, "P1")
     position = _log_position(ledger)
     with pytest.raises(ValidationError, match="status"):
-        ledger.handle(RecordPovertyStatus(command_id="x1", patient_ref="P1", status="rich", effective_from=date(2018, 1, 1)))
+        ledger.handle(
+            RecordPovertyStatus(command_id="x1", patient_ref="P1", status="rich", effective_from=date(2018, 1, 1))
+        )
     with pytest.raises(ValidationError, match="hospital.tier"):
-        ledger.handle(RegisterAdmission(
-            command_id="x2",
+        ledger.handle(
+            RegisterAdmission(
+                command_id="x2",
+                admission_ref="A1",
+                patient_ref="P1",
+                kind="inpatient",
+                hospital={**COUNTY_HOSPITAL, "tier": "galactic"},
+                admitted_on=date(2018, 1, 1),
+            )
+        )
+    with pytest.raises(ValidationError, match="command_id"):
+        ledger.handle(EnrolPatient(command_id="", patient_ref="P1", year=2019))
+    ledger.handle(
+        RegisterAdmission(
+            command_id="x3",
             admission_ref="A1",
             patient_ref="P1",
             kind="inpatient",
-            hospital={**COUNTY_HOSPITAL, "tier": "galactic"},
+            hospital=COUNTY_HOSPITAL,
             admitted_on=date(2018, 1, 1),
-        ))
-    with pytest.raises(ValidationError, match="command_id"):
-        ledger.handle(EnrolPatient(command_id="", patient_ref="P1", year=2019))
-    ledger.handle(RegisterAdmission(
-        command_id="x3",
-        admission_ref="A1",
-        patient_ref="P1",
-        kind="inpatient",
-        hospital=COUNTY_HOSPITAL,
-        admitted_on=date(2018, 1, 1),
-    ))
+        )
+    )
     position = _log_position(ledger)
     with pytest.raises(StateConflictError, match="not discharged"):
         ledger.handle(SettleAdmission(command_id="x4", admission_ref="A1", settled_at=SETTLED_AT))
@@ -128,22 +144,26 @@ def test_concurrent_settlements_of_one_patient_year_never_interleave(store_url: 
     poor_patient(ledger, "P1")
     refs = [f"A{n}" for n in range(6)]
     for n, ref in enumerate(refs):
-        ledger.handle(RegisterAdmission(
-            command_id=f"{ref}:r",
-            admission_ref=ref,
-            patient_ref="P1",
-            kind="inpatient",
-            hospital=COUNTY_HOSPITAL,
-            admitted_on=date(2018, 2, 1 + n),
-        ))
-        ledger.handle(PostChargeLine(
-            command_id=f"{ref}:l",
-            admission_ref=ref,
-            line_no="1",
-            category="surgery",
-            amount=Decimal("30000.00"),
-            compliant=True,
-        ))
+        ledger.handle(
+            RegisterAdmission(
+                command_id=f"{ref}:r",
+                admission_ref=ref,
+                patient_ref="P1",
+                kind="inpatient",
+                hospital=COUNTY_HOSPITAL,
+                admitted_on=date(2018, 2, 1 + n),
+            )
+        )
+        ledger.handle(
+            PostChargeLine(
+                command_id=f"{ref}:l",
+                admission_ref=ref,
+                line_no="1",
+                category="surgery",
+                amount=Decimal("30000.00"),
+                compliant=True,
+            )
+        )
         ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=date(2018, 2, 1 + n)))
     writers = [BenefitLedger.from_settings(Settings(database_url=store_url)) for _ in range(3)]
     errors: list[BaseException] = []

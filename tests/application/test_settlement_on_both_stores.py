@@ -48,9 +48,11 @@ def test_scenario_2_without_assistance_triggers_the_351_backstop(ledger: Benefit
 def test_chronic_outpatient_180_example(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     poor_patient(ledger, "P-180")
-    ledger.handle(CertifyChronicDisease(
-        command_id="cert", patient_ref="P-180", disease="hypertension", valid_from=date(2017, 1, 1)
-    ))
+    ledger.handle(
+        CertifyChronicDisease(
+            command_id="cert", patient_ref="P-180", disease="hypertension", valid_from=date(2017, 1, 1)
+        )
+    )
     township = {
         **PROVINCE_HOSPITAL,
         "code": "LX-T01",
@@ -80,20 +82,24 @@ def test_money_survives_storage_exactly(store_url: str) -> None:
     ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     publish_default(ledger)
     poor_patient(ledger, "P-money")
-    ledger.handle(RegisterAdmission(
-        command_id="m:reg",
-        admission_ref="M1",
-        patient_ref="P-money",
-        kind="inpatient",
-        hospital=PROVINCE_HOSPITAL,
-        admitted_on=date(2018, 2, 1),
-        referred=True,
-    ))
+    ledger.handle(
+        RegisterAdmission(
+            command_id="m:reg",
+            admission_ref="M1",
+            patient_ref="P-money",
+            kind="inpatient",
+            hospital=PROVINCE_HOSPITAL,
+            admitted_on=date(2018, 2, 1),
+            referred=True,
+        )
+    )
     amounts = [Decimal("0.01"), Decimal("1234.50"), Decimal("99999999.99"), Decimal("0.10")]
     for n, amount in enumerate(amounts):
-        ledger.handle(PostChargeLine(
-            command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug", amount=amount, compliant=True
-        ))
+        ledger.handle(
+            PostChargeLine(
+                command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug", amount=amount, compliant=True
+            )
+        )
     ledger.close()
     reopened = BenefitLedger.from_settings(Settings(database_url=store_url))
     stored = [reopened.get_admission("M1").lines[str(n)]["amount"] for n in range(len(amounts))]

@@ -29,7 +29,9 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('dashboard')}/ledger.db"))
+    ledger = BenefitLedger.from_settings(
+        Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('dashboard')}/ledger.db")
+    )
     try:
         busy_county(ledger)
         app = dashboard_app(ledger)

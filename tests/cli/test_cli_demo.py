@@ -19,7 +19,7 @@ def test_demo_loads_projects_prints_the_dashboard_and_verifies(invoke, sqlite_ur
     result = invoke("demo", "--scale", SCALE, "--seed", SEED)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "DEMO-2.3-B#1  inpatient at 安徽省立医院 (province)" in out
+    assert "P-2.3-B#1  inpatient at 安徽省立医院 (province)" in out
     assert "(72000.00 - deductible 1000) x 0.70 = 49700.00" in out
     commands = next(line for line in out.splitlines() if line.startswith(f"{len(plan.patients)} patients, "))
     assert f"{len(plan.visits)} visits: " in commands and ", 1 already done)" in commands  # the policy of step 1
@@ -27,7 +27,7 @@ def test_demo_loads_projects_prints_the_dashboard_and_verifies(invoke, sqlite_ur
     # the projection counts the synthetic visits and the worked example's two admissions
     assert _row(out, "person-times 人次") == ["person-times 人次", str(len(plan.visits) + 2), str(round(23586 * 0.002))]
     assert _row(out, "actual compensation ratio")[2] == "0.8876"
-    assert out.rstrip().endswith("DEMO-2.3/2018: 2 settlements re-derived from raw facts: identical to the fen")
+    assert out.rstrip().endswith("P-2.3/2018: 2 settlements re-derived from raw facts: identical to the fen")
 
     before = head(sqlite_url)
     again = invoke("demo", "--scale", SCALE, "--seed", SEED)

@@ -118,10 +118,17 @@ def test_a_malformed_import_line_writes_nothing_from_the_file(invoke, worked_sto
     "line, message",
     [
         ('["register_patient"]', 'line 1: expected an object {"command", "command_id", "args"}'),
-        ('{"command": "register_patient", "args": {}}', "line 1: command_id: give a non-empty string"),
-        ('{"command": "", "command_id": "c1"}', "line 1: command: give a non-empty string"),
-        ('{"command": "discharge", "command_id": "c1", "args": []}', "line 1: args: give an object"),
-        ('{"command": "discharge", "command_id": "c1", "arg": {}}', "line 1: unknown field(s) arg"),
+        ('{"command": "register_patient", "args": {}}', "line 1: refused: command_id: missing"),
+        ('{"command": "", "command_id": "c1"}', "line 1: refused: command: '' is not one of certify_chronic_disease"),
+        (
+            '{"command": "discharge", "command_id": "c1", "args": []}',
+            "line 1: discharge 'c1' refused: args: give an object",
+        ),
+        (
+            '{"command": "discharge", "command_id": "c1", "arg": {}}',
+            "line 1: discharge 'c1' refused: arg: unknown field",
+        ),
+        ('{"command": "discharge", "command_id": "c1", "args": {"admission_ref": "A/1"}}', "admission_ref: give a ref"),
     ],
 )
 def test_each_kind_of_malformed_line_is_named(invoke, sqlite_url: str, tmp_path: Path, line: str, message: str) -> None:

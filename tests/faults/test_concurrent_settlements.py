@@ -29,31 +29,37 @@ CUMULATIVE_PAYERS = ("cii", "ma", "b351", "reassist")  # year-state key `<payer>
 def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
     day = date(2018, 1 + n % 12, 1 + n % 28)
     hospital = PROVINCE_HOSPITAL if n % 3 == 0 else COUNTY_HOSPITAL
-    ledger.handle(RegisterAdmission(
-        command_id=f"{ref}:r",
-        admission_ref=ref,
-        patient_ref=PATIENT,
-        kind="inpatient",
-        hospital=hospital,
-        admitted_on=day,
-        referred=hospital is PROVINCE_HOSPITAL,
-    ))
-    ledger.handle(PostChargeLine(
-        command_id=f"{ref}:l1",
-        admission_ref=ref,
-        line_no="1",
-        category="surgery",
-        amount=Decimal(2000 + 1375 * n) + Decimal("0.37"),
-        compliant=True,
-    ))
-    ledger.handle(PostChargeLine(
-        command_id=f"{ref}:l2",
-        admission_ref=ref,
-        line_no="2",
-        category="drug",
-        amount=Decimal(150 * (n % 4)) + Decimal("0.05"),
-        compliant=False,
-    ))
+    ledger.handle(
+        RegisterAdmission(
+            command_id=f"{ref}:r",
+            admission_ref=ref,
+            patient_ref=PATIENT,
+            kind="inpatient",
+            hospital=hospital,
+            admitted_on=day,
+            referred=hospital is PROVINCE_HOSPITAL,
+        )
+    )
+    ledger.handle(
+        PostChargeLine(
+            command_id=f"{ref}:l1",
+            admission_ref=ref,
+            line_no="1",
+            category="surgery",
+            amount=Decimal(2000 + 1375 * n) + Decimal("0.37"),
+            compliant=True,
+        )
+    )
+    ledger.handle(
+        PostChargeLine(
+            command_id=f"{ref}:l2",
+            admission_ref=ref,
+            line_no="2",
+            category="drug",
+            amount=Decimal(150 * (n % 4)) + Decimal("0.05"),
+            compliant=False,
+        )
+    )
     ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day))
 
 

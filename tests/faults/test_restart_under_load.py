@@ -25,8 +25,10 @@ from service.settings import Settings
 CLIENTS, PATIENTS = 3, 6  # 3 clients x 6 patients x 13 commands = 234 commands
 
 
-def _ledger(url: str, *, group_commit: bool = False) -> BenefitLedger:
-    return BenefitLedger.from_settings(Settings(database_url=url, group_commit=group_commit))
+def _ledger(url: str, *, group_commit: bool = False, connect_timeout: int = 5) -> BenefitLedger:
+    return BenefitLedger.from_settings(
+        Settings(database_url=url, group_commit=group_commit, pg_connect_timeout_s=connect_timeout)
+    )
 
 
 def _reference(tmp_url: str) -> BenefitLedger:
@@ -112,7 +114,7 @@ def test_an_outage_longer_than_the_ledgers_patience_is_retried_by_clients_withou
     url = cluster.url("ledger")
     setup = _ledger(url)
     publish_default(setup)
-    ledgers = [_ledger(url, POSTGRES_CONNECT_TIMEOUT="1") for _ in range(CLIENTS)]
+    ledgers = [_ledger(url, connect_timeout=1) for _ in range(CLIENTS)]
     clients = [Client(ledgers[c], client_script(c, PATIENTS)) for c in range(CLIENTS)]
 
     def outage() -> None:

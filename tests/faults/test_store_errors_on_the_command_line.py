@@ -92,7 +92,8 @@ def test_disk_full_on_sqlite_is_one_line_exit_2_and_nothing_half_written(tmp_pat
     document = load_default_policy()
     big = (ROOT / "src/domain/policy/langxi_default.toml").read_text(encoding="utf-8")
     big = big.replace(f'version = "{document.version}"', 'version = "langxi-2018.9-big"', 1)
-    big = big.replace('title = "', 'title = "' + "x" * 60_000, 1)  # a 60 KB event: more than the limit allows
+    notes = "".join(f'n{i} = "{"x" * 1_900}"\n' for i in range(32))  # each text within the 2,000 a parameter may hold
+    big += f"\n[notes]\n{notes}"  # a 60 KB event: more than the limit allows
     (tmp_path / "big.toml").write_text(big, encoding="utf-8")
     publish = [*LEDGER, "publish-policy", str(tmp_path / "big.toml"), "--command-id", "publish-big"]
 

@@ -70,9 +70,9 @@ def retroactive_5090(ledger: BenefitLedger, ref: str = "P-5090") -> dict:
         ),
     )
     patient(ledger, ref)
-    ledger.handle(ConfirmMajorDisease(
-        command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1)
-    ))
+    ledger.handle(
+        ConfirmMajorDisease(command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
+    )
     for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
         admit_and_settle(
             ledger,
@@ -85,13 +85,20 @@ def retroactive_5090(ledger: BenefitLedger, ref: str = "P-5090") -> dict:
             referred=True,
             settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
         )
-    ledger.handle(PublishPolicyVersion.of(variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}), command_id="publish-5090"))
-    return ledger.handle(RecalculateForPolicy(
-        command_id="recalc-5090",
-        region=REGION,
-        version="langxi-2018.2-5090",
-        known_at=datetime(2018, 7, 16, tzinfo=UTC),
-    ))
+    ledger.handle(
+        PublishPolicyVersion.of(
+            variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}),
+            command_id="publish-5090",
+        )
+    )
+    return ledger.handle(
+        RecalculateForPolicy(
+            command_id="recalc-5090",
+            region=REGION,
+            version="langxi-2018.2-5090",
+            known_at=datetime(2018, 7, 16, tzinfo=UTC),
+        )
+    )
 
 
 def busy_county(ledger: BenefitLedger, patients: int = 6) -> None:
@@ -100,16 +107,22 @@ def busy_county(ledger: BenefitLedger, patients: int = 6) -> None:
     for n in range(patients):
         ref = f"P{n:03d}"
         patient(ledger, ref, status="jiandanglika" if n % 3 else "dibao")
-        ledger.handle(CertifyChronicDisease(
-            command_id=f"{ref}:chronic", patient_ref=ref, disease="hypertension", valid_from=date(2017, 1, 1)
-        ))
+        ledger.handle(
+            CertifyChronicDisease(
+                command_id=f"{ref}:chronic", patient_ref=ref, disease="hypertension", valid_from=date(2017, 1, 1)
+            )
+        )
         if n % 2:
-            ledger.handle(SignFamilyDoctorContract(
-                command_id=f"{ref}:doctor", patient_ref=ref, doctor="Dr Wang", signed_on=date(2018, 2, 1)
-            ))
-        ledger.handle(RecordFollowUp(
-            command_id=f"{ref}:fu", patient_ref=ref, followed_up_on=date(2018, 3, 5), systolic=135, diastolic=85
-        ))
+            ledger.handle(
+                SignFamilyDoctorContract(
+                    command_id=f"{ref}:doctor", patient_ref=ref, doctor="Dr Wang", signed_on=date(2018, 2, 1)
+                )
+            )
+        ledger.handle(
+            RecordFollowUp(
+                command_id=f"{ref}:fu", patient_ref=ref, followed_up_on=date(2018, 3, 5), systolic=135, diastolic=85
+            )
+        )
         hospital = (TOWNSHIP_HOSPITAL, COUNTY_HOSPITAL, PROVINCE_HOSPITAL)[n % 3]
         admit_and_settle(
             ledger,
@@ -131,42 +144,50 @@ def busy_county(ledger: BenefitLedger, patients: int = 6) -> None:
             day=date(2018, 7, 2),
             kind="outpatient_chronic",
         )
-    ledger.handle(RecordAuditFinding(
-        command_id="F1",
-        finding_ref="F1",
-        admission_ref="P001-1",
-        line_nos=["1"],
-        reason="unreasonable_examination",
-        found_on=date(2018, 7, 5),
-    ))
-    ledger.handle(RecordAuditFinding(
-        command_id="F2",
-        finding_ref="F2",
-        admission_ref="P002-1",
-        line_nos=["2"],
-        reason="unreasonable_drug",
-        found_on=date(2018, 7, 6),
-    ))
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="F1",
+            finding_ref="F1",
+            admission_ref="P001-1",
+            line_nos=["1"],
+            reason="unreasonable_examination",
+            found_on=date(2018, 7, 5),
+        )
+    )
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="F2",
+            finding_ref="F2",
+            admission_ref="P002-1",
+            line_nos=["2"],
+            reason="unreasonable_drug",
+            found_on=date(2018, 7, 6),
+        )
+    )
     ledger.handle(PayPatientRefund(command_id="F1:pay", finding_ref="F1", amount=D("10.00"), paid_on=date(2018, 7, 9)))
-    ledger.handle(WithdrawAuditFinding(
-        command_id="F2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
-    ))
-    ledger.handle(RecordFundReimbursement(
-        command_id="R1",
-        hospital_code="LX-001",
-        fund="ncms",
-        amount=D("1000.00"),
-        received_on=date(2018, 8, 3),
-        reference="BANK-1",
-    ))
-    ledger.handle(PayRetroactiveCompensation(
-        command_id="retro-pay",
-        patient_ref="P-5090",
-        year=2018,
-        settlement_id="P-5090-D1#1",
-        amount=D("500.00"),
-        paid_on=date(2018, 8, 1),
-    ))
+    ledger.handle(
+        WithdrawAuditFinding(command_id="F2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1))
+    )
+    ledger.handle(
+        RecordFundReimbursement(
+            command_id="R1",
+            hospital_code="LX-001",
+            fund="ncms",
+            amount=D("1000.00"),
+            received_on=date(2018, 8, 3),
+            reference="BANK-1",
+        )
+    )
+    ledger.handle(
+        PayRetroactiveCompensation(
+            command_id="retro-pay",
+            patient_ref="P-5090",
+            year=2018,
+            settlement_id="P-5090-D1#1",
+            amount=D("500.00"),
+            paid_on=date(2018, 8, 1),
+        )
+    )
 
 
 def catch_up(ledger: BenefitLedger, store: ViewStore, names: str | list[str] = "all", batch_size: int = 7) -> Runner:

@@ -59,14 +59,16 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     assert year["policy_version"] == "langxi-2018.2-5090"
     assert year["total_cost"] == year["payer_total"] + year["patient_share"] + year["hospital_borne"]
 
-    ledger.handle(PayRetroactiveCompensation(
-        command_id="pay-1",
-        patient_ref="P-5090",
-        year=2018,
-        settlement_id="P-5090-D0#1",
-        amount=D("1000.00"),
-        paid_on=date(2018, 8, 1),
-    ))
+    ledger.handle(
+        PayRetroactiveCompensation(
+            command_id="pay-1",
+            patient_ref="P-5090",
+            year=2018,
+            settlement_id="P-5090-D0#1",
+            amount=D("1000.00"),
+            paid_on=date(2018, 8, 1),
+        )
+    )
     catch_up(ledger, views)
     first = retro_items(views, "P-5090")[0]
     assert (first["paid"], first["outstanding"], first["status"]) == (D("1000.00"), D("1772.00"), "open")
@@ -81,15 +83,17 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
         }
     ]
 
-    ledger.handle(PayRetroactiveCompensation(
-        command_id="pay-2",
-        patient_ref="P-5090",
-        year=2018,
-        settlement_id="P-5090-D0#1",
-        amount=D("1772.00"),
-        paid_on=date(2018, 8, 20),
-        reference="追溯补偿金 2018-08",
-    ))
+    ledger.handle(
+        PayRetroactiveCompensation(
+            command_id="pay-2",
+            patient_ref="P-5090",
+            year=2018,
+            settlement_id="P-5090-D0#1",
+            amount=D("1772.00"),
+            paid_on=date(2018, 8, 20),
+            reference="追溯补偿金 2018-08",
+        )
+    )
     catch_up(ledger, views)
     first = retro_items(views, "P-5090")[0]
     assert (first["paid"], first["outstanding"], first["status"], first["payments"]) == (

@@ -20,17 +20,21 @@ def test_the_patient_year_trail_lists_every_event_with_the_layer_arithmetic(
 ) -> None:
     publish(ledger)
     worked_example(ledger)
-    ledger.handle(RecordPovertyStatus(
-        command_id="lifted", patient_ref="P-WE", status="lifted", effective_from=date(2019, 1, 1), reason="脱贫"
-    ))
-    ledger.handle(RecordAuditFinding(
-        command_id="f1",
-        finding_ref="F1",
-        admission_ref="P-WE-A",
-        line_nos=["1"],
-        reason="unreasonable_examination",
-        found_on=date(2018, 7, 5),
-    ))
+    ledger.handle(
+        RecordPovertyStatus(
+            command_id="lifted", patient_ref="P-WE", status="lifted", effective_from=date(2019, 1, 1), reason="脱贫"
+        )
+    )
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="f1",
+            finding_ref="F1",
+            admission_ref="P-WE-A",
+            line_nos=["1"],
+            reason="unreasonable_examination",
+            found_on=date(2018, 7, 5),
+        )
+    )
     catch_up(ledger, views)
     trail = audit_trail(views, "P-WE", 2018)
     positions = [e["position"] for e in trail]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from tests.projections.builders import (
     COUNTY_HOSPITAL,
     PROVINCE_HOSPITAL,
@@ -16,6 +17,7 @@ from tests.projections.builders import (
     worked_example,
 )
 
+from domain.errors import ValidationError
 from projections import audit_findings, county_dashboard, county_months, hospital_entries, hospital_ledger
 from projections.store import ViewStore
 from service.commands import (
@@ -36,34 +38,48 @@ D = Decimal
 def test_advances_reimbursements_deductions_and_refunds(ledger: BenefitLedger, views: ViewStore) -> None:
     publish(ledger)
     worked_example(ledger)
-    ledger.handle(RecordAuditFinding(
-        command_id="f1",
-        finding_ref="F1",
-        admission_ref="P-WE-A",
-        line_nos=["1"],
-        reason="unreasonable_examination",
-        found_on=date(2018, 7, 5),
-    ))
-    ledger.handle(RecordAuditFinding(
-        command_id="f2",
-        finding_ref="F2",
-        admission_ref="P-WE-B",
-        line_nos=["2"],
-        reason="unreasonable_drug",
-        found_on=date(2018, 7, 5),
-    ))
-    ledger.handle(RecordFundReimbursement(
-        command_id="r1",
-        hospital_code="LX-001",
-        fund="ncms",
-        amount=D("10000.00"),
-        received_on=date(2018, 8, 1),
-        reference="NCMS-0801",
-    ))
-    ledger.handle(PayPatientRefund(command_id="f1:pay", finding_ref="F1", amount=D("1085.00"), paid_on=date(2018, 7, 9)))
-    ledger.handle(WithdrawAuditFinding(
-        command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1)
-    ))
+    ledger.handle(
+        RecordFundReimbursement(
+            command_id="r1",
+            hospital_code="LX-001",
+            fund="ncms",
+            amount=D("10000.00"),
+            received_on=date(2018, 8, 1),
+            reference="NCMS-0801",
+        )
+    )
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="f1",
+            finding_ref="F1",
+            admission_ref="P-WE-A",
+            line_nos=["1"],
+            reason="unreasonable_examination",
+            found_on=date(2018, 7, 5),
+        )
+    )
+    ledger.handle(
+        RecordAuditFinding(
+            command_id="f2",
+            finding_ref="F2",
+            admission_ref="P-WE-B",
+            line_nos=["2"],
+            reason="unreasonable_drug",
+            found_on=date(2018, 7, 5),
+        )
+    )
+    with pytest.raises(ValidationError, match="exceeds what ncms owes hospital LX-001"):  # F1 deducted 17,915
+        ledger.handle(
+            RecordFundReimbursement(
+                command_id="r2", hospital_code="LX-001", fund="ncms", amount=D("0.01"), received_on=date(2018, 8, 2)
+            )
+        )
+    ledger.handle(
+        PayPatientRefund(command_id="f1:pay", finding_ref="F1", amount=D("1085.00"), paid_on=date(2018, 7, 9))
+    )
+    ledger.handle(
+        WithdrawAuditFinding(command_id="f2:w", finding_ref="F2", reason="appeal upheld", withdrawn_on=date(2018, 8, 1))
+    )
     catch_up(ledger, views)
     county, province = hospital_ledger(views)[1], hospital_ledger(views)[0]
     assert (province["hospital_code"], county["hospital_code"]) == ("AH-001", "LX-001")
@@ -84,8 +100,8 @@ def test_advances_reimbursements_deductions_and_refunds(ledger: BenefitLedger, v
     assert [(e["kind"], e["fund"], e["amount"]) for e in hospital_entries(views, "LX-001")] == [
         ("advance", "ncms", D("16830.00")),
         ("advance", "ma", D("1085.00")),
-        ("deduction", "ncms", D("17915.00")),
         ("reimbursement", "ncms", D("10000.00")),
+        ("deduction", "ncms", D("17915.00")),
     ]
     f1, f2 = audit_findings(views)
     assert (f1["patient_refund_due"], f1["refund_paid"], f1["refund_outstanding"], f1["status"]) == (
@@ -103,20 +119,26 @@ def test_county_dashboard_langxi_and_hainan_figures(ledger: BenefitLedger, views
     publish(ledger)
     worked_example(ledger)  # March (county) and May (province): 100,000 cost, 84,606 compensation
     patient(ledger, "P-2")
-    ledger.handle(ConfirmMajorDisease(
-        command_id="P-2:md", patient_ref="P-2", disease="gastric_cancer", confirmed_on=date(2018, 1, 5)
-    ))  # never admitted: not treated
-    ledger.handle(ConfirmMajorDisease(
-        command_id="P-WE:md", patient_ref="P-WE", disease="esrd", confirmed_on=date(2018, 2, 1)
-    ))  # admitted in March: treated
+    ledger.handle(
+        ConfirmMajorDisease(
+            command_id="P-2:md", patient_ref="P-2", disease="gastric_cancer", confirmed_on=date(2018, 1, 5)
+        )
+    )  # never admitted: not treated
+    ledger.handle(
+        ConfirmMajorDisease(command_id="P-WE:md", patient_ref="P-WE", disease="esrd", confirmed_on=date(2018, 2, 1))
+    )  # admitted in March: treated
     for ref, contract in (("P-WE", True), ("P-2", False)):
-        ledger.handle(CertifyChronicDisease(
-            command_id=f"{ref}:c", patient_ref=ref, disease="diabetes", valid_from=date(2017, 6, 1)
-        ))
+        ledger.handle(
+            CertifyChronicDisease(
+                command_id=f"{ref}:c", patient_ref=ref, disease="diabetes", valid_from=date(2017, 6, 1)
+            )
+        )
         if contract:
-            ledger.handle(SignFamilyDoctorContract(
-                command_id=f"{ref}:d", patient_ref=ref, doctor="Dr Li", signed_on=date(2018, 3, 1)
-            ))
+            ledger.handle(
+                SignFamilyDoctorContract(
+                    command_id=f"{ref}:d", patient_ref=ref, doctor="Dr Li", signed_on=date(2018, 3, 1)
+                )
+            )
     for n, day in enumerate((date(2018, 3, 2), date(2018, 3, 20), date(2018, 4, 2))):
         ledger.handle(RecordFollowUp(command_id=f"fu{n}", patient_ref="P-2", followed_up_on=day, heart_rate=72))
     admit_and_settle(

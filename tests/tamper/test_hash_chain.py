@@ -175,9 +175,11 @@ def test_a_clean_store_after_many_saves_and_colliding_writers_verifies(store_url
     assert len(collided) == rounds * (writers - 1)  # the others collide on the events' key, as without a chain
 
     for n in range(40):  # and many ordinary saves, several aggregates per save
-        ledger.handle(RecordFollowUp(
-            command_id=f"follow-up:{n}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1), heart_rate=60 + n
-        ))
+        ledger.handle(
+            RecordFollowUp(
+                command_id=f"follow-up:{n}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1), heart_rate=60 + n
+            )
+        )
     report = verify_chains(ledger)
     assert report.ok, report.problems[:3]
     raw = RawRows(store_url, ledger)
@@ -240,9 +242,9 @@ def test_a_store_written_before_chaining_is_reported_then_each_stream_adopted_on
     assert len(report.problems) == report.streams_checked  # one line per unchained stream
     assert PATIENT.hex in {p.originator_id for p in report.problems}
 
-    ledger.handle(SignFamilyDoctorContract(
-        command_id="contract", patient_ref="P-2.3", doctor="D-1", signed_on=date(2018, 9, 1)
-    ))
+    ledger.handle(
+        SignFamilyDoctorContract(command_id="contract", patient_ref="P-2.3", doctor="D-1", signed_on=date(2018, 9, 1))
+    )
     adopted = verify_chains(ledger, originator_ids=[PATIENT])
     assert (adopted.ok, adopted.events_checked) == (True, 4)
     assert len(verify_chains(ledger).problems) == len(report.problems) - 1
@@ -310,9 +312,9 @@ def test_a_store_chained_under_a_key_refuses_another_key_or_none(
         with pytest.raises(ChainKeyError, match=KEY_ENV):
             verify_chains(ledger)
         with pytest.raises(ChainKeyError, match=KEY_ENV):
-            ledger.handle(RecordFollowUp(
-                command_id=f"follow-up:{other}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1)
-            ))
+            ledger.handle(
+                RecordFollowUp(command_id=f"follow-up:{other}", patient_ref="P-2.3", followed_up_on=date(2018, 8, 1))
+            )
         assert raw.count("events") == raw_count  # nothing appended
         ledger.close()
     with pytest.raises(ChainKeyError, match="at least"):

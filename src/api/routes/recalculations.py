@@ -10,8 +10,15 @@ from service.commands import PayRetroactiveCompensation, RecalculateBenefitYear,
 
 router = APIRouter(tags=["recalculations"])
 
-command_route(router, "/patients/{patient_ref}/years/{year}/recalculations", RecalculateBenefitYear, RecalculationPublic)
-command_route(router, "/policy-versions/{region}/{version}/recalculations", RecalculateForPolicy, PolicyRecalculationPublic)
 command_route(
-    router, "/patients/{patient_ref}/years/{year}/compensation-payments", PayRetroactiveCompensation, CompensationPaidPublic
+    router, "/patients/{patient_ref}/years/{year}/recalculations", RecalculateBenefitYear, RecalculationPublic
+)
+command_route(
+    router, "/policy-versions/{region}/{version}/recalculations", RecalculateForPolicy, PolicyRecalculationPublic
+)
+command_route(
+    router,
+    "/patients/{patient_ref}/years/{year}/compensation-payments",
+    PayRetroactiveCompensation,
+    CompensationPaidPublic,
 )

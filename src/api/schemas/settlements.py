@@ -139,7 +139,7 @@ class BenefitYearPublic(BaseModel):
 class SettlementQuoteCreate(BaseModel):
     """A quote records nothing, so it needs no command id."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     settled_at: Moment | None = Field(None, description="ISO datetime with offset; default now")
 

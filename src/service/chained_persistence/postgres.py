@@ -88,7 +88,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         if not self._key_checked:
             self._claim_key()
         if not stored_events:
-            return super().insert_events(stored_events, **kwargs)
+            inserted: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return inserted
         firsts = first_versions(stored_events)
         exc: Exception | None = None
         notification_ids: Sequence[int] | None = None
@@ -181,7 +182,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         ids = None if originator_ids is None else list(originator_ids)
         if ids == []:
             return
-        only_e = only_c = SQL("")
+        only_e: SQL | Composed = SQL("")
+        only_c: SQL | Composed = SQL("")
         params: list[Any] = []
         if ids is not None:
             only_e = SQL("WHERE e.originator_id = ANY(%s::{id_type}[])").format(**self._fmt)

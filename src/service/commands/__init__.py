@@ -11,7 +11,7 @@ Every path builds the same models: the single routes (api.routes.command_route),
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
@@ -49,7 +49,10 @@ from service.commands.recalculations import (
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
-AnyCommand = Annotated[Union[tuple(COMMANDS.values())], Field(discriminator="command")]  # noqa: UP007
+if TYPE_CHECKING:
+    AnyCommand = Command
+else:  # the discriminated union of every command class, on `command`
+    AnyCommand = Annotated[Union[tuple(COMMANDS.values())], Field(discriminator="command")]  # noqa: UP007
 ANY_COMMAND: TypeAdapter[Command] = TypeAdapter(AnyCommand)
 ENTRY_FIELDS = frozenset({"command", "command_id", "args"})
 
@@ -83,7 +86,10 @@ def parse_entry(entry: object) -> Command:
     unknown = sorted(str(key) for key in entry if key not in ENTRY_FIELDS)
     if unknown:
         raise InvalidCommandError(
-            [{"field": key, "location": "body", "message": "unknown field (a command has command, command_id, args)"} for key in unknown]
+            [
+                {"field": key, "location": "body", "message": "unknown field (a command has command, command_id, args)"}
+                for key in unknown
+            ]
         )
     args = entry.get("args", {})
     if not isinstance(args, Mapping):
@@ -95,10 +101,17 @@ def parse_entry(entry: object) -> Command:
         raise InvalidCommandError(
             [{"field": key, "location": "body", "message": "belongs beside args, not inside them"} for key in clashing]
         )
-    command = parse_command({**args, "command": entry.get("command"), "command_id": entry.get("command_id")})
+    envelope = {key: entry[key] for key in ("command", "command_id") if key in entry}
+    command = parse_command({**args, **envelope})
     if not type(command).batchable:
         raise InvalidCommandError(
-            [{"field": "command", "location": "body", "message": f"{command.command} runs its own transactions: use its route, not a batch"}]
+            [
+                {
+                    "field": "command",
+                    "location": "body",
+                    "message": f"{command.command} runs its own transactions: use its route, not a batch",
+                }
+            ]
         )
     return command
 

@@ -21,7 +21,7 @@ HOSPITAL_ROLES = frozenset({Role.HOSPITAL})
 class Hospital(BaseModel):
     """The hospital an admission is at, with the facts the cascade reads (tier, in county/province, designated)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     code: Ref
     name: Text

@@ -42,7 +42,7 @@ def _snake(name: str) -> str:
 class Command(BaseModel):
     """What every command carries: its name and the client's command id (a retry reuses it)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     roles: ClassVar[frozenset[Role]] = frozenset()
     hospital_scope: ClassVar[HospitalScope | None] = None

@@ -20,7 +20,9 @@ class InvalidCommandError(ValidationError):
         self.errors = errors
 
 
-def field_errors(exc: PydanticValidationError, *, strip_tag: bool = False, location: str = "body") -> list[dict[str, str]]:
+def field_errors(
+    exc: PydanticValidationError, *, strip_tag: bool = False, location: str = "body"
+) -> list[dict[str, str]]:
     """pydantic's errors as `{field, location, message}` (one spelling for routes, batches and imports)."""
     out = []
     for error in exc.errors(include_url=False):

@@ -106,7 +106,9 @@ def _text(length_max: int, *, required: bool = False, strip: bool = False) -> Ca
         if required and not text.strip():
             raise _refuse("text_blank", "give a non-empty text")
         if len(text) > length_max:
-            raise _refuse("text_too_long", "at most {limit} characters, got {length}", limit=length_max, length=len(text))
+            raise _refuse(
+                "text_too_long", "at most {limit} characters, got {length}", limit=length_max, length=len(text)
+            )
         return text
 
     return check
@@ -149,7 +151,9 @@ Reason = Annotated[
 Label = Annotated[
     str,
     BeforeValidator(_text(REF_LENGTH_MAX, required=True)),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": REF_LENGTH_MAX, "description": "no control characters"}),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": REF_LENGTH_MAX, "description": "no control characters"}
+    ),
 ]
 PersonName = Annotated[
     str,
@@ -254,7 +258,11 @@ Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"
 def _in_range(day: date) -> None:
     if not DAY_MIN <= day <= DAY_MAX:
         raise _refuse(
-            "date_range", "{day} is out of range ({low} to {high})", day=day.isoformat(), low=str(DAY_MIN), high=str(DAY_MAX)
+            "date_range",
+            "{day} is out of range ({low} to {high})",
+            day=day.isoformat(),
+            low=str(DAY_MIN),
+            high=str(DAY_MAX),
         )
 
 
@@ -267,7 +275,9 @@ def _day(value: object) -> date:
         try:
             day = date.fromisoformat(value)
         except ValueError as exc:
-            raise _refuse("date_invalid", "{value} is not a date ({error})", value=repr(value), error=str(exc)) from None
+            raise _refuse(
+                "date_invalid", "{value} is not a date ({error})", value=repr(value), error=str(exc)
+            ) from None
     else:
         raise _refuse("date_type", "give a date as YYYY-MM-DD")
     _in_range(day)
@@ -285,7 +295,9 @@ def _moment(value: object) -> datetime:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError as exc:
-            raise _refuse("moment_invalid", "{value} is not a date-time ({error})", value=repr(value), error=str(exc)) from None
+            raise _refuse(
+                "moment_invalid", "{value} is not a date-time ({error})", value=repr(value), error=str(exc)
+            ) from None
     else:
         raise _refuse("moment_type", "give an ISO date-time with an offset, e.g. 2018-07-01T10:00:00+08:00")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -358,7 +370,9 @@ def _json_object(value: object) -> dict[str, Any]:
         if seen > JSON_VALUES_MAX:
             raise _refuse("json_too_large", "more than {limit} values", limit=JSON_VALUES_MAX)
         if depth > JSON_DEPTH_MAX:
-            raise _refuse("json_too_deep", "nested deeper than {limit} levels (at {path})", limit=JSON_DEPTH_MAX, path=path[:80])
+            raise _refuse(
+                "json_too_deep", "nested deeper than {limit} levels (at {path})", limit=JSON_DEPTH_MAX, path=path[:80]
+            )
         if isinstance(node, dict):
             for key, item in node.items():
                 if not isinstance(key, str) or len(key) > JSON_KEY_LENGTH_MAX:
@@ -370,14 +384,16 @@ def _json_object(value: object) -> dict[str, Any]:
         elif isinstance(node, str):
             _clean_json_text(node, path)
             if len(node) > JSON_STRING_LENGTH_MAX:
-                raise _refuse("json_string", "{path}: at most {limit} characters", path=path[:80], limit=JSON_STRING_LENGTH_MAX)
+                raise _refuse(
+                    "json_string", "{path}: at most {limit} characters", path=path[:80], limit=JSON_STRING_LENGTH_MAX
+                )
         elif isinstance(node, bool) or node is None:
             pass
         elif isinstance(node, int):
             if abs(node) > JSON_INT_MAX:
                 raise _refuse("json_number", "{path}: integers up to {limit}", path=path[:80], limit=JSON_INT_MAX)
         elif isinstance(node, float):
-            raise _refuse("json_float", "{path}: write numbers as strings (\"0.9\"), not floats", path=path[:80])
+            raise _refuse("json_float", '{path}: write numbers as strings ("0.9"), not floats', path=path[:80])
         else:
             raise _refuse("json_value", "{path}: {kind} is not a JSON value", path=path[:80], kind=_kind_of(node))
     return value

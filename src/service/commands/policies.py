@@ -19,7 +19,7 @@ POLICY_ROLES = frozenset({Role.ADMIN})
 class PolicyMeta(BaseModel):
     """Which version this is, of which region, from when, published when."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     region: Ref
     version: Ref
@@ -63,17 +63,14 @@ class PublishPolicyVersion(Command):
     @classmethod
     def of(cls, document: PolicyDocument, *, command_id: str) -> PublishPolicyVersion:
         """The command that publishes a document read from a policy file (e.g. `load_default_policy()`)."""
-        return cls(
-            command_id=command_id,
-            meta=PolicyMeta(
-                region=document.region,
-                version=document.version,
-                effective_from=document.effective_from,
-                published_at=document.published_at,
-                title=document.title,
-            ),
-            parameters=annotated(document.parameters, document.confidence),
-        )
+        meta = {
+            "region": document.region,
+            "version": document.version,
+            "effective_from": document.effective_from,
+            "published_at": document.published_at,
+            "title": document.title,
+        }
+        return cls(command_id=command_id, meta=meta, parameters=annotated(document.parameters, document.confidence))
 
 
 def annotated(plain: dict[str, Any], confidence: dict[str, str]) -> dict[str, Any]:

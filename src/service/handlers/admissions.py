@@ -52,7 +52,9 @@ def _on_admission(ledger: BenefitLedger, cmd: AdmissionCommand, apply: Callable[
 
 @handles(PostChargeLine)
 def post_charge_line(ledger: BenefitLedger, cmd: PostChargeLine) -> Outcome:
-    return _on_admission(ledger, cmd, lambda a: a.post_charge_line(cmd.line_no, cmd.category, cmd.amount, cmd.compliant))
+    return _on_admission(
+        ledger, cmd, lambda a: a.post_charge_line(cmd.line_no, cmd.category, cmd.amount, cmd.compliant)
+    )
 
 
 @handles(ReverseChargeLine)

@@ -80,5 +80,7 @@ def record_follow_up(ledger: BenefitLedger, cmd: RecordFollowUp) -> Outcome:
     return _on_patient(
         ledger,
         cmd,
-        lambda p: p.record_follow_up(cmd.followed_up_on, cmd.heart_rate, cmd.blood_glucose, cmd.systolic, cmd.diastolic),
+        lambda p: p.record_follow_up(
+            cmd.followed_up_on, cmd.heart_rate, cmd.blood_glucose, cmd.systolic, cmd.diastolic
+        ),
     )

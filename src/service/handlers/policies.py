@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 def publish_policy_version(ledger: BenefitLedger, cmd: PublishPolicyVersion) -> Outcome:
     """Publish a policy version. It may take effect before it is published (retroactive)."""
     document = cmd.document
+    register: PolicyRegister
     try:
         register = ledger.repository.get(ids.policy_register_id(document.region))
     except AggregateNotFoundError:
