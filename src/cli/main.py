@@ -69,17 +69,19 @@ def root(
 @app.command("serve")
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="interface to listen on (default: $LEDGER_HOST or 127.0.0.1)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default: $LEDGER_PORT or 8000)")] = None,
 ) -> int:
     """Run the HTTP API (OpenAPI at /docs)."""
     import uvicorn
 
     from api.main import create_app
 
-    settings = ctx.obj.settings
+    settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     return 0
 
 

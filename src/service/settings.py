@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     """where events live: sqlite:///path (embedded) or postgresql://user:pw@host:port/db?schema=name"""
+    host: str = "127.0.0.1"
+    """the interface `ledger serve` listens on (its --host wins)"""
+    port: int = Field(8000, ge=1, le=65535)
+    """the TCP port `ledger serve` listens on (its --port wins)"""
     api_keys_file: Path = Path("var/api-keys.toml")
     """the API's clients (TOML, tokens kept as SHA-256 digests; `ledger keys add`)"""
     pii_key: SecretStr | None = None
