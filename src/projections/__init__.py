@@ -1,6 +1,6 @@
 """Read-side models of the ledger, each rebuildable from the event log at any time.
 
-store = open_store(store_config())                  # SQLite sibling file or the PostgreSQL schema
+store = open_store(Settings().store)                # SQLite sibling file or the PostgreSQL schema
 Runner(ledger, store, catalog.select("all")).run_once()   # follow the log, exactly once
 rebuild(ledger, store, "annual_totals")             # shadow tables, then an atomic swap
 annual_totals(store, "P-1", 2018)                   # plain dicts, money as Decimal
