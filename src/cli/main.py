@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -38,7 +39,7 @@ class GlobalOptions:
 
     database_url: str | None
 
-    @property
+    @cached_property
     def settings(self) -> Settings:
         from service.settings import Settings
 
