@@ -9,6 +9,8 @@ effective-dated list of rows. In a policy file:
     non_designated = "pay_without_standard"      # or "refer"
     [major_disease.centres]
     esophageal_cancer = ["HN-TUMOUR"]             # hospital codes of the designated centres
+    [major_disease.centre_names]
+    HN-TUMOUR = "海南省肿瘤医院"
     [major_disease.standards.esophageal_cancer.surgery]
     province = [["2017-08-11", "50000"], ["2019-01-01", "52000"]]   # [effective_from, amount or "none"]
 
@@ -59,6 +61,7 @@ class MajorDiseaseRule:
     referral_excluded_payers: tuple[Payer, ...]
     excess_allocation: ExcessAllocation
     centres: Mapping[str, tuple[str, ...]]  # disease -> hospital codes of its designated centres
+    centre_names: Mapping[str, str]  # hospital code -> name (names, not parameters)
     standards: Mapping[tuple[str, Treatment, Tier], tuple[StandardRow, ...]]  # rows in effective_from order
 
     def is_designated_centre(self, disease: str, hospital_code: str) -> bool:
@@ -96,6 +99,7 @@ def parse_major_disease(tree: Mapping[str, Any], path: str, known_diseases: Mapp
         referral_excluded_payers=p.enum_list(tree, "referral_excluded_payers", path, Payer),
         excess_allocation=p.enum_value(tree, "excess_allocation", path, ExcessAllocation),
         centres=centres,
+        centre_names={str(k): str(v) for k, v in p.table(tree.get("centre_names", {}), f"{path}.centre_names").items()},
         standards=_standards(tree.get("standards", {}), f"{path}.standards", diseases),
     )
 
