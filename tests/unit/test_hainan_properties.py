@@ -36,9 +36,11 @@ STATUSES = (
     PovertyStatus.TEKUN,
     PovertyStatus.NONE,
 )
-DISEASES = hainan_policy().major_disease.diseases  # type: ignore[union-attr]
+_MAJOR = hainan_policy().major_disease
+assert _MAJOR is not None
+DISEASES = _MAJOR.diseases
 # (disease, treatment, hospital level) with a shipped single-disease standard: drawn often, so admissions are capped
-STANDARD_KEYS = sorted(hainan_policy().major_disease.standards, key=str)  # type: ignore[union-attr]
+STANDARD_KEYS = sorted(_MAJOR.standards, key=str)
 YEAR_START = date(2018, 1, 1)
 VERSION = "hainan-prop"
 
