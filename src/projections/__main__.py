@@ -92,11 +92,21 @@ def _dispatch(args: argparse.Namespace, ledger: Any, store: Any, selected: list[
         return 0
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+
+    def stop_between_batches(position: int, head: int, count: int) -> None:
+        if stopping:  # SIGTERM while catching up: stop after the batch just committed, not at the head
+            raise _Stopped
+
+    runner.on_batch = stop_between_batches
     try:
         runner.run_forever(args.poll_interval, should_stop=lambda: bool(stopping))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stopped):
         pass
     return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived: the worker stops between two batches (each batch is its own transaction)."""
 
 
 def _fail(code: int, message: str) -> int:
