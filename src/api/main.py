@@ -33,6 +33,7 @@ from api.routes import (
     recalculations,
     reports,
     settlements,
+    slips,
 )
 from domain.errors import AlreadyExistsError, NotFoundError
 from domain.policy.loader import load_default_policy
@@ -168,6 +169,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(dashboard_page.router)
+    app.include_router(slips.router)
     install_metrics(app)
     return app
 
