@@ -26,6 +26,7 @@ from api.routes import (
     admissions,
     audit_findings,
     batches,
+    fhir,
     health,
     hospitals,
     patients,
@@ -170,6 +171,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(dashboard_page.router)
     app.include_router(slips.router)
+    app.include_router(fhir.router)
     install_metrics(app)
     return app
 

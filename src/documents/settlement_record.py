@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from domain import ids
 from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.errors import NotFoundError, StateConflictError, ValidationError
@@ -80,6 +81,22 @@ def admission_settlement(ledger: Any, admission: Admission) -> SettlementRecord:
             f"admission {admission.admission_ref} is not settled yet ({state}): no settlement slip (尚未结算)"
         )
     return _record(ledger, admission, admission.settlements[-1])
+
+
+def year_settlements(ledger: Any, patient_ref: str, year: int) -> list[SettlementRecord]:
+    """Every settlement of a patient-year, in settlement order (the year folded once); [] if none."""
+    events = tuple(ledger.events.get(ids.benefit_year_id(patient_ref, year)))
+    history = BenefitYearHistory.fold(events)
+    return [
+        SettlementRecord(
+            ledger.get_admission(record["admission_ref"]),
+            history,
+            record,
+            tuple(_versions(events, record["settlement_id"])),
+            events,
+        )
+        for record in history.settlements
+    ]
 
 
 def _record(ledger: Any, admission: Admission, settlement_id: str) -> SettlementRecord:
