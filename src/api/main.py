@@ -26,6 +26,7 @@ from api.routes import (
     admissions,
     audit_findings,
     batches,
+    county_reports,
     fhir,
     health,
     hospitals,
@@ -172,6 +173,7 @@ def create_app(
     app.include_router(dashboard_page.router)
     app.include_router(slips.router)
     app.include_router(fhir.router)
+    app.include_router(county_reports.router)
     install_metrics(app)
     return app
 

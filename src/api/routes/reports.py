@@ -14,7 +14,7 @@ from api.access import Principal, Read, Role, own_hospital_only, require_read
 from api.deps import PageDep, RefPath, ViewsDep, YearPath
 from api.responses import plain
 from api.schemas import REF_LENGTH_MAX
-from domain.errors import NotFoundError
+from domain.errors import NotFoundError, ValidationError
 from domain.money import money_sum
 from projections.annual_totals import annual_totals
 from projections.audit_trail import audit_trail, audit_trail_for_admission
@@ -25,16 +25,25 @@ from projections.retro_compensation import retro_items
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
-Cumulative = Annotated[bool, Query(description="with month: the year to the end of that month")]
+Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]
+Quarter = Annotated[int | None, Query(ge=1, le=4, description="one quarter (1-4); not with month")]
 RefQuery = Annotated[str | None, Query(min_length=1, max_length=REF_LENGTH_MAX)]
 
 
 @router.get("/counties/{county_code}/{year}", dependencies=[require_read(Read.AGGREGATE)])
 def read_county_dashboard(
-    county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None, cumulative: Cumulative = False
+    county_code: RefPath,
+    year: YearPath,
+    views: ViewsDep,
+    month: Month = None,
+    cumulative: Cumulative = False,
+    quarter: Quarter = None,
 ) -> dict[str, Any]:
-    """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
-    result: dict[str, Any] = plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
+    """A county's report figures and action-plan rates for a year, a month, a quarter, or the year to either."""
+    if month is not None and quarter is not None:
+        raise ValidationError("give month or quarter, not both")
+    figures = county_dashboard(views, county_code, year, month=month, cumulative=cumulative, quarter=quarter)
+    result: dict[str, Any] = plain(figures)
     return result
 
 
