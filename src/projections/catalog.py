@@ -11,7 +11,8 @@ from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD, COUNTY_DETAIL)
+    p.name: p
+    for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD, COUNTY_DETAIL)
 }
 
 
