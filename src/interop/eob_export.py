@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from documents.settlement_record import SettlementRecord, find_settlement, year_settlements
 from domain import ids
 from domain.aggregates.admission import Admission
@@ -58,7 +60,7 @@ def find_eob(ledger: Any, resource_id: str) -> SettlementRecord:
     admission_id, sequence = parsed
     try:
         admission = ledger.repository.get(admission_id)
-    except Exception:  # not an aggregate of this ledger
+    except AggregateNotFoundError:  # not an aggregate of this ledger
         admission = None
     if not isinstance(admission, Admission) or sequence > len(admission.settlements):
         raise NotFoundError(f"no ExplanationOfBenefit {resource_id}")
@@ -80,7 +82,7 @@ def patient_id_of(ledger: Any, resource_id: str) -> str:
 
     try:
         patient = ledger.repository.get(UUID(resource_id))
-    except Exception:
+    except (AggregateNotFoundError, ValueError):  # not an aggregate of this ledger, or not a uuid
         patient = None
     if not isinstance(patient, Patient):
         raise NotFoundError(f"no Patient {resource_id}")
