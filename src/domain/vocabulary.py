@@ -1,4 +1,4 @@
-"""The ledger's fixed vocabulary: hospital tiers, poverty statuses, visit kinds, payers.
+"""The ledger's fixed vocabulary: hospital tiers, poverty statuses, visit kinds, payers, treatments.
 
 These are names, not policy numbers: which status or tier gets what is policy data.
 """
@@ -46,6 +46,8 @@ class Payer(str, Enum):
     S180 = "s180"  # 慢性病门诊补充 "180"
     S5090 = "s5090"  # 郎溪 "5090" 重大疾病补充
     REASSIST = "reassist"  # 大病医疗再救助
+    HPSI = "hpsi"  # 健康扶贫补充保险 (Hainan health-poverty supplementary insurance)
+    CHARITY = "charity"  # 慈善医疗救助, paid from recorded charity fund grants
 
 
 PAYER_LABELS_ZH = {
@@ -56,6 +58,31 @@ PAYER_LABELS_ZH = {
     Payer.S180: "“180”补充医保",
     Payer.S5090: "“5090”工程",
     Payer.REASSIST: "大病医疗再救助",
+    Payer.HPSI: "健康扶贫补充保险",
+    Payer.CHARITY: "慈善医疗救助",
+}
+
+
+class Treatment(str, Enum):
+    """How a major disease is treated on an admission (诊疗方案的治疗方式: 手术、化疗、放疗等)."""
+
+    SURGERY = "surgery"  # 手术
+    CHEMOTHERAPY = "chemotherapy"  # 化疗
+    RADIOTHERAPY = "radiotherapy"  # 放疗
+    DIALYSIS = "dialysis"  # 透析
+    INTERVENTIONAL = "interventional"  # 介入治疗
+    TRANSFUSION_CHELATION = "transfusion_chelation"  # 输血及去铁治疗
+    STEM_CELL_TRANSPLANT = "stem_cell_transplant"  # 造血干细胞移植
+
+
+TREATMENT_LABELS_ZH = {
+    Treatment.SURGERY: "手术",
+    Treatment.CHEMOTHERAPY: "化疗",
+    Treatment.RADIOTHERAPY: "放疗",
+    Treatment.DIALYSIS: "透析",
+    Treatment.INTERVENTIONAL: "介入治疗",
+    Treatment.TRANSFUSION_CHELATION: "输血及去铁治疗",
+    Treatment.STEM_CELL_TRANSPLANT: "造血干细胞移植",
 }
 
 

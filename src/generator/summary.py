@@ -18,7 +18,8 @@ from domain.money import ZERO
 from domain.vocabulary import Payer
 from generator.plan import CountyPlan
 
-PAYERS = tuple(p.value for p in Payer)
+# The Langxi report's payer layers (the comparison is against that report; Hainan's payers are not in it).
+PAYERS = tuple(p.value for p in (Payer.NCMS, Payer.CII, Payer.MA, Payer.B351, Payer.S180, Payer.S5090, Payer.REASSIST))
 
 # Langxi, January to July 2018 (CONFIRMED-SEED). Re-assistance started paying in August 2018.
 LANGXI: dict[str, Decimal | int | None] = {

@@ -39,6 +39,8 @@ PAYER_NAMES_EN = {
     Payer.S180: "chronic-disease supplement 180",
     Payer.S5090: "Langxi 5090 supplement",
     Payer.REASSIST: "critical-illness re-assistance",
+    Payer.HPSI: "health-poverty supplementary insurance",
+    Payer.CHARITY: "charity medical assistance",
 }
 
 

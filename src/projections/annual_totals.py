@@ -67,8 +67,12 @@ POLICIES = Table(
 def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
     """The money figures of one settlement (as recorded in SettlementRecorded / RecalculationRecorded)."""
     paid = {p: ZERO for p in PAYERS}
+    other = ZERO  # payers without a column yet (Hainan's hpsi, charity): counted in payer_total only
     for layer in settlement["layers"]:
-        paid[layer["payer"]] += money(layer["amount"])
+        if layer["payer"] in paid:
+            paid[layer["payer"]] += money(layer["amount"])
+        else:
+            other += money(layer["amount"])
     patient_compliant, patient_noncompliant = (
         money(settlement["patient_compliant"]),
         money(settlement["patient_noncompliant"]),
@@ -77,7 +81,7 @@ def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
         "total_cost": money(settlement["total"]),
         "compliant_cost": money(settlement["compliant"]),
         **{f"paid_{p}": paid[p] for p in PAYERS},
-        "payer_total": sum(paid.values(), ZERO),
+        "payer_total": sum(paid.values(), ZERO) + other,
         "patient_compliant": patient_compliant,
         "patient_noncompliant": patient_noncompliant,
         "patient_share": patient_compliant + patient_noncompliant,

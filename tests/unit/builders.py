@@ -6,6 +6,9 @@
     a = claim("A", tier=Tier.COUNTY, total="20000", compliant="19000")
     settlements, state = settle(a, policy=p)
 
+    h = hainan_policy(**{"major_disease.non_designated": "refer"})
+    settlements, state = settle(a, policy=h, version=HAINAN_VERSION)
+
 Amounts may be given as str, int or Decimal (never float); they are normalised to fen
 (exponent -2) through `parse_amount`, the ledger's own input parser.
 """
@@ -19,15 +22,17 @@ from decimal import Decimal
 from typing import Any
 
 from domain.money import parse_amount
-from domain.policy.loader import load_default_policy
+from domain.policy.loader import DEFAULT_REGION, load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.rules.cascade import settle_year
 from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
 from domain.rules.year_state import YearState
-from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from domain.vocabulary import PovertyStatus, Tier, Treatment, VisitKind
 
 DEFAULT_VERSION = "langxi-2018.1"
+HAINAN_REGION = "469030"
+HAINAN_VERSION = "hainan-2017.1"
 SERVICE_DATE = date(2018, 6, 1)
 
 IN_COUNTY_TIERS = frozenset({Tier.TOWNSHIP, Tier.COUNTY})
@@ -63,6 +68,10 @@ def claim(
     service_date: date = SERVICE_DATE,
     chronic_certified: bool = False,
     major_diseases: tuple[str, ...] = (),
+    disease_treated: str | None = None,
+    treatment: Treatment | None = None,
+    designated_centre: bool = False,
+    charity_granted: str | int | Decimal = "0",
 ) -> ClaimFacts:
     """A `ClaimFacts` with sensible defaults: an in-county, designated, inpatient county admission
     of a 建档立卡 patient.
@@ -86,12 +95,16 @@ def claim(
         poverty_status=status,
         chronic_certified=chronic_certified,
         major_diseases=tuple(major_diseases),
+        disease_treated=disease_treated,
+        treatment=treatment,
+        designated_centre=designated_centre,
+        charity_granted=fen(charity_granted),
     )
 
 
-def default_tree() -> dict[str, Any]:
+def default_tree(region: str = DEFAULT_REGION) -> dict[str, Any]:
     """A deep copy of the shipped default policy's plain parameter tree (safe to mutate)."""
-    return copy.deepcopy(load_default_policy().parameters)
+    return copy.deepcopy(load_default_policy(region).parameters)
 
 
 def apply_overrides(tree: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,6 +141,16 @@ def policy(**overrides: Any) -> PolicyParameters:
     leaf; `policy(**{"ma.by_status.jiandanglika": DELETE})` removes a table entry.
     """
     return PolicyParameters.from_mapping(policy_tree(**overrides))
+
+
+def hainan_tree(**overrides: Any) -> dict[str, Any]:
+    """The shipped Hainan (琼中, 469030) plain tree with dotted-path overrides applied."""
+    return apply_overrides(default_tree(HAINAN_REGION), overrides)
+
+
+def hainan_policy(**overrides: Any) -> PolicyParameters:
+    """Validated `PolicyParameters` of the shipped Hainan default with dotted-path overrides applied."""
+    return PolicyParameters.from_mapping(hainan_tree(**overrides))
 
 
 def default_policy() -> PolicyParameters:

@@ -55,8 +55,13 @@ def assert_balanced(settlement: Settlement) -> None:
         assert amount.as_tuple().exponent == -2, amount
 
 
+LANGXI_PAYERS = (Payer.NCMS, Payer.CII, Payer.MA, Payer.B351, Payer.S180, Payer.S5090, Payer.REASSIST)
+
+
 def paid(settlement: Settlement) -> dict[Payer, Decimal]:
-    return {payer: settlement.paid_by(payer) for payer in Payer}
+    """What each of Langxi's payers paid (the other regions' payers, not in its cascade, paid nothing)."""
+    assert all(settlement.paid_by(payer) == Decimal("0.00") for payer in Payer if payer not in LANGXI_PAYERS)
+    return {payer: settlement.paid_by(payer) for payer in LANGXI_PAYERS}
 
 
 # --- Scenario 1: default policy, medical assistance 50 % --------------------------------------

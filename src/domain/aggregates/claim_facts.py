@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from domain.aggregates.admission import Admission
 from domain.aggregates.patient import Patient
+from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters, YearAssignment
 from domain.rules.claim import ClaimFacts
+from domain.vocabulary import Treatment
+
+
+@dataclass(frozen=True)
+class TreatedDisease:
+    """What the treatment plan (诊疗方案) says an admission treats, and whether its hospital is a
+    designated centre (定点医院) for that disease: facts of the claim, frozen at settlement."""
+
+    disease: str
+    treatment: Treatment | None
+    designated_centre: bool
+
+
+def treated_disease(
+    policy: PolicyParameters, admission: Admission, disease: str, treatment: Treatment | None
+) -> TreatedDisease:
+    """The designated-centre flag as the policy's centre list gives it for the admission's hospital.
+
+    The policy lists the provincial centres the plan names; county centres come with the hospital
+    registry, which will then answer this instead.
+    """
+    rule = policy.major_disease
+    code = str(admission.hospital.get("code", ""))
+    return TreatedDisease(disease, treatment, rule is not None and rule.is_designated_centre(disease, code))
 
 
 def benefit_year_of(admission: Admission, policy: PolicyParameters) -> int:
@@ -17,8 +44,19 @@ def benefit_year_of(admission: Admission, policy: PolicyParameters) -> int:
     return admission.service_date().year
 
 
-def claim_facts(claim_id: str, admission: Admission, patient: Patient) -> ClaimFacts:
-    """Patient facts are taken as in force on the service date (discharge or visit day)."""
+def claim_facts(
+    claim_id: str,
+    admission: Admission,
+    patient: Patient,
+    *,
+    treated: TreatedDisease | None = None,
+    charity_granted: Decimal = ZERO,
+) -> ClaimFacts:
+    """Patient facts are taken as in force on the service date (discharge or visit day).
+
+    `treated` (Hainan 大病集中救治) and `charity_granted` (charity grants recorded for the patient-year
+    so far) are given by the caller; without them the claim is what it always was.
+    """
     day = admission.service_date()
     hospital = admission.hospital
     return ClaimFacts(
@@ -35,4 +73,8 @@ def claim_facts(claim_id: str, admission: Admission, patient: Patient) -> ClaimF
         poverty_status=patient.status_on(day),
         chronic_certified=patient.chronic_certified_on(day),
         major_diseases=patient.major_diseases_on(day),
+        disease_treated=None if treated is None else treated.disease,
+        treatment=None if treated is None else treated.treatment,
+        designated_centre=treated is not None and treated.designated_centre,
+        charity_granted=charity_granted,
     )

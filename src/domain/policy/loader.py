@@ -1,4 +1,8 @@
-"""Reads shipped policy data files (TOML with confidence-annotated leaves)."""
+"""Reads policy data files (TOML with confidence-annotated leaves), and the default versions shipped per region.
+
+Shipped defaults: Langxi County (341821, `langxi_default.toml`) and Qiongzhong County, Hainan (469030,
+`hainan_default.toml`). Langxi is the default region wherever one is implied.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,12 @@ from typing import Any
 from domain.policy.parameters import PolicyParameters
 from domain.policy.parsing import PolicyError, unwrap
 
-DEFAULT_POLICY_FILE = "langxi_default.toml"
+DEFAULT_REGION = "341821"  # Langxi: the region meant wherever a caller names none
+DEFAULT_POLICY_FILES = {
+    "341821": "langxi_default.toml",  # 郎溪县, Xuancheng, Anhui
+    "469030": "hainan_default.toml",  # 琼中黎族苗族自治县, Hainan
+}
+DEFAULT_POLICY_FILE = DEFAULT_POLICY_FILES[DEFAULT_REGION]
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,27 @@ def load_policy_file(path: Path | str) -> PolicyDocument:
     return parse_document(tree)
 
 
-def load_default_policy() -> PolicyDocument:
-    """The Langxi default version shipped with the ledger."""
-    with resources.files("domain.policy").joinpath(DEFAULT_POLICY_FILE).open("rb") as f:
-        return parse_document(tomllib.load(f))
+def shipped_regions() -> tuple[str, ...]:
+    """The regions a default policy version is shipped for, the default region first."""
+    return tuple(DEFAULT_POLICY_FILES)
+
+
+def load_default_policy(region: str | None = None) -> PolicyDocument:
+    """The default version shipped for `region` (Langxi when none is named)."""
+    region = DEFAULT_REGION if region is None else region
+    name = DEFAULT_POLICY_FILES.get(region)
+    if name is None:
+        raise PolicyError(
+            f"no default policy is shipped for region {region!r} (shipped: {', '.join(DEFAULT_POLICY_FILES)}); "
+            "publish one from a policy file"
+        )
+    with resources.files("domain.policy").joinpath(name).open("rb") as f:
+        document = parse_document(tomllib.load(f))
+    if document.region != region:
+        raise PolicyError(f"{name}: meta.region is {document.region!r}, shipped as the default for {region!r}")
+    return document
+
+
+def load_default_policies() -> list[PolicyDocument]:
+    """Every shipped default version, one per region, the default region first."""
+    return [load_default_policy(region) for region in DEFAULT_POLICY_FILES]

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.policy import parsing as p
+from domain.policy.major_disease import MajorDiseaseRule, parse_major_disease
 from domain.vocabulary import Payer, PovertyStatus, Tier, VisitKind
+
+R = TypeVar("R")
 
 
 class CapMode(str, Enum):
@@ -116,6 +119,27 @@ class ReassistanceRule:
 
 
 @dataclass(frozen=True)
+class HealthPovertyInsuranceRule:
+    """Hainan 健康扶贫补充保险: banded, on the annual cumulative compliant self-pay that reaches it."""
+
+    statuses: tuple[PovertyStatus, ...]
+    threshold: Decimal
+    bands: tuple[Band, ...]
+    annual_cap: Decimal | None
+    requires_in_province: bool
+    requires_designated: bool
+
+
+@dataclass(frozen=True)
+class CharityRule:
+    """慈善医疗救助: a ratio of what is left, paid out of the charity grants recorded for the patient-year."""
+
+    statuses: tuple[PovertyStatus, ...]
+    ratio: Decimal
+    annual_cap: Decimal | None
+
+
+@dataclass(frozen=True)
 class HospitalBorneRule:
     enabled: bool
     out_of_catalogue_share_limit: Decimal
@@ -135,8 +159,23 @@ class DiseaseCatalogue:
     names_zh: Mapping[str, str]
 
 
+# The section each optional payer layer reads; a cascade may list the payer only when its section is there.
+PAYER_SECTIONS = {
+    Payer.B351: "b351",
+    Payer.S180: "s180",
+    Payer.S5090: "s5090",
+    Payer.REASSIST: "reassist",
+    Payer.HPSI: "hpsi",
+    Payer.CHARITY: "charity",
+}
+
+
 @dataclass(frozen=True)
 class PolicyParameters:
+    """One region's parameters. Basic insurance, 大病保险 and 医疗救助 are in every policy; the other
+    layers (Langxi's 351/180/5090/再救助, Hainan's 健康扶贫补充保险 and charity) and the 大病集中救治
+    rules are present only where the region has them (None otherwise)."""
+
     cascade: Mapping[VisitKind, tuple[Payer, ...]]
     year_assignment: YearAssignment
     poor_statuses: tuple[PovertyStatus, ...]
@@ -144,20 +183,30 @@ class PolicyParameters:
     cii_poor: CiiRule
     cii_general: CiiRule
     assistance: Mapping[PovertyStatus, AssistanceRule]
-    b351: BackstopRule
-    s180: ChronicSupplementRule
-    s5090: MajorDiseaseSupplementRule
-    reassist: ReassistanceRule
+    b351: BackstopRule | None
+    s180: ChronicSupplementRule | None
+    s5090: MajorDiseaseSupplementRule | None
+    reassist: ReassistanceRule | None
     hospital_borne: HospitalBorneRule
     audit: AuditRule
     allow_patient_clawback: bool
     diseases: DiseaseCatalogue
+    hpsi: HealthPovertyInsuranceRule | None = None
+    charity: CharityRule | None = None
+    major_disease: MajorDiseaseRule | None = None
 
     @classmethod
     def from_mapping(cls, tree: Mapping[str, Any]) -> PolicyParameters:
         """Validate a plain parameter tree (annotated leaves are unwrapped first)."""
         plain, _ = p.unwrap(tree)
         return _build(plain)
+
+
+def required(rule: R | None, payer: Payer) -> R:
+    """The rule of a payer layer the cascade runs (validation guarantees it is there)."""
+    if rule is None:
+        raise p.PolicyError(f"{PAYER_SECTIONS[payer]}: missing section (the cascade lists {payer.value})")
+    return rule
 
 
 def _tier_key(key: str, path: str) -> Tier:
@@ -249,18 +298,32 @@ def _b351(tree: Mapping[str, Any], path: str) -> BackstopRule:
     return rule
 
 
+def _optional(t: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    return None if t.get(key) is None else p.section(t, key, "")
+
+
+def _cascade(t: Mapping[str, Any]) -> dict[VisitKind, tuple[Payer, ...]]:
+    cascade = p.section(t, "cascade", "")
+    out = {kind: p.enum_list(cascade, kind.value, "cascade", Payer) for kind in VisitKind}
+    for kind, payers in out.items():
+        for i, payer in enumerate(payers):
+            section = PAYER_SECTIONS.get(payer)
+            if section is not None and t.get(section) is None:
+                raise p.PolicyError(f"cascade.{kind.value}[{i}]: {payer.value} needs a [{section}] section")
+    return out
+
+
 def _build(t: Mapping[str, Any]) -> PolicyParameters:
     _check_rounding(t)
-    cascade = p.section(t, "cascade", "")
     cii = p.section(t, "cii", "")
     ma = p.section(t, "ma", "")
-    s180 = p.section(t, "s180", "")
-    s5090 = p.section(t, "s5090", "")
-    re = p.section(t, "reassist", "")
     hb = p.section(t, "hospital_borne", "")
     audit = p.section(t, "audit", "")
+    b351, s180, s5090, re = (_optional(t, key) for key in ("b351", "s180", "s5090", "reassist"))
+    hpsi, charity, major = (_optional(t, key) for key in ("hpsi", "charity", "major_disease"))
+    diseases = _diseases(p.section(t, "diseases", ""), "diseases")
     return PolicyParameters(
-        cascade={kind: p.enum_list(cascade, kind.value, "cascade", Payer) for kind in VisitKind},
+        cascade=_cascade(t),
         year_assignment=p.enum_value(p.section(t, "year", ""), "assignment", "year", YearAssignment),
         poor_statuses=p.enum_list(p.section(t, "poor", ""), "statuses", "poor", PovertyStatus),
         ncms=_ncms(p.section(t, "ncms", ""), "ncms"),
@@ -270,31 +333,10 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
             _status_key(k, "ma.by_status"): _assistance(v, f"ma.by_status.{k}")
             for k, v in p.section(ma, "by_status", "ma").items()
         },
-        b351=_b351(p.section(t, "b351", ""), "b351"),
-        s180=ChronicSupplementRule(
-            p.decimal(s180, "ratio", "s180", ratio=True),
-            p.optional_decimal(s180, "annual_cap", "s180"),
-            p.enum_list(s180, "statuses", "s180", PovertyStatus),
-        ),
-        s5090=MajorDiseaseSupplementRule(
-            mode=p.enum_value(s5090, "mode", "s5090", SupplementMode),
-            threshold=p.decimal(s5090, "threshold", "s5090"),
-            ratio=p.decimal(s5090, "ratio", "s5090", ratio=True),
-            target_ratio=p.decimal(s5090, "target_ratio", "s5090", ratio=True),
-            target_base=p.enum_value(s5090, "target_base", "s5090", TargetBase),
-            annual_cap=p.optional_decimal(s5090, "annual_cap", "s5090"),
-            diseases=p.string_list(s5090, "diseases", "s5090"),
-            effective_from=p.iso_date(s5090, "effective_from", "s5090", default=None),
-            statuses=p.enum_list(s5090, "statuses", "s5090", PovertyStatus),
-        ),
-        reassist=ReassistanceRule(
-            threshold=p.decimal(re, "threshold", "reassist"),
-            ratio=p.decimal(re, "ratio", "reassist", ratio=True),
-            annual_cap=p.optional_decimal(re, "annual_cap", "reassist"),
-            statuses=p.enum_list(re, "statuses", "reassist", PovertyStatus),
-            requires_in_province=p.boolean(re, "requires_in_province", "reassist"),
-            requires_designated=p.boolean(re, "requires_designated", "reassist"),
-        ),
+        b351=None if b351 is None else _b351(b351, "b351"),
+        s180=None if s180 is None else _s180(s180, "s180"),
+        s5090=None if s5090 is None else _s5090(s5090, "s5090"),
+        reassist=None if re is None else _reassist(re, "reassist"),
         hospital_borne=HospitalBorneRule(
             p.boolean(hb, "enabled", "hospital_borne"),
             p.decimal(hb, "out_of_catalogue_share_limit", "hospital_borne", ratio=True),
@@ -304,7 +346,65 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
             p.boolean(audit, "patient_hold_harmless", "audit"), p.boolean(audit, "recompute_downstream_layers", "audit")
         ),
         allow_patient_clawback=p.boolean(p.section(t, "retro", ""), "allow_patient_clawback", "retro"),
-        diseases=_diseases(p.section(t, "diseases", ""), "diseases"),
+        diseases=diseases,
+        hpsi=None if hpsi is None else _hpsi(hpsi, "hpsi"),
+        charity=None if charity is None else _charity(charity, "charity"),
+        major_disease=None if major is None else parse_major_disease(major, "major_disease", diseases.names_zh),
+    )
+
+
+def _s180(tree: Mapping[str, Any], path: str) -> ChronicSupplementRule:
+    return ChronicSupplementRule(
+        p.decimal(tree, "ratio", path, ratio=True),
+        p.optional_decimal(tree, "annual_cap", path),
+        p.enum_list(tree, "statuses", path, PovertyStatus),
+    )
+
+
+def _s5090(tree: Mapping[str, Any], path: str) -> MajorDiseaseSupplementRule:
+    return MajorDiseaseSupplementRule(
+        mode=p.enum_value(tree, "mode", path, SupplementMode),
+        threshold=p.decimal(tree, "threshold", path),
+        ratio=p.decimal(tree, "ratio", path, ratio=True),
+        target_ratio=p.decimal(tree, "target_ratio", path, ratio=True),
+        target_base=p.enum_value(tree, "target_base", path, TargetBase),
+        annual_cap=p.optional_decimal(tree, "annual_cap", path),
+        diseases=p.string_list(tree, "diseases", path),
+        effective_from=p.iso_date(tree, "effective_from", path, default=None),
+        statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
+    )
+
+
+def _reassist(tree: Mapping[str, Any], path: str) -> ReassistanceRule:
+    return ReassistanceRule(
+        threshold=p.decimal(tree, "threshold", path),
+        ratio=p.decimal(tree, "ratio", path, ratio=True),
+        annual_cap=p.optional_decimal(tree, "annual_cap", path),
+        statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
+        requires_in_province=p.boolean(tree, "requires_in_province", path),
+        requires_designated=p.boolean(tree, "requires_designated", path),
+    )
+
+
+def _hpsi(tree: Mapping[str, Any], path: str) -> HealthPovertyInsuranceRule:
+    rule = HealthPovertyInsuranceRule(
+        statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
+        threshold=p.decimal(tree, "threshold", path),
+        bands=_bands(tree, path),
+        annual_cap=p.optional_decimal(tree, "annual_cap", path),
+        requires_in_province=p.boolean(tree, "requires_in_province", path),
+        requires_designated=p.boolean(tree, "requires_designated", path),
+    )
+    if rule.bands[0].lower != rule.threshold:
+        raise p.PolicyError(f"{path}.bands[0]: the first band must start at the threshold")
+    return rule
+
+
+def _charity(tree: Mapping[str, Any], path: str) -> CharityRule:
+    return CharityRule(
+        statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
+        ratio=p.decimal(tree, "ratio", path, ratio=True),
+        annual_cap=p.optional_decimal(tree, "annual_cap", path),
     )
 
 
@@ -313,8 +413,8 @@ def _diseases(tree: Mapping[str, Any], path: str) -> DiseaseCatalogue:
     if not isinstance(names, Mapping):
         raise p.PolicyError(f"{path}.names_zh: expected a table of code = name")
     return DiseaseCatalogue(
-        p.string_list(tree, "major_hainan", path),
-        p.string_list(tree, "chronic_langxi", path),
+        p.string_list(tree, "major_hainan", path, default=()),
+        p.string_list(tree, "chronic_langxi", path, default=()),
         {str(k): str(v) for k, v in names.items()},
     )
 

@@ -3,7 +3,8 @@
 A disallowed line's cost is split as it was settled: the payers' share of a compliant line is
 deducted from the hospital's advance (the fund recovers it); what the patient paid for the line
 is refunded to the patient (hold-harmless, 先诊疗后付费 rules: violations may not be shifted to the
-patient); a non-compliant line's hospital-borne part was already the hospital's. The patient's
+patient); a non-compliant line's hospital-borne part was already the hospital's, and so was a
+compliant line's share of any cost above a single-disease standard (Hainan). The patient's
 settlement itself is not re-run.
 """
 
@@ -54,8 +55,14 @@ def compute_deduction(lines: Sequence[DisallowedLine], settlement: Settlement, *
     for line in lines:
         if line.compliant:
             patient = _share(line.amount, settlement.patient_compliant, settlement.compliant)
-            fund = line.amount - patient
-            borne = ZERO
+            # compliant cost above a single-disease standard was the hospital's, not the funds'
+            excess = settlement.excess_compliant
+            borne = (
+                ZERO
+                if excess == ZERO
+                else min(_share(line.amount, excess, settlement.compliant), line.amount - patient)
+            )
+            fund = line.amount - patient - borne
         else:
             patient = _share(line.amount, settlement.patient_noncompliant, settlement.noncompliant)
             fund = ZERO

@@ -11,13 +11,16 @@ from decimal import Decimal
 
 from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters
+from domain.rules import major_disease_treatment
 from domain.rules.claim import ClaimFacts
-from domain.rules.layer_result import LayerResult
+from domain.rules.layer_result import LayerResult, not_eligible
 from domain.rules.layers import (
     assistance,
     backstop_351,
+    charity,
     chronic_180,
     cii,
+    health_poverty_insurance,
     hospital_borne,
     ncms,
     reassistance,
@@ -37,6 +40,8 @@ LAYERS: dict[Payer, Layer] = {
     Payer.S180: chronic_180.apply,
     Payer.S5090: supplement_5090.apply,
     Payer.REASSIST: reassistance.apply,
+    Payer.HPSI: health_poverty_insurance.apply,
+    Payer.CHARITY: charity.apply,
 }
 
 
@@ -46,13 +51,22 @@ def settle_claim(
     """Run the payer layers in the policy's order for this kind of care; return the settlement and new state.
 
     Each layer pays out of the compliant cost still left; the patient pays what is left plus the
-    non-compliant cost, less any hospital-borne part.
+    non-compliant cost, less any hospital-borne part. A major-disease admission (Hainan 大病集中救治) is
+    first capped at its single-disease standard: the payers settle the billable claim, the excess is
+    hospital-borne; a referred one skips the payers the policy excludes.
     """
-    borne, borne_why = hospital_borne.amount(claim, policy)
-    remaining = claim.compliant
+    outcome = major_disease_treatment.assess(claim, policy)
+    billable = claim if outcome is None else outcome.billable_claim(claim)
+    excluded = () if outcome is None else outcome.excluded_payers
+    borne, borne_why = hospital_borne.amount(billable, policy)
+    remaining = billable.compliant
     results: list[LayerResult] = []
     for payer in policy.cascade[claim.kind]:
-        result, state = LAYERS[payer](claim, remaining, state, policy)
+        if payer in excluded:
+            assert outcome is not None
+            result = not_eligible(payer, f"major disease {outcome.disease} not at a designated centre: referred")
+        else:
+            result, state = LAYERS[payer](billable, remaining, state, policy)
         assert ZERO <= result.amount <= remaining, f"{payer.value} paid {result.amount} of {remaining}"
         remaining -= result.amount
         results.append(result)
@@ -63,10 +77,11 @@ def settle_claim(
         claim.total,
         claim.compliant,
         tuple(results),
-        borne,
+        borne if outcome is None else borne + outcome.excess,
         remaining,
-        claim.noncompliant - borne,
-        borne_why,
+        billable.noncompliant - borne,
+        borne_why if outcome is None else f"{outcome.explanation}; {borne_why}",
+        outcome,
     )
     settlement.check_invariant()
     return settlement, state

@@ -7,7 +7,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.vocabulary import PovertyStatus, Tier, VisitKind
+from domain.money import ZERO
+from domain.vocabulary import PovertyStatus, Tier, Treatment, VisitKind
+
+# Facts added after the first settlements were recorded, with the value an older record means.
+# `to_dict` leaves a fact out while it has this value, so a claim without them is recorded exactly as before.
+LATER_FACTS: dict[str, Any] = {
+    "disease_treated": None,
+    "treatment": None,
+    "designated_centre": False,
+    "charity_granted": ZERO,
+}
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,11 @@ class ClaimFacts:
 
     `compliant` is the in-catalogue (合规) cost; the rest of `total` is non-compliant.
     Patient facts (status, certificates, diagnoses) are those in force on `service_date`.
+
+    For Hainan's 大病集中救治: `disease_treated` and `treatment` come from the patient's treatment plan
+    (诊疗方案) for the admission, `designated_centre` says whether the hospital is a designated centre
+    for that disease. `charity_granted` is the charity fund grants recorded for the patient-year up to
+    the settlement: the charity layer draws on it, less what it paid earlier in the year.
     """
 
     claim_id: str
@@ -31,10 +46,15 @@ class ClaimFacts:
     poverty_status: PovertyStatus
     chronic_certified: bool
     major_diseases: tuple[str, ...]
+    disease_treated: str | None = None
+    treatment: Treatment | None = None
+    designated_centre: bool = False
+    charity_granted: Decimal = ZERO
 
     def __post_init__(self) -> None:
         assert self.total >= 0 and self.compliant >= 0, "amounts are never negative"
         assert self.compliant <= self.total, "compliant cost cannot exceed total cost"
+        assert self.charity_granted >= 0, "charity grants are never negative"
 
     @property
     def noncompliant(self) -> Decimal:
@@ -52,20 +72,29 @@ class ClaimFacts:
             poverty_status=self.poverty_status.value,
             service_date=self.service_date.isoformat(),
             major_diseases=list(self.major_diseases),
+            treatment=None if self.treatment is None else self.treatment.value,
         )
+        for key, default in LATER_FACTS.items():
+            if data[key] == default:
+                del data[key]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClaimFacts:
+        """Read a recorded claim; facts added later take their default when an older record lacks them."""
+        full = {**LATER_FACTS, **data}
         return cls(
             **{
-                **data,
-                "kind": VisitKind(data["kind"]),
-                "tier": Tier(data["tier"]),
-                "poverty_status": PovertyStatus(data["poverty_status"]),
-                "service_date": date.fromisoformat(data["service_date"]),
-                "total": Decimal(data["total"]),
-                "compliant": Decimal(data["compliant"]),
-                "major_diseases": tuple(data["major_diseases"]),
+                **full,
+                "kind": VisitKind(full["kind"]),
+                "tier": Tier(full["tier"]),
+                "poverty_status": PovertyStatus(full["poverty_status"]),
+                "service_date": date.fromisoformat(full["service_date"]),
+                "total": Decimal(full["total"]),
+                "compliant": Decimal(full["compliant"]),
+                "major_diseases": tuple(full["major_diseases"]),
+                "treatment": None if full["treatment"] is None else Treatment(full["treatment"]),
+                "designated_centre": bool(full["designated_centre"]),
+                "charity_granted": Decimal(full["charity_granted"]),
             }
         )

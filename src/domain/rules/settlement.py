@@ -1,4 +1,8 @@
-"""The result of settling one claim: each payer's share, the patient's share, the hospital-borne part."""
+"""The result of settling one claim: each payer's share, the patient's share, the hospital-borne part.
+
+`hospital_borne` includes any cost above a single-disease standard (Hainan 大病集中救治); the
+`major_disease` outcome says how much of it came from the compliant and the non-compliant cost.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from domain.money import ZERO, money_sum
 from domain.rules.layer_result import LayerResult
+from domain.rules.major_disease_treatment import MajorDiseaseOutcome
 from domain.vocabulary import Payer
 
 
@@ -28,10 +33,16 @@ class Settlement:
     patient_compliant: Decimal
     patient_noncompliant: Decimal
     hospital_borne_explanation: str = ""
+    major_disease: MajorDiseaseOutcome | None = None
 
     @property
     def noncompliant(self) -> Decimal:
         return self.total - self.compliant
+
+    @property
+    def excess_compliant(self) -> Decimal:
+        """Compliant cost above a single-disease standard, borne by the hospital (no payer settles it)."""
+        return ZERO if self.major_disease is None else self.major_disease.excess_compliant
 
     @property
     def payer_total(self) -> Decimal:
@@ -58,11 +69,14 @@ class Settlement:
                 f"{self.claim_id}: total {self.total} != payers {self.payer_total} + patient "
                 f"{self.patient_share} + hospital-borne {self.hospital_borne}"
             )
-        if self.compliant != self.payer_total + self.patient_compliant:
+        if self.compliant != self.payer_total + self.patient_compliant + self.excess_compliant:
             raise SettlementInvariantError(f"{self.claim_id}: compliant cost not fully allocated")
+        if self.major_disease is not None and self.hospital_borne < self.major_disease.excess:
+            raise SettlementInvariantError(f"{self.claim_id}: hospital-borne is less than the single-disease excess")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The recorded form; `major_disease` appears only on settlements the 大病集中救治 rules concerned."""
+        data: dict[str, Any] = {
             "claim_id": self.claim_id,
             "policy_version": self.policy_version,
             "service_date": self.service_date.isoformat(),
@@ -74,6 +88,9 @@ class Settlement:
             "patient_noncompliant": self.patient_noncompliant,
             "hospital_borne_explanation": self.hospital_borne_explanation,
         }
+        if self.major_disease is not None:
+            data["major_disease"] = self.major_disease.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settlement:
@@ -88,4 +105,5 @@ class Settlement:
             Decimal(data["patient_compliant"]),
             Decimal(data["patient_noncompliant"]),
             str(data.get("hospital_borne_explanation", "")),
+            None if data.get("major_disease") is None else MajorDiseaseOutcome.from_dict(data["major_disease"]),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.money import ZERO, to_fen
-from domain.policy.parameters import BackstopRule, CapMode, PolicyParameters
+from domain.policy.parameters import BackstopRule, CapMode, PolicyParameters, required
 from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult, not_eligible
 from domain.rules.year_state import YearState
@@ -38,7 +38,7 @@ def ineligibility(claim: ClaimFacts, rule: BackstopRule) -> str | None:
 def apply(
     claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
 ) -> tuple[LayerResult, YearState]:
-    rule = policy.b351
+    rule = required(policy.b351, Payer.B351)
     why = ineligibility(claim, rule)
     if why is not None:
         return not_eligible(Payer.B351, why), state

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.money import to_fen
-from domain.policy.parameters import PolicyParameters
+from domain.policy.parameters import PolicyParameters, required
 from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult, capped, not_eligible
 from domain.rules.year_state import YearState
@@ -18,7 +18,7 @@ from domain.vocabulary import Payer, VisitKind
 def apply(
     claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
 ) -> tuple[LayerResult, YearState]:
-    rule = policy.s180
+    rule = required(policy.s180, Payer.S180)
     if claim.kind is not VisitKind.OUTPATIENT_CHRONIC:
         return not_eligible(Payer.S180, "the 180 supplement covers outpatient chronic visits"), state
     if not claim.chronic_certified:

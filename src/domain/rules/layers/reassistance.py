@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.money import ZERO, to_fen
-from domain.policy.parameters import PolicyParameters
+from domain.policy.parameters import PolicyParameters, required
 from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult, increment, not_eligible
 from domain.rules.year_state import YearState
@@ -19,7 +19,7 @@ from domain.vocabulary import Payer
 def apply(
     claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
 ) -> tuple[LayerResult, YearState]:
-    rule = policy.reassist
+    rule = required(policy.reassist, Payer.REASSIST)
     if claim.poverty_status not in rule.statuses:
         return not_eligible(Payer.REASSIST, f"status {claim.poverty_status.value} is not covered"), state
     if rule.requires_in_province and not claim.in_province:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from domain.money import ZERO, to_fen
-from domain.policy.parameters import MajorDiseaseSupplementRule, PolicyParameters, SupplementMode, TargetBase
+from domain.policy.parameters import MajorDiseaseSupplementRule, PolicyParameters, SupplementMode, TargetBase, required
 from domain.rules.claim import ClaimFacts
 from domain.rules.layer_result import LayerResult, increment, not_eligible
 from domain.rules.year_state import YearState
@@ -33,7 +33,7 @@ def ineligibility(claim: ClaimFacts, rule: MajorDiseaseSupplementRule) -> str | 
 def apply(
     claim: ClaimFacts, remaining: Decimal, state: YearState, policy: PolicyParameters
 ) -> tuple[LayerResult, YearState]:
-    rule = policy.s5090
+    rule = required(policy.s5090, Payer.S5090)
     why = ineligibility(claim, rule)
     if why is not None:
         return not_eligible(Payer.S5090, why), state
