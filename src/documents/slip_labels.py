@@ -15,6 +15,8 @@ PAYER_NAMES = {
     Payer.S180: "“180”补充医保",
     Payer.S5090: "“5090”补充保障",
     Payer.REASSIST: "再救助",
+    Payer.HPSI: "健康扶贫补充保险",
+    Payer.CHARITY: "慈善医疗救助",
 }
 TIER_NAMES = {
     Tier.TOWNSHIP: "乡镇级",

@@ -149,3 +149,46 @@ def test_an_unsettled_or_unknown_admission_has_no_slip(slip_ledger: BenefitLedge
         settlement_slip(slip_ledger, "P-2.3-OPEN", personal=True)
     with pytest.raises(NotFoundError):
         settlement_slip(slip_ledger, "NO-SUCH", personal=True)
+
+
+def test_every_payer_has_its_chinese_name_and_a_hainan_slip_prints_its_own_payers(tmp_path: Path) -> None:
+    """琼中 (469030): 健康扶贫补充保险 and 慈善医疗救助 print under their names, amounts to the fen."""
+    from datetime import date
+
+    from tests.application.scenario import admit_and_settle
+
+    from domain.policy.loader import load_default_policy
+    from service.settings import store_config
+
+    assert set(PAYER_NAMES) == set(Payer)
+    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{tmp_path}/ledger.db"))
+    try:
+        ledger.publish_policy_version(command_id="hainan", document=load_default_policy("469030"))
+        ledger.register_patient(command_id="H:r", patient_ref="H1", county_code="469030", township="营根镇")
+        ledger.enrol_patient(command_id="H:e", patient_ref="H1", year=2018)
+        ledger.record_poverty_status(
+            command_id="H:s", patient_ref="H1", status="jiandanglika", effective_from=date(2016, 1, 1)
+        )
+        hospital = {
+            "code": "QZ-001",
+            "name": "琼中县人民医院",
+            "tier": "county",
+            "county_code": "469030",
+            "in_county": True,
+            "in_province": True,
+            "designated": True,
+        }
+        result = admit_and_settle(
+            ledger, "H1", "H1-A", hospital, total="30000", compliant="27000", day=date(2018, 6, 1)
+        )
+        pdf = tmp_path / "slip.pdf"
+        pdf.write_bytes(slip_pdf(settlement_slip(ledger, "H1-A", personal=True)))
+    finally:
+        ledger.close()
+    text = pdf_text(pdf)
+    layers = {layer["payer"]: layer["amount"] for layer in result["layers"]}
+    assert {"hpsi", "charity"} <= set(layers)
+    for payer, amount in layers.items():
+        assert amount_after(text, PAYER_NAMES[Payer(payer)]) == money(amount), payer
+    assert amount_after(text, "个人实际支付") == money(result["patient_share"])
+    assert "琼中县人民医院" in text and "hainan-2017.1" in text
