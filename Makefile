@@ -1,10 +1,14 @@
-# Two commands do all set-up on a fresh machine (only Python needed):
+# Two commands do all set-up on a fresh machine (Python, and npm for the dashboard's chart library):
 #   make demo   - create .venv, install, run the main job on the embedded SQLite store
 #   make test   - create .venv, install, run every test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The dashboard's chart library (Apache ECharts) comes from the npm registry at install time, pinned in
+# package-lock.json, and is served by the ledger itself (never a CDN at run time).
+VENDOR := src/api/dashboard_assets/vendor
+ECHARTS := $(VENDOR)/echarts.min.js
 
 .PHONY: install demo test lint serve bench clean
 
@@ -14,12 +18,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ECHARTS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js $(ECHARTS)
+	cp node_modules/echarts/LICENSE $(VENDOR)/echarts.LICENSE.txt
 
-demo: $(STAMP)
+install: $(STAMP) $(ECHARTS)
+
+demo: $(STAMP) $(ECHARTS)
 	$(BIN)/ledger demo
 
-test: $(STAMP)
+test: $(STAMP) $(ECHARTS)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -27,11 +37,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-serve: $(STAMP)
+serve: $(STAMP) $(ECHARTS)
 	$(BIN)/ledger serve
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis node_modules $(VENDOR)

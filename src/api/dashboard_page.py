@@ -1,7 +1,8 @@
 """The county dashboard web page: `GET /dashboard` (HTML) and its assets under `/dashboard/assets/{name}`.
 
-The page is a static shell (src/api/dashboard_assets: HTML, CSS, JS; no CDN, no external URL, charts
-drawn as inline SVG): it holds no data, so it is served without a token. Its script reads the JSON
+The page is a static shell (src/api/dashboard_assets: HTML, CSS, JS; no CDN, no external URL; charts by
+Apache ECharts, which `make install` copies from the npm package into dashboard_assets/vendor/ and this
+module serves): it holds no data, so it is served without a token. Its script reads the JSON
 report endpoints with `Authorization: Bearer <token>` (token from the URL fragment `#token=...`, kept
 in sessionStorage, or typed into the page's form) and shows only aggregates. County and year come from
 the query string (`/dashboard?county=341821&year=2018`, those by default). See docs/dashboard.md.
@@ -21,8 +22,11 @@ MEDIA_TYPES = {
     "dashboard.js": "text/javascript; charset=utf-8",
     "charts.js": "text/javascript; charset=utf-8",
     "figures.js": "text/javascript; charset=utf-8",
+    "messages.js": "text/javascript; charset=utf-8",
     "token.js": "text/javascript; charset=utf-8",
 }
+VENDOR = ASSETS / "vendor"
+VENDORED = {"echarts.min.js": "text/javascript; charset=utf-8"}  # from the npm package echarts (make install)
 # the page may load its own assets and call this API only; no inline script, nothing from elsewhere
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -31,6 +35,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
 }
+
+VENDOR_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"}  # pinned by package-lock.json
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
@@ -48,8 +54,19 @@ def read_dashboard_page() -> Response:
 
 @router.get("/dashboard/assets/{name}")
 def read_dashboard_asset(name: str) -> Response:
-    """One of the page's own stylesheets or scripts (a fixed list: nothing else under the package is served)."""
+    """One of the page's own stylesheets or scripts, or the chart library (a fixed list: nothing else is served)."""
+    if name in VENDORED:
+        if not (VENDOR / name).is_file():
+            raise StarletteHTTPException(
+                503, f"the chart library {name} is not installed: run 'make install' (npm ci copies it from echarts)"
+            )
+        return Response(_vendored(name), media_type=VENDORED[name], headers=VENDOR_HEADERS)
     media_type = MEDIA_TYPES.get(name)
     if media_type is None:
         raise StarletteHTTPException(404, f"no dashboard asset named {name!r}")
     return Response(_asset(name), media_type=media_type, headers=SECURITY_HEADERS)
+
+
+@cache
+def _vendored(name: str) -> bytes:
+    return (VENDOR / name).read_bytes()

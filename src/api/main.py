@@ -26,6 +26,8 @@ from api.routes import (
     admissions,
     audit_findings,
     batches,
+    county_reports,
+    fhir,
     health,
     hospitals,
     patients,
@@ -33,6 +35,7 @@ from api.routes import (
     recalculations,
     reports,
     settlements,
+    slips,
 )
 from projections.catalog import select
 from projections.runner import Runner
@@ -113,6 +116,9 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(dashboard_page.router)
+    app.include_router(slips.router)
+    app.include_router(fhir.router)
+    app.include_router(county_reports.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

@@ -22,6 +22,9 @@ HOSPITAL_CODE = "urn:benefit-ledger:hospital-code"
 FUND = "urn:benefit-ledger:fund"
 COVERAGE = "urn:benefit-ledger:benefit-year"
 CHARGE_LINE_EXTENSION = "urn:benefit-ledger:fhir:StructureDefinition/charge-line-number"
+MAJOR_DISEASE = "urn:benefit-ledger:major-disease"
+DIAGNOSIS_TYPE = "http://terminology.hl7.org/CodeSystem/ex-diagnosistype"
+COVERAGE_CLASS = "http://terminology.hl7.org/CodeSystem/coverage-class"
 
 CURRENCY = "CNY"
 
@@ -57,3 +60,27 @@ def concept(system: str, code: str, display: str | None = None, text: str | None
 
 def payer_concept(payer: Payer) -> dict[str, object]:
     return concept(PAYER_LAYER, payer.value, PAYER_LABELS_ZH[payer], PAYER_NAMES_EN[payer])
+
+
+def payer_code_system() -> dict[str, object]:
+    """The CodeSystem resource of the payer layers (served at /fhir/CodeSystem/payer-layer): stable codes."""
+    return {
+        "resourceType": "CodeSystem",
+        "id": "payer-layer",
+        "url": PAYER_LAYER,
+        "version": "1",
+        "name": "PayerLayer",
+        "title": "Payer layers of the health-poverty medical-benefit cascade (健康扶贫综合医疗保障)",
+        "status": "active",
+        "experimental": False,
+        "publisher": "benefit-ledger",
+        "description": "One code per payer layer of a settlement: the code of an ExplanationOfBenefit's "
+        "insurance, adjudication and contained Coverage. Codes never change meaning; new payers get new codes.",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(Payer),
+        "concept": [
+            {"code": payer.value, "display": PAYER_LABELS_ZH[payer], "definition": PAYER_NAMES_EN[payer]}
+            for payer in Payer
+        ],
+    }

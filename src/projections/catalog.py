@@ -5,12 +5,14 @@ from __future__ import annotations
 from projections.annual_totals import PROJECTION as ANNUAL_TOTALS
 from projections.audit_trail import PROJECTION as AUDIT_TRAIL
 from projections.county_dashboard import PROJECTION as COUNTY_DASHBOARD
+from projections.county_detail import PROJECTION as COUNTY_DETAIL
 from projections.hospital_advances import PROJECTION as HOSPITAL_ADVANCES
 from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD)
+    p.name: p
+    for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD, COUNTY_DETAIL)
 }
 
 

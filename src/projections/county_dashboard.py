@@ -202,12 +202,25 @@ _CONTRACTED = (
 )
 
 
+def period_months(month: int | None = None, quarter: int | None = None, cumulative: bool = False) -> tuple[int, int]:
+    """(first, last) month of a year, a month, a quarter, or (cumulative) the year to the end of either."""
+    if month is not None and quarter is not None:
+        raise ValueError("give a month or a quarter, not both")
+    last = month if month is not None else 3 * quarter if quarter is not None else 12
+    first = 1 if cumulative or (month is None and quarter is None) else month or last - 2
+    return first, last
+
+
 def county_dashboard(
-    store: ViewStore, county_code: str, year: int, month: int | None = None, cumulative: bool = False
+    store: ViewStore,
+    county_code: str,
+    year: int,
+    month: int | None = None,
+    cumulative: bool = False,
+    quarter: int | None = None,
 ) -> dict[str, Any]:
-    """Figures for a year, a month, or (cumulative=True) the year to the end of `month`."""
-    first = 1 if month is None or cumulative else month
-    last = 12 if month is None else month
+    """Figures for a year, a month, a quarter, or (cumulative=True) the year to the end of either."""
+    first, last = period_months(month, quarter, cumulative)
     start, end = f"{year}-{first:02d}-01", f"{year}-{last:02d}-{calendar.monthrange(year, last)[1]:02d}"
     with reading(store) as view:
         rows = [
@@ -222,6 +235,7 @@ def county_dashboard(
         "county_code": county_code,
         "year": year,
         "month": month,
+        "quarter": quarter,
         "period": [start, end],
         **sums,
         "compensation_by_payer": {p: sums[f"paid_{p}"] for p in PAYERS},

@@ -32,7 +32,10 @@ def test_rebuild_all_builds_every_view_to_the_head(invoke, worked_store: str) ->
     assert result.exit_code == 0, result.stderr
     match = SUMMARY.match(result.stdout.strip())
     assert match, result.stdout
-    assert match["names"] == "annual_totals, audit_trail, county_dashboard, hospital_advances, retro_compensation"
+    assert (
+        match["names"]
+        == "annual_totals, audit_trail, county_dashboard, county_detail, hospital_advances, retro_compensation"
+    )
     with opened(worked_store) as ledger:
         head = int(ledger.recorder.max_notification_id())
         views = open_store(store_config(worked_store))

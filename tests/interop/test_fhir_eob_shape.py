@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
 from tests.application.scenario import publish_default, worked_example
 from tests.interop.fhir_r4_rules import REQUIRED, r4_problems
 
+from domain.ids import patient_id
+from domain.vocabulary import PAYER_LABELS_ZH, Payer
 from interop.eob_export import export_settlement
 from interop.fhir_json import dumps, loads
 from service.ledger import BenefitLedger
 from service.settings import Settings
+
+PAYERS = ["ncms", "cii", "ma", "b351", "s5090", "reassist"]
 
 
 @pytest.fixture
@@ -44,26 +51,39 @@ def test_the_eob_meets_r4(settled: BenefitLedger, per_line: bool) -> None:
         "code": "institutional",
     }
     assert eob["identifier"] == [{"system": "urn:benefit-ledger:settlement-id", "value": "P-2.3-B#1"}]
-    assert eob["patient"]["identifier"]["value"] == "P-2.3"
-    assert eob["provider"] == {
-        "identifier": {"system": "urn:benefit-ledger:hospital-code", "value": "AH-001"},
-        "display": "安徽省立医院",
+    assert eob["patient"] == {
+        "reference": f"Patient/{patient_id('P-2.3')}",
+        "identifier": {"system": "urn:benefit-ledger:patient-ref", "value": "P-2.3"},
     }
-    assert eob["insurer"]["identifier"]["value"] == "ncms/341821"
+    contained = {resource["id"]: resource for resource in eob["contained"]}
+    assert eob["provider"] == {"reference": "#hospital", "display": "安徽省立医院"}
+    assert contained["hospital"]["identifier"] == [{"system": "urn:benefit-ledger:hospital-code", "value": "AH-001"}]
+    assert eob["insurer"] == {"reference": "#fund-ncms", "display": "新农合补偿"}
+    assert contained["fund-ncms"]["identifier"] == [{"system": "urn:benefit-ledger:fund", "value": "ncms/341821"}]
+    # one insurance entry per payer layer, each its own contained Coverage paid by its own fund
     assert eob["insurance"] == [
-        {
-            "focal": True,
-            "coverage": {
-                "identifier": {"system": "urn:benefit-ledger:benefit-year", "value": "341821/P-2.3/2018"},
-                "display": "benefit year 2018",
-            },
-        }
+        {"focal": payer == "ncms", "coverage": {"reference": f"#coverage-{payer}"}} for payer in PAYERS
     ]
-    assert eob["created"] == "2018-07-01T10:00:00+00:00" and eob["billablePeriod"] == {"end": "2018-05-20"}
+    for payer in PAYERS:
+        coverage = contained[f"coverage-{payer}"]
+        assert coverage["type"]["coding"][0] == {
+            "system": "urn:benefit-ledger:payer-layer",
+            "code": payer,
+            "display": PAYER_LABELS_ZH[Payer(payer)],
+        }
+        assert coverage["payor"] == [{"reference": f"#fund-{payer}"}]
+        assert coverage["beneficiary"]["reference"] == f"Patient/{patient_id('P-2.3')}"
+        assert coverage["identifier"][0]["value"] == f"341821/P-2.3/2018/{payer}"
+    referenced = set(re.findall(r'"reference": "#([^"]+)"', dumps(eob)))
+    assert referenced == set(contained), "every contained resource is referenced (FHIR dom-3)"
+    assert eob["created"] == "2018-07-01T10:00:00+00:00"
+    assert eob["billablePeriod"] == {"start": "2018-05-20", "end": "2018-05-20"}
+    assert eob["meta"]["versionId"] == "1"
     categories = [item["productOrService"]["coding"][0]["code"] for item in eob["item"]]
     assert categories == (["treatment", "drug"] if per_line else ["inpatient"])
     payers = [entry["category"]["coding"][0]["code"] for entry in eob["adjudication"]]
-    assert payers == ["ncms", "cii", "ma", "b351", "s5090", "reassist"]  # one per layer, in cascade order
+    assert payers == PAYERS  # one per layer, in cascade order
+    ExplanationOfBenefit.model_validate_json(dumps(eob))  # the R4B model of fhir.resources accepts it
 
 
 def test_the_id_is_stable_and_valid(settled: BenefitLedger) -> None:

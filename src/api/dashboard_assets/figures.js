@@ -42,3 +42,16 @@ export function moneyGeometry(amount) {
   if (!MONEY.test(String(amount))) throw new Error(`not a money amount: ${amount}`);
   return Number(amount);
 }
+
+/** "-1728.00" -> "-1,728.00", "1728.00" -> "+1,728.00": a change, its sign always shown. */
+export function changeText(amount) {
+  const text = moneyText(amount);
+  return text.startsWith("-") || /^0\.00$/.test(text) ? text : `+${text}`;
+}
+
+/** "0.1234" -> "+12.34 %", "-0.05" -> "-5.00 %"; null -> "–". */
+export function changeRatioText(ratio) {
+  if (ratio === null || ratio === undefined) return "–";
+  const text = percentText(ratio);
+  return text.startsWith("-") || text.startsWith("0 ") ? text : `+${text}`;
+}

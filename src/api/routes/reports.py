@@ -23,7 +23,7 @@ from api.schemas.reports import (
     RetroItemsPublic,
     RetroSummaryPublic,
 )
-from domain.errors import NotFoundError
+from domain.errors import NotFoundError, ValidationError
 from domain.money import money_sum
 from projections.annual_totals import annual_totals
 from projections.audit_trail import audit_trail_for_admission_page, audit_trail_page
@@ -35,7 +35,8 @@ from service.commands.fields import Ref
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
-Cumulative = Annotated[bool, Query(description="with month: the year to the end of that month")]
+Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]
+Quarter = Annotated[int | None, Query(ge=1, le=4, description="one quarter (1-4); not with month")]
 RefQuery = Annotated[Ref | None, Query()]
 
 
@@ -43,10 +44,17 @@ RefQuery = Annotated[Ref | None, Query()]
     "/counties/{county_code}/{year}", response_model=CountyDashboardPublic, dependencies=[require_read(Read.AGGREGATE)]
 )
 def read_county_dashboard(
-    county_code: RefPath, year: YearPath, views: ViewsDep, month: Month = None, cumulative: Cumulative = False
+    county_code: RefPath,
+    year: YearPath,
+    views: ViewsDep,
+    month: Month = None,
+    cumulative: Cumulative = False,
+    quarter: Quarter = None,
 ) -> Any:
-    """A county's report figures and action-plan rates for a year, a month, or the year to a month."""
-    return plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative))
+    """A county's report figures and action-plan rates for a year, a month, a quarter, or the year to either."""
+    if month is not None and quarter is not None:
+        raise ValidationError("give month or quarter, not both")
+    return plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative, quarter=quarter))
 
 
 @router.get(
