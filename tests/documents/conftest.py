@@ -12,25 +12,36 @@ import pytest
 from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, admit_and_settle, publish_default
 from tests.projections.builders import retroactive_5090
 
+from service.commands import (
+    EnrolPatient,
+    PayRetroactiveCompensation,
+    RecordPovertyStatus,
+    RegisterAdmission,
+    RegisterPatient,
+)
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 NAME, ID_CARD_NO = "张桂兰", "34182119800101123X"
 
 
 def slip_scenario(ledger: BenefitLedger) -> None:
     publish_default(ledger)
-    ledger.register_patient(
-        command_id="P-2.3:register:named",
-        patient_ref="P-2.3",
-        county_code="341821",
-        township="毕桥镇",
-        name=NAME,
-        id_card_no=ID_CARD_NO,
+    ledger.handle(
+        RegisterPatient(
+            command_id="P-2.3:register:named",
+            patient_ref="P-2.3",
+            county_code="341821",
+            township="毕桥镇",
+            name=NAME,
+            id_card_no=ID_CARD_NO,
+        )
     )
-    ledger.enrol_patient(command_id="P-2.3:enrol", patient_ref="P-2.3", year=2018)
-    ledger.record_poverty_status(
-        command_id="P-2.3:status", patient_ref="P-2.3", status="jiandanglika", effective_from=date(2016, 1, 1)
+    ledger.handle(EnrolPatient(command_id="P-2.3:enrol", patient_ref="P-2.3", year=2018))
+    ledger.handle(
+        RecordPovertyStatus(
+            command_id="P-2.3:status", patient_ref="P-2.3", status="jiandanglika", effective_from=date(2016, 1, 1)
+        )
     )
     # the worked example of the research (§2.3): A at the county hospital, B at a province hospital
     admit_and_settle(
@@ -46,26 +57,30 @@ def slip_scenario(ledger: BenefitLedger) -> None:
         day=date(2018, 5, 20),
         referred=True,
     )
-    ledger.register_admission(
-        command_id="open:register",
-        admission_ref="P-2.3-OPEN",
-        patient_ref="P-2.3",
-        kind="inpatient",
-        hospital=COUNTY_HOSPITAL,
-        admitted_on=date(2018, 9, 1),
+    ledger.handle(
+        RegisterAdmission(
+            command_id="open:register",
+            admission_ref="P-2.3-OPEN",
+            patient_ref="P-2.3",
+            kind="inpatient",
+            hospital=COUNTY_HOSPITAL,
+            admitted_on=date(2018, 9, 1),
+        )
     )
 
 
 def retro_scenario(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     retroactive_5090(ledger)
-    ledger.pay_retroactive_compensation(
-        command_id="retro-pay-D1",
-        patient_ref="P-5090",
-        year=2018,
-        settlement_id="P-5090-D1#1",
-        amount=Decimal("500.00"),
-        paid_on=date(2018, 8, 1),
+    ledger.handle(
+        PayRetroactiveCompensation(
+            command_id="retro-pay-D1",
+            patient_ref="P-5090",
+            year=2018,
+            settlement_id="P-5090-D1#1",
+            amount=Decimal("500.00"),
+            paid_on=date(2018, 8, 1),
+        )
     )
 
 
@@ -73,7 +88,7 @@ def _ledger(
     tmp_path_factory: pytest.TempPathFactory, scenario: Callable[[BenefitLedger], None]
 ) -> Iterator[BenefitLedger]:
     path: Path = tmp_path_factory.mktemp("slips") / "ledger.db"
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{path}"))
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{path}"))
     try:
         scenario(ledger)
         yield ledger

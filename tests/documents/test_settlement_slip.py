@@ -17,6 +17,7 @@ from documents.settlement_slip import settlement_slip
 from documents.slip_labels import PAYER_NAMES, WITHHELD
 from documents.slip_render import slip_html, slip_pdf
 from domain.vocabulary import Payer
+from service.commands import EnrolPatient, PublishPolicyVersion, RecordPovertyStatus, RegisterPatient
 from service.ledger import BenefitLedger
 
 D = Decimal
@@ -158,16 +159,18 @@ def test_every_payer_has_its_chinese_name_and_a_hainan_slip_prints_its_own_payer
     from tests.application.scenario import admit_and_settle
 
     from domain.policy.loader import load_default_policy
-    from service.settings import store_config
+    from service.settings import Settings
 
     assert set(PAYER_NAMES) == set(Payer)
-    ledger = BenefitLedger.from_config(store_config(f"sqlite:///{tmp_path}/ledger.db"))
+    ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path}/ledger.db"))
     try:
-        ledger.publish_policy_version(command_id="hainan", document=load_default_policy("469030"))
-        ledger.register_patient(command_id="H:r", patient_ref="H1", county_code="469030", township="营根镇")
-        ledger.enrol_patient(command_id="H:e", patient_ref="H1", year=2018)
-        ledger.record_poverty_status(
-            command_id="H:s", patient_ref="H1", status="jiandanglika", effective_from=date(2016, 1, 1)
+        ledger.handle(PublishPolicyVersion.of(load_default_policy("469030"), command_id="hainan"))
+        ledger.handle(RegisterPatient(command_id="H:r", patient_ref="H1", county_code="469030", township="营根镇"))
+        ledger.handle(EnrolPatient(command_id="H:e", patient_ref="H1", year=2018))
+        ledger.handle(
+            RecordPovertyStatus(
+                command_id="H:s", patient_ref="H1", status="jiandanglika", effective_from=date(2016, 1, 1)
+            )
         )
         hospital = {
             "code": "QZ-001",

@@ -19,7 +19,7 @@ from api.main import create_app
 from cli.main import app as cli_app
 from documents.slip_labels import WITHHELD
 from service.ledger import BenefitLedger
-from service.settings import store_config
+from service.settings import Settings
 
 SLIP = "/admissions/P-2.3-B/settlement/slip"  # settled at the province hospital AH-001
 MASKED = "341821********123X"
@@ -27,7 +27,7 @@ MASKED = "341821********123X"
 
 @pytest.fixture(scope="module")
 def client(slip_ledger: BenefitLedger) -> Iterator[TestClient]:
-    with TestClient(create_app(slip_ledger, access=ACCESS)) as test_client:
+    with TestClient(create_app(ledger=slip_ledger, access=ACCESS)) as test_client:
         yield test_client
 
 
@@ -86,7 +86,7 @@ def test_an_unsettled_admission_is_409_and_an_unknown_one_404(client: TestClient
 def test_ledger_slip_writes_pdf_and_html(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path}/ledger.db"
     monkeypatch.setenv("LEDGER_DATABASE_URL", url)
-    ledger = BenefitLedger.from_config(store_config(url))
+    ledger = BenefitLedger.from_settings(Settings(database_url=url))
     try:
         slip_scenario(ledger)
     finally:
