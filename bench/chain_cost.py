@@ -21,7 +21,7 @@ from uuid import uuid4
 from bench import pgschema
 from bench.settle import poor_bench_patient
 from domain.aggregates.patient import Patient
-from service.commands import Discharge, PostChargeLine, RegisterAdmission, SignFamilyDoctorContract
+from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
 from service.ledger import BenefitLedger
 from service.settings import ensure_schema, store_config
 
@@ -118,7 +118,7 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
         patients = {chained: _patient("long") for chained in apps}
         for chained, patient in patients.items():
             for day in range(1, 50):
-                patient.handle(SignFamilyDoctorContract("D-1", date(2018, 1, 1 + day % 28)))
+                patient.sign_family_doctor_contract("D-1", date(2018, 1, 1 + day % 28))
             apps[chained].save(patient)
 
         def append(chained: bool) -> None:
@@ -137,7 +137,7 @@ def measure(label: str, url_on: str, url_off: str, saves: int) -> list[str]:
 
         def settle(chained: bool) -> None:
             ref = next(pending[chained])
-            apps[chained].settle_admission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT)
+            apps[chained].handle(SettleAdmission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT))
 
         lines.append(
             _line(
