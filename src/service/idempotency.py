@@ -109,6 +109,8 @@ def _command_record(app: BenefitLedger, record_id: Any) -> CommandRecord | None:
     staged = unit.get(record_id) if unit is not None else None
     if isinstance(staged, CommandRecord):
         return staged
+    if unit is not None and unit.known_absent(record_id):  # prefetched in bulk (service.stream_reads)
+        return None
     events = list(app.events.get(record_id))
     if not events:
         return None

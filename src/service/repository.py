@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eventsourcing.application import Repository
+from eventsourcing.application import AggregateNotFoundError, Repository
 
 from service.unit_of_work import current_unit
 
@@ -21,7 +21,8 @@ def fast_project(aggregate: Any, domain_events: Iterable[Any]) -> Any:
 
 
 class FastRepository(Repository):  # type: ignore[type-arg]
-    """Inside a unit of work (service.unit_of_work), the latest version of an aggregate is the unit's copy."""
+    """Inside a unit of work (service.unit_of_work), the latest version of an aggregate is the unit's copy,
+    and an id the unit read in bulk and found absent is not asked for again."""
 
     def get(
         self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project, **kwargs: Any
@@ -31,5 +32,7 @@ class FastRepository(Repository):  # type: ignore[type-arg]
             known = unit.get(aggregate_id)
             if known is not None:
                 return known
+            if unit.known_absent(aggregate_id):  # a bulk read found no events (service.stream_reads)
+                raise AggregateNotFoundError(aggregate_id)
         aggregate = super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
         return unit.remember(aggregate) if unit is not None else aggregate

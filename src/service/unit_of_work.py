@@ -25,6 +25,7 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self.aggregates: dict[UUID, Any] = {}
+        self.absent: set[UUID] = set()  # ids read in bulk and found to have no events (no probe needed)
 
     def get(self, aggregate_id: UUID) -> Any | None:
         return self.aggregates.get(aggregate_id)
@@ -38,6 +39,12 @@ class UnitOfWork:
             if known is not None and known is not aggregate:  # a command must build on the unit's copy
                 raise RuntimeError(f"two copies of aggregate {aggregate.id} in one unit of work")
             self.aggregates[aggregate.id] = aggregate
+
+    def known_absent(self, aggregate_id: UUID) -> bool:
+        """True if a bulk read of this unit found no events for the id and no command has created it since.
+
+        A writer that creates it meanwhile collides on the events' primary key at commit."""
+        return aggregate_id in self.absent and aggregate_id not in self.aggregates
 
     def staged(self) -> list[Any]:
         return list(self.aggregates.values())

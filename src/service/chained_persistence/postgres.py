@@ -78,6 +78,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {schema}.{key} (id, key_id) VALUES (1, %s) ON CONFLICT (id) DO NOTHING"
         ).format(**fmt)
         self.select_key_statement = SQL("SELECT key_id FROM {schema}.{key} WHERE id = 1").format(**fmt)
+        self.select_streams_statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{events} "
+            "WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
+        ).format(**fmt)
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}
         self._insert_links_by_count: dict[int, Composed] = {}
@@ -166,6 +170,21 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.claim_key_statement, (self.hasher.key_id,))
         check_key_id(self.stored_key_id(), self.hasher)
         self._key_checked = True
+
+    # ---- reading many streams at once ---------------------------------------------------------
+    def select_streams(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every event of each stream, in one query (a recalculation page, a batch's aggregates)."""
+        streams: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return streams
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_streams_statement, [list(originator_ids)], prepare=True)
+            for row in curs.fetchall():
+                oid = row["originator_id"]
+                streams.setdefault(oid, []).append(
+                    StoredEvent(oid, row["originator_version"], row["topic"], bytes(row["state"]))
+                )
+        return streams
 
     # ---- reading raw rows for the verifier ----------------------------------------------------
     def stored_key_id(self) -> str | None:

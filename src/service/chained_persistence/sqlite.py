@@ -104,6 +104,24 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         )
         return [(row[0], row[1], bytes(row[2])) for row in c.fetchall()]
 
+    # ---- reading many streams at once ---------------------------------------------------------
+    def select_streams(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every event of each stream, a query per `_MAX_STREAMS_PER_QUERY` streams."""
+        streams: dict[UUID, list[StoredEvent]] = {}
+        keys = [oid.hex for oid in originator_ids]
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(keys), _MAX_STREAMS_PER_QUERY):
+                chunk = keys[start : start + _MAX_STREAMS_PER_QUERY]
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                for row in c.fetchall():
+                    oid = self.convert_originator_id(row[0])
+                    streams.setdefault(oid, []).append(StoredEvent(oid, row[1], row[2], bytes(row[3])))
+        return streams
+
     # ---- reading raw rows for the verifier ----------------------------------------------------
     def stored_key_id(self) -> str | None:
         with self.datastore.transaction(commit=False) as c:

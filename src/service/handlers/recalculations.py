@@ -2,32 +2,26 @@
 
 `recalculate_for_policy` is the region engine: after a (retroactive) version is published it re-settles
 every patient-year of the region the version can affect, each as its own `RecalculateBenefitYear` command
-`<command_id>:<patient_ref>:<year>`, a page of `PAGE_SIZE` patient-years per transaction.
+`<command_id>:<patient_ref>:<year>`, a page of patient-years per query and per transaction
+(service.region_recalculation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
-
-from eventsourcing.persistence import IntegrityError
 
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.policy.selection import version_in_force
 from domain.rules.recalculation import recalculate_year
 from service.commands.recalculations import PayRetroactiveCompensation, RecalculateBenefitYear, RecalculateForPolicy
 from service.handlers import handles
-from service.idempotency import Outcome, execute
-from service.unit_of_work import commit, direct, unit_of_work
+from service.idempotency import Outcome
+from service.region_recalculation import RegionRun, recalculate_region
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
-
-PAGE_SIZE = 200  # patient-years per transaction of a whole-region recalculation
-CHANGED_LISTED_MAX = 1000
 
 
 @handles(RecalculateBenefitYear)
@@ -75,92 +69,32 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
 
     Idempotent as a whole (a retry returns the first result) and patient-year by patient-year
     (each is its own command `<command_id>:<patient>:<year>`), so a retry after a partial
-    failure finishes the rest without redoing what was done. Patient-years are saved a page at a
-    time (one transaction per `PAGE_SIZE`); a page that collides with a concurrent settlement is
-    redone patient-year by patient-year. The result counts every change and totals the compensation
-    owed; it lists at most `CHANGED_LISTED_MAX` of them (the retro_compensation read model has all).
+    failure finishes the rest without redoing what was done. Patient-years are read and saved a
+    page at a time, over a pool of processes on PostgreSQL (service.region_recalculation); a page
+    that collides with a concurrent settlement is redone patient-year by patient-year. The result
+    counts every change and totals the compensation owed; it lists at most `CHANGED_LISTED_MAX` of
+    them (the retro_compensation read model has all).
     """
     published = ledger.get_policy_version(cmd.region, cmd.version)
-    effective_from = date.fromisoformat(published.effective_from)
-    entries = ledger.policy_register(cmd.region)
-    reason = f"policy {cmd.region}/{cmd.version} published"
-    changed: list[dict[str, Any]] = []
-    examined = changed_count = 0
-    owed_total = Decimal("0.00")
-    for page in _affected_years(ledger, cmd.region, effective_from):
-        results = _recalculate_page(ledger, cmd, page, reason, entries)
-        for (patient_ref, year, _), result in zip(page, results, strict=True):
-            examined += 1
-            if not result["changed"]:
-                continue
-            owed = sum((Decimal(i["compensation_owed"]) for i in result["items"]), Decimal("0.00"))
-            changed_count += 1
-            owed_total += owed
-            if len(changed) < CHANGED_LISTED_MAX:
-                changed.append({"patient_ref": patient_ref, "year": year, "compensation_owed": owed})
+    run = RegionRun(
+        command_id=cmd.command_id,
+        known_at=cmd.known_at,
+        reason=f"policy {cmd.region}/{cmd.version} published",
+        effective_from=date.fromisoformat(published.effective_from).isoformat(),
+        entries=ledger.policy_register(cmd.region),
+    )
+    summary = recalculate_region(ledger, run, cmd.region, _recalculated)
     return Outcome(
         [],
         {
             "region": cmd.region,
             "version": cmd.version,
-            "examined": examined,
-            "changed_count": changed_count,
-            "compensation_owed": owed_total,
-            "changed": changed,
+            "examined": summary.examined,
+            "changed_count": summary.changed_count,
+            "compensation_owed": summary.owed_total,
+            "changed": summary.changed,
         },
     )
-
-
-def _recalculate_page(
-    ledger: BenefitLedger,
-    cmd: RecalculateForPolicy,
-    page: list[tuple[str, int, BenefitYearHistory]],
-    reason: str,
-    entries: list[dict[str, str]],
-) -> list[dict[str, Any]]:
-    """The page's patient-years in one transaction; on a collision, each on its own (with retries)."""
-
-    def run(patient_ref: str, year: int, history: BenefitYearHistory | None) -> dict[str, Any]:
-        # Built without validation: its parts are validated already, and the derived id may exceed 200 characters.
-        sub = RecalculateBenefitYear.model_construct(
-            command="recalculate_benefit_year",
-            command_id=f"{cmd.command_id}:{patient_ref}:{year}",
-            patient_ref=patient_ref,
-            year=year,
-            known_at=cmd.known_at,
-            reason=reason,
-        )
-        return execute(ledger, sub, lambda: _recalculated(ledger, sub, entries, history))
-
-    with unit_of_work() as unit:
-        results = [run(patient_ref, year, history) for patient_ref, year, history in page]
-        try:
-            commit(ledger, unit)
-            return results
-        except IntegrityError:
-            pass
-    with direct():
-        return [run(patient_ref, year, None) for patient_ref, year, _ in page]
-
-
-def _affected_years(
-    ledger: BenefitLedger, region: str, effective_from: date
-) -> Iterator[list[tuple[str, int, BenefitYearHistory]]]:
-    """Pages of (patient_ref, year, folded history) of the region's years with a settlement on or after
-    `effective_from`, found from the BenefitYear.Opened events (no aggregate is loaded to find them)."""
-    page: list[tuple[str, int, BenefitYearHistory]] = []
-    for opened in ledger.benefit_year_openings():
-        if opened.county_code != region or opened.year < effective_from.year:
-            continue
-        history = ledger.get_benefit_year(opened.patient_ref, opened.year)
-        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.settlements):
-            continue
-        page.append((opened.patient_ref, opened.year, history))
-        if len(page) == PAGE_SIZE:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 @handles(PayRetroactiveCompensation)

@@ -1,0 +1,216 @@
+"""The region engine of a retroactive recalculation, page by page, over a pool of processes.
+
+`recalculate_region` lists the region's patient-years from the BenefitYear.Opened events, deals
+them out in pages of `PAGE_SIZE` and runs each page (`recalculate_page`):
+
+* one query reads every event of the page's patient-years, decoded once; each year is folded once
+  (the auditor's history and the lean aggregate both come from those events);
+* one query looks up the page's `RecalculateBenefitYear` command records (a retry after a partial
+  run replays the years already done and redoes nothing);
+* the page's patient-years are saved in one transaction, each with its own CommandRecord; a page
+  that collides with a concurrent writer is redone year by year on fresh state (with retries).
+
+On PostgreSQL, with more than one page, the pages go to a process pool (`LEDGER_RECALC_WORKERS`,
+default: one per core): patient-years are disjoint between pages, so workers never collide with
+one another. The pages' summaries come back in page order, so the result does not depend on the
+pool. Memory is bounded: a few pages in flight, a count and a total per page, and at most
+`CHANGED_LISTED_MAX` listed years.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import IntegrityError
+
+from domain import ids
+from domain.aggregates.benefit_year_history import BenefitYearHistory
+from service.commands.recalculations import RecalculateBenefitYear
+from service.idempotency import Outcome, execute
+from service.repository import fast_project
+from service.stream_reads import decoded, read_streams
+from service.unit_of_work import commit, direct, unit_of_work
+
+if TYPE_CHECKING:
+    from service.ledger import BenefitLedger
+
+PAGE_SIZE = 200  # patient-years per query and per transaction
+CHANGED_LISTED_MAX = 1000
+IN_FLIGHT_PER_WORKER = 2
+WORKERS_ENV = "LEDGER_RECALC_WORKERS"
+
+# (ledger, sub-command, entries, folded history or None) -> Outcome: the handler's per-year step
+YearStep = Callable[["BenefitLedger", RecalculateBenefitYear, list[dict[str, str]], Any], Outcome]
+
+
+@dataclass(frozen=True)
+class RegionRun:
+    """What every page of one region run shares (picklable: it goes to the pool's processes)."""
+
+    command_id: str
+    known_at: datetime | None
+    reason: str
+    effective_from: str  # ISO date: a year is affected if it has a settlement on or after it
+    entries: list[dict[str, str]]  # the region's policy register, read once
+
+
+@dataclass
+class PageSummary:
+    examined: int = 0
+    changed_count: int = 0
+    owed_total: Decimal = Decimal("0.00")
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    processes: set[int] = field(default_factory=set)  # the pids that ran the pages
+
+    def add(self, other: PageSummary) -> None:
+        self.processes |= other.processes
+        self.examined += other.examined
+        self.changed_count += other.changed_count
+        self.owed_total += other.owed_total
+        room = CHANGED_LISTED_MAX - len(self.changed)
+        self.changed.extend(other.changed[: max(0, room)])
+
+
+def workers_for(ledger: BenefitLedger) -> int:
+    """Processes for a region run: LEDGER_RECALC_WORKERS, else one per core; 1 on SQLite (one writer)."""
+    if "postgres" not in str(ledger.env.get("PERSISTENCE_MODULE", "")):
+        return 1
+    configured = int(str(ledger.env.get(WORKERS_ENV) or 0))
+    return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def recalculate_region(ledger: BenefitLedger, run: RegionRun, region: str, step: YearStep) -> PageSummary:
+    summary = PageSummary()
+    pages = _pages(ledger, region, int(run.effective_from[:4]))
+    workers = workers_for(ledger)
+    first = next(pages, None)
+    if first is None:
+        return summary
+    second = next(pages, None)
+    if workers == 1 or second is None:
+        for page in _chain(first, second, pages):
+            summary.add(recalculate_page(ledger, run, page, step))
+        return summary
+    env = {k: str(v) for k, v in ledger.env.items()}
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(env,)
+    ) as pool:
+        in_flight: deque[Future[PageSummary]] = deque()
+        for page in _chain(first, second, pages):
+            in_flight.append(pool.submit(_worker_page, run, page, step))
+            if len(in_flight) >= workers * IN_FLIGHT_PER_WORKER:
+                summary.add(in_flight.popleft().result())
+        while in_flight:
+            summary.add(in_flight.popleft().result())
+    return summary
+
+
+def recalculate_page(ledger: BenefitLedger, run: RegionRun, page: list[tuple[str, int]], step: YearStep) -> PageSummary:
+    """The page's affected patient-years, read in one query and saved in one transaction."""
+    streams = read_streams(ledger, [ids.benefit_year_id(p, y) for p, y in page])
+    work: list[tuple[RecalculateBenefitYear, BenefitYearHistory, Any]] = []
+    for patient_ref, year in page:
+        stored = streams.get(ids.benefit_year_id(patient_ref, year))
+        if not stored:
+            continue
+        events = decoded(ledger, stored)
+        history = BenefitYearHistory.fold(events)
+        if not any(r["claim"]["service_date"] >= run.effective_from for r in history.settlements):
+            continue
+        work.append((_sub_command(run, patient_ref, year), history, fast_project(None, events)))
+    record_ids = [ids.command_record_id(sub.command_id) for sub, _, _ in work]
+    records = read_streams(ledger, record_ids)
+
+    def one(sub: RecalculateBenefitYear, history: BenefitYearHistory | None) -> dict[str, Any]:
+        return execute(ledger, sub, lambda: step(ledger, sub, run.entries, history))
+
+    results: list[dict[str, Any]] | None = None
+    with unit_of_work() as unit:
+        for (_, _, account), record_id in zip(work, record_ids, strict=True):
+            unit.remember(account)
+            if record_id in records:
+                unit.remember(fast_project(None, decoded(ledger, records[record_id])))
+            else:
+                unit.absent.add(record_id)
+        staged = [one(sub, history) for sub, history, _ in work]
+        try:
+            commit(ledger, unit)
+            results = staged
+        except IntegrityError:  # a concurrent writer touched one of the years: each on its own, fresh
+            pass
+    if results is None:
+        with direct():
+            results = [one(sub, None) for sub, _, _ in work]
+    return _summarise(work, results)
+
+
+def _summarise(work: list[tuple[RecalculateBenefitYear, Any, Any]], results: list[dict[str, Any]]) -> PageSummary:
+    summary = PageSummary(examined=len(work), processes={os.getpid()})
+    for (sub, _, _), result in zip(work, results, strict=True):
+        if not result["changed"]:
+            continue
+        owed = sum((Decimal(str(i["compensation_owed"])) for i in result["items"]), Decimal("0.00"))
+        summary.changed_count += 1
+        summary.owed_total += owed
+        if len(summary.changed) < CHANGED_LISTED_MAX:
+            summary.changed.append({"patient_ref": sub.patient_ref, "year": sub.year, "compensation_owed": owed})
+    return summary
+
+
+def _sub_command(run: RegionRun, patient_ref: str, year: int) -> RecalculateBenefitYear:
+    # Built without validation: its parts are validated already, and the derived id may exceed 200 characters.
+    return RecalculateBenefitYear.model_construct(
+        command="recalculate_benefit_year",
+        command_id=f"{run.command_id}:{patient_ref}:{year}",
+        patient_ref=patient_ref,
+        year=year,
+        known_at=run.known_at,
+        reason=run.reason,
+    )
+
+
+def _pages(ledger: BenefitLedger, region: str, first_year: int) -> Iterator[list[tuple[str, int]]]:
+    """The region's (patient_ref, year) from `first_year` on, in pages, from the BenefitYear.Opened events."""
+    page: list[tuple[str, int]] = []
+    for opened in ledger.benefit_year_openings():
+        if opened.county_code != region or opened.year < first_year:
+            continue
+        page.append((opened.patient_ref, opened.year))
+        if len(page) == PAGE_SIZE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _chain(
+    first: list[tuple[str, int]], second: list[tuple[str, int]] | None, rest: Iterator[list[tuple[str, int]]]
+) -> Iterator[list[tuple[str, int]]]:
+    yield first
+    if second is not None:
+        yield second
+        yield from rest
+
+
+# ---- the pool's processes ----------------------------------------------------------------------
+_worker_ledger: BenefitLedger | None = None
+
+
+def _start_worker(env: dict[str, str]) -> None:
+    global _worker_ledger
+    from service.ledger import BenefitLedger
+
+    _worker_ledger = BenefitLedger(env=env)
+
+
+def _worker_page(run: RegionRun, page: list[tuple[str, int]], step: YearStep) -> PageSummary:
+    assert _worker_ledger is not None, "the pool's initializer opens the ledger"
+    return recalculate_page(_worker_ledger, run, page, step)

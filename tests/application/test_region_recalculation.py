@@ -1,0 +1,174 @@
+"""A region recalculation (RecalculateForPolicy) read and saved a page at a time, over a process pool on PostgreSQL.
+
+Five patients each settle two ESRD admissions under a version without 5090; a version with 5090,
+retroactive to 1 January, is published in July. Each patient-year then owes 4,500.00 back (the
+figure of test_audit_and_retroactive_compensation), so the region owes 22,500.00 in all.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from tests.application.scenario import (
+    PROVINCE_HOSPITAL,
+    admit_and_settle,
+    policy_variant,
+    poor_patient,
+    publish_default,
+)
+
+from service import region_recalculation
+from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateBenefitYear, RecalculateForPolicy
+from service.handlers.recalculations import _recalculated
+from service.ledger import BenefitLedger
+from service.settings import Settings
+
+WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
+PATIENTS = [f"P-R{n}" for n in range(5)]
+KNOWN_AT = datetime(2018, 7, 16, tzinfo=UTC)
+RECALC = RecalculateForPolicy(command_id="recalc", region="341821", version="langxi-2018.2-5090", known_at=KNOWN_AT)
+
+
+def _ledger(store_url: str, workers: int) -> BenefitLedger:
+    env = {**Settings(database_url=store_url).store.env, region_recalculation.WORKERS_ENV: str(workers)}
+    return BenefitLedger(env=env)
+
+
+@pytest.fixture
+def county(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Five settled patient-years and the retroactive 5090 version; pages of 2 patient-years (3 pages)."""
+    monkeypatch.setattr(region_recalculation, "PAGE_SIZE", 2)
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
+    first = policy_variant(
+        "langxi-2018.1-no5090",
+        datetime(2017, 12, 31, tzinfo=UTC),
+        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
+    )
+    publish_default(ledger, first)
+    for ref in PATIENTS:
+        poor_patient(ledger, ref)
+        ledger.handle(
+            ConfirmMajorDisease(command_id=f"{ref}:md", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
+        )
+        for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
+            admit_and_settle(
+                ledger,
+                ref,
+                f"{ref}-D{n}",
+                PROVINCE_HOSPITAL,
+                total="40000",
+                compliant="40000",
+                day=day,
+                referred=True,
+                settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
+            )
+    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
+    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    ledger.close()
+    yield store_url
+
+
+def _owed(ledger: BenefitLedger, ref: str) -> Decimal:
+    return sum((Decimal(r["compensation_owed"]) for r in ledger.get_benefit_year(ref, 2018).settlements), Decimal(0))
+
+
+def test_every_page_is_recalculated_once_and_a_retry_replays(county: str) -> None:
+    ledger = _ledger(county, workers=2)  # a pool on PostgreSQL; in-process on SQLite
+    try:
+        result = ledger.handle(RECALC)
+        assert result["examined"] == 5 and result["changed_count"] == 5
+        assert result["compensation_owed"] == Decimal("22500.00")
+        assert sorted(c["patient_ref"] for c in result["changed"]) == PATIENTS
+        for ref in PATIENTS:
+            assert _owed(ledger, ref) == Decimal("4500.00")
+            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
+            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+        again = ledger.handle(RECALC)
+        assert again["replayed"] is True and again["compensation_owed"] == result["compensation_owed"]
+        # another run under a new command id re-settles to the same amounts: nothing changes, nothing is recorded
+        other = ledger.handle(RECALC.model_copy(update={"command_id": "recalc-2"}))
+        assert other["examined"] == 5 and other["changed_count"] == 0
+        assert all(ledger.get_benefit_year(ref, 2018).recalculations == 1 for ref in PATIENTS)
+    finally:
+        ledger.close()
+
+
+def test_on_postgresql_the_pages_run_in_other_processes_on_sqlite_in_this_one(county: str) -> None:
+    ledger = _ledger(county, workers=2)
+    try:
+        published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
+        run = region_recalculation.RegionRun(
+            command_id="direct-run",
+            known_at=KNOWN_AT,
+            reason="test",
+            effective_from=published.effective_from,
+            entries=ledger.policy_register("341821"),
+        )
+        summary = region_recalculation.recalculate_region(ledger, run, "341821", _recalculated)
+        assert summary.examined == 5 and summary.owed_total == Decimal("22500.00")
+        if county.startswith("postgresql"):
+            assert summary.processes and os.getpid() not in summary.processes
+        else:  # SQLite has one writer: no pool
+            assert summary.processes == {os.getpid()}
+    finally:
+        ledger.close()
+
+
+def test_a_retry_after_a_partial_run_finishes_the_rest_without_redoing(county: str) -> None:
+    ledger = _ledger(county, workers=2)
+    try:  # as if a first run had died after recalculating P-R2 (its sub-command's id is the run's)
+        done = ledger.handle(
+            RecalculateBenefitYear(
+                command_id="recalc:P-R2:2018",
+                patient_ref="P-R2",
+                year=2018,
+                known_at=KNOWN_AT,
+                reason="policy 341821/langxi-2018.2-5090 published",
+            )
+        )
+        assert done["changed"] is True
+        result = ledger.handle(RECALC)
+        assert result["examined"] == 5 and result["changed_count"] == 5  # P-R2's first result, replayed
+        assert result["compensation_owed"] == Decimal("22500.00")
+        assert all(ledger.get_benefit_year(ref, 2018).recalculations == 1 for ref in PATIENTS)
+    finally:
+        ledger.close()
+
+
+def test_a_page_that_collides_with_a_concurrent_writer_is_redone_year_by_year(
+    county: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = _ledger(county, workers=1)  # in-process, so the concurrent writer can be slipped in
+    other = BenefitLedger.from_settings(Settings(database_url=county))
+    real_commit = region_recalculation.commit
+    slipped: list[str] = []
+
+    def commit_after_a_concurrent_write(app: BenefitLedger, unit: object) -> None:
+        if not slipped:  # before the first page commits, another process recalculates P-R0 on its own
+            slipped.append("P-R0")
+            concurrent = RecalculateBenefitYear(
+                command_id="concurrent", patient_ref="P-R0", year=2018, known_at=KNOWN_AT
+            )
+            with ThreadPoolExecutor(1) as thread:  # another thread: outside this thread's unit of work
+                thread.submit(other.handle, concurrent).result()
+        real_commit(app, unit)
+
+    monkeypatch.setattr(region_recalculation, "commit", commit_after_a_concurrent_write)
+    try:
+        result = ledger.handle(RECALC)
+        assert slipped == ["P-R0"]
+        # P-R0 was already re-settled by the other writer: the redo finds nothing to change
+        assert result["examined"] == 5 and result["changed_count"] == 4
+        assert result["compensation_owed"] == Decimal("18000.00")
+        for ref in PATIENTS:
+            assert _owed(ledger, ref) == Decimal("4500.00")
+            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
+            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+    finally:
+        other.close()
+        ledger.close()
