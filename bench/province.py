@@ -40,6 +40,7 @@ def run(base_url: str, *, scale: float, copies: Sequence[int], profile: str | No
         yield (
             f"[recalc] {label:<12} {events:>11,} events  {result['examined']:>7,} patient-years "
             f"({result['changed']:,} changed)  {seconds:9.1f} s  {seconds / events * 1e5:6.2f} s/100k events  "
-            f"{result['examined'] / seconds:7.0f} patient-years/s  peak RSS {result['peak_rss_mb']:7.1f} MiB  "
+            f"{result['examined'] / seconds:7.0f} patient-years/s  peak RSS {result['peak_rss_mb']:7.1f} MiB "
+            f"(each of {result['workers']} workers: {result['worker_peak_rss_mb']:.1f} MiB)  "
             f"owed {result['compensation_owed']}  (COPY load {loaded['load_seconds']:.0f} s){target}"
         )

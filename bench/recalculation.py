@@ -22,13 +22,14 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from bench.eventlog import CountyLog, Renamer, copy_rows, memory_ledger
-from bench.timing import peak_rss_mb
+from bench.timing import children_peak_rss_mb, peak_rss_mb
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.policy.loader import PolicyDocument, load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.rules.recalculation import recalculate_year
 from service.commands import PublishPolicyVersion, RecalculateForPolicy
 from service.ledger import BenefitLedger
+from service.region_recalculation import workers_for
 from service.settings import Settings, store_config
 
 NEW_VERSION = "bench-2018.2"
@@ -113,7 +114,7 @@ def _run_here(url: str, profile: str | None) -> dict[str, Any]:
         with open(profile, "w", encoding="utf-8") as out:
             out.write(profiler.output_text(unicode=True, color=False, show_all=False))
     owed = Decimal(str(result["compensation_owed"]))  # the total over every changed patient-year
-    ledger.close()
+    ledger.close()  # (workers_for reads only the environment)
     return {
         "seconds": seconds,
         "examined": result["examined"],
@@ -121,6 +122,8 @@ def _run_here(url: str, profile: str | None) -> dict[str, Any]:
         "compensation_owed": str(owed),
         "peak_rss_mb_before": round(rss_before, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "worker_peak_rss_mb": round(children_peak_rss_mb(), 1),
+        "workers": workers_for(ledger),
     }
 
 

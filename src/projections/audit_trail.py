@@ -134,9 +134,7 @@ def _layers(view: View, settlement_id: str, policy_version: str, settlement: dic
 def _settled(view: View, e: Any) -> None:
     year = SUBJECTS.of(view, e.originator_id)["year"]
     _layers(view, e.settlement_id, e.policy_version, e.settlement)
-    view.tx.execute(
-        f"UPDATE {view.t(EVENTS)} SET year = ? WHERE admission_ref = ? AND year IS NULL", [year, e.admission_ref]
-    )
+    view.update(EVENTS, {"admission_ref": e.admission_ref, "year": None}, {"year": year})
     SUBJECTS.set_admission_year(view, e.admission_ref, year)
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from projections.buffered_view import BufferedView, BufferState
 from projections.projection import Projection
 from projections.store import TRACKING, Tx, ViewStore
 from projections.view import View
@@ -69,6 +70,7 @@ class Runner:
         self.topics = sorted(set().union(*(p.topics for p in self.projections)))
         self.sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
         self.sleep_in_batch = float(os.environ.get(SLEEP_IN_BATCH_ENV, "0") or 0)
+        self._buffers: BufferState | None = None  # a rebuild's rows in memory (projections.buffered_view)
 
     def key(self, projection: Projection) -> str:
         return projection.name + (SHADOW_SUFFIX if self.shadow else "")
@@ -108,30 +110,48 @@ class Runner:
     def apply_batch(self, positions: dict[str, int], notifications: Sequence[Any], new_position: int) -> None:
         """Apply one batch to every projection behind `new_position`, with its tracking row, atomically."""
         events = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
-        with self.store.transaction() as tx:
-            view = View(tx, self.shadow)
-            for p in self.projections:
-                old = positions[p.name]
-                if old >= new_position:
+        view: View
+        try:
+            with self.store.transaction() as tx:
+                view = BufferedView(tx, self._buffer_state(positions)) if self.shadow else View(tx, self.shadow)
+                self._apply(tx, view, positions, events, new_position)
+                if isinstance(view, BufferedView):
+                    view.flush()
+        except BaseException:
+            self._buffers = None  # rolled back: what the cache holds may not be in the tables
+            raise
+        if self._buffers is not None:
+            self._buffers.positions = {p.name: max(positions[p.name], new_position) for p in self.projections}
+
+    def _buffer_state(self, positions: dict[str, int]) -> BufferState:
+        """The rebuild's cache if the positions are the ones this runner last committed, else a new one."""
+        if self._buffers is None or self._buffers.positions != positions:
+            self._buffers = BufferState(positions, {p.name: p.tables for p in self.projections})
+        return self._buffers
+
+    def _apply(self, tx: Tx, view: View, positions: dict[str, int], events: Sequence[Any], new_position: int) -> None:
+        for p in self.projections:
+            old = positions[p.name]
+            if old >= new_position:
+                continue
+            moved = tx.changed(
+                f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
+                [new_position, self.key(p), old],
+            )
+            if moved != 1:
+                raise PositionConflict(f"{self.key(p)} is no longer at {old}")
+            for notification, domain_event in events:
+                if notification.id <= old or notification.topic not in p.topics:
                     continue
-                moved = tx.changed(
-                    f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
-                    [new_position, self.key(p), old],
-                )
-                if moved != 1:
-                    raise PositionConflict(f"{self.key(p)} is no longer at {old}")
-                for notification, domain_event in events:
-                    if notification.id <= old or notification.topic not in p.topics:
-                        continue
-                    view.position = notification.id
-                    try:
-                        p.handle(view, notification.topic, domain_event)
-                    except Exception as exc:
-                        raise ProjectionError(
-                            f"{p.name} failed on notification {notification.id} ({notification.topic}): {exc}"
-                        ) from exc
-            if self.sleep_in_batch:
-                time.sleep(self.sleep_in_batch)
+                view.position = notification.id
+                try:
+                    p.handle(view, notification.topic, domain_event)
+                except Exception as exc:
+                    raise ProjectionError(
+                        f"{p.name} failed on notification {notification.id} ({notification.topic}): {exc}"
+                    ) from exc
+        if self.sleep_in_batch:
+            time.sleep(self.sleep_in_batch)
 
     def run_once(self, until_head: bool = True) -> int:
         """Process one batch, or (until_head) every batch up to the head as it was on entry."""

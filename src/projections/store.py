@@ -41,6 +41,13 @@ class Tx:
             self.cursor.execute(sql, [sqlite_param(p) for p in params])
         return self.cursor
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for many rows (a rebuild's batch of one table: projections.buffered_view)."""
+        if self.dialect == "postgres":
+            self.cursor.executemany(sql.replace("?", "%s"), rows)
+        else:
+            self.cursor.executemany(sql, [[sqlite_param(p) for p in row] for row in rows])
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())
 

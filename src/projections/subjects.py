@@ -93,9 +93,7 @@ class SubjectIndex:
         return dict(found)
 
     def set_admission_year(self, view: View, admission_ref: str, year: int) -> None:
-        view.tx.execute(
-            f"UPDATE {view.t(self.table)} SET year = ? WHERE kind = 'admission' AND ref = ?", [year, admission_ref]
-        )
+        view.update(self.table, {"kind": "admission", "ref": admission_ref}, {"year": year})
         for key, row in view.memo.items():
             if key[0] == self.table.name and row["kind"] == "admission" and row["ref"] == admission_ref:
                 row["year"] = year

@@ -1,0 +1,280 @@
+"""A rebuild's view: the shadow tables' rows kept in memory, each table written once per batch.
+
+During a rebuild (projections.rebuild) the shadow tables are private to the rebuilding runner until
+the swap, so what it wrote is what they hold. `TableCache` keeps the rows it read or wrote (by key,
+`None` for a key known to be absent), across batches; `BufferedView` answers the handlers' reads from
+it and applies their writes to it; `flush` (at the end of each batch, inside its transaction) writes
+every changed row of a table with one `executemany` upsert and one `executemany` delete.
+
+A table is *complete* when the cache holds every row it has: a rebuild that starts from position 0
+(empty shadow tables). Then a key that is not cached is absent (no query), and a lookup by other
+columns (`update`/`select`/`delete` by non-key columns) uses an in-memory index. A resumed rebuild
+(after a kill) starts incomplete: misses read the table, and a lookup by other columns flushes the
+table and runs in SQL. Raw SQL (`rows`, `count`) flushes every table first. A batch that fails, or a
+position moved by another runner, drops the cache (runner.Runner).
+
+Values are kept as the store would give them back (`read_value` of what it would store), so a handler
+reads the same from the cache as from the table: money at two places on PostgreSQL (NUMERIC(18,2)),
+exact text on SQLite, no negative zero, timestamps in UTC on PostgreSQL, json parsed from its text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from projections.store import Tx
+from projections.tables import FEN, Table, read_value, sqlite_param, to_json
+from projections.view import View
+
+Key = tuple[Any, ...]
+ROWS_KEPT_MAX = 200_000  # rows per table kept between batches; beyond, the table's clean rows are dropped
+
+
+class TableCache:
+    def __init__(self, table: Table, complete: bool) -> None:
+        self.table = table
+        self.complete = complete
+        self.rows: dict[Key, dict[str, Any] | None] = {}
+        self.dirty: set[Key] = set()
+        self.indexes: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
+
+    def key_of(self, row: Mapping[str, Any]) -> Key:
+        return tuple(row[c] for c in self.table.key)
+
+    def set(self, key: Key, row: dict[str, Any] | None, dirty: bool = True) -> None:
+        old = self.rows.get(key)
+        for cols, index in self.indexes.items():
+            if old is not None:
+                bucket = index.get(tuple(old[c] for c in cols))
+                if bucket is not None:
+                    bucket.discard(key)
+            if row is not None:
+                index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+        self.rows[key] = row
+        if dirty:
+            self.dirty.add(key)
+
+    def matching(self, where: Mapping[str, Any]) -> list[Key]:
+        """Keys of the rows whose columns equal `where` (complete tables only)."""
+        cols = tuple(sorted(where))
+        index = self.indexes.get(cols)
+        if index is None:
+            index = self.indexes[cols] = {}
+            for key, row in self.rows.items():
+                if row is not None:
+                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+        return sorted(index.get(tuple(where[c] for c in cols), ()), key=_sortable)
+
+    def forget_clean(self) -> None:
+        """Keep only the unwritten rows; the table is no longer completely known."""
+        self.rows = {k: self.rows[k] for k in self.dirty}
+        self.indexes = {}
+        self.complete = False
+
+
+class BufferState:
+    """The caches of one rebuilding runner, valid while the positions are the ones it last committed."""
+
+    def __init__(self, positions: dict[str, int], tables_by_projection: Mapping[str, Iterable[Table]]) -> None:
+        self.positions = dict(positions)
+        self.caches: dict[str, TableCache] = {}
+        for name, tables in tables_by_projection.items():
+            for table in tables:
+                known = self.caches.get(table.name)
+                complete = positions.get(name, 0) == 0 and (known is None or known.complete)
+                self.caches[table.name] = TableCache(table, complete)
+
+
+class BufferedView(View):
+    def __init__(self, tx: Tx, state: BufferState) -> None:
+        super().__init__(tx, shadow=True)
+        self.state = state
+
+    def cache(self, table: Table) -> TableCache:
+        found = self.state.caches.get(table.name)
+        if found is None:
+            found = self.state.caches[table.name] = TableCache(table, complete=False)
+        return found
+
+    # ---- value normalisation: what the store would give back --------------------------------
+    def _stored(self, table: Table, column: str, value: Any) -> Any:
+        if value is None:
+            return None
+        kind = table.type_of(column)
+        if kind in ("money", "decimal"):
+            amount = value if isinstance(value, Decimal) else Decimal(str(value))
+            if self.pg and kind == "money":
+                amount = amount.quantize(FEN)
+            elif not self.pg:
+                return Decimal(sqlite_param(amount))
+            return amount.copy_abs() if amount.is_zero() else amount
+        if kind == "json":
+            return json.loads(value if isinstance(value, str) else to_json(value))
+        if kind == "timestamp" and self.pg:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+            return moment.astimezone(UTC).isoformat()
+        if kind == "date" and isinstance(value, date | datetime):
+            return value.isoformat()
+        if kind == "timestamp" and isinstance(value, datetime):
+            return value.isoformat()
+        if kind == "bool":
+            return bool(value)
+        return read_value(kind, value)
+
+    def _defaults(self, table: Table) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, kind in table.columns:
+            out[column] = Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
+        return out
+
+    def _full_key(self, table: Table, where: Mapping[str, Any]) -> Key | None:
+        if set(where) != set(table.key) or any(where[c] is None for c in table.key):
+            return None
+        return tuple(self._stored(table, c, where[c]) for c in table.key)
+
+    def _normal_where(self, table: Table, where: Mapping[str, Any]) -> dict[str, Any]:
+        return {c: self._stored(table, c, v) for c, v in where.items()}
+
+    @staticmethod
+    def _out(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy a handler may change (json values included)."""
+        return {
+            c: json.loads(json.dumps(v)) if table.type_of(c) == "json" and v is not None else v for c, v in row.items()
+        }
+
+    def _lookup(self, table: Table, key: Key) -> dict[str, Any] | None:
+        cache = self.cache(table)
+        if key in cache.rows:
+            return cache.rows[key]
+        if cache.complete:
+            return None
+        rows = super().select(table, dict(zip(table.key, key, strict=True)))
+        row = rows[0] if rows else None
+        cache.set(key, row, dirty=False)
+        return row
+
+    # ---- writes --------------------------------------------------------------------------------
+    def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        new = {**self._defaults(table), **self._normal_where(table, row)}
+        key = self.cache(table).key_of(new)
+        if self._lookup(table, key) is not None:
+            raise ValueError(f"duplicate key {key} in {table.name}")
+        self.cache(table).set(key, new)
+
+    def upsert(self, table: Table, row: Mapping[str, Any]) -> None:
+        values = self._normal_where(table, row)
+        key = self.cache(table).key_of(values)
+        current = self._lookup(table, key)
+        self.cache(table).set(key, {**(current or self._defaults(table)), **values})
+
+    def add(
+        self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any], values: Mapping[str, Any] | None = None
+    ) -> None:
+        k = tuple(self._stored(table, c, key[c]) for c in table.key)
+        current = self._lookup(table, k)
+        if current is None:
+            self.upsert(table, {**key, **deltas, **(values or {})})
+            return
+        row = dict(current)
+        for column, delta in deltas.items():
+            kind, before = table.type_of(column), row[column]
+            if before is None and not (not self.pg and kind in ("money", "decimal")):
+                row[column] = None  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
+                continue
+            row[column] = self._stored(table, column, (before or 0) + delta)
+        row.update(self._normal_where(table, values or {}))
+        self.cache(table).set(k, row)
+
+    def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        changes = self._normal_where(table, values)
+        for k in self._keys_where(table, key):
+            row = self.cache(table).rows[k]
+            if row is not None:
+                self.cache(table).set(k, {**row, **changes})
+
+    def delete(self, table: Table, where: Mapping[str, Any]) -> None:
+        for k in self._keys_where(table, where):
+            self.cache(table).set(k, None)
+
+    def _keys_where(self, table: Table, where: Mapping[str, Any]) -> list[Key]:
+        """Keys of the cached rows matching `where`, every matching row of the table brought into the cache."""
+        key = self._full_key(table, where)
+        if key is not None:
+            return [key] if self._lookup(table, key) is not None else []
+        cache = self.cache(table)
+        if not cache.complete:  # flushed, every cached row is in the table: the table says which match
+            self.flush([table.name])
+            keys = []
+            for row in View.select(self, table, where):
+                k = cache.key_of(row)
+                if k not in cache.rows:
+                    cache.set(k, row, dirty=False)
+                keys.append(k)
+            return keys
+        return cache.matching(self._normal_where(table, where))
+
+    # ---- reads ---------------------------------------------------------------------------------
+    def select(
+        self,
+        table: Table,
+        where: Mapping[str, Any] | None = None,
+        order_by: Sequence[str] = (),
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        key = self._full_key(table, where or {})
+        if key is not None and offset == 0 and limit != 0:
+            row = self._lookup(table, key)
+            return [] if row is None else [self._out(table, row)]
+        cache = self.cache(table)
+        if not cache.complete or not where:
+            self.flush([table.name])
+            return super().select(table, where, order_by, limit=limit, offset=offset)
+        rows = [self._out(table, cache.rows[k] or {}) for k in cache.matching(self._normal_where(table, where))]
+        order = list(order_by) or list(table.key)
+        rows.sort(key=lambda r: tuple(_sortable((r[c],)) for c in order))
+        return rows[offset:] if limit is None else rows[offset : offset + limit]
+
+    def count(self, table: Table, where: Mapping[str, Any] | None = None) -> int:
+        self.flush()
+        return super().count(table, where)
+
+    def rows(self, sql: str, params: Sequence[Any] = (), **tables: Table) -> list[tuple[Any, ...]]:
+        self.flush()
+        return super().rows(sql, params, **tables)
+
+    # ---- writing the batch out -----------------------------------------------------------------
+    def flush(self, names: Iterable[str] | None = None) -> None:
+        """Write every changed row of the named tables (default: all) to the shadow tables."""
+        for name in list(self.state.caches) if names is None else names:
+            cache = self.state.caches.get(name)
+            if cache is None or not cache.dirty:
+                continue
+            table = cache.table
+            gone = [k for k in sorted(cache.dirty, key=_sortable) if cache.rows.get(k) is None]
+            kept = [cache.rows[k] for k in sorted(cache.dirty, key=_sortable) if cache.rows.get(k) is not None]
+            if gone:
+                where = " AND ".join(f"{c} = ?" for c in table.key)
+                self.tx.executemany(f"DELETE FROM {self.t(table)} WHERE {where}", [list(k) for k in gone])
+            if kept:
+                cols = table.column_names
+                rest = [c for c in cols if c not in table.key]
+                sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
+                sql = (
+                    f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                    f"ON CONFLICT ({', '.join(table.key)}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
+                )
+                self.tx.executemany(sql, [self._params(table, row, cols) for row in kept if row is not None])
+            cache.dirty.clear()
+            if len(cache.rows) > ROWS_KEPT_MAX:
+                cache.forget_clean()
+
+
+def _sortable(key: Key) -> Key:
+    """Keys with None sort first (as NULLs do in an ascending ORDER BY on SQLite)."""
+    return tuple((0, "") if v is None else (1, v) for v in key)
