@@ -10,9 +10,7 @@ its error names the command's index; nothing is written.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -22,6 +20,7 @@ from domain import ids
 from domain.errors import ConcurrencyConflictError, LedgerError, ValidationError
 from domain.policy.parsing import PolicyError
 from service.commands import Command, parse_entry
+from service.retry_lock import retrying, unlocked
 from service.stream_reads import prefetch
 from service.unit_of_work import UnitOfWork, commit, unit_of_work
 
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 
 BATCH_SIZE_MAX = 1000
 RETRY_COUNT_MAX = 8
-RETRY_LOCK_KEY = 0x6C65646765720001  # PostgreSQL advisory lock taken by a batch retried after a collision
-_retry_lock = threading.Lock()  # the same, between the threads of one process (and on SQLite)
 
 
 class BatchCommandError(LedgerError):
@@ -78,12 +75,12 @@ def run_batch(
     The batch's command records and the aggregates its commands name (patients, admissions,
     patient-years) are read first in two queries (`prefetch`); an id with no events is known absent,
     so neither its command-record lookup nor a creation's existence probe costs a query. A batch that
-    collides with a concurrent writer is run again on fresh state while holding the retry lock (a
-    PostgreSQL advisory lock), so batches that keep colliding with each other take turns instead of
+    collides with a concurrent writer is run again on fresh state while holding the retry lock
+    (service.retry_lock), so batches that keep colliding with each other take turns instead of
     giving up.
     """
     for attempt in range(RETRY_COUNT_MAX):
-        with _retrying(ledger) if attempt else _no_lock(), unit_of_work() as unit:
+        with retrying(ledger) if attempt else unlocked(), unit_of_work() as unit:
             _prefetch(ledger, unit, commands)
             results = []
             for index, command in enumerate(commands):
@@ -126,24 +123,3 @@ def named_aggregates(command: Command) -> Iterator[UUID]:
         year = getattr(command, "year", None)
         if isinstance(year, int):
             yield ids.benefit_year_id(patient_ref, year)
-
-
-@contextmanager
-def _no_lock() -> Iterator[None]:
-    yield
-
-
-@contextmanager
-def _retrying(ledger: BenefitLedger) -> Iterator[None]:
-    """One retried batch at a time: in this process, and on PostgreSQL across processes."""
-    with _retry_lock:
-        datastore = getattr(ledger.recorder, "datastore", None)
-        if datastore is None or not hasattr(datastore, "get_connection") or ledger.env.get("SQLITE_DBNAME"):
-            yield
-            return
-        with datastore.get_connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", [RETRY_LOCK_KEY])
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", [RETRY_LOCK_KEY])

@@ -25,6 +25,7 @@ from domain import ids
 from domain.aggregates.command_record import CommandRecord
 from domain.errors import CommandIdReusedError, ConcurrencyConflictError
 from service.repository import fast_project
+from service.retry_lock import retrying, unlocked
 from service.unit_of_work import current_unit, is_direct
 
 if TYPE_CHECKING:
@@ -74,17 +75,19 @@ def execute(app: BenefitLedger, command: Command, build: Build) -> dict[str, Any
         return {**result, "replayed": False}
     committer = app.group_committer
     save = committer.save if committer is not None and not is_direct() else app.save
-    for _ in range(RETRY_COUNT_MAX):
-        aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
-        record = CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result)
-        try:
-            save(*aggregates, record)
-        except IntegrityError:  # a concurrent writer: replayed command id, else re-run on fresh state
-            previous = _previous_result(app, record_id, command_id, name, digest)
-            if previous is not None:
-                return previous
-            continue
-        return {**result, "replayed": False}
+    for attempt in range(RETRY_COUNT_MAX):
+        # a re-run after a collision holds the retry lock: colliding writers take turns, none gives up
+        with retrying(app) if attempt else unlocked():
+            aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
+            record = CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result)
+            try:
+                save(*aggregates, record)
+            except IntegrityError:  # a concurrent writer: replayed command id, else re-run on fresh state
+                previous = _previous_result(app, record_id, command_id, name, digest)
+                if previous is not None:
+                    return previous
+                continue
+            return {**result, "replayed": False}
     raise ConcurrencyConflictError(f"{name}: gave up after {RETRY_COUNT_MAX} conflicting attempts")
 
 
