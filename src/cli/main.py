@@ -11,6 +11,8 @@ Heavy modules (the service, eventsourcing, FastAPI) are imported inside the comm
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -74,6 +76,9 @@ def serve(
         str | None, typer.Option(help="interface to listen on (default: $LEDGER_HOST or 127.0.0.1)")
     ] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default: $LEDGER_PORT or 8000)")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, envvar="LEDGER_WORKERS", help="worker processes, each with its group committer")
+    ] = 1,
 ) -> int:
     """Run the HTTP API (OpenAPI at /docs)."""
     import uvicorn
@@ -82,6 +87,10 @@ def serve(
 
     settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
+    if workers > 1:  # each worker builds the app from the environment (api.main:app): pass the store on
+        os.environ["LEDGER_DATABASE_URL"] = settings.database_url
+        uvicorn.run("api.main:app", host=settings.host, port=settings.port, workers=workers)
+        return 0
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     return 0
 

@@ -99,6 +99,44 @@ def test_serve_answers_health_on_the_given_store(tmp_path: Path) -> None:
     assert "created" in err and "one admin client" in err  # the keys file was bootstrapped, token shown once
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_serve_with_two_workers_answers_from_worker_processes(tmp_path: Path) -> None:
+    port = _free_port()
+    store = tmp_path / "served.db"
+    process = subprocess.Popen(
+        [LEDGER, "--database-url", f"sqlite:///{store}", "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        body, deadline = None, time.monotonic() + 90
+        while body is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    body = json.loads(response.read())
+            except OSError:
+                time.sleep(0.2)
+        assert body == {"store": "sqlite", "ok": True}, process.poll()
+        assert len(_children(process.pid)) >= 2  # uvicorn's two worker processes
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
 def test_import_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     env = _env(tmp_path, TERM="xterm-256color", COLUMNS="100")
     published = subprocess.run(
