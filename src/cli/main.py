@@ -12,7 +12,6 @@ Heavy modules (the service, eventsourcing, FastAPI) are imported inside the comm
 from __future__ import annotations
 
 import os
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property

@@ -8,8 +8,8 @@ figure of test_audit_and_retroactive_compensation), so the region owes 22,500.00
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
