@@ -15,7 +15,8 @@ position moved by another runner, drops the cache (runner.Runner).
 
 Values are kept as the store would give them back (`read_value` of what it would store), so a handler
 reads the same from the cache as from the table: money at two places on PostgreSQL (NUMERIC(18,2)),
-exact text on SQLite, no negative zero, timestamps in UTC on PostgreSQL, json parsed from its text.
+exact text on SQLite, no negative zero, timestamps in UTC on PostgreSQL; json columns are kept as the
+text the table holds and parsed for the handler.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from projections.tables import FEN, Table, read_value, sqlite_param, to_json
 from projections.view import View
 
 Key = tuple[Any, ...]
+_AS_GIVEN = frozenset({"text", "int", "count"})  # kinds both stores give back as written
+_DEFAULTS: dict[str, dict[str, Any]] = {}  # per table: the columns' DEFAULTs (money 0.00, count 0, else NULL)
 ROWS_KEPT_MAX = 200_000  # rows per table kept between batches; beyond, the table's clean rows are dropped
 
 
@@ -105,6 +108,8 @@ class BufferedView(View):
         if value is None:
             return None
         kind = table.type_of(column)
+        if kind in _AS_GIVEN:
+            return value
         if kind in ("money", "decimal"):
             amount = value if isinstance(value, Decimal) else Decimal(str(value))
             if self.pg and kind == "money":
@@ -112,8 +117,8 @@ class BufferedView(View):
             elif not self.pg:
                 return Decimal(sqlite_param(amount))
             return amount.copy_abs() if amount.is_zero() else amount
-        if kind == "json":
-            return json.loads(value if isinstance(value, str) else to_json(value))
+        if kind == "json":  # kept as the text the table holds; parsed for the handler (`_out`)
+            return value if isinstance(value, str) else to_json(value)
         if kind == "timestamp" and self.pg:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
             return moment.astimezone(UTC).isoformat()
@@ -126,10 +131,21 @@ class BufferedView(View):
         return read_value(kind, value)
 
     def _defaults(self, table: Table) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for column, kind in table.columns:
-            out[column] = Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
-        return out
+        found = _DEFAULTS.get(table.name)
+        if found is None:
+            found = _DEFAULTS[table.name] = {
+                column: Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
+                for column, kind in table.columns
+            }
+        return dict(found)
+
+    @staticmethod
+    def _internal(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A row read from the table, json columns back to their text."""
+        return {
+            c: to_json(v) if table.type_of(c) == "json" and v is not None and not isinstance(v, str) else v
+            for c, v in row.items()
+        }
 
     def _full_key(self, table: Table, where: Mapping[str, Any]) -> Key | None:
         if set(where) != set(table.key) or any(where[c] is None for c in table.key):
@@ -142,9 +158,7 @@ class BufferedView(View):
     @staticmethod
     def _out(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
         """A copy a handler may change (json values included)."""
-        return {
-            c: json.loads(json.dumps(v)) if table.type_of(c) == "json" and v is not None else v for c, v in row.items()
-        }
+        return {c: json.loads(v) if table.type_of(c) == "json" and isinstance(v, str) else v for c, v in row.items()}
 
     def _lookup(self, table: Table, key: Key) -> dict[str, Any] | None:
         cache = self.cache(table)
@@ -153,7 +167,7 @@ class BufferedView(View):
         if cache.complete:
             return None
         rows = super().select(table, dict(zip(table.key, key, strict=True)))
-        row = rows[0] if rows else None
+        row = self._internal(table, rows[0]) if rows else None
         cache.set(key, row, dirty=False)
         return row
 
@@ -209,7 +223,8 @@ class BufferedView(View):
         if not cache.complete:  # flushed, every cached row is in the table: the table says which match
             self.flush([table.name])
             keys = []
-            for row in View.select(self, table, where):
+            for found in View.select(self, table, where):
+                row = self._internal(table, found)
                 k = cache.key_of(row)
                 if k not in cache.rows:
                     cache.set(k, row, dirty=False)
