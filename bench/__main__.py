@@ -128,8 +128,14 @@ def _all(args: argparse.Namespace) -> Iterable[str]:
         ("dashboard", _dashboard, {"scale": q.get("dashboard_scale", 0.1), "repeats": q.get("repeats", 300)}),
         ("recalc", _recalc, {"scale": q.get("recalc_scale", 1.0), "copies": q.get("copies", [1]), "profile": None}),
     ]
+    with_targets: list[str] = []
     for _, func, options in steps:
-        yield from func(argparse.Namespace(postgres_url=url, **options))
+        for line in func(argparse.Namespace(postgres_url=url, **options)):
+            if "target" in line:
+                with_targets.append(line)
+            yield line
+    yield "[summary] every figure with a target, from this one run (ratios are against baselines of the same run):"
+    yield from (f"[summary] {line}" for line in with_targets)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -110,6 +110,22 @@ def run_batch(
 def _prefetch(ledger: BenefitLedger, unit: UnitOfWork, commands: Sequence[Command]) -> None:
     prefetch(ledger, unit, [ids.command_record_id(c.command_id) for c in commands])
     prefetch(ledger, unit, [oid for c in commands for oid in named_aggregates(c)])
+    prefetch(ledger, unit, [oid for c in commands for oid in _likely_years(unit, c)])
+
+
+def _likely_years(unit: UnitOfWork, command: Command) -> Iterator[UUID]:
+    """The patient-years an admission's settlement most likely records into (its admission's or discharge's year).
+
+    Only a guess to read ahead: the handler still decides the year; a wrong guess costs one row read."""
+    patient_ref, admitted_on = getattr(command, "patient_ref", None), getattr(command, "admitted_on", None)
+    if isinstance(patient_ref, str) and admitted_on is not None:  # an admission registered in this batch
+        yield ids.benefit_year_id(patient_ref, admitted_on.year)
+        return
+    admission_ref = getattr(command, "admission_ref", None)
+    admission = unit.get(ids.admission_id(admission_ref)) if isinstance(admission_ref, str) else None
+    if admission is not None and getattr(admission, "patient_ref", None):
+        for day in {getattr(admission, "admitted_on", None), getattr(admission, "discharged_on", None)} - {None}:
+            yield ids.benefit_year_id(admission.patient_ref, int(str(day)[:4]))
 
 
 def named_aggregates(command: Command) -> Iterator[UUID]:
