@@ -118,7 +118,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                     chunk,
                 )
                 for row in c.fetchall():
-                    oid = self.convert_originator_id(row[0])
+                    oid = UUID(str(self.convert_originator_id(row[0])))
                     streams.setdefault(oid, []).append(StoredEvent(oid, row[1], row[2], bytes(row[3])))
         return streams
 
