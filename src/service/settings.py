@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     """concurrent writes share a transaction: true or false; unset: on for the API server, off elsewhere"""
     aggregate_cache: int = Field(10_000, ge=0)
     """aggregates kept in memory per process (0: no cache)"""
+    recalc_workers: int = Field(0, ge=0)
+    """processes of a region recalculation on PostgreSQL (0: one per core; SQLite: always 1)"""
     body_limit_bytes: int = Field(BODY_LIMIT_DEFAULT, ge=1024)
     """the largest HTTP request body the API reads; a larger one is refused (413) before it is parsed"""
     pg_connect_timeout_s: int = Field(5, ge=1)
@@ -93,6 +95,7 @@ class Settings(BaseSettings):
             "LEDGER_PII_KEY": self.pii_key.get_secret_value() if self.pii_key else "",
             "LEDGER_PII_KEY_FILE": str(self.pii_key_file),
             "LEDGER_AGGREGATE_CACHE": str(self.aggregate_cache),
+            "LEDGER_RECALC_WORKERS": str(self.recalc_workers),
         }
         if kind == "postgres":
             env |= {

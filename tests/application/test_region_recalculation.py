@@ -172,3 +172,15 @@ def test_a_page_that_collides_with_a_concurrent_writer_is_redone_year_by_year(
     finally:
         other.close()
         ledger.close()
+
+
+def test_the_pool_size_is_a_setting(store_url: str) -> None:
+    one = BenefitLedger.from_settings(Settings(database_url=store_url, recalc_workers=1))
+    per_core = BenefitLedger.from_settings(Settings(database_url=store_url))
+    try:
+        assert region_recalculation.workers_for(one) == 1
+        expected = (os.cpu_count() or 1) if store_url.startswith("postgresql") else 1
+        assert region_recalculation.workers_for(per_core) == expected
+    finally:
+        one.close()
+        per_core.close()
