@@ -137,7 +137,8 @@ def _move(view: View, seq: int, hospital_code: str, fund: str, kind: str, amount
 
 def on_settlement(view: View, e: Any) -> None:
     h, s = e.hospital, e.settlement
-    advanced = money(e.payer_total)
+    deferred = sum((money(la["amount"]) for la in s["layers"] if la.get("deferred")), ZERO)
+    advanced = money(e.payer_total) - deferred  # deferred layers are paid to households by payment runs
     view.add(
         HOSPITALS,
         {"hospital_code": h["code"]},
@@ -151,7 +152,7 @@ def on_settlement(view: View, e: Any) -> None:
         {"name": h["name"], "tier": h["tier"], "county_code": h["county_code"]},
     )
     for seq, layer in enumerate(s["layers"]):
-        if money(layer["amount"]) != ZERO:
+        if money(layer["amount"]) != ZERO and not layer.get("deferred"):
             _move(
                 view,
                 seq,

@@ -17,6 +17,7 @@ from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import payments
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -29,6 +30,7 @@ from service.commands.audit import PayPatientRefund, RecordAuditFinding, Withdra
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.patients import (
     CertifyChronicDisease,
     ConfirmMajorDisease,
@@ -48,6 +50,7 @@ from service.commands.recalculations import (
 )
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_MONEY_AREAS = (payments,)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -131,6 +134,7 @@ __all__ = [
     "CertifyChronicDisease",
     "Command",
     "ConfirmMajorDisease",
+    "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
     "Hospital",
@@ -144,6 +148,8 @@ __all__ = [
     "RecalculateForPolicy",
     "RecordAuditFinding",
     "RecordFollowUp",
+    "RecordFundBudget",
+    "RecordPaymentResult",
     "RecordFundReimbursement",
     "RecordPovertyStatus",
     "RegisterAdmission",
