@@ -31,6 +31,7 @@ from api.routes import (
     health,
     hospitals,
     patients,
+    payments,
     policies,
     recalculations,
     reports,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(slips.router)
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
+    app.include_router(payments.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

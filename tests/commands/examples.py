@@ -81,6 +81,27 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "recalculate_benefit_year": {"patient_ref": "P-1", "year": 2018, "known_at": "2018-09-01T00:00:00+08:00"},
     "recalculate_for_policy": {"region": "341821", "version": "langxi-2018.9"},
+    "record_fund_budget": {
+        "fund": "reassist",
+        "county_code": "341821",
+        "year": 2018,
+        "amount": "2700000",
+        "recorded_on": "2018-01-01",
+    },
+    "create_payment_run": {
+        "run_id": "RUN-1",
+        "fund": "reassist",
+        "county_code": "341821",
+        "year": 2018,
+        "run_on": "2018-08-01",
+        "through": "2018-07-31",
+    },
+    "record_payment_result": {
+        "run_id": "RUN-1",
+        "fund": "reassist",
+        "paid_on": "2018-08-10",
+        "outcomes": [{"line_id": "RUN-1:00001", "status": "paid", "amount": "10.00", "bank_reference": "B-1"}],
+    },
     "pay_retroactive_compensation": {
         "patient_ref": "P-1",
         "year": 2018,

@@ -1,0 +1,48 @@
+"""Fund budgets and payment runs (批量发放): what the routes answer. Money is text with two places."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from api.schemas.common import Money
+
+
+class FundBudgetPublic(BaseModel):
+    """remaining = budget - committed (to runs awaiting the bank) - paid."""
+
+    fund: str
+    county_code: str
+    year: int
+    budget: Money
+    committed: Money
+    paid: Money
+    remaining: Money
+    open_runs: list[str]
+
+
+class LineCountsPublic(BaseModel):
+    sent: int
+    paid: int
+    failed: int
+
+
+class PaymentRunPublic(BaseModel):
+    """A run's total and what of it is still with the bank (`sent`), paid and failed."""
+
+    run_id: str
+    fund: str
+    county_code: str
+    year: int
+    through: str
+    run_on: str
+    lines: int
+    total: Money
+    left_owed: Money
+    sent: Money
+    paid: Money
+    failed: Money
+    counts: LineCountsPublic
+
+
+class PaymentRunWrittenPublic(PaymentRunPublic):
+    budget: FundBudgetPublic
