@@ -21,6 +21,7 @@ import typer
 from cli import auditor_commands, export_command, import_command, policy_commands, rebuild_command, slip_command
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
+from cli.payment_commands import pay_app
 from cli.store import probe
 
 if TYPE_CHECKING:
@@ -113,6 +114,7 @@ app.command("policies")(policy_commands.policies)
 app.command("list-policies", hidden=True)(policy_commands.policies)
 app.command("recalculate")(policy_commands.recalculate)
 app.add_typer(keys_app, name="keys")
+app.add_typer(pay_app, name="pay")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,7 +56,9 @@ def render_result_file(outcomes: Iterable[Mapping[str, str]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(RESULT_HEADER)
     for o in outcomes:
-        writer.writerow([o["line_id"], o["status"], o.get("amount", ""), o.get("bank_reference", ""), o.get("reason", "")])
+        writer.writerow(
+            [o["line_id"], o["status"], o.get("amount", ""), o.get("bank_reference", ""), o.get("reason", "")]
+        )
     return out.getvalue()
 
 

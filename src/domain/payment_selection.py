@@ -83,7 +83,9 @@ def owed_items(
             owed = entitlement(fund, record) - already
             if owed > ZERO:
                 items.append(
-                    OwedItem(key, household_of(patient_ref), patient_ref, year, record["settlement_id"], service_date, owed)
+                    OwedItem(
+                        key, household_of(patient_ref), patient_ref, year, record["settlement_id"], service_date, owed
+                    )
                 )
     return sorted(items, key=lambda i: (i.household, i.key))
 

@@ -81,8 +81,11 @@ class AdvanceTally:
             for event in pending:
                 if type(event).__name__ == "SettlementRecorded" and event.hospital["code"] == hospital_code:
                     total += sum(
-                        (Decimal(layer["amount"]) for layer in event.settlement["layers"]
-                            if layer["payer"] == fund and not layer.get("deferred")),
+                        (
+                            Decimal(layer["amount"])
+                            for layer in event.settlement["layers"]
+                            if layer["payer"] == fund and not layer.get("deferred")
+                        ),
                         ZERO,
                     )
         return total

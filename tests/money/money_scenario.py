@@ -17,46 +17,85 @@ def owed_reassist(ledger: BenefitLedger, ref: str, *, total: str = "80000", day:
     """A non-poor patient (再救助 covers every 参合 person) settled at a province hospital: its 再救助."""
     poor_patient(ledger, ref, status="none")
     result = admit_and_settle(
-        ledger, ref, f"{ref}-A", PROVINCE_HOSPITAL, total=total, compliant=str(Decimal(total) * 9 / 10), day=day,
+        ledger,
+        ref,
+        f"{ref}-A",
+        PROVINCE_HOSPITAL,
+        total=total,
+        compliant=str(Decimal(total) * 9 / 10),
+        day=day,
         referred=True,
     )
     return paid(result, "reassist")
 
 
-def budget(ledger: BenefitLedger, amount: str, *, fund: str = "reassist", command_id: str = "budget:1") -> dict[str, Any]:
+def budget(
+    ledger: BenefitLedger, amount: str, *, fund: str = "reassist", command_id: str = "budget:1"
+) -> dict[str, Any]:
     return ledger.handle(
         RecordFundBudget(
-            command_id=command_id, fund=fund, county_code=REGION, year=2018, amount=Decimal(amount),
-            recorded_on=date(2018, 1, 1), reason="县财政 270万/年",
+            command_id=command_id,
+            fund=fund,
+            county_code=REGION,
+            year=2018,
+            amount=Decimal(amount),
+            recorded_on=date(2018, 1, 1),
+            reason="县财政 270万/年",
         )
     )
 
 
-def run(ledger: BenefitLedger, run_id: str, *, fund: str = "reassist", run_on: date = date(2018, 8, 1),
-        through: date | None = date(2018, 7, 31)) -> dict[str, Any]:
+def run(
+    ledger: BenefitLedger,
+    run_id: str,
+    *,
+    fund: str = "reassist",
+    run_on: date = date(2018, 8, 1),
+    through: date | None = date(2018, 7, 31),
+) -> dict[str, Any]:
     return ledger.handle(
         CreatePaymentRun(
-            command_id=f"run:{run_id}", run_id=run_id, fund=fund, county_code=REGION, year=2018, run_on=run_on,
+            command_id=f"run:{run_id}",
+            run_id=run_id,
+            fund=fund,
+            county_code=REGION,
+            year=2018,
+            run_on=run_on,
             through=through,
         )
     )
 
 
-def bank_result(ledger: BenefitLedger, run_id: str, statuses: dict[str, str], *, fund: str = "reassist",
-                command_id: str | None = None) -> dict[str, Any]:
+def bank_result(
+    ledger: BenefitLedger,
+    run_id: str,
+    statuses: dict[str, str],
+    *,
+    fund: str = "reassist",
+    command_id: str | None = None,
+) -> dict[str, Any]:
     """The bank answers each line (by household) through the result file, parsed as `ledger pay result` does."""
     from service.handlers.payments import payment_run
 
     lines = payment_run(ledger, run_id).lines
     rows = [
-        {"line_id": ln["line_id"], "status": statuses[ln["household"]], "amount": f"{ln['amount']}",
-         "bank_reference": f"B-{ln['line_id']}", "reason": "" if statuses[ln["household"]] == "paid" else "账户已注销"}
-        for ln in lines if ln["household"] in statuses
+        {
+            "line_id": ln["line_id"],
+            "status": statuses[ln["household"]],
+            "amount": f"{ln['amount']}",
+            "bank_reference": f"B-{ln['line_id']}",
+            "reason": "" if statuses[ln["household"]] == "paid" else "账户已注销",
+        }
+        for ln in lines
+        if ln["household"] in statuses
     ]
     outcomes = parse_result_file(render_result_file(rows))
     return ledger.handle(
         RecordPaymentResult(
-            command_id=command_id or f"result:{run_id}", run_id=run_id, fund=fund, paid_on=date(2018, 8, 10),
+            command_id=command_id or f"result:{run_id}",
+            run_id=run_id,
+            fund=fund,
+            paid_on=date(2018, 8, 10),
             outcomes=[{k: v for k, v in o.items() if v != "" or k in ("bank_reference", "reason")} for o in outcomes],
         )
     )

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.application.scenario import REGION
+from tests.application.scenario import REGION, publish_default
 from tests.money.money_scenario import bank_result, budget, owed_reassist, run
 
 from domain.errors import AlreadyExistsError, StateConflictError, ValidationError
@@ -18,13 +18,14 @@ from service.advances import AdvanceTally
 from service.commands import CreatePaymentRun
 from service.handlers.payments import fund_budget, payment_run
 from service.ledger import BenefitLedger
-from tests.application.scenario import publish_default
 
 
 def _three_households(ledger: BenefitLedger) -> dict[str, Decimal]:
     publish_default(ledger)
-    return {ref: owed_reassist(ledger, ref, total=total) for ref, total in
-            (("H-1", "80000"), ("H-2", "60000"), ("H-3", "100000"))}
+    return {
+        ref: owed_reassist(ledger, ref, total=total)
+        for ref, total in (("H-1", "80000"), ("H-2", "60000"), ("H-3", "100000"))
+    }
 
 
 def test_reassist_is_owed_to_the_household_and_not_advanced_by_the_hospital(ledger: BenefitLedger) -> None:
@@ -43,14 +44,20 @@ def test_a_run_with_failures_and_a_rerun_that_pays_only_the_failed(ledger: Benef
     assert first["budget"]["committed"] == Decimal("11943.00")
     assert first["budget"]["remaining"] == Decimal("2688057.00")
 
-    file = render_payment_file(vars(payment_run(ledger, "LX-ZJZ-2018-08")) | {"lines": payment_run(ledger, "LX-ZJZ-2018-08").lines})
+    file = render_payment_file(
+        vars(payment_run(ledger, "LX-ZJZ-2018-08")) | {"lines": payment_run(ledger, "LX-ZJZ-2018-08").lines}
+    )
     rows = list(csv.reader(io.StringIO(file)))
     assert rows[0] == ["line_id", "run_id", "household", "patient_refs", "fund", "year", "amount", "memo"]
     assert [(r[2], r[6]) for r in rows[1:-1]] == [("H-1", "3981.00"), ("H-2", "2523.00"), ("H-3", "5439.00")]
     assert rows[-1] == ["TOTAL", "LX-ZJZ-2018-08", "", "", "reassist", "2018", "11943.00", "3"]
 
     result = bank_result(ledger, "LX-ZJZ-2018-08", {"H-1": "paid", "H-2": "failed", "H-3": "paid"})
-    assert (result["paid"], result["failed"], result["sent"]) == (Decimal("9420.00"), Decimal("2523.00"), Decimal("0.00"))
+    assert (result["paid"], result["failed"], result["sent"]) == (
+        Decimal("9420.00"),
+        Decimal("2523.00"),
+        Decimal("0.00"),
+    )
     assert result["budget"]["paid"] == Decimal("9420.00")
     assert result["budget"]["committed"] == Decimal("0.00")
     assert result["budget"]["remaining"] == Decimal("2690580.00")
@@ -72,8 +79,16 @@ def test_runs_are_idempotent_by_command_and_run_id(ledger: BenefitLedger) -> Non
     replay = run(ledger, "R-1")
     assert replay["replayed"] and replay["total"] == first["total"]
     with pytest.raises(AlreadyExistsError):
-        ledger.handle(CreatePaymentRun(command_id="other-id", run_id="R-1", fund="reassist", county_code=REGION,
-                                       year=2018, run_on=date(2018, 8, 1)))
+        ledger.handle(
+            CreatePaymentRun(
+                command_id="other-id",
+                run_id="R-1",
+                fund="reassist",
+                county_code=REGION,
+                year=2018,
+                run_on=date(2018, 8, 1),
+            )
+        )
     assert fund_budget(ledger, "reassist", REGION, 2018).committed == first["total"]
     bank_result(ledger, "R-1", {"H-1": "paid"})
     assert bank_result(ledger, "R-1", {"H-1": "paid"})["replayed"]  # same result command: replayed
@@ -131,7 +146,9 @@ def test_a_policy_that_pays_reassist_at_the_window_refuses_a_run(ledger: Benefit
 
     from tests.application.scenario import policy_variant
 
-    publish_default(ledger, policy_variant("window", datetime(2017, 12, 31, tzinfo=UTC), **{"reassist.payout": "window"}))
+    publish_default(
+        ledger, policy_variant("window", datetime(2017, 12, 31, tzinfo=UTC), **{"reassist.payout": "window"})
+    )
     assert owed_reassist(ledger, "H-1") == Decimal("3981.00")
     assert AdvanceTally(ledger).advanced("AH-001", "reassist") == Decimal("3981.00")  # advanced at the window
     budget(ledger, "2700000")
@@ -144,7 +161,9 @@ def test_after_year_payout_waits_for_the_year_to_end(ledger: BenefitLedger) -> N
 
     from tests.application.scenario import policy_variant
 
-    publish_default(ledger, policy_variant("after", datetime(2017, 12, 31, tzinfo=UTC), **{"reassist.payout": "after_year"}))
+    publish_default(
+        ledger, policy_variant("after", datetime(2017, 12, 31, tzinfo=UTC), **{"reassist.payout": "after_year"})
+    )
     owed_reassist(ledger, "H-1")
     budget(ledger, "2700000")
     with pytest.raises(StateConflictError, match="after the year"):

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import ids
 from domain.errors import StateConflictError, ValidationError
-from domain.money import ZERO, money_sum
+from domain.money import money_sum
 
 LINE_STATUSES = ("sent", "paid", "failed")
 
@@ -84,8 +84,10 @@ class PaymentRun(Aggregate):
         return paid, failed
 
     def figures(self) -> dict[str, Any]:
-        by_status = {s: money_sum(Decimal(ln["amount"]) for ln in self.lines if self.status[ln["line_id"]] == s)
-                     for s in LINE_STATUSES}
+        by_status = {
+            s: money_sum(Decimal(ln["amount"]) for ln in self.lines if self.status[ln["line_id"]] == s)
+            for s in LINE_STATUSES
+        }
         counts = {s: sum(1 for ln in self.lines if self.status[ln["line_id"]] == s) for s in LINE_STATUSES}
         return {
             "run_id": self.run_id,

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, policies, recalculations
-from service.commands import payments
+from service.commands import admissions, audit, hospitals, patients, payments, policies, recalculations
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -30,7 +29,6 @@ from service.commands.audit import PayPatientRefund, RecordAuditFinding, Withdra
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
-from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.patients import (
     CertifyChronicDisease,
     ConfirmMajorDisease,
@@ -41,6 +39,7 @@ from service.commands.patients import (
     RevokeChronicDisease,
     SignFamilyDoctorContract,
 )
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
 from service.commands.recalculations import (
     COMPENSATION_FUND,
@@ -149,8 +148,8 @@ __all__ = [
     "RecordAuditFinding",
     "RecordFollowUp",
     "RecordFundBudget",
-    "RecordPaymentResult",
     "RecordFundReimbursement",
+    "RecordPaymentResult",
     "RecordPovertyStatus",
     "RegisterAdmission",
     "RegisterPatient",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,9 @@ from service.idempotency import Outcome
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
+
+# A caller (the `ledger pay run` progress bar) may watch a run's selection: called once per patient-year read.
+SELECTION_PROGRESS: ContextVar[Callable[[int], None] | None] = ContextVar("selection_progress", default=None)
 
 
 def fund_budget(ledger: BenefitLedger, fund: str, county_code: str, year: int, *, create: bool = False) -> FundBudget:
@@ -57,16 +62,21 @@ def check_payout(ledger: BenefitLedger, cmd: CreatePaymentRun) -> None:
     if payout == "window":
         raise StateConflictError(f"the {cmd.county_code} policy in force on {cmd.run_on} pays 再救助 at the window")
     if payout == "after_year" and cmd.run_on.year <= cmd.year:
-        raise StateConflictError(f"the policy pays 再救助 after the year: a run for {cmd.year} starts in {cmd.year + 1}")
+        raise StateConflictError(
+            f"the policy pays 再救助 after the year: a run for {cmd.year} starts in {cmd.year + 1}"
+        )
 
 
 def county_years(ledger: BenefitLedger, county_code: str, year: int) -> list[tuple[str, int, list[dict[str, Any]]]]:
     """The county-year's patient-years with their settlement records (folded from the log)."""
     found = []
+    progress = SELECTION_PROGRESS.get()
     for opened in ledger.benefit_year_openings():
         if opened.county_code == county_code and opened.year == year:
             history = ledger.get_benefit_year(opened.patient_ref, opened.year)
             found.append((opened.patient_ref, opened.year, history.settlements))
+        if progress is not None:
+            progress(1)
     return sorted(found, key=lambda entry: entry[0])
 
 
@@ -81,7 +91,9 @@ def create_payment_run(ledger: BenefitLedger, cmd: CreatePaymentRun) -> Outcome:
     check_payout(ledger, cmd)
     budget = fund_budget(ledger, fund, cmd.county_code, cmd.year)
     through = (cmd.through or date(cmd.year, 12, 31)).isoformat()
-    items = owed_items(fund, county_years(ledger, cmd.county_code, cmd.year), through, budget.paid_on, budget.pending_on)
+    items = owed_items(
+        fund, county_years(ledger, cmd.county_code, cmd.year), through, budget.paid_on, budget.pending_on
+    )
     lines, left_owed = select_lines(cmd.run_id, items, budget.remaining)
     if not lines:
         raise StateConflictError(
