@@ -43,3 +43,7 @@ def fund_budget_id(fund: str, county_code: str, year: int) -> UUID:
 
 def payment_run_id(run_id: str) -> UUID:
     return uuid5(NAMESPACE, f"payment-run/{run_id}")
+
+
+def roster_version_id(county_code: str, roster_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"roster/{county_code}/{roster_ref}")

@@ -102,6 +102,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "paid_on": "2018-08-10",
         "outcomes": [{"line_id": "RUN-1:00001", "status": "paid", "amount": "10.00", "bank_reference": "B-1"}],
     },
+    "import_roster": {
+        "county_code": "341821",
+        "roster_ref": "FPB-2018-07",
+        "as_of": "2018-07-01",
+        "entries": [
+            {
+                "id_card_no": "341821196001010019",
+                "name": "村民",
+                "household": "HH-01",
+                "status": "jiandanglika",
+                "effective_from": "2018-01-01",
+            }
+        ],
+    },
+    "apply_roster_differences": {"county_code": "341821", "roster_ref": "FPB-2018-07", "missing_status": "lifted"},
     "pay_retroactive_compensation": {
         "patient_ref": "P-1",
         "year": 2018,

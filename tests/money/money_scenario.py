@@ -99,3 +99,12 @@ def bank_result(
             outcomes=[{k: v for k, v in o.items() if v != "" or k in ("bank_reference", "reason")} for o in outcomes],
         )
     )
+
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_card(serial: int, born: str = "19600101") -> str:
+    """A valid GB 11643 resident ID number of Langxi (341821) for test person `serial`."""
+    body = f"341821{born}{serial:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, payments, policies, recalculations
+from service.commands import admissions, audit, hospitals, patients, payments, policies, recalculations, rosters
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -47,9 +47,10 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
-_MONEY_AREAS = (payments,)
+_MONEY_AREAS = (payments, rosters)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -130,6 +131,7 @@ __all__ = [
     "COMPENSATION_FUND",
     "ENVELOPE",
     "AnyCommand",
+    "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "Command",
     "ConfirmMajorDisease",
@@ -137,6 +139,7 @@ __all__ = [
     "Discharge",
     "EnrolPatient",
     "Hospital",
+    "ImportRoster",
     "InvalidCommandError",
     "PayPatientRefund",
     "PayRetroactiveCompensation",

@@ -62,4 +62,5 @@ def _load() -> None:
         payments,
         policies,
         recalculations,
+        rosters,
     )
