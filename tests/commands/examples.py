@@ -117,6 +117,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         ],
     },
     "apply_roster_differences": {"county_code": "341821", "roster_ref": "FPB-2018-07", "missing_status": "lifted"},
+    "record_drug_delivery": {
+        "delivery_ref": "SY-1",
+        "patient_ref": "P-1",
+        "disease": "diabetes",
+        "drugs": ["二甲双胍片 0.5g x 60"],
+        "cost": "35.50",
+        "delivered_on": "2018-08-01",
+    },
     "pay_retroactive_compensation": {
         "patient_ref": "P-1",
         "year": 2018,

@@ -12,9 +12,9 @@ from api.access import ForbiddenError, PrincipalDep, Read, Role, require_read
 from api.command_route import command_route
 from api.deps import LedgerDep, RefPath, YearPath
 from api.responses import plain
-from api.schemas.payments import FundBudgetPublic, PaymentRunPublic, PaymentRunWrittenPublic
+from api.schemas.payments import DrugDeliveryPublic, FundBudgetPublic, PaymentRunPublic, PaymentRunWrittenPublic
 from domain.payment_file import render_payment_file
-from service.commands import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
+from service.commands import CreatePaymentRun, RecordDrugDelivery, RecordFundBudget, RecordPaymentResult
 from service.handlers.payments import fund_budget, payment_run
 
 router = APIRouter(tags=["payments"])
@@ -23,6 +23,7 @@ router = APIRouter(tags=["payments"])
 command_route(router, "/fund-budgets", RecordFundBudget, FundBudgetPublic)
 command_route(router, "/payment-runs", CreatePaymentRun, PaymentRunWrittenPublic)
 command_route(router, "/payment-runs/{run_id}/results", RecordPaymentResult, PaymentRunWrittenPublic)
+command_route(router, "/drug-deliveries", RecordDrugDelivery, DrugDeliveryPublic)
 
 
 @router.get(

@@ -46,3 +46,18 @@ class PaymentRunPublic(BaseModel):
 
 class PaymentRunWrittenPublic(PaymentRunPublic):
     budget: FundBudgetPublic
+
+
+class DiseaseDeliveriesPublic(BaseModel):
+    deliveries: int
+    cost: Money
+
+
+class DrugDeliveryPublic(FundBudgetPublic):
+    """The delivery recorded, and the 送药上门 budget's figures after it."""
+
+    delivery_ref: str
+    deliveries: int
+    patients: int
+    cost: Money
+    by_disease: dict[str, DiseaseDeliveriesPublic]

@@ -4,7 +4,7 @@ The budget itself is an event (BudgetRecorded; a change is a new one, never an e
 of the fund-year commits its items here (ItemsCommitted) and each bank result moves them to paid or back
 to owed (ItemsPaid / ItemsReleased), so two runs of the same fund-year can never select the same item:
 the second writer collides on this aggregate's version and re-selects on fresh state. Direct spending
-(送药上门 deliveries) is recorded as Spent.
+(送药上门 deliveries) is recorded as DeliveryRecorded.
 
     remaining = budget - committed - paid
 """
@@ -42,6 +42,9 @@ class FundBudget(Aggregate):
         self.pending: dict[str, dict[str, Decimal]] = {}  # run id -> item key -> amount committed
         self.paid_items: dict[str, Decimal] = {}  # item key -> amount paid by runs
         self.spent = ZERO  # direct spending (deliveries), part of `paid`
+        self.deliveries = 0
+        self.delivery_patients: dict[str, int] = {}  # patient_ref -> deliveries
+        self.by_disease: dict[str, tuple[int, Decimal]] = {}  # disease -> (deliveries, cost)
 
     # ---- figures -----------------------------------------------------------------------------
     @property
@@ -98,15 +101,32 @@ class FundBudget(Aggregate):
         if failed:
             self._items_released(run_id=run_id, keys=sorted(failed))
 
-    def spend(self, key: str, amount: Decimal, spent_on: str) -> None:
-        """Direct spending from the budget (a 送药上门 delivery); at most what remains."""
-        if amount > self.remaining:
+    def record_delivery(
+        self, delivery_ref: str, patient_ref: str, disease: str, drugs: list[str], cost: Decimal, delivered_on: str
+    ) -> None:
+        """A free drug delivery (送药上门) paid from this budget; at most what remains, each delivery once."""
+        if cost > self.remaining:
             raise StateConflictError(
-                f"amount: {amount} exceeds the remaining {self.fund} budget {self.remaining} of {self.year}"
+                f"cost: {cost} exceeds the remaining {self.fund} budget {self.remaining} of {self.year}"
             )
-        if key in self.paid_items:
-            raise StateConflictError(f"{key} was already charged to {self.fund}/{self.year}")
-        self._spent(key=key, amount=amount, spent_on=spent_on)
+        if delivery_ref in self.paid_items:
+            raise StateConflictError(f"delivery {delivery_ref} is already recorded in {self.fund}/{self.year}")
+        self._delivery_recorded(
+            delivery_ref=delivery_ref,
+            patient_ref=patient_ref,
+            disease=disease,
+            drugs=drugs,
+            cost=cost,
+            delivered_on=delivered_on,
+        )
+
+    def delivery_figures(self) -> dict[str, Any]:
+        return {
+            "deliveries": self.deliveries,
+            "patients": len(self.delivery_patients),
+            "cost": self.spent,
+            "by_disease": {d: {"deliveries": n, "cost": c} for d, (n, c) in sorted(self.by_disease.items())},
+        }
 
     # ---- events ------------------------------------------------------------------------------
     @event("BudgetRecorded", topic="ledger:FundBudget.BudgetRecorded")
@@ -135,8 +155,14 @@ class FundBudget(Aggregate):
         if not pending:
             del self.pending[run_id]
 
-    @event("Spent", topic="ledger:FundBudget.Spent")
-    def _spent(self, key: str, amount: Decimal, spent_on: str) -> None:
-        self.paid_items[key] = amount
-        self.paid += amount
-        self.spent += amount
+    @event("DeliveryRecorded", topic="ledger:FundBudget.DeliveryRecorded")
+    def _delivery_recorded(
+        self, delivery_ref: str, patient_ref: str, disease: str, drugs: list[str], cost: Decimal, delivered_on: str
+    ) -> None:
+        self.paid_items[delivery_ref] = cost
+        self.paid += cost
+        self.spent += cost
+        self.deliveries += 1
+        self.delivery_patients[patient_ref] = self.delivery_patients.get(patient_ref, 0) + 1
+        count, total = self.by_disease.get(disease, (0, ZERO))
+        self.by_disease[disease] = (count + 1, total + cost)

@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, payments, policies, recalculations, rosters
+from service.commands import (
+    admissions,
+    audit,
+    deliveries,
+    hospitals,
+    patients,
+    payments,
+    policies,
+    recalculations,
+    rosters,
+)
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -27,6 +37,7 @@ from service.commands.admissions import (
 )
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
@@ -50,7 +61,7 @@ from service.commands.recalculations import (
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
-_MONEY_AREAS = (payments, rosters)
+_MONEY_AREAS = (payments, rosters, deliveries)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -149,6 +160,7 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordDrugDelivery",
     "RecordFollowUp",
     "RecordFundBudget",
     "RecordFundReimbursement",

@@ -57,6 +57,7 @@ def _load() -> None:
     from service.handlers import (  # noqa: F401
         admissions,
         audit,
+        deliveries,
         hospitals,
         patients,
         payments,
