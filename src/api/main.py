@@ -35,6 +35,7 @@ from api.routes import (
     policies,
     recalculations,
     reports,
+    reversals,
     rosters,
     settlements,
     slips,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(county_reports.router)
     app.include_router(payments.router)
     app.include_router(rosters.router)
+    app.include_router(reversals.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

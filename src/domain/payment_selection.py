@@ -75,6 +75,8 @@ def owed_items(
     items = []
     for patient_ref, year, records in years:
         for record in records:
+            if record.get("reversed"):  # a reversed settlement owes nothing more (re-settled: its new one does)
+                continue
             service_date = str(record["claim"]["service_date"])
             if service_date > through:
                 continue

@@ -196,6 +196,16 @@ def on_reversed(view: View, e: Any) -> None:
     )
 
 
+def on_advance_reversed(view: View, e: Any) -> None:
+    """A settlement reversed at the window (反结算): its advance is taken back, fund by fund."""
+    code = _hospital(view, e)
+    total = ZERO
+    for seq, (fund, amount) in enumerate(sorted(e.amounts.items())):
+        total += money(amount)
+        _move(view, seq, code, fund, "advance", -money(amount), e, settlement_id=e.settlement_id)
+    view.add(HOSPITALS, {"hospital_code": code}, {"advanced": -total})
+
+
 def on_finding(view: View, e: Any) -> None:
     d = e.deduction
     due = money(d["patient_refund"])
@@ -275,6 +285,7 @@ PROJECTION = Projection(
             "ledger:HospitalAccount.ReimbursementReceived": on_reimbursed,
             "ledger:HospitalAccount.AdvanceDeducted": on_deducted,
             "ledger:HospitalAccount.DeductionReversed": on_reversed,
+            "ledger:HospitalAccount.AdvanceReversed": on_advance_reversed,
             "ledger:AuditFinding.Recorded": on_finding,
             "ledger:AuditFinding.PatientRefundPaid": on_refund_paid,
             "ledger:AuditFinding.Withdrawn": on_withdrawn,

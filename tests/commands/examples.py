@@ -125,6 +125,23 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "cost": "35.50",
         "delivered_on": "2018-08-01",
     },
+    "reverse_settlement": {"admission_ref": "A-1", "reason": "重复收费", "reversed_at": "2018-03-06T10:00:00+08:00"},
+    "reverse_settlement_by_audit": {"admission_ref": "A-1", "reason": "审核"},
+    "reverse_benefit_for_fraud": {
+        "finding_ref": "F-9",
+        "patient_ref": "P-1",
+        "year": 2018,
+        "settlement_ids": ["A-1#1"],
+        "reason": "冒名住院",
+        "found_on": "2018-08-01",
+    },
+    "record_benefit_recovery": {
+        "patient_ref": "P-1",
+        "year": 2018,
+        "settlement_id": "A-1#1",
+        "amount": "10.00",
+        "recovered_on": "2018-09-01",
+    },
     "pay_retroactive_compensation": {
         "patient_ref": "P-1",
         "year": 2018,

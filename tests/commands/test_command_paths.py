@@ -49,6 +49,7 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "discharge",
         "settle_admission",
         "pay_patient_refund",
+        "reverse_settlement",
     }
     assert table[Role.PAYMENT_SERVICE] == {
         "record_fund_reimbursement",

@@ -25,6 +25,7 @@ from service.commands import (
     payments,
     policies,
     recalculations,
+    reversals,
     rosters,
 )
 from service.commands.admissions import (
@@ -58,10 +59,16 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.reversals import (
+    RecordBenefitRecovery,
+    ReverseBenefitForFraud,
+    ReverseSettlement,
+    ReverseSettlementByAudit,
+)
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
-_MONEY_AREAS = (payments, rosters, deliveries)
+_MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -160,6 +167,7 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordBenefitRecovery",
     "RecordDrugDelivery",
     "RecordFollowUp",
     "RecordFundBudget",
@@ -168,7 +176,10 @@ __all__ = [
     "RecordPovertyStatus",
     "RegisterAdmission",
     "RegisterPatient",
+    "ReverseBenefitForFraud",
     "ReverseChargeLine",
+    "ReverseSettlement",
+    "ReverseSettlementByAudit",
     "RevokeChronicDisease",
     "SettleAdmission",
     "SignFamilyDoctorContract",

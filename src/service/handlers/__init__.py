@@ -63,5 +63,6 @@ def _load() -> None:
         payments,
         policies,
         recalculations,
+        reversals,
         rosters,
     )
