@@ -206,3 +206,57 @@ def test_fraud_reverses_the_benefit_and_makes_it_recoverable_from_the_patient(
                 recovered_on=date(2018, 9, 2),
             )
         )
+
+
+def test_the_read_models_follow_a_reversal_and_re_settlement(
+    ledger: BenefitLedger, store_url: str, tmp_path: Any
+) -> None:
+    from tests.projections.builders import catch_up
+
+    from projections.annual_totals import annual_totals
+    from projections.hospital_advances import hospital_ledger
+    from projections.store import open_store
+    from service.settings import store_config
+
+    publish_default(ledger)
+    poor_patient(ledger, "P-Y")
+    _settle(ledger, "P-Y", ["Y-A", "Y-B", "Y-C"])
+    views = open_store(store_config(store_url))
+    try:
+        catch_up(ledger, views)  # the projections saw the first settlement of Y-A
+        reversal = ledger.handle(ReverseSettlement(command_id="rev-A", admission_ref="Y-A", reason="重复收费"))
+        ledger.handle(
+            SettleAdmission(command_id="Y-A:settle:2", admission_ref="Y-A", settled_at=datetime(2018, 7, 2, tzinfo=UTC))
+        )
+        catch_up(ledger, views)
+        totals, hospitals = annual_totals(views, "P-Y", 2018), hospital_ledger(views)
+    finally:
+        views.close()
+    url = f"sqlite:///{tmp_path}/oracle.db"  # the same year settled B, C, then A, with no reversal
+    other = BenefitLedger.from_settings(Settings(database_url=url))
+    other_views = open_store(store_config(url))
+    try:
+        publish_default(other)
+        poor_patient(other, "P-Y")
+        _settle(other, "P-Y", ["Y-B", "Y-C", "Y-A"])
+        catch_up(other, other_views)
+        expected, expected_hospitals = annual_totals(other_views, "P-Y", 2018), hospital_ledger(other_views)
+    finally:
+        other_views.close()
+        other.close()
+    assert totals is not None and expected is not None
+    for column in ("total_cost", "payer_total", "patient_share", "paid_ncms", "paid_cii", "paid_ma", "person_times"):
+        assert totals[column] == expected[column], column
+    # The window hospital's advance follows exactly: Y-A#1 taken back, Y-A#2 advanced. The other settlements'
+    # restated payer deltas are reported (items), and like a recalculation's they do not move what the province
+    # hospital really advanced at its window: its advance differs from the oracle's by exactly those deltas.
+    advanced = {(h["hospital_code"], f["fund"]): f["advanced"] for h in hospitals for f in h["funds"]}
+    oracle = {(h["hospital_code"], f["fund"]): f["advanced"] for h in expected_hospitals for f in h["funds"]}
+    deltas: dict[str, Decimal] = {}
+    for item in reversal["items"]:
+        if not item.get("reversed"):
+            for payer, delta in item["payer_deltas"].items():
+                deltas[payer] = deltas.get(payer, Decimal("0.00")) + Decimal(delta)
+    for (code, fund), amount in oracle.items():
+        expected_advance = amount if code == "LX-001" else amount - deltas.get(fund, Decimal("0.00"))
+        assert advanced[(code, fund)] == expected_advance, (code, fund)
