@@ -260,3 +260,22 @@ def test_the_read_models_follow_a_reversal_and_re_settlement(
     for (code, fund), amount in oracle.items():
         expected_advance = amount if code == "LX-001" else amount - deltas.get(fund, Decimal("0.00"))
         assert advanced[(code, fund)] == expected_advance, (code, fund)
+
+
+def test_the_auditor_replay_shows_the_reversal_and_the_new_settlement(ledger: BenefitLedger) -> None:
+    from cli.output import year_lines
+
+    publish_default(ledger)
+    poor_patient(ledger, "P-Y")
+    _settle(ledger, "P-Y", ["Y-A", "Y-B"])
+    ledger.handle(
+        ReverseSettlement(
+            command_id="rev-A", admission_ref="Y-A", reason="重复收费", reversed_at=datetime(2018, 7, 1, tzinfo=UTC)
+        )
+    )
+    ledger.handle(
+        SettleAdmission(command_id="Y-A:settle:2", admission_ref="Y-A", settled_at=datetime(2018, 7, 2, tzinfo=UTC))
+    )
+    text = "\n".join(year_lines(ledger.get_benefit_year("P-Y", 2018)))
+    assert "Y-A#1" in text and "Y-A#2" in text
+    assert "REVERSED (反结算) at 2018-07-01T00:00:00+00:00: 重复收费" in text
