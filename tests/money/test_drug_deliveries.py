@@ -97,3 +97,41 @@ def test_the_delivery_route_belongs_to_the_delivery_fund(ledger: BenefitLedger, 
     assert (made.json()["cost"], made.json()["remaining"]) == ("64.00", "19936.00")
     figures = http.get(f"/fund-budgets/drug_delivery/{REGION}/2018", headers=auth("tok-dashboard")).json()
     assert figures["paid"] == "64.00"
+
+
+def test_the_money_report_shows_budgets_deliveries_and_enrolment(ledger: BenefitLedger, http: TestClient) -> None:
+    from service.commands import EnrolPatient, RecordPovertyStatus, RegisterPatient
+
+    _chronic(ledger, "C-1", "copd")  # poor, enrolled, premium paid by the state
+    ledger.handle(RegisterPatient(command_id="C-2:reg", patient_ref="C-2", county_code=REGION))
+    ledger.handle(
+        RecordPovertyStatus(command_id="C-2:st", patient_ref="C-2", status="dibao", effective_from=date(2017, 1, 1))
+    )
+    ledger.handle(EnrolPatient(command_id="C-2:enrol", patient_ref="C-2", year=2018, premium_paid_by_state=False))
+    ledger.handle(RegisterPatient(command_id="C-3:reg", patient_ref="C-3", county_code=REGION))
+    ledger.handle(
+        RecordPovertyStatus(command_id="C-3:st", patient_ref="C-3", status="tekun", effective_from=date(2017, 1, 1))
+    )  # poor, not enrolled
+    budget(ledger, "20000", fund="drug_delivery", command_id="budget:drugs")
+    budget(ledger, "2700000", command_id="budget:zjz")
+    _deliver(ledger, "SY-1", "C-1", "copd", "64.00")
+    report = http.get(f"/reports/money/{REGION}/2018", headers=auth("tok-dashboard"))
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert [(f["fund"], f["budget"], f["paid"], f["remaining"]) for f in body["funds"]] == [
+        ("reassist", "2700000.00", "0.00", "2700000.00"),
+        ("drug_delivery", "20000.00", "64.00", "19936.00"),
+    ]
+    assert body["drug_deliveries"] == {
+        "deliveries": 1,
+        "patients": 1,
+        "cost": "64.00",
+        "by_disease": {"copd": {"deliveries": 1, "cost": "64.00"}},
+    }
+    assert body["enrolment"] == {
+        "registered_poor": 3,
+        "enrolled": 2,
+        "premium_paid_by_state": 1,
+        "enrolment_rate": "0.6667",
+        "premium_subsidy_rate": "0.5000",
+    }

@@ -12,10 +12,17 @@ from api.access import ForbiddenError, PrincipalDep, Read, Role, require_read
 from api.command_route import command_route
 from api.deps import LedgerDep, RefPath, YearPath
 from api.responses import plain
-from api.schemas.payments import DrugDeliveryPublic, FundBudgetPublic, PaymentRunPublic, PaymentRunWrittenPublic
+from api.schemas.payments import (
+    DrugDeliveryPublic,
+    FundBudgetPublic,
+    MoneyReportPublic,
+    PaymentRunPublic,
+    PaymentRunWrittenPublic,
+)
 from domain.payment_file import render_payment_file
 from service.commands import CreatePaymentRun, RecordDrugDelivery, RecordFundBudget, RecordPaymentResult
 from service.handlers.payments import fund_budget, payment_run
+from service.money_report import money_report
 
 router = APIRouter(tags=["payments"])
 
@@ -34,6 +41,14 @@ command_route(router, "/drug-deliveries", RecordDrugDelivery, DrugDeliveryPublic
 def read_fund_budget(fund: RefPath, county_code: RefPath, year: YearPath, ledger: LedgerDep) -> Any:
     """A fund's budget for a county-year: budget, committed, paid, remaining."""
     return plain(fund_budget(ledger, fund, county_code, year).figures())
+
+
+@router.get(
+    "/reports/money/{county_code}/{year}", response_model=MoneyReportPublic, dependencies=[require_read(Read.AGGREGATE)]
+)
+def read_money_report(county_code: RefPath, year: YearPath, ledger: LedgerDep) -> Any:
+    """Budgets (budget, committed, paid, remaining) per fund, 送药上门 counts and cost, 参保率 and 参保补贴落实率."""
+    return plain(money_report(ledger, county_code, year))
 
 
 @router.get(

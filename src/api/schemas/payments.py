@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from api.schemas.common import Money
+from api.schemas.common import DecimalText, Money
 
 
 class FundBudgetPublic(BaseModel):
@@ -61,3 +61,30 @@ class DrugDeliveryPublic(FundBudgetPublic):
     patients: int
     cost: Money
     by_disease: dict[str, DiseaseDeliveriesPublic]
+
+
+class DeliveryFiguresPublic(BaseModel):
+    deliveries: int
+    patients: int
+    cost: Money
+    by_disease: dict[str, DiseaseDeliveriesPublic]
+
+
+class EnrolmentFiguresPublic(BaseModel):
+    registered_poor: int
+    enrolled: int
+    premium_paid_by_state: int
+    enrolment_rate: DecimalText | None
+    """参保率: enrolled / registered poor at the year's end"""
+    premium_subsidy_rate: DecimalText | None
+    """参保补贴落实率: premium paid by the state / enrolled"""
+
+
+class MoneyReportPublic(BaseModel):
+    """The county's money after the window for a year."""
+
+    county_code: str
+    year: int
+    funds: list[FundBudgetPublic]
+    drug_deliveries: DeliveryFiguresPublic
+    enrolment: EnrolmentFiguresPublic
