@@ -1,7 +1,8 @@
 """A private pg_auto_failover formation: a monitor and two PostgreSQL nodes, synchronous replication.
 
 Everything lives under one temp directory on free ports (127.0.0.1 only); the shared server on 5432
-is never touched. `pg_autoctl` (Debian: postgresql-15-auto-failover) creates the monitor, then node1
+is never touched. The deployment's own scripts (deploy/postgres/auto-failover-monitor.sh and
+auto-failover-node.sh, around `pg_autoctl` from Debian's postgresql-15-auto-failover) create the monitor, then node1
 (the primary) and node2 (cloned from it, a synchronous standby: `synchronous_standby_names = 'ANY 1
 (pgautofailover_standby_2)'`), and keeps one `pg_autoctl run` per node: the keeper that starts
 PostgreSQL and follows the monitor's orders. The monitor's health checks are shortened (seconds,
@@ -36,6 +37,7 @@ MONITOR_SETTINGS = {
     "primary_demote_timeout": 5000,
 }
 READY_TIMEOUT_S = 90
+SCRIPTS = Path(__file__).resolve().parents[1] / "deploy" / "postgres"
 
 
 def pg_autoctl_or_skip() -> str:
@@ -55,31 +57,26 @@ class Formation:
         self.ports = {name: free_port() for name in ("monitor", "node1", "node2")}
         self.keepers: dict[str, subprocess.Popen[bytes]] = {}
 
-    # ---- running pg_autoctl ------------------------------------------------------------------------
-    def _argv(self, *args: str) -> list[str]:
-        env = [f"XDG_{kind}_HOME={self.root / kind.lower()}" for kind in ("CONFIG", "DATA")]
-        return as_server_user(["env", *env, f"XDG_RUNTIME_DIR={self.root / 'run'}", self.pg_autoctl, *args])
+    # ---- running the deployment's scripts (deploy/postgres/auto-failover-*.sh) ------------------------
+    def _env(self, name: str, **extra: str) -> list[str]:
+        xdg = [f"XDG_{kind}_HOME={self.root / kind.lower()}" for kind in ("CONFIG", "DATA")]
+        settings = {
+            "PATH": f"{self.bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "PGDATA": str(self.root / name),
+            "PGPORT": str(self.ports[name]),
+            "PGCTL": str(self.bin / "pg_ctl"),
+            "AUTH": "trust",
+            "SSL_OPTS": "--no-ssl",
+            **extra,
+        }
+        return ["env", *xdg, f"XDG_RUNTIME_DIR={self.root / 'run'}", *(f"{k}={v}" for k, v in settings.items())]
 
-    def _common(self, name: str) -> list[str]:
-        return [
-            "--pgctl",
-            str(self.bin / "pg_ctl"),
-            "--pgdata",
-            str(self.root / name),
-            "--pgport",
-            str(self.ports[name]),
-            "--hostname",
-            "127.0.0.1",
-            "--auth",
-            "trust",
-            "--no-ssl",
-        ]
-
-    def _keeper(self, name: str, *args: str) -> None:
-        """A `pg_autoctl ... --run` / `run` in its own session (so that kill() takes all of it)."""
+    def _keeper(self, name: str, script: str, **extra: str) -> None:
+        """The node's script in its own session (so that kill() takes all of it: keeper, PostgreSQL, backends)."""
         log = (self.root / f"{name}.log").open("ab")
+        argv = as_server_user([*self._env(name, **extra), "bash", str(SCRIPTS / script)])
         self.keepers[name] = subprocess.Popen(
-            self._argv(*args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.root
         )
 
     def log(self, name: str) -> str:
@@ -88,12 +85,7 @@ class Formation:
 
     # ---- life cycle --------------------------------------------------------------------------------
     def start(self) -> None:
-        done = subprocess.run(
-            self._argv("create", "monitor", *self._common("monitor")), capture_output=True, text=True, cwd=self.root
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"pg_autoctl create monitor failed: {done.stderr[-2000:]}")
-        self._keeper("monitor", "run", "--pgdata", str(self.root / "monitor"))
+        self._keeper("monitor", "auto-failover-monitor.sh", MONITOR_HOSTNAME="127.0.0.1")
         self._wait(lambda: self._monitor_answers(), "the monitor to accept connections")
         with psycopg.connect(self.conninfo("monitor", "pg_auto_failover"), autocommit=True) as conn:
             for setting, value in MONITOR_SETTINGS.items():
@@ -103,16 +95,11 @@ class Formation:
         for name, state in (("node1", {"node1": "single"}), ("node2", {"node1": "primary", "node2": "secondary"})):
             self._keeper(
                 name,
-                "create",
-                "postgres",
-                *self._common(name),
-                "--listen",
-                "127.0.0.1",
-                "--name",
-                name,
-                "--monitor",
-                monitor,
-                "--run",
+                "auto-failover-node.sh",
+                NODE_NAME=name,
+                NODE_HOSTNAME="127.0.0.1",
+                LISTEN_ADDRESSES="127.0.0.1",
+                MONITOR_URI=monitor,
             )
             self._wait(lambda state=state: self.states() == state, f"{name} to join: {state}")  # type: ignore[misc]
         self._wait(lambda: bool(self.setting("node1", "synchronous_standby_names")), "synchronous replication")
@@ -181,8 +168,10 @@ class Formation:
         return self.setting(name, "transaction_read_only") == "off"
 
     def _monitor_answers(self) -> bool:
+        """The monitor's extension answers (the database exists once `create monitor` has done its work)."""
         try:
-            psycopg.connect(self.conninfo("monitor", "pg_auto_failover")).close()
+            with psycopg.connect(self.conninfo("monitor", "pg_auto_failover")) as conn:
+                conn.execute("SELECT count(*) FROM pgautofailover.node")
         except psycopg.Error:
             return False
         return True
