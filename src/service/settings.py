@@ -14,6 +14,8 @@ LEDGER_DATABASE_URL:
   sqlite:///var/ledger.db          (the default: an embedded file, no server)
   sqlite:///:memory:               (tests)
   postgresql://user:pw@host:5432/db?schema=ledger   (production)
+  postgresql://user:pw@db1:5432,db2:5432/db?target_session_attrs=read-write&schema=ledger
+                                   (a failover formation: libpq connects to the host that takes writes)
 """
 
 from __future__ import annotations

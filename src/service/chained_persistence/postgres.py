@@ -222,7 +222,9 @@ class Factory(es_postgres.PostgresFactory):
         super().__init__(env)
         # a multi-host URL (host=a,b) connects to the one that takes writes: after a failover, the new primary
         extra = {param: self.env.get(key) for key, param in LIBPQ_PARAMS.items()}  # not passed by the library
-        self.datastore.pool.kwargs.update({param: value for param, value in extra.items() if value})
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)  # the library passes a dict of connection parameters
+        kwargs.update({param: value for param, value in extra.items() if value})
 
     def application_recorder(self) -> ChainedPostgresApplicationRecorder:
         recorder = ChainedPostgresApplicationRecorder(
