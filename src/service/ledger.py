@@ -31,6 +31,7 @@ from domain.policy.loader import load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
 from service import auditor_queries
+from service import clock as server_clock
 from service.advances import AdvanceTally
 from service.commands import Command, PublishPolicyVersion, SettleAdmission
 from service.group_commit import GroupCommitter
@@ -44,6 +45,7 @@ from service.unit_of_work import unit_of_work
 
 AGGREGATE_CACHE_SIZE = 10_000
 PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.Opened
+_SYSTEM_CLOCK = server_clock.SystemClock()
 
 
 class BenefitLedger(Application[UUID]):
@@ -56,8 +58,16 @@ class BenefitLedger(Application[UUID]):
         HospitalAccount: fast_project,
     }
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, group_commit: bool = False) -> None:
-        """`env`: the eventsourcing environment (`Settings.store.env`); `BenefitLedger.from_settings` builds it."""
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        group_commit: bool = False,
+        clock: server_clock.Clock | None = None,
+    ) -> None:
+        """`env`: the eventsourcing environment (`Settings.store.env`); `BenefitLedger.from_settings` builds it.
+        `clock`: the server clock every recorded time is read from (service.clock; default the system's)."""
+        self.clock: server_clock.Clock = clock or _SYSTEM_CLOCK
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
         self._personal_data: PersonalDataCipher | None = None
@@ -102,7 +112,8 @@ class BenefitLedger(Application[UUID]):
     def handle(self, command: Command) -> dict[str, Any]:
         """Run a command once per command id; its result, with `replayed` true when the id was already used."""
         handler = handler_for(type(command))
-        return execute(self, command, lambda: handler(self, command))
+        with server_clock.running_on(self.clock):
+            return execute(self, command, lambda: handler(self, command))
 
     def quote_settlement(self, admission_ref: str, settled_at: datetime | None = None) -> dict[str, Any]:
         """What settling the discharged admission now would give, layer by layer, without recording anything.
