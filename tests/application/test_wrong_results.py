@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -29,7 +29,15 @@ TOWNSHIP = {
 
 def _outpatient_visit(ledger: BenefitLedger, patient: str, ref: str, day: date) -> dict:
     return admit_and_settle(
-        ledger, patient, ref, TOWNSHIP, total="1000", compliant="1000", day=day, kind="outpatient_chronic"
+        ledger,
+        patient,
+        ref,
+        TOWNSHIP,
+        total="1000",
+        compliant="1000",
+        day=day,
+        kind="outpatient_chronic",
+        settled_at=datetime.combine(day, time(10), UTC),
     )
 
 
@@ -115,6 +123,7 @@ def test_a_second_finding_on_a_line_already_disallowed_is_refused_naming_the_fir
         compliant="1000",
         day=date(2018, 8, 1),
         kind="outpatient_chronic",
+        settled_at=datetime(2018, 8, 1, 10, tzinfo=UTC),
     )
     first = _finding(ledger, "F-1", ["1"])
     deducted = dict(ledger.hospital_account("LX-T01").deducted)

@@ -47,6 +47,12 @@ class BenefitYear(Aggregate):
         self.recalculations = 0
 
     @property
+    def previous_settled_at(self) -> str | None:
+        """The client's settled_at of the year's latest settlement (None before the first)."""
+        last: str | None = getattr(self, "last_settled_at", None)  # absent from snapshots of older versions
+        return last
+
+    @property
     def year_state(self) -> YearState:
         return YearState.from_dict(self.state)
 
@@ -99,6 +105,7 @@ class BenefitYear(Aggregate):
         self.settlement_ids.append(settlement_id)
         self.compensation[settlement_id] = {"owed": ZERO, "paid": ZERO}
         self.state = state_after
+        self.last_settled_at = settled_at
 
     # ---- retroactive recalculation -------------------------------------------------------------
     def record_recalculation(
