@@ -23,6 +23,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from service.chained_persistence.chain import ChainHasher, check_key_id, stream_key
 from service.chained_persistence.links import first_versions, plan_links
+from service.settings import LIBPQ_PARAMS
 
 _FETCH_ROWS = 2000
 # Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
@@ -216,6 +217,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
 class Factory(es_postgres.PostgresFactory):
     application_recorder_class = ChainedPostgresApplicationRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # a multi-host URL (host=a,b) connects to the one that takes writes: after a failover, the new primary
+        extra = {param: self.env.get(key) for key, param in LIBPQ_PARAMS.items()}  # not passed by the library
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)  # the library passes a dict of connection parameters
+        kwargs.update({param: value for param, value in extra.items() if value})
 
     def application_recorder(self) -> ChainedPostgresApplicationRecorder:
         recorder = ChainedPostgresApplicationRecorder(
