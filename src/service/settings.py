@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     """aggregates kept in memory per process (0: no cache)"""
     body_limit_bytes: int = Field(BODY_LIMIT_DEFAULT, ge=1024)
     """the largest HTTP request body the API reads; a larger one is refused (413) before it is parsed"""
+    clock_tolerance_s: int = Field(300, ge=0, le=86_400)
+    """how far a client's settled_at may run ahead of the server clock (seconds); later is refused (422)"""
     pg_connect_timeout_s: int = Field(5, ge=1)
     """seconds to wait for a PostgreSQL connection; an outage then fails fast instead of after 30 s"""
     pg_statement_timeout_ms: int = Field(60_000, ge=0)
@@ -98,6 +100,7 @@ class Settings(BaseSettings):
             "LEDGER_PII_KEY": self.pii_key.get_secret_value() if self.pii_key else "",
             "LEDGER_PII_KEY_FILE": str(self.pii_key_file),
             "LEDGER_AGGREGATE_CACHE": str(self.aggregate_cache),
+            "LEDGER_CLOCK_TOLERANCE_S": str(self.clock_tolerance_s),
         }
         if kind == "postgres":
             env |= {

@@ -57,6 +57,12 @@ class BenefitYear(Aggregate):
         return [sid for sid in self.settlement_ids if sid not in self.reversed_settlements]
 
     @property
+    def previous_settled_at(self) -> str | None:
+        """The client's settled_at of the year's latest settlement (None before the first)."""
+        last: str | None = getattr(self, "last_settled_at", None)  # absent from snapshots of older versions
+        return last
+
+    @property
     def year_state(self) -> YearState:
         return YearState.from_dict(self.state)
 
@@ -109,6 +115,7 @@ class BenefitYear(Aggregate):
         self.settlement_ids.append(settlement_id)
         self.compensation[settlement_id] = {"owed": ZERO, "paid": ZERO}
         self.state = state_after
+        self.last_settled_at = settled_at
 
     # ---- retroactive recalculation -------------------------------------------------------------
     def record_recalculation(

@@ -204,6 +204,8 @@ class PolicyParameters:
     hpsi: HealthPovertyInsuranceRule | None = None
     charity: CharityRule | None = None
     major_disease: MajorDiseaseRule | None = None
+    settlement_days_after_discharge: int = 0
+    """how many days after the discharge a settlement may still be made ([settlement]; absent: 0, at discharge)"""
 
     @classmethod
     def from_mapping(cls, tree: Mapping[str, Any]) -> PolicyParameters:
@@ -360,7 +362,18 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         hpsi=None if hpsi is None else _hpsi(hpsi, "hpsi"),
         charity=None if charity is None else _charity(charity, "charity"),
         major_disease=None if major is None else parse_major_disease(major, "major_disease", diseases.names_zh),
+        settlement_days_after_discharge=_days_after_discharge(t),
     )
+
+
+def _days_after_discharge(t: Mapping[str, Any]) -> int:
+    settlement = _optional(t, "settlement")
+    if settlement is None:
+        return 0
+    days = p.decimal(settlement, "days_after_discharge", "settlement", default=Decimal(0))
+    if days != days.to_integral_value() or not 0 <= days <= 3660:
+        raise p.PolicyError(f"settlement.days_after_discharge: {days} is not a whole number of days (0 to 3660)")
+    return int(days)
 
 
 def _s180(tree: Mapping[str, Any], path: str) -> ChronicSupplementRule:

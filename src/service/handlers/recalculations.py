@@ -8,7 +8,7 @@ every patient-year of the region the version can affect, each as its own `Recalc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -48,7 +48,7 @@ def _recalculated(
 ) -> Outcome:
     """`entries`: the region's policy register, read once by a whole-region run; `history`: the year
     already folded by the caller (used if the account has not moved on since)."""
-    known_at = cmd.known_at or datetime.now(UTC)
+    known_at = cmd.known_at or ledger.clock.now()
     account = ledger.benefit_year_account(cmd.patient_ref, cmd.year)
     folded = (
         history
