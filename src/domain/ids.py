@@ -35,3 +35,7 @@ def command_record_id(command_id: str) -> UUID:
 def settlement_id(admission_ref: str, sequence: int) -> str:
     """A settlement is named by its admission and how many times that admission was settled."""
     return f"{admission_ref}#{sequence}"
+
+
+def api_client_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"api-client/{name}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import admissions, api_clients, audit, hospitals, patients, policies, recalculations
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -25,6 +25,7 @@ from service.commands.admissions import (
     ReverseChargeLine,
     SettleAdmission,
 )
+from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.errors import InvalidCommandError, error_message, field_errors
@@ -47,7 +48,15 @@ from service.commands.recalculations import (
     RecalculateForPolicy,
 )
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    api_clients,
+)  # importing them registers the commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -127,6 +136,7 @@ __all__ = [
     "COMMANDS",
     "COMPENSATION_FUND",
     "ENVELOPE",
+    "AddApiClient",
     "AnyCommand",
     "CertifyChronicDisease",
     "Command",
@@ -149,7 +159,9 @@ __all__ = [
     "RegisterAdmission",
     "RegisterPatient",
     "ReverseChargeLine",
+    "RevokeApiClient",
     "RevokeChronicDisease",
+    "RotateApiClient",
     "SettleAdmission",
     "SignFamilyDoctorContract",
     "VersionedCommand",
