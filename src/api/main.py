@@ -32,9 +32,12 @@ from api.routes import (
     health,
     hospitals,
     patients,
+    payments,
     policies,
     recalculations,
     reports,
+    reversals,
+    rosters,
     settlements,
     slips,
 )
@@ -123,6 +126,9 @@ def create_app(
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
     app.include_router(api_keys.router)
+    app.include_router(payments.router)
+    app.include_router(rosters.router)
+    app.include_router(reversals.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

@@ -39,3 +39,15 @@ def settlement_id(admission_ref: str, sequence: int) -> str:
 
 def api_client_id(name: str) -> UUID:
     return uuid5(NAMESPACE, f"api-client/{name}")
+
+
+def fund_budget_id(fund: str, county_code: str, year: int) -> UUID:
+    return uuid5(NAMESPACE, f"fund-budget/{fund}/{county_code}/{year}")
+
+
+def payment_run_id(run_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"payment-run/{run_id}")
+
+
+def roster_version_id(county_code: str, roster_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"roster/{county_code}/{roster_ref}")

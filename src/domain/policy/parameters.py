@@ -116,6 +116,16 @@ class ReassistanceRule:
     statuses: tuple[PovertyStatus, ...]
     requires_in_province: bool
     requires_designated: bool
+    payout: str = "window"
+    """"window" (advanced by the hospital at settlement), "after_year" or "periodic" (owed to the household
+    and paid by payment runs, 批量发放)"""
+
+    @property
+    def deferred(self) -> bool:
+        return self.payout != "window"
+
+
+REASSIST_PAYOUTS = ("window", "after_year", "periodic")
 
 
 @dataclass(frozen=True)
@@ -383,7 +393,18 @@ def _reassist(tree: Mapping[str, Any], path: str) -> ReassistanceRule:
         statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
         requires_in_province=p.boolean(tree, "requires_in_province", path),
         requires_designated=p.boolean(tree, "requires_designated", path),
+        payout=_payout(tree, path),
     )
+
+
+def _payout(tree: Mapping[str, Any], path: str) -> str:
+    """`payout` is optional (versions published before it existed pay at the window)."""
+    if "payout" not in tree:
+        return "window"
+    value = tree["payout"]
+    if not isinstance(value, str) or value not in REASSIST_PAYOUTS:
+        raise p.PolicyError(f"{path}.payout: {value!r} is not one of {', '.join(REASSIST_PAYOUTS)}")
+    return value
 
 
 def _hpsi(tree: Mapping[str, Any], path: str) -> HealthPovertyInsuranceRule:

@@ -23,6 +23,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from service.chained_persistence.chain import ChainBrokenError, ChainHasher, check_key_id, stream_key
 from service.chained_persistence.links import first_versions, plan_links
+from service.settings import LIBPQ_PARAMS
 
 _FETCH_ROWS = 2000
 # Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
@@ -265,9 +266,13 @@ class Factory(es_postgres.PostgresFactory):
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
+        # a multi-host URL (host=a,b) connects to the one that takes writes: after a failover, the new primary
+        extra = {param: self.env.get(key) for key, param in LIBPQ_PARAMS.items()}  # not passed by the library
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)  # the library passes a dict of connection parameters
+        kwargs.update({param: value for param, value in extra.items() if value})
         # every session of the ledger's pool: statement_timeout, lock_timeout and
         # idle_in_transaction_session_timeout from Settings (pg_*_ms), and a name pg_stat_activity shows
-        kwargs: dict[str, Any] = self.datastore.pool.kwargs  # type: ignore[assignment]
         kwargs["options"] = session_options(self.env)
         kwargs["application_name"] = str(self.env.get("POSTGRES_APPLICATION_NAME") or "benefit-ledger")
 

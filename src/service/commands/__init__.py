@@ -16,7 +16,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, api_clients, audit, hospitals, patients, policies, recalculations
+from service.commands import (
+    admissions,
+    api_clients,
+    audit,
+    deliveries,
+    hospitals,
+    patients,
+    payments,
+    policies,
+    recalculations,
+    reversals,
+    rosters,
+)
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -28,6 +40,7 @@ from service.commands.admissions import (
 from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
@@ -40,6 +53,7 @@ from service.commands.patients import (
     RevokeChronicDisease,
     SignFamilyDoctorContract,
 )
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
 from service.commands.recalculations import (
     COMPENSATION_FUND,
@@ -47,6 +61,13 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.reversals import (
+    RecordBenefitRecovery,
+    ReverseBenefitForFraud,
+    ReverseSettlement,
+    ReverseSettlementByAudit,
+)
+from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
 _AREAS = (
     patients,
@@ -57,6 +78,7 @@ _AREAS = (
     recalculations,
     api_clients,
 )  # importing them registers the commands
+_MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -138,12 +160,15 @@ __all__ = [
     "ENVELOPE",
     "AddApiClient",
     "AnyCommand",
+    "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "Command",
     "ConfirmMajorDisease",
+    "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
     "Hospital",
+    "ImportRoster",
     "InvalidCommandError",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
@@ -153,12 +178,19 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordBenefitRecovery",
+    "RecordDrugDelivery",
     "RecordFollowUp",
+    "RecordFundBudget",
     "RecordFundReimbursement",
+    "RecordPaymentResult",
     "RecordPovertyStatus",
     "RegisterAdmission",
     "RegisterPatient",
+    "ReverseBenefitForFraud",
     "ReverseChargeLine",
+    "ReverseSettlement",
+    "ReverseSettlementByAudit",
     "RevokeApiClient",
     "RevokeChronicDisease",
     "RotateApiClient",

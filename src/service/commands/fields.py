@@ -33,6 +33,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from domain.funds import BudgetFund, PaymentStatus, RunFund
 from domain.money import AMOUNT_YUAN_MAX, ZERO
 from domain.vocabulary import AuditReason, Payer, PovertyStatus, Tier, VisitKind
 from service.roles import Role  # it imports no command module: no cycle
@@ -336,6 +337,9 @@ VisitKindName = Annotated[VisitKind, BeforeValidator(_member_of(VisitKind)), _en
 TierName = Annotated[Tier, BeforeValidator(_member_of(Tier)), _enum_schema(Tier)]
 AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)), _enum_schema(AuditReason)]
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
+BudgetFundName = Annotated[BudgetFund, BeforeValidator(_member_of(BudgetFund)), _enum_schema(BudgetFund)]
+RunFundName = Annotated[RunFund, BeforeValidator(_member_of(RunFund)), _enum_schema(RunFund)]
+PaymentStatusName = Annotated[PaymentStatus, BeforeValidator(_member_of(PaymentStatus)), _enum_schema(PaymentStatus)]
 
 
 # ---- personal identifiers -----------------------------------------------------------------------
@@ -420,6 +424,7 @@ __all__ = [
     "MONEY_PATTERN",
     "REF_PATTERN",
     "AuditReasonName",
+    "BudgetFundName",
     "CommandId",
     "Day",
     "Flag",
@@ -430,12 +435,14 @@ __all__ = [
     "Moment",
     "Money",
     "PayerName",
+    "PaymentStatusName",
     "PersonName",
     "PovertyStatusName",
     "Reading",
     "Reason",
     "Ref",
     "RefList",
+    "RunFundName",
     "Text",
     "TierName",
     "Version",

@@ -58,8 +58,12 @@ def _load() -> None:
         admissions,
         api_clients,
         audit,
+        deliveries,
         hospitals,
         patients,
+        payments,
         policies,
         recalculations,
+        reversals,
+        rosters,
     )

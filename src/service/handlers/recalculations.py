@@ -57,10 +57,11 @@ def _recalculated(
     )
     register = entries if entries is not None else ledger.policy_register(account.county_code)
     policies = []
-    for record in folded.settlements:
+    active = folded.active_settlements  # a reversed settlement (反结算, 骗保) no longer counts
+    for record in active:
         entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
         policies.append((ledger.policy_parameters(UUID(entry["policy_version_id"])), entry["version"]))
-    items, state_after = recalculate_year(folded.settlements, policies)
+    items, state_after = recalculate_year(active, policies)
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
     summary = [{k: v for k, v in item.items() if k != "settlement"} for item in items]
     return Outcome(
@@ -153,7 +154,7 @@ def _affected_years(
         if opened.county_code != region or opened.year < effective_from.year:
             continue
         history = ledger.get_benefit_year(opened.patient_ref, opened.year)
-        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.settlements):
+        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.active_settlements):
             continue
         page.append((opened.patient_ref, opened.year, history))
         if len(page) == PAGE_SIZE:
