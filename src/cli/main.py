@@ -84,7 +84,12 @@ def serve(
 
     settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,  # SIGTERM: bounded, even with a request stuck
+    )
     return 0
 
 

@@ -37,6 +37,10 @@ def settlement_id(admission_ref: str, sequence: int) -> str:
     return f"{admission_ref}#{sequence}"
 
 
+def api_client_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"api-client/{name}")
+
+
 def fund_budget_id(fund: str, county_code: str, year: int) -> UUID:
     return uuid5(NAMESPACE, f"fund-budget/{fund}/{county_code}/{year}")
 

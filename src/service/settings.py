@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     """PostgreSQL lock_timeout (the library takes whole seconds: rounded up)"""
     pg_idle_in_transaction_timeout_ms: int = Field(5_000, ge=0)
     """PostgreSQL idle_in_transaction_session_timeout (0: none)"""
+    shutdown_timeout_s: int = Field(10, ge=1)
+    """seconds `ledger serve` waits for requests in flight after SIGTERM before it closes their connections"""
 
     @cached_property
     def store(self) -> StoreConfig:
@@ -106,6 +108,7 @@ class Settings(BaseSettings):
             env |= {
                 "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
                 "POSTGRES_LOCK_TIMEOUT": str(math.ceil(self.pg_lock_timeout_ms / 1000)),
+                "POSTGRES_LOCK_TIMEOUT_MS": str(self.pg_lock_timeout_ms),
                 "POSTGRES_STATEMENT_TIMEOUT_MS": str(self.pg_statement_timeout_ms),
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS": str(self.pg_idle_in_transaction_timeout_ms),
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(

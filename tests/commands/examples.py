@@ -80,6 +80,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "received_on": "2018-08-01",
     },
     "recalculate_benefit_year": {"patient_ref": "P-1", "year": 2018, "known_at": "2018-09-01T00:00:00+08:00"},
+    "add_api_client": {"name": "ncms-pay", "role": "payment_service", "fund": "ncms", "token_sha256": "ab" * 32},
+    "revoke_api_client": {"name": "ncms-pay", "reason": "leaked in a log"},
+    "rotate_api_client": {"name": "ncms-pay", "token_sha256": "cd" * 32},
     "recalculate_for_policy": {"region": "341821", "version": "langxi-2018.9"},
     "record_fund_budget": {
         "fund": "reassist",

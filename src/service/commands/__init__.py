@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from service.commands import (
     admissions,
+    api_clients,
     audit,
     deliveries,
     hospitals,
@@ -36,6 +37,7 @@ from service.commands.admissions import (
     ReverseChargeLine,
     SettleAdmission,
 )
+from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.deliveries import RecordDrugDelivery
@@ -67,7 +69,15 @@ from service.commands.reversals import (
 )
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    api_clients,
+)  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
@@ -148,6 +158,7 @@ __all__ = [
     "COMMANDS",
     "COMPENSATION_FUND",
     "ENVELOPE",
+    "AddApiClient",
     "AnyCommand",
     "ApplyRosterDifferences",
     "CertifyChronicDisease",
@@ -180,7 +191,9 @@ __all__ = [
     "ReverseChargeLine",
     "ReverseSettlement",
     "ReverseSettlementByAudit",
+    "RevokeApiClient",
     "RevokeChronicDisease",
+    "RotateApiClient",
     "SettleAdmission",
     "SignFamilyDoctorContract",
     "VersionedCommand",

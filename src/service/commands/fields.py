@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from domain.funds import BudgetFund, PaymentStatus, RunFund
 from domain.money import AMOUNT_YUAN_MAX, ZERO
 from domain.vocabulary import AuditReason, Payer, PovertyStatus, Tier, VisitKind
+from service.roles import Role  # it imports no command module: no cycle
 
 E = TypeVar("E", bound=Enum)
 
@@ -449,3 +450,23 @@ __all__ = [
     "Year",
     "check_id_card_no",
 ]
+
+
+# ---- API clients (service.commands.api_clients) ---------------------------------------------------
+TOKEN_DIGEST_PATTERN = "^[0-9a-f]{64}$"
+_TOKEN_DIGEST = _compiled(TOKEN_DIGEST_PATTERN)
+
+
+def _token_digest(value: object) -> str:
+    if not isinstance(value, str) or _TOKEN_DIGEST.fullmatch(value) is None:
+        raise _refuse("token_digest", "give the token's SHA-256 as 64 lowercase hex digits, never the token")
+    return value
+
+
+TokenDigest = Annotated[
+    str, BeforeValidator(_token_digest), WithJsonSchema({"type": "string", "pattern": TOKEN_DIGEST_PATTERN})
+]
+
+
+RoleName = Annotated[Role, BeforeValidator(_member_of(Role)), _enum_schema(Role)]
+__all__ += ["RoleName", "TokenDigest"]

@@ -56,6 +56,7 @@ def written(aggregate: Any) -> dict[str, Any]:
 def _load() -> None:
     from service.handlers import (  # noqa: F401
         admissions,
+        api_clients,
         audit,
         deliveries,
         hospitals,
