@@ -22,6 +22,8 @@ import typer
 from cli import auditor_commands, export_command, import_command, policy_commands, rebuild_command, slip_command
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
+from cli.payment_commands import pay_app
+from cli.roster_commands import roster_app
 from cli.store import probe
 
 if TYPE_CHECKING:
@@ -86,11 +88,20 @@ def serve(
 
     settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
+<<<<<<< HEAD
     if workers > 1:  # each worker builds the app from the environment (api.main:app): pass the store on
         os.environ["LEDGER_DATABASE_URL"] = settings.database_url
         uvicorn.run("api.main:app", host=settings.host, port=settings.port, workers=workers)
         return 0
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+=======
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,  # SIGTERM: bounded, even with a request stuck
+    )
+>>>>>>> main
     return 0
 
 
@@ -121,6 +132,8 @@ app.command("policies")(policy_commands.policies)
 app.command("list-policies", hidden=True)(policy_commands.policies)
 app.command("recalculate")(policy_commands.recalculate)
 app.add_typer(keys_app, name="keys")
+app.add_typer(pay_app, name="pay")
+app.add_typer(roster_app, name="roster")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,19 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import (
+    admissions,
+    api_clients,
+    audit,
+    deliveries,
+    hospitals,
+    patients,
+    payments,
+    policies,
+    recalculations,
+    reversals,
+    rosters,
+)
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -25,8 +37,10 @@ from service.commands.admissions import (
     ReverseChargeLine,
     SettleAdmission,
 )
+from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
@@ -39,6 +53,7 @@ from service.commands.patients import (
     RevokeChronicDisease,
     SignFamilyDoctorContract,
 )
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
 from service.commands.recalculations import (
     COMPENSATION_FUND,
@@ -46,8 +61,24 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.reversals import (
+    RecordBenefitRecovery,
+    ReverseBenefitForFraud,
+    ReverseSettlement,
+    ReverseSettlementByAudit,
+)
+from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    api_clients,
+)  # importing them registers the commands
+_MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -127,13 +158,17 @@ __all__ = [
     "COMMANDS",
     "COMPENSATION_FUND",
     "ENVELOPE",
+    "AddApiClient",
     "AnyCommand",
+    "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "Command",
     "ConfirmMajorDisease",
+    "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
     "Hospital",
+    "ImportRoster",
     "InvalidCommandError",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
@@ -143,13 +178,22 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordBenefitRecovery",
+    "RecordDrugDelivery",
     "RecordFollowUp",
+    "RecordFundBudget",
     "RecordFundReimbursement",
+    "RecordPaymentResult",
     "RecordPovertyStatus",
     "RegisterAdmission",
     "RegisterPatient",
+    "ReverseBenefitForFraud",
     "ReverseChargeLine",
+    "ReverseSettlement",
+    "ReverseSettlementByAudit",
+    "RevokeApiClient",
     "RevokeChronicDisease",
+    "RotateApiClient",
     "SettleAdmission",
     "SignFamilyDoctorContract",
     "VersionedCommand",
