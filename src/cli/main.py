@@ -88,20 +88,22 @@ def serve(
 
     settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
-<<<<<<< HEAD
     if workers > 1:  # each worker builds the app from the environment (api.main:app): pass the store on
         os.environ["LEDGER_DATABASE_URL"] = settings.database_url
-        uvicorn.run("api.main:app", host=settings.host, port=settings.port, workers=workers)
+        uvicorn.run(
+            "api.main:app",
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        )
         return 0
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
-=======
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         timeout_graceful_shutdown=settings.shutdown_timeout_s,  # SIGTERM: bounded, even with a request stuck
     )
->>>>>>> main
     return 0
 
 

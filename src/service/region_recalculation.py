@@ -123,7 +123,7 @@ def recalculate_page(ledger: BenefitLedger, run: RegionRun, page: list[tuple[str
             continue
         events = decoded(ledger, stored)
         history = BenefitYearHistory.fold(events)
-        if not any(r["claim"]["service_date"] >= run.effective_from for r in history.settlements):
+        if not any(r["claim"]["service_date"] >= run.effective_from for r in history.active_settlements):
             continue
         work.append((_sub_command(run, patient_ref, year), history, fast_project(None, events)))
     record_ids = [ids.command_record_id(sub.command_id) for sub, _, _ in work]

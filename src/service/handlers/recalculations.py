@@ -8,15 +8,8 @@ every patient-year of the region the version can affect, each as its own `Recalc
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
-=======
-from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
->>>>>>> main
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.aggregates.benefit_year_history import BenefitYearHistory
@@ -105,61 +98,6 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
     )
 
 
-<<<<<<< HEAD
-=======
-def _recalculate_page(
-    ledger: BenefitLedger,
-    cmd: RecalculateForPolicy,
-    page: list[tuple[str, int, BenefitYearHistory]],
-    reason: str,
-    entries: list[dict[str, str]],
-) -> list[dict[str, Any]]:
-    """The page's patient-years in one transaction; on a collision, each on its own (with retries)."""
-
-    def run(patient_ref: str, year: int, history: BenefitYearHistory | None) -> dict[str, Any]:
-        # Built without validation: its parts are validated already, and the derived id may exceed 200 characters.
-        sub = RecalculateBenefitYear.model_construct(
-            command="recalculate_benefit_year",
-            command_id=f"{cmd.command_id}:{patient_ref}:{year}",
-            patient_ref=patient_ref,
-            year=year,
-            known_at=cmd.known_at,
-            reason=reason,
-        )
-        return execute(ledger, sub, lambda: _recalculated(ledger, sub, entries, history))
-
-    with unit_of_work() as unit:
-        results = [run(patient_ref, year, history) for patient_ref, year, history in page]
-        try:
-            commit(ledger, unit)
-            return results
-        except IntegrityError:
-            pass
-    with direct():
-        return [run(patient_ref, year, None) for patient_ref, year, _ in page]
-
-
-def _affected_years(
-    ledger: BenefitLedger, region: str, effective_from: date
-) -> Iterator[list[tuple[str, int, BenefitYearHistory]]]:
-    """Pages of (patient_ref, year, folded history) of the region's years with a settlement on or after
-    `effective_from`, found from the BenefitYear.Opened events (no aggregate is loaded to find them)."""
-    page: list[tuple[str, int, BenefitYearHistory]] = []
-    for opened in ledger.benefit_year_openings():
-        if opened.county_code != region or opened.year < effective_from.year:
-            continue
-        history = ledger.get_benefit_year(opened.patient_ref, opened.year)
-        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.active_settlements):
-            continue
-        page.append((opened.patient_ref, opened.year, history))
-        if len(page) == PAGE_SIZE:
-            yield page
-            page = []
-    if page:
-        yield page
-
-
->>>>>>> main
 @handles(PayRetroactiveCompensation)
 def pay_retroactive_compensation(ledger: BenefitLedger, cmd: PayRetroactiveCompensation) -> Outcome:
     """追溯补偿金 paid directly to the patient; closes (part of) what a recalculation made owed."""
