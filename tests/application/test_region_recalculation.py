@@ -30,7 +30,7 @@ from service.settings import Settings
 
 WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 PATIENTS = [f"P-R{n}" for n in range(5)]
-KNOWN_AT = datetime(2018, 7, 16, tzinfo=UTC)
+KNOWN_AT = None  # now: the versions as published (the retroactive one included)
 RECALC = RecalculateForPolicy(command_id="recalc", region="341821", version="langxi-2018.2-5090", known_at=KNOWN_AT)
 
 

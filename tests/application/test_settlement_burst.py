@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
+from tests.application.scenario import COUNTY_HOSPITAL, poor_patient, publish_default
 
 from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
 from service.group_commit import GroupCommitter
@@ -35,9 +35,17 @@ def workers(store_url: str) -> Iterator[list[BenefitLedger]]:
         app.close()
 
 
+def _day(n: int) -> date:
+    return date(2018, 3, 1 + n)  # admitted in March, all discharged on DISCHARGED
+
+
+DISCHARGED = date(2018, 3, 20)
+SETTLED = datetime.combine(DISCHARGED, time(10), UTC)  # one moment: no settlement is dated before another
+
+
 def _admit(ledger: BenefitLedger, n: int) -> str:
     ref = f"B-{n}"
-    day = date(2018, 1 + n % 12, 1 + n)
+    day = _day(n)
     ledger.handle(
         RegisterAdmission(
             command_id=f"{ref}:r",
@@ -58,7 +66,7 @@ def _admit(ledger: BenefitLedger, n: int) -> str:
             compliant=True,
         )
     )
-    ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=day))
+    ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=DISCHARGED))
     return ref
 
 
@@ -89,7 +97,7 @@ def test_a_burst_of_sixteen_settlements_on_one_patient_year_all_commit(workers: 
 
     def settle(n: int) -> Callable[[], Any]:
         app = workers[n % 2]
-        command = SettleAdmission(command_id=f"{refs[n]}:s", admission_ref=refs[n], settled_at=SETTLED_AT)
+        command = SettleAdmission(command_id=f"{refs[n]}:s", admission_ref=refs[n], settled_at=SETTLED)
         return lambda: app.handle(command)
 
     outcomes = _at_once([settle(n) for n in range(BURST)])
