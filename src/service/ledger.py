@@ -11,7 +11,7 @@ is a 409) and saves every aggregate it touched in one atomic `save()`. docs/comm
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,10 +26,12 @@ from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.hospital_account import HospitalAccount, hospital_account_id
 from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
-from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError
+from domain.aggregates.registered_hospital import RegisteredHospital, registered_hospital_id
+from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
 from domain.policy.loader import load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
+from domain.registry.hospitals import HospitalRecord
 from service import auditor_queries
 from service.advances import AdvanceTally
 from service.commands import Command, PublishPolicyVersion, SettleAdmission
@@ -48,12 +50,13 @@ PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.O
 
 class BenefitLedger(Application[UUID]):
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100}  # noqa: RUF012
+    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100, RegisteredHospital: 50}  # noqa: RUF012
     snapshotting_projectors = {  # noqa: RUF012
         Patient: fast_project,
         BenefitYear: fast_project,
         Admission: fast_project,
         HospitalAccount: fast_project,
+        RegisteredHospital: fast_project,
     }
 
     def __init__(self, env: Mapping[str, str] | None = None, *, group_commit: bool = False) -> None:
@@ -182,6 +185,28 @@ class BenefitLedger(Application[UUID]):
         except AggregateNotFoundError:
             return HospitalAccount(hospital_code=hospital_code)
         return account
+
+    def get_registered_hospital(self, hospital_code: str) -> RegisteredHospital:
+        """The hospital's registry entry (every effective-dated record)."""
+        try:
+            hospital: RegisteredHospital = self.repository.get(registered_hospital_id(hospital_code))
+        except AggregateNotFoundError:
+            raise NotFoundError(
+                f"no hospital {hospital_code} in the registry (an admin registers it with register_hospital)"
+            ) from None
+        return hospital
+
+    def hospital_in_force(self, hospital_code: str, day: date) -> HospitalRecord:
+        """The registry record of the hospital in force on `day`: 404 unknown, 422 not in force that day."""
+        hospital = self.get_registered_hospital(hospital_code)
+        record = hospital.record_on(day)
+        if record is None:
+            first = hospital.first_effective
+            raise ValidationError(
+                f"hospital {hospital_code} is not in force on {day.isoformat()} in the registry"
+                + ("" if first is None else f" (registered from {first.isoformat()})")
+            )
+        return record
 
     def personal_identifiers(self, patient: Patient) -> dict[str, str] | None:
         """The patient's name and ID card number, opened (for the registry and auditors only)."""

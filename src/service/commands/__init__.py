@@ -17,6 +17,7 @@ from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import registry as registry_commands
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -40,6 +41,7 @@ from service.commands.patients import (
     SignFamilyDoctorContract,
 )
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
+from service.commands.registry import ChangeHospital, RegisterHospital
 from service.commands.recalculations import (
     COMPENSATION_FUND,
     PayRetroactiveCompensation,
@@ -47,7 +49,7 @@ from service.commands.recalculations import (
     RecalculateForPolicy,
 )
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (patients, admissions, policies, audit, hospitals, recalculations, registry_commands)  # importing them registers the commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command

@@ -55,3 +55,4 @@ def written(aggregate: Any) -> dict[str, Any]:
 
 def _load() -> None:
     from service.handlers import admissions, audit, hospitals, patients, policies, recalculations  # noqa: F401
+    from service.handlers import registry  # noqa: F401
