@@ -31,6 +31,8 @@ from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError,
 from domain.policy.loader import load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
+from domain.registry.catalogue import Catalogue
+from domain.registry.catalogue_files import shipped_catalogue_in_force
 from domain.registry.hospitals import HospitalRecord
 from service import auditor_queries
 from service.advances import AdvanceTally
@@ -50,7 +52,13 @@ PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.O
 
 class BenefitLedger(Application[UUID]):
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100, RegisteredHospital: 50}  # noqa: RUF012
+    snapshotting_intervals = {
+        Patient: 50,
+        BenefitYear: 10,
+        Admission: 100,
+        HospitalAccount: 100,
+        RegisteredHospital: 50,
+    }
     snapshotting_projectors = {  # noqa: RUF012
         Patient: fast_project,
         BenefitYear: fast_project,
@@ -207,6 +215,34 @@ class BenefitLedger(Application[UUID]):
                 + ("" if first is None else f" (registered from {first.isoformat()})")
             )
         return record
+
+    def hospital_at_settlement(self, admission: Admission, patient_county: str) -> dict[str, Any]:
+        """The hospital as the registry has it on the admission's service date (409 when not in force then).
+
+        An admission recorded before the registry (its hospital never registered) keeps the attributes it
+        was recorded with, so replays of old logs settle as they did.
+        """
+        code = str(admission.hospital.get("code"))
+        day = admission.service_date()
+        try:
+            hospital = self.get_registered_hospital(code)
+        except NotFoundError:
+            if "designated" in admission.hospital:
+                return dict(admission.hospital)
+            raise
+        record = hospital.record_on(day)
+        if record is None:
+            raise StateConflictError(
+                f"cannot settle: hospital {code} is not in force on {day.isoformat()} in the registry"
+            )
+        return record.claim_attributes(patient_county)
+
+    def catalogue_in_force(self, region: str, day: date) -> Catalogue:
+        """The 三目录 catalogue version of the region in force on `day` (shipped policy data)."""
+        catalogue = shipped_catalogue_in_force(region, day)
+        if catalogue is None:
+            raise StateConflictError(f"no catalogue is in force for region {region} on {day.isoformat()}")
+        return catalogue
 
     def personal_identifiers(self, patient: Patient) -> dict[str, str] | None:
         """The patient's name and ID card number, opened (for the registry and auditors only)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.aggregates.admission import Admission
 from domain.aggregates.patient import Patient
 from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters, YearAssignment
 from domain.rules.claim import ClaimFacts
-from domain.vocabulary import Treatment
+from domain.vocabulary import Tier, Treatment
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,20 @@ def claim_facts(
     *,
     treated: TreatedDisease | None = None,
     charity_granted: Decimal = ZERO,
+    hospital: Mapping[str, Any] | None = None,
 ) -> ClaimFacts:
     """Patient facts are taken as in force on the service date (discharge or visit day).
 
     `treated` (Hainan 大病集中救治) and `charity_granted` (charity grants recorded for the patient-year
-    so far) are given by the caller; without them the claim is what it always was.
+    so far) are given by the caller; without them the claim is what it always was. `hospital`: the
+    registry's attributes in force on the service date (default: those frozen on the admission).
     """
     day = admission.service_date()
-    hospital = admission.hospital
+    hospital = admission.hospital if hospital is None else hospital
     return ClaimFacts(
         claim_id=claim_id,
         kind=admission.visit_kind,
-        tier=admission.tier,
+        tier=Tier(hospital["tier"]),
         in_county=bool(hospital["in_county"]),
         in_province=bool(hospital["in_province"]),
         designated=bool(hospital["designated"]),

@@ -127,7 +127,9 @@ def classify_line(catalogue: Catalogue, item_code: str, quantity: Decimal, unit_
         )
 
     if item is None:
-        return result(ZERO, ZERO, ZERO, amount, f"{item_code} is not in catalogue {catalogue.version}: out of catalogue")
+        return result(
+            ZERO, ZERO, ZERO, amount, f"{item_code} is not in catalogue {catalogue.version}: out of catalogue"
+        )
     if item.item_class is ItemClass.SELF_PAY:
         return result(ZERO, ZERO, ZERO, amount, f"{item_code} {item.name} is a self-pay item (丙类): out of catalogue")
     limit = item.unit_price_limit
@@ -149,7 +151,7 @@ class CatalogueError(ValueError):
 
 def _decimal(value: object, where: str) -> Decimal:
     if isinstance(value, bool | float) or not isinstance(value, str | int):
-        raise CatalogueError(f"{where}: write a number as a string (\"12.50\"), not {type(value).__name__}")
+        raise CatalogueError(f'{where}: write a number as a string ("12.50"), not {type(value).__name__}')
     try:
         parsed = Decimal(str(value))
     except ArithmeticError:

@@ -20,8 +20,8 @@ from service.commands import admissions, audit, hospitals, patients, policies, r
 from service.commands import registry as registry_commands
 from service.commands.admissions import (
     Discharge,
-    Hospital,
     PostChargeLine,
+    PostLegacyChargeLine,
     RegisterAdmission,
     ReverseChargeLine,
     SettleAdmission,
@@ -41,15 +41,23 @@ from service.commands.patients import (
     SignFamilyDoctorContract,
 )
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
-from service.commands.registry import ChangeHospital, RegisterHospital
 from service.commands.recalculations import (
     COMPENSATION_FUND,
     PayRetroactiveCompensation,
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.registry import ChangeHospital, RegisterHospital
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations, registry_commands)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    registry_commands,
+)  # importing them registers the commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -131,16 +139,17 @@ __all__ = [
     "ENVELOPE",
     "AnyCommand",
     "CertifyChronicDisease",
+    "ChangeHospital",
     "Command",
     "ConfirmMajorDisease",
     "Discharge",
     "EnrolPatient",
-    "Hospital",
     "InvalidCommandError",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
     "PostChargeLine",
+    "PostLegacyChargeLine",
     "PublishPolicyVersion",
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
@@ -149,6 +158,7 @@ __all__ = [
     "RecordFundReimbursement",
     "RecordPovertyStatus",
     "RegisterAdmission",
+    "RegisterHospital",
     "RegisterPatient",
     "ReverseChargeLine",
     "RevokeChronicDisease",

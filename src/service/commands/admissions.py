@@ -1,60 +1,61 @@
 """Hospital-window commands: admissions, charge lines and their reversals, discharge, settlement.
 
-A hospital client runs them at its own window only: the hospital is the admission's (`hospital.code` when
-registering one).
+A hospital client runs them at its own window only: the hospital is the admission's (`hospital_code` when
+registering one). Tier and flags come from the hospital registry, compliance from the catalogue: a client
+that declares them is refused (422).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
-from domain.vocabulary import Tier, VisitKind
+from domain.vocabulary import VisitKind
 from service.commands.base import Command, VersionedCommand
-from service.commands.fields import Day, Flag, Label, Moment, Money, Reason, Ref, Text, TierName, VisitKindName
+from service.commands.fields import Day, Flag, Label, Moment, Money, Quantity, Reason, Ref, Text, VisitKindName
 from service.roles import HospitalCode, HospitalOfAdmission, HospitalScope, Role
 
 HOSPITAL_ROLES = frozenset({Role.HOSPITAL})
 
 
-class Hospital(BaseModel):
-    """The hospital an admission is at, with the facts the cascade reads (tier, in county/province, designated)."""
+DECLARED_HOSPITAL_FIELDS = ("hospital", "tier", "in_county", "in_province", "designated", "ncms_designated")
+DECLARED_LINE_FIELDS = ("compliant", "amount", "compliant_amount", "over_limit", "out_of_catalogue")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    code: Ref
-    name: Text
-    tier: TierName
-    county_code: Ref
-    """where the hospital is (not the patient's county)"""
-    in_county: Flag
-    in_province: Flag
-    designated: Flag
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Hospital:
-        if self.tier is Tier.OUT_OF_PROVINCE and self.in_province:
-            raise ValueError("an out-of-province hospital cannot be in_province")
-        if self.in_county and self.tier not in (Tier.TOWNSHIP, Tier.COUNTY):
-            raise ValueError("only township and county hospitals are in the county")
-        return self
+def _refuse_declared(data: Any, names: tuple[str, ...], why: str) -> Any:
+    """A client may not declare what the ledger decides: a clear refusal naming the fields, not 'unknown field'."""
+    if isinstance(data, dict):
+        declared = [name for name in names if name in data]
+        if declared:
+            raise ValueError(f"{', '.join(declared)}: {why}")
+    return data
 
 
 class RegisterAdmission(Command):
     """Register an inpatient stay or outpatient chronic visit of a registered patient."""
 
     roles: ClassVar[frozenset[Role]] = HOSPITAL_ROLES
-    hospital_scope: ClassVar[HospitalScope | None] = HospitalCode("hospital.code")
+    hospital_scope: ClassVar[HospitalScope | None] = HospitalCode("hospital_code")
 
     command: Literal["register_admission"] = "register_admission"
     admission_ref: Ref
     patient_ref: Ref
     kind: VisitKindName = VisitKind.INPATIENT
-    hospital: Hospital
+    hospital_code: Ref
+    """a registered hospital; its tier and flags are the registry's, in force on the service date"""
     admitted_on: Day
     referred: Flag = False
     diagnosis: Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_declared_hospital(cls, data: Any) -> Any:
+        return _refuse_declared(
+            data,
+            DECLARED_HOSPITAL_FIELDS,
+            "not accepted: send hospital_code only; the ledger reads tier and flags from the hospital registry",
+        )
 
 
 class AdmissionCommand(VersionedCommand):
@@ -68,9 +69,37 @@ class AdmissionCommand(VersionedCommand):
 
 
 class PostChargeLine(AdmissionCommand):
-    """Post one charge line (compliant = in the reimbursement catalogue, 合规)."""
+    """Post one charge line: item code, quantity, unit price. The ledger classifies it against the 三目录
+    catalogue in force on the admission day: compliant part, over the price limit (超限价), class-B
+    self-pay, out of catalogue (an unknown code is out of catalogue)."""
 
     command: Literal["post_charge_line"] = "post_charge_line"
+    line_no: Ref
+    item_code: Ref
+    """a catalogue item code (drug, treatment item or service facility)"""
+    quantity: Quantity
+    unit_price: Money
+    category: Label = "charge"
+    """the bill's category (drugs, lab, bed, ...): a label only, it decides nothing"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_declared_compliance(cls, data: Any) -> Any:
+        return _refuse_declared(
+            data,
+            DECLARED_LINE_FIELDS,
+            "not accepted: the ledger computes the amount and what is compliant from the catalogue "
+            "(send item_code, quantity, unit_price; pre-classified legacy lines: post_legacy_charge_line, admin only)",
+        )
+
+
+class PostLegacyChargeLine(AdmissionCommand):
+    """Import a legacy charge line that arrives pre-classified (amount, compliant): admin only, marked as
+    legacy in every replay."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.ADMIN})
+
+    command: Literal["post_legacy_charge_line"] = "post_legacy_charge_line"
     line_no: Ref
     category: Label
     amount: Money

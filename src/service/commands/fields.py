@@ -249,7 +249,12 @@ Quantity = Annotated[
     Decimal,
     BeforeValidator(_quantity),
     WithJsonSchema(
-        {"oneOf": [{"type": "string", "pattern": QUANTITY_PATTERN}, {"type": "integer", "minimum": 1, "maximum": 999999}]}
+        {
+            "oneOf": [
+                {"type": "string", "pattern": QUANTITY_PATTERN},
+                {"type": "integer", "minimum": 1, "maximum": 999999},
+            ]
+        }
     ),
 ]
 

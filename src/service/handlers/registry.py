@@ -20,9 +20,7 @@ def register_hospital(ledger: BenefitLedger, cmd: RegisterHospital) -> Outcome:
         raise AlreadyExistsError(
             f"hospital {cmd.hospital_code} is already registered; change its attributes with change_hospital"
         )
-    hospital = RegisteredHospital(
-        hospital_code=cmd.hospital_code, record=RegisteredHospital.checked(cmd.record())
-    )
+    hospital = RegisteredHospital(hospital_code=cmd.hospital_code, record=RegisteredHospital.checked(cmd.record()))
     return Outcome([hospital], written(hospital))
 
 
