@@ -52,7 +52,7 @@ PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.O
 
 class BenefitLedger(Application[UUID]):
     name = "ledger"
-    snapshotting_intervals = {
+    snapshotting_intervals = {  # noqa: RUF012
         Patient: 50,
         BenefitYear: 10,
         Admission: 100,

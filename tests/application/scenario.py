@@ -12,7 +12,6 @@ from domain.policy.loader import PolicyDocument, load_default_policy
 from service.commands import (
     Discharge,
     EnrolPatient,
-    PostChargeLine,
     PublishPolicyVersion,
     RecordPovertyStatus,
     RegisterAdmission,
@@ -20,6 +19,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 
 REGION = "341821"
 SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
@@ -94,13 +94,13 @@ def admit_and_settle(
             admission_ref=admission_ref,
             patient_ref=patient_ref,
             kind=kind,
-            hospital=hospital,
+            hospital_code=ensure_hospital(ledger, hospital),
             admitted_on=day,
             referred=referred,
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{admission_ref}:line:1",
             admission_ref=admission_ref,
             line_no="1",
@@ -112,7 +112,7 @@ def admit_and_settle(
     noncompliant = Decimal(total) - Decimal(compliant)
     if noncompliant:
         ledger.handle(
-            PostChargeLine(
+            charge_line(
                 command_id=f"{admission_ref}:line:2",
                 admission_ref=admission_ref,
                 line_no="2",
