@@ -37,7 +37,9 @@ class Handles(Protocol):
     def handle(self, command: Any) -> dict[str, Any]: ...
 
 
-def register_hospital_command(hospital: Mapping[str, Any], *, effective_from: date = REGISTERED_FROM) -> RegisterHospital:
+def register_hospital_command(
+    hospital: Mapping[str, Any], *, effective_from: date = REGISTERED_FROM
+) -> RegisterHospital:
     """The registration of a hospital described the old way (its command id: `hospital:<code>:register`)."""
     return RegisterHospital(
         command_id=f"hospital:{hospital['code']}:register",

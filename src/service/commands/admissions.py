@@ -2,14 +2,12 @@
 
 A hospital client runs them at its own window only: the hospital is the admission's (`hospital_code` when
 registering one). Tier and flags come from the hospital registry, compliance from the catalogue: a client
-that declares them is refused (422).
+that declares them is refused (422, service.commands.errors.LEDGER_DECIDED says why).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
-from pydantic import model_validator
+from typing import ClassVar, Literal
 
 from domain.vocabulary import VisitKind
 from service.commands.base import Command, VersionedCommand
@@ -17,19 +15,6 @@ from service.commands.fields import Day, Flag, Label, Moment, Money, Quantity, R
 from service.roles import HospitalCode, HospitalOfAdmission, HospitalScope, Role
 
 HOSPITAL_ROLES = frozenset({Role.HOSPITAL})
-
-
-DECLARED_HOSPITAL_FIELDS = ("hospital", "tier", "in_county", "in_province", "designated", "ncms_designated")
-DECLARED_LINE_FIELDS = ("compliant", "amount", "compliant_amount", "over_limit", "out_of_catalogue")
-
-
-def _refuse_declared(data: Any, names: tuple[str, ...], why: str) -> Any:
-    """A client may not declare what the ledger decides: a clear refusal naming the fields, not 'unknown field'."""
-    if isinstance(data, dict):
-        declared = [name for name in names if name in data]
-        if declared:
-            raise ValueError(f"{', '.join(declared)}: {why}")
-    return data
 
 
 class RegisterAdmission(Command):
@@ -47,15 +32,6 @@ class RegisterAdmission(Command):
     admitted_on: Day
     referred: Flag = False
     diagnosis: Text = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_declared_hospital(cls, data: Any) -> Any:
-        return _refuse_declared(
-            data,
-            DECLARED_HOSPITAL_FIELDS,
-            "not accepted: send hospital_code only; the ledger reads tier and flags from the hospital registry",
-        )
 
 
 class AdmissionCommand(VersionedCommand):
@@ -81,16 +57,6 @@ class PostChargeLine(AdmissionCommand):
     unit_price: Money
     category: Label = "charge"
     """the bill's category (drugs, lab, bed, ...): a label only, it decides nothing"""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_declared_compliance(cls, data: Any) -> Any:
-        return _refuse_declared(
-            data,
-            DECLARED_LINE_FIELDS,
-            "not accepted: the ledger computes the amount and what is compliant from the catalogue "
-            "(send item_code, quantity, unit_price; pre-classified legacy lines: post_legacy_charge_line, admin only)",
-        )
 
 
 class PostLegacyChargeLine(AdmissionCommand):

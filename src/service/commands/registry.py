@@ -36,7 +36,7 @@ class RegisterHospital(Command):
     in_province: Flag = True
     ncms_designated: Flag = True
     """an NCMS-designated (定点) hospital"""
-    designated_centre_for: list[Ref] = []  # noqa: RUF012 - pydantic copies defaults
+    designated_centre_for: tuple[Ref, ...] = ()
     """major-disease codes it is a designated treatment centre for"""
     effective_from: Day
     effective_to: Day | None = None
@@ -85,7 +85,7 @@ class ChangeHospital(VersionedCommand):
     township: Text | None = None
     in_province: Flag | None = None
     ncms_designated: Flag | None = None
-    designated_centre_for: list[Ref] | None = None
+    designated_centre_for: tuple[Ref, ...] | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ChangeHospital:
