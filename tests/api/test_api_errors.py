@@ -79,7 +79,9 @@ def test_a_client_declaring_its_tier_or_compliance_is_refused_naming_the_field(a
 def test_an_unknown_or_not_yet_effective_hospital_is_refused(api: LedgerApi) -> None:
     api.poor_patient("P")
     admission = {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P", "admitted_on": "2018-03-12"}
-    problem = api.refused("/admissions", {**admission, "hospital_code": "LX-999"}, 404, headers=bearer("tok-hospital-LX-999"))
+    problem = api.refused(
+        "/admissions", {**admission, "hospital_code": "LX-999"}, 404, headers=bearer("tok-hospital-LX-999")
+    )
     assert "no hospital LX-999 in the registry" in problem["detail"]
     api.post(
         "/hospitals",

@@ -12,6 +12,7 @@ from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL
 from typer.testing import Result
 
 from service.ledger import BenefitLedger
+from service.legacy_shapes import register_hospital_command
 from service.settings import Settings
 
 DEFAULT_POLICY_FILE = Path(__file__).parents[2] / "src" / "domain" / "policy" / "langxi_default.toml"
@@ -43,8 +44,11 @@ def assert_one_line_error(result: Result, *fragments: str, code: int = 2) -> Non
 
 
 def worked_example_commands(patient_ref: str = "P-2.3") -> list[dict[str, Any]]:
-    """The research's worked example (§2.3) as JSON-typed batch commands (13 of them)."""
+    """The research's worked example (§2.3) as JSON-typed batch commands (15 of them: the two hospitals'
+    registrations first)."""
+    hospitals = [register_hospital_command(h) for h in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL)]
     commands = [
+        *((h.command, h.command_id, h.model_dump(mode="json", exclude={"command", "command_id"})) for h in hospitals),
         (
             "register_patient",
             f"{patient_ref}:register",
