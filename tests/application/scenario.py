@@ -154,3 +154,9 @@ def worked_example(ledger: BenefitLedger, patient_ref: str = "P-2.3", *, status:
 
 def paid(result: dict, payer: str) -> Decimal:
     return sum((Decimal(layer["amount"]) for layer in result["layers"] if layer["payer"] == payer), Decimal("0.00"))
+
+
+def register_standard_hospitals(ledger: BenefitLedger) -> None:
+    """The registry's two standard hospitals (county LX-001, province AH-001), idempotent by command id."""
+    for hospital in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL):
+        ensure_hospital(ledger, hospital)
