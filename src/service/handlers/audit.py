@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from domain.aggregates.audit_finding import AuditFinding, audit_finding_id
 from domain.errors import AlreadyExistsError, StateConflictError
-from domain.rules.audit_deduction import DisallowedLine, compute_deduction
+from domain.rules.audit_deduction import compute_deduction, disallowed_parts
 from domain.rules.settlement import Settlement
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.handlers import handles
@@ -34,7 +34,7 @@ def record_audit_finding(ledger: BenefitLedger, cmd: RecordAuditFinding) -> Outc
         line = admission.lines.get(line_no)
         if line is None or line["reversed"]:
             raise StateConflictError(f"{cmd.admission_ref} has no active charge line {line_no}")
-        lines.append(DisallowedLine(line_no, line["category"], Decimal(line["amount"]), line["compliant"]))
+        lines += disallowed_parts(line_no, line)
     settlement_id = admission.settlements[-1]
     record, year, policy = ledger.settled_record(admission.benefit_year_ids[-1], settlement_id)
     settlement = Settlement.from_dict(record["settlement"])
