@@ -235,7 +235,23 @@ class BenefitLedger(Application[UUID]):
             raise StateConflictError(
                 f"cannot settle: hospital {code} is not in force on {day.isoformat()} in the registry"
             )
-        return record.claim_attributes(patient_county)
+        return {**record.claim_attributes(patient_county), "registry_version": hospital.version}
+
+    def hospital_as_settled(
+        self, recorded: dict[str, Any], admission: Admission, patient_county: str
+    ) -> dict[str, Any]:
+        """The registry attributes a settlement used, re-derived from the registry at the version it recorded
+        (a settlement recorded before the registry: the admission's own attributes)."""
+        version = recorded.get("registry_version")
+        if version is None:
+            return dict(admission.hospital)
+        hospital: RegisteredHospital = self.repository.get(
+            registered_hospital_id(str(recorded["code"])), version=int(version)
+        )
+        record = hospital.record_on(admission.service_date())
+        if record is None:
+            return {}
+        return {**record.claim_attributes(patient_county), "registry_version": hospital.version}
 
     def catalogue_in_force(self, region: str, day: date) -> Catalogue:
         """The 三目录 catalogue version of the region in force on `day` (shipped policy data)."""
