@@ -126,3 +126,16 @@ def test_in_county_is_the_ledgers_finding_and_inconsistent_records_are_named() -
     assert county.is_designated_centre("esrd") and not county.is_designated_centre("leukaemia")
     assert _record(tier=Tier.OUT_OF_PROVINCE).check_consistent() == "an out_of_province hospital cannot be in_province"
     assert _record(effective_to=date(2015, 1, 1)).check_consistent() == "effective_to is before effective_from"
+
+
+def test_a_registry_record_makes_its_hospital_a_designated_centre_for_its_diseases() -> None:
+    from tests.unit.builders import hainan_policy
+    from tests.unit.test_hainan_claim_facts import admission
+
+    from domain.aggregates.claim_facts import treated_disease
+
+    policy, at = hainan_policy(), admission("QZ-001", "county")
+    record = _record(code="QZ-001", designated_centre_for=("esophageal_cancer",))
+    assert treated_disease(policy, at, "esophageal_cancer", None).designated_centre is False
+    assert treated_disease(policy, at, "esophageal_cancer", None, record).designated_centre is True
+    assert treated_disease(policy, at, "leukaemia", None, record).designated_centre is False

@@ -12,6 +12,7 @@ from domain.aggregates.admission import Admission
 from domain.aggregates.patient import Patient
 from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters, YearAssignment
+from domain.registry.hospitals import HospitalRecord
 from domain.rules.claim import ClaimFacts
 from domain.vocabulary import Tier, Treatment
 
@@ -27,16 +28,19 @@ class TreatedDisease:
 
 
 def treated_disease(
-    policy: PolicyParameters, admission: Admission, disease: str, treatment: Treatment | None
+    policy: PolicyParameters,
+    admission: Admission,
+    disease: str,
+    treatment: Treatment | None,
+    record: HospitalRecord | None = None,
 ) -> TreatedDisease:
-    """The designated-centre flag as the policy's centre list gives it for the admission's hospital.
-
-    The policy lists the provincial centres the plan names; county centres come with the hospital
-    registry, which will then answer this instead.
-    """
+    """The designated-centre flag: the policy's centre list (the provincial centres the plan names) or the
+    hospital registry's record in force (`designated_centre_for`), when the caller gives it."""
     rule = policy.major_disease
     code = str(admission.hospital.get("code", ""))
-    return TreatedDisease(disease, treatment, rule is not None and rule.is_designated_centre(disease, code))
+    listed = rule is not None and rule.is_designated_centre(disease, code)
+    registered = record is not None and record.code == code and record.is_designated_centre(disease)
+    return TreatedDisease(disease, treatment, listed or registered)
 
 
 def benefit_year_of(admission: Admission, policy: PolicyParameters) -> int:
