@@ -49,9 +49,12 @@ WORKED_EXAMPLE = "P-2.3"  # the patient the README's command lines name (replay,
 def settle_worked_example(ledger: Any) -> None:
     """Research §2.3: A at the county hospital (20,000 / 19,000 compliant), B at a province hospital (80,000 / 72,000)."""
     from service import commands as c
+    from service.legacy_shapes import charge_line, register_hospital_command
 
     ref = WORKED_EXAMPLE
     steps: list[Any] = [
+        register_hospital_command(COUNTY),  # the hospital registry: admin master data (idempotent command ids)
+        register_hospital_command(PROVINCE),
         c.RegisterPatient(command_id=f"demo:{ref}:register", patient_ref=ref, county_code=REGION, township="毕桥镇"),
         c.EnrolPatient(command_id=f"demo:{ref}:enrol:2018", patient_ref=ref, year=2018),
         c.RecordPovertyStatus(
@@ -69,11 +72,11 @@ def settle_worked_example(ledger: Any) -> None:
                 admission_ref=adm_ref,
                 patient_ref=ref,
                 kind="inpatient",
-                hospital=hospital,
+                hospital_code=hospital["code"],
                 admitted_on=day,
                 referred=hospital is PROVINCE,
             ),
-            c.PostChargeLine(
+            charge_line(  # billed through the catalogue: the treatment total (in catalogue), quantity 1
                 command_id=f"demo:{adm_ref}:line:1",
                 admission_ref=adm_ref,
                 line_no="1",
@@ -81,7 +84,7 @@ def settle_worked_example(ledger: Any) -> None:
                 amount=Decimal(compliant),
                 compliant=True,
             ),
-            c.PostChargeLine(
+            charge_line(  # the out-of-catalogue drugs (self-pay item)
                 command_id=f"demo:{adm_ref}:line:2",
                 admission_ref=adm_ref,
                 line_no="2",

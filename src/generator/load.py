@@ -14,8 +14,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.policy.loader import load_default_policy
+from generator.hospitals import ALL_HOSPITALS
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
 from service import commands as c
+from service.legacy_shapes import charge_line, register_hospital_command
 
 CHINA = timezone(timedelta(hours=8))
 SETTLEMENT_HOUR = 18
@@ -148,14 +150,14 @@ def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
             admission_ref=ref,
             patient_ref=v.patient_ref,
             kind=v.kind,
-            hospital=v.hospital.as_payload(),
+            hospital_code=v.hospital.code,
             admitted_on=v.admitted_on,
             referred=v.referred,
             diagnosis=v.diagnosis,
         )
     ]
     commands += [
-        c.PostChargeLine(
+        charge_line(  # a catalogue line: the category's item (in catalogue or self-pay), quantity 1
             command_id=f"{tag}charge:{ref}:{line.line_no}",
             admission_ref=ref,
             line_no=line.line_no,
@@ -181,6 +183,8 @@ def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None
     before = ledger.recorder.max_notification_id() or 0
     loader = _Loader(ledger)
     loader.run(c.PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
+    for hospital in ALL_HOSPITALS:  # the hospital registry (admin master data) before any admission
+        loader.run(register_hospital_command(hospital.as_payload()))
     total, done = len(plan.patients) + len(plan.visits), 0
     for patient in plan.patients:
         loader.patient(plan, patient)

@@ -47,7 +47,9 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         admission: Admission = ledger.repository.get(
             ids.admission_id(record["admission_ref"]), version=record["admission_version"]
         )
-        derived = claim_facts(record["settlement_id"], admission, patient)
+        hospital = ledger.hospital_as_settled(record["hospital"], admission, patient.county_code)
+        differences += _diff(record["settlement_id"], "hospital", record["hospital"], hospital)
+        derived = claim_facts(record["settlement_id"], admission, patient, hospital=hospital or None)
         recorded = ClaimFacts.from_dict(record["claim"])
         differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
         claims.append(derived)

@@ -7,16 +7,6 @@ from typing import Any
 from domain.policy.loader import load_default_policy
 from service.commands.policies import annotated
 
-HOSPITAL = {
-    "code": "LX-001",
-    "name": "郎溪县人民医院",
-    "tier": "county",
-    "county_code": "341821",
-    "in_county": True,
-    "in_province": True,
-    "designated": True,
-}
-
 
 def _policy() -> dict[str, Any]:
     document = load_default_policy()
@@ -49,17 +39,37 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "register_admission": {
         "admission_ref": "A-1",
         "patient_ref": "P-1",
-        "hospital": HOSPITAL,
+        "hospital_code": "LX-001",
         "admitted_on": "2018-03-01",
         "diagnosis": "肺炎",
     },
     "post_charge_line": {
         "admission_ref": "A-1",
         "line_no": "1",
+        "item_code": "XJ01DD04",
+        "quantity": "2",
+        "unit_price": "30.00",
+        "category": "drug",
+    },
+    "post_legacy_charge_line": {
+        "admission_ref": "A-1",
+        "line_no": "L-1",
         "category": "drug",
         "amount": "12.50",
         "compliant": True,
     },
+    "register_hospital": {
+        "hospital_code": "LX-001",
+        "name": "郎溪县人民医院",
+        "tier": "county",
+        "county_code": "341821",
+        "township": "建平镇",
+        "in_province": True,
+        "ncms_designated": True,
+        "designated_centre_for": ["esrd"],
+        "effective_from": "2016-01-01",
+    },
+    "change_hospital": {"hospital_code": "LX-001", "effective_from": "2019-01-01", "name": "郎溪县人民医院（新院区）"},
     "reverse_charge_line": {"admission_ref": "A-1", "line_no": "1", "reason": "entered twice"},
     "discharge": {"admission_ref": "A-1", "discharged_on": "2018-03-05"},
     "settle_admission": {"admission_ref": "A-1", "settled_at": "2018-03-05T10:00:00+08:00"},

@@ -29,10 +29,11 @@ from service.commands import (
     reversals,
     rosters,
 )
+from service.commands import registry as registry_commands
 from service.commands.admissions import (
     Discharge,
-    Hospital,
     PostChargeLine,
+    PostLegacyChargeLine,
     RegisterAdmission,
     ReverseChargeLine,
     SettleAdmission,
@@ -61,6 +62,7 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.registry import ChangeHospital, RegisterHospital
 from service.commands.reversals import (
     RecordBenefitRecovery,
     ReverseBenefitForFraud,
@@ -77,6 +79,7 @@ _AREAS = (
     hospitals,
     recalculations,
     api_clients,
+    registry_commands,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
@@ -162,18 +165,19 @@ __all__ = [
     "AnyCommand",
     "ApplyRosterDifferences",
     "CertifyChronicDisease",
+    "ChangeHospital",
     "Command",
     "ConfirmMajorDisease",
     "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
-    "Hospital",
     "ImportRoster",
     "InvalidCommandError",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
     "PostChargeLine",
+    "PostLegacyChargeLine",
     "PublishPolicyVersion",
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
@@ -186,6 +190,7 @@ __all__ = [
     "RecordPaymentResult",
     "RecordPovertyStatus",
     "RegisterAdmission",
+    "RegisterHospital",
     "RegisterPatient",
     "ReverseBenefitForFraud",
     "ReverseChargeLine",

@@ -227,6 +227,40 @@ Measurement = Annotated[
 ]
 
 
+QUANTITY_PATTERN = r"^\d{1,6}(\.\d{1,3})?$"
+_QUANTITY = _compiled(QUANTITY_PATTERN)
+
+
+def _quantity(value: object) -> Decimal:
+    """How many units a charge line bills: a positive number, at most 6 digits and 3 places (string or integer)."""
+    if isinstance(value, bool | float):
+        raise _refuse("quantity_type", "give a quantity as a string or integer, not {kind}", kind=type(value).__name__)
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        value = str(value)
+    if not isinstance(value, str) or _QUANTITY.fullmatch(value) is None:
+        raise _refuse("quantity", "give a quantity of at most 6 digits and 3 places, e.g. 2 or 0.5")
+    quantity = Decimal(value)
+    if quantity <= 0:
+        raise _refuse("quantity_not_positive", "a quantity is positive (reverse a line to correct it)")
+    return quantity
+
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_quantity),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "pattern": QUANTITY_PATTERN},
+                {"type": "integer", "minimum": 1, "maximum": 999999},
+            ]
+        }
+    ),
+]
+
+
 def _integer(low: int, high: int) -> Callable[[object], int]:
     def check(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -64,6 +64,7 @@ def _load() -> None:
         payments,
         policies,
         recalculations,
+        registry,
         reversals,
         rosters,
     )
