@@ -26,6 +26,7 @@ from api.routes import (
     admissions,
     audit_findings,
     batches,
+    bulletins,
     county_reports,
     fhir,
     health,
@@ -119,6 +120,7 @@ def create_app(
     app.include_router(slips.router)
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
+    app.include_router(bulletins.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

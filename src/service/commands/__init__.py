@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import admissions, audit, bulletins, hospitals, patients, policies, recalculations
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -27,6 +27,7 @@ from service.commands.admissions import (
 )
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.bulletins import IssueBulletin
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
@@ -47,7 +48,15 @@ from service.commands.recalculations import (
     RecalculateForPolicy,
 )
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    bulletins,
+)  # importing them registers the commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -135,6 +144,7 @@ __all__ = [
     "EnrolPatient",
     "Hospital",
     "InvalidCommandError",
+    "IssueBulletin",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
