@@ -148,3 +148,25 @@ def _in_period(period: str, month: int) -> bool:
         quarter = int(part[1:])
         return 3 * quarter - 2 <= month <= 3 * quarter
     return int(part) == month
+
+
+def figure_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure of the bulletin: as issued, now, and the change (the bulletin's CSV)."""
+    before, after = _flat(document["issued"]), _flat(document["current"])
+    rows = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        section, row, figure = key
+        old, new = before.get(key), after.get(key)
+        a, b = _number(old), _number(new)
+        rows.append(
+            {
+                "section": section,
+                "row": row,
+                "figure": figure,
+                "label": label(figure),
+                "issued": old,
+                "current": new,
+                "change": str(b - a) if a is not None and b is not None else None,
+            }
+        )
+    return rows

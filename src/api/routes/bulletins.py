@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from api.access import Read, require_read
 from api.command_route import command_route
+from api.csv_output import CSV_FORMAT, CSV_TABLES, CsvRoute
 from api.deps import LedgerDep, RefPath, ViewsDep
-from documents.bulletin_document import bulletin_document
+from documents.bulletin_document import bulletin_document, figure_rows
 from documents.bulletin_render import bulletin_pdf
 from documents.bulletin_xlsx import bulletin_xlsx
 from domain.aggregates.bulletin import Bulletin, bulletin_id
@@ -28,7 +29,7 @@ from projections.county_detail import restated_months
 from service.commands import IssueBulletin
 from service.ledger import BenefitLedger
 
-router = APIRouter(prefix="/bulletins", tags=["bulletins"])
+router = APIRouter(prefix="/bulletins", tags=["bulletins"], route_class=CsvRoute)
 PeriodPath = Annotated[str, Path(pattern=PERIOD.pattern, description="2018-07 (a month) or 2018-Q3 (a quarter)")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -85,7 +86,11 @@ def read_bulletin_pdf(county_code: RefPath, period: PeriodPath, ledger: LedgerDe
     return _file(bulletin_pdf(document), "application/pdf", f"bulletin-{county_code}-{period}.pdf")
 
 
-@router.get("/{county_code}/{period}", dependencies=reader)
+@router.get("/{county_code}/{period}", dependencies=[*reader, CSV_FORMAT])
 def read_bulletin(county_code: RefPath, period: PeriodPath, ledger: LedgerDep, views: ViewsDep) -> dict[str, Any]:
-    """The issued bulletin (frozen figures), the same period's figures now, and every figure restated since."""
+    """The issued bulletin (frozen figures), the same period's figures now, and every figure restated since
+    (CSV: one row per figure, as issued, now and the change)."""
     return _document(ledger, views, county_code, period)
+
+
+CSV_TABLES["read_bulletin"] = figure_rows
