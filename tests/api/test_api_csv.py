@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from role_client import ACCESS, bearer
-from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGION, admit_and_settle
-from tests.application.scenario import poor_patient, publish_default
+from tests.application.scenario import (
+    COUNTY_HOSPITAL,
+    PROVINCE_HOSPITAL,
+    REGION,
+    admit_and_settle,
+    poor_patient,
+    publish_default,
+)
 
 from api.main import create_app
 from service.commands import EnrolPatient, IssueBulletin, RecordPovertyStatus, RegisterPatient
