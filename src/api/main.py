@@ -37,6 +37,7 @@ from api.routes import (
     policies,
     recalculations,
     reports,
+    search,
     settlements,
     slips,
 )
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
     app.include_router(bulletins.router)
+    app.include_router(search.router)
     app.include_router(api_docs.router)
     install_openapi(app)
     install_metrics(app)

@@ -10,6 +10,7 @@ from projections.hospital_advances import PROJECTION as HOSPITAL_ADVANCES
 from projections.hospital_months import PROJECTION as BULLETIN_HOSPITALS
 from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
+from projections.search_index import PROJECTION as SEARCH_INDEX
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
@@ -21,6 +22,7 @@ PROJECTIONS: dict[str, Projection] = {
         COUNTY_DASHBOARD,
         COUNTY_DETAIL,
         BULLETIN_HOSPITALS,
+        SEARCH_INDEX,
     )
 }
 
