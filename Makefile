@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# `make demo` needs only the runtime dependencies: its own stamp, without the test extras
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 # The dashboard's chart library (Apache ECharts) comes from the npm registry at install time, pinned in
 # package-lock.json, and is served by the ledger itself (never a CDN at run time).
 VENDOR := src/api/dashboard_assets/vendor
@@ -16,9 +18,13 @@ DOCS_ASSETS := $(DOCS_VENDOR)/swagger-ui-bundle.js
 
 .PHONY: install demo test lint serve bench clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -38,7 +44,7 @@ $(DOCS_ASSETS): $(ECHARTS)
 
 install: $(STAMP) $(ECHARTS) $(DOCS_ASSETS)
 
-demo: $(STAMP) $(ECHARTS) $(DOCS_ASSETS)
+demo: $(RUNTIME_STAMP) $(ECHARTS) $(DOCS_ASSETS)
 	$(BIN)/ledger demo
 
 test: $(STAMP) $(ECHARTS) $(DOCS_ASSETS)
@@ -49,7 +55,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-serve: $(STAMP) $(ECHARTS) $(DOCS_ASSETS)
+serve: $(RUNTIME_STAMP) $(ECHARTS) $(DOCS_ASSETS)
 	$(BIN)/ledger serve
 
 bench: $(STAMP)
