@@ -40,6 +40,7 @@ from api.routes import (
     search,
     settlements,
     slips,
+    uploads,
 )
 from projections.catalog import select
 from projections.runner import Runner
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(county_reports.router)
     app.include_router(bulletins.router)
     app.include_router(search.router)
+    app.include_router(uploads.router)
     app.include_router(api_docs.router)
     install_openapi(app)
     install_metrics(app)

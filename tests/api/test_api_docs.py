@@ -24,6 +24,7 @@ from api.request_examples import COMMAND_ARGS
 from api.schemas.batches import BatchCreate
 from api.schemas.settlements import SettlementQuoteCreate
 from service.commands import COMMANDS, parse_command
+from service.his_upload import parse_upload, read_table
 from service.ledger import BenefitLedger
 from service.settings import Settings
 
@@ -112,8 +113,13 @@ def test_every_request_body_has_an_example_that_the_route_accepts(schema: dict[s
         body = operation.get("requestBody")
         if body is None:
             continue
-        example = body["content"]["application/json"]["example"]
         name = operation["operationId"]
+        if name == "upload_his_file":
+            csv_example = body["content"]["text/csv"]["example"].encode()
+            parsed = parse_upload(read_table(csv_example, "text/csv"))
+            assert parsed.errors == [] and len(parsed.rows) == 3
+            continue
+        example = body["content"]["application/json"]["example"]
         if name in COMMANDS:
             path_fields = {k: v for k, v in COMMAND_ARGS[name].items() if "{" + k + "}" in path}
             command = parse_command({"command": name, **example, **path_fields})
