@@ -95,7 +95,8 @@ async def upload_his_file(
     else:
         for number, entry, _ in parsed.rows:
             groups.setdefault(str(entry["args"].get("admission_ref", "")), []).append((number, entry))
-    outcomes, refused = [], []
+    outcomes: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     for admission_ref, items in groups.items():
         numbers = [n for n, _ in items]
         try:
