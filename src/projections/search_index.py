@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.errors import ValidationError
 from projections.county_dashboard import _amounts
 from projections.projection import Projection, merge
 from projections.store import ViewStore
@@ -79,7 +80,10 @@ def on_patient(view: View, e: Any) -> None:
     name_key = None
     if sealed and view.ledger is not None:
         cipher = view.ledger.personal_data
-        name = cipher.open(e.patient_ref, sealed).get("name")
+        try:
+            name = cipher.open(e.patient_ref, sealed).get("name")
+        except ValidationError:  # sealed under another key: not searchable by name, never a failed batch
+            name = None
         name_key = cipher.name_key(name) if name else None
     view.insert(
         PATIENTS,
