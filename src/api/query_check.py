@@ -3,7 +3,8 @@
 A misspelt `?mnth=7` would otherwise be ignored silently and the caller would read the whole year. The
 route's declared query parameters (its own and its dependencies', e.g. `fresh`, `limit`, `format`) are the
 only ones accepted. Undocumented routes (the dashboard page, which reads its own address in the browser)
-are not checked.
+are not checked, nor FHIR search, which answers an unknown parameter with its own 400
+OperationOutcome (docs/fhir.md).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def _declared(route: Any) -> frozenset[str]:
 def refuse_unknown_query_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if route is None or not getattr(route, "include_in_schema", False) or not request.query_params:
+        return
+    if request.url.path.startswith("/fhir/"):  # FHIR search reads its own parameters (400 OperationOutcome)
         return
     unknown = sorted(set(request.query_params) - _declared(route))
     if unknown:
