@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI
 
 from api import api_docs, dashboard_page
 from api.access import AccessPolicy
-from api.access_keys import policy_from_keys_file
+from api.access_keys import StoreAccessPolicy, policy_from_keys_file
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
@@ -26,6 +26,7 @@ from api.query_check import refuse_unknown_query_parameters
 from api.responses import OrjsonResponse
 from api.routes import (
     admissions,
+    api_keys,
     audit_findings,
     batches,
     bulletins,
@@ -34,9 +35,12 @@ from api.routes import (
     health,
     hospitals,
     patients,
+    payments,
     policies,
     recalculations,
     reports,
+    reversals,
+    rosters,
     search,
     settlements,
     slips,
@@ -83,6 +87,8 @@ def create_app(
         app.state.ledger = (
             BenefitLedger.from_settings(config, group_commit_default=True) if ledger is None else ledger
         )  # the server groups concurrent commits unless LEDGER_GROUP_COMMIT=false
+        # clients kept in the store (ApiClient events) first, the keys file (or the given policy) as bootstrap
+        app.state.access = StoreAccessPolicy(app.state.ledger, app.state.access)
         try:
             app.state.views = open_store(config.store if ledger is None else store_config_of(ledger))
             try:
@@ -127,6 +133,10 @@ def create_app(
     app.include_router(slips.router)
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
+    app.include_router(api_keys.router)
+    app.include_router(payments.router)
+    app.include_router(rosters.router)
+    app.include_router(reversals.router)
     app.include_router(bulletins.router)
     app.include_router(search.router)
     app.include_router(uploads.router)

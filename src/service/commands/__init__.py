@@ -16,7 +16,20 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, bulletins, hospitals, patients, policies, recalculations
+from service.commands import (
+    admissions,
+    api_clients,
+    audit,
+    bulletins,
+    deliveries,
+    hospitals,
+    patients,
+    payments,
+    policies,
+    recalculations,
+    reversals,
+    rosters,
+)
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -25,9 +38,11 @@ from service.commands.admissions import (
     ReverseChargeLine,
     SettleAdmission,
 )
+from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.bulletins import IssueBulletin
+from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
@@ -40,6 +55,7 @@ from service.commands.patients import (
     RevokeChronicDisease,
     SignFamilyDoctorContract,
 )
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
 from service.commands.recalculations import (
     COMPENSATION_FUND,
@@ -47,6 +63,13 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.reversals import (
+    RecordBenefitRecovery,
+    ReverseBenefitForFraud,
+    ReverseSettlement,
+    ReverseSettlementByAudit,
+)
+from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
 _AREAS = (
     patients,
@@ -55,8 +78,10 @@ _AREAS = (
     audit,
     hospitals,
     recalculations,
+    api_clients,
     bulletins,
 )  # importing them registers the commands
+_MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -136,13 +161,17 @@ __all__ = [
     "COMMANDS",
     "COMPENSATION_FUND",
     "ENVELOPE",
+    "AddApiClient",
     "AnyCommand",
+    "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "Command",
     "ConfirmMajorDisease",
+    "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
     "Hospital",
+    "ImportRoster",
     "InvalidCommandError",
     "IssueBulletin",
     "PayPatientRefund",
@@ -153,13 +182,22 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordBenefitRecovery",
+    "RecordDrugDelivery",
     "RecordFollowUp",
+    "RecordFundBudget",
     "RecordFundReimbursement",
+    "RecordPaymentResult",
     "RecordPovertyStatus",
     "RegisterAdmission",
     "RegisterPatient",
+    "ReverseBenefitForFraud",
     "ReverseChargeLine",
+    "ReverseSettlement",
+    "ReverseSettlementByAudit",
+    "RevokeApiClient",
     "RevokeChronicDisease",
+    "RotateApiClient",
     "SettleAdmission",
     "SignFamilyDoctorContract",
     "VersionedCommand",
