@@ -85,7 +85,71 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
         "received_on": "2018-08-01",
     },
     "recalculate_benefit_year": {"patient_ref": "P-1", "year": 2018, "known_at": "2018-09-01T00:00:00+08:00"},
+    "add_api_client": {"name": "ncms-pay", "role": "payment_service", "fund": "ncms", "token_sha256": "ab" * 32},
+    "revoke_api_client": {"name": "ncms-pay", "reason": "leaked in a log"},
+    "rotate_api_client": {"name": "ncms-pay", "token_sha256": "cd" * 32},
     "recalculate_for_policy": {"region": "341821", "version": "langxi-2018.9"},
+    "record_fund_budget": {
+        "fund": "reassist",
+        "county_code": "341821",
+        "year": 2018,
+        "amount": "2700000",
+        "recorded_on": "2018-01-01",
+    },
+    "create_payment_run": {
+        "run_id": "RUN-1",
+        "fund": "reassist",
+        "county_code": "341821",
+        "year": 2018,
+        "run_on": "2018-08-01",
+        "through": "2018-07-31",
+    },
+    "record_payment_result": {
+        "run_id": "RUN-1",
+        "fund": "reassist",
+        "paid_on": "2018-08-10",
+        "outcomes": [{"line_id": "RUN-1:00001", "status": "paid", "amount": "10.00", "bank_reference": "B-1"}],
+    },
+    "import_roster": {
+        "county_code": "341821",
+        "roster_ref": "FPB-2018-07",
+        "as_of": "2018-07-01",
+        "entries": [
+            {
+                "id_card_no": "341821196001010019",
+                "name": "村民",
+                "household": "HH-01",
+                "status": "jiandanglika",
+                "effective_from": "2018-01-01",
+            }
+        ],
+    },
+    "apply_roster_differences": {"county_code": "341821", "roster_ref": "FPB-2018-07", "missing_status": "lifted"},
+    "record_drug_delivery": {
+        "delivery_ref": "SY-1",
+        "patient_ref": "P-1",
+        "disease": "diabetes",
+        "drugs": ["二甲双胍片 0.5g x 60"],
+        "cost": "35.50",
+        "delivered_on": "2018-08-01",
+    },
+    "reverse_settlement": {"admission_ref": "A-1", "reason": "重复收费", "reversed_at": "2018-03-06T10:00:00+08:00"},
+    "reverse_settlement_by_audit": {"admission_ref": "A-1", "reason": "审核"},
+    "reverse_benefit_for_fraud": {
+        "finding_ref": "F-9",
+        "patient_ref": "P-1",
+        "year": 2018,
+        "settlement_ids": ["A-1#1"],
+        "reason": "冒名住院",
+        "found_on": "2018-08-01",
+    },
+    "record_benefit_recovery": {
+        "patient_ref": "P-1",
+        "year": 2018,
+        "settlement_id": "A-1#1",
+        "amount": "10.00",
+        "recovered_on": "2018-09-01",
+    },
     "pay_retroactive_compensation": {
         "patient_ref": "P-1",
         "year": 2018,
@@ -95,6 +159,7 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
     },
     "issue_bulletin": {"county_code": "341821", "year": 2018, "month": 7},
 }
+
 
 OTHER_BODIES: dict[str, dict[str, Any]] = {
     "quote_settlement": {"settled_at": "2018-03-05T10:00:00+08:00"},

@@ -31,6 +31,7 @@ from api.main import create_app
 from projections.county_dashboard import county_dashboard
 from projections.county_detail import township_breakdown
 from projections.hospital_months import hospital_breakdown
+from service.clock import ManualClock
 from service.commands import (
     ConfirmMajorDisease,
     EnrolPatient,
@@ -48,7 +49,9 @@ ADMIN, DASHBOARD = bearer("tok-admin"), bearer("tok-dashboard")
 
 def scenario(ledger: BenefitLedger) -> None:
     """P-5090 (毕桥镇, ESRD) settled in February and May at the province hospital without "5090"; Q (建平镇)
-    settled in May at the county hospital."""
+    settled in May at the county hospital. The server clock is scripted (ManualClock): the bulletin is issued on
+    5 June 2018, after May closed."""
+    ledger.clock = clock = ManualClock(datetime(2017, 12, 31, tzinfo=UTC))
     publish_default(
         ledger,
         variant(
@@ -62,6 +65,7 @@ def scenario(ledger: BenefitLedger) -> None:
         ConfirmMajorDisease(command_id="esrd", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
     )
     for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
+        clock.set(datetime(2018, day.month, 11, tzinfo=UTC))
         admit_and_settle(
             ledger,
             "P-5090",
@@ -71,22 +75,35 @@ def scenario(ledger: BenefitLedger) -> None:
             compliant="40000",
             day=day,
             referred=True,
+            settled_at=clock.now(),
         )
     ledger.handle(RegisterPatient(command_id="Q:r", patient_ref="Q", county_code=REGION, township="建平镇"))
     ledger.handle(EnrolPatient(command_id="Q:e", patient_ref="Q", year=2018))
     ledger.handle(
         RecordPovertyStatus(command_id="Q:s", patient_ref="Q", status="jiandanglika", effective_from=date(2016, 1, 1))
     )
-    admit_and_settle(ledger, "Q", "Q-1", COUNTY_HOSPITAL, total="10000.50", compliant="9000.25", day=date(2018, 5, 3))
+    clock.set(datetime(2018, 5, 11, tzinfo=UTC))
+    admit_and_settle(
+        ledger,
+        "Q",
+        "Q-1",
+        COUNTY_HOSPITAL,
+        total="10000.50",
+        compliant="9000.25",
+        day=date(2018, 5, 3),
+        settled_at=datetime(2018, 5, 11, tzinfo=UTC),
+    )
 
 
 def recalculate_with_5090(ledger: BenefitLedger) -> None:
+    ledger.clock.set(datetime(2018, 7, 15, tzinfo=UTC))
     ledger.handle(
         PublishPolicyVersion.of(
             variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}),
             command_id="publish-5090",
         )
     )
+    ledger.clock.set(datetime(2018, 7, 16, tzinfo=UTC))
     ledger.handle(
         RecalculateForPolicy(
             command_id="recalc-5090",
@@ -102,6 +119,7 @@ def client(store_url: str) -> Iterator[tuple[TestClient, BenefitLedger]]:
     ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     try:
         scenario(ledger)
+        ledger.clock.set(datetime(2018, 6, 5, tzinfo=UTC))
         with TestClient(create_app(ledger=ledger, access=ACCESS)) as test_client:
             yield test_client, ledger
     finally:

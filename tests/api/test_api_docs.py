@@ -253,7 +253,9 @@ def test_a_generated_client_runs_one_full_settlement(
             admission_ref="G-1-A",
             body=models.DischargeBody.from_dict({"command_id": "g:d", "discharged_on": "2018-03-05"}),
         )
-        settle = models.SettleAdmissionBody.from_dict({"command_id": "g:settle"})
+        settle = models.SettleAdmissionBody.from_dict(
+            {"command_id": "g:settle", "settled_at": "2018-03-05T10:00:00+08:00"}
+        )
         first = call("settlements.settle_admission", token, admission_ref="G-1-A", body=settle)
         retry = call("settlements.settle_admission", token, 200, admission_ref="G-1-A", body=settle)
         assert first.to_dict() == retry.to_dict()
