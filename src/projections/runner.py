@@ -110,6 +110,7 @@ class Runner:
         events = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
         with self.store.transaction() as tx:
             view = View(tx, self.shadow)
+            view.ledger = self.ledger  # handlers that need a keyed digest (search_index) reach the cipher
             for p in self.projections:
                 old = positions[p.name]
                 if old >= new_position:

@@ -162,4 +162,5 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "amount": "1.00",
         "paid_on": "2018-09-02",
     },
+    "issue_bulletin": {"county_code": "341821", "year": 2018, "month": 7},
 }

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.access import Read, require_read
+from api.csv_output import CSV_FORMAT, CsvRoute
 from api.deps import RefPath, ViewsDep, YearPath
 from api.responses import plain
 from domain.errors import NotFoundError, ValidationError
@@ -22,7 +23,9 @@ from projections.county_dashboard import county_months, period_months, ratio
 from projections.county_detail import restated_months, township_breakdown
 from projections.store import ViewStore
 
-router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[require_read(Read.AGGREGATE)])
+router = APIRouter(
+    prefix="/reports", tags=["reports"], dependencies=[require_read(Read.AGGREGATE), CSV_FORMAT], route_class=CsvRoute
+)
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
 Quarter = Annotated[int | None, Query(ge=1, le=4, description="one quarter (1-4); not with month")]
 Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.access import Principal, Read, Role, own_hospital_only, require_read
+from api.csv_output import CSV_FORMAT, CsvRoute
 from api.deps import PageDep, RefPath, ViewsDep, YearPath
 from api.responses import plain
 from api.schemas.reports import (
@@ -32,7 +33,7 @@ from projections.hospital_advances import hospital_ledger, hospital_ledger_page
 from projections.retro_compensation import retro_items, retro_items_page
 from service.commands.fields import Ref
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=CsvRoute, dependencies=[CSV_FORMAT])
 
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
 Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]

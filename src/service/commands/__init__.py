@@ -20,6 +20,7 @@ from service.commands import (
     admissions,
     api_clients,
     audit,
+    bulletins,
     deliveries,
     hospitals,
     patients,
@@ -41,6 +42,7 @@ from service.commands.admissions import (
 from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.bulletins import IssueBulletin
 from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.hospitals import RecordFundReimbursement
@@ -80,6 +82,7 @@ _AREAS = (
     recalculations,
     api_clients,
     registry_commands,
+    bulletins,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
@@ -173,6 +176,7 @@ __all__ = [
     "EnrolPatient",
     "ImportRoster",
     "InvalidCommandError",
+    "IssueBulletin",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",

@@ -279,6 +279,8 @@ def _int_schema(low: int, high: int) -> WithJsonSchema:
 Year = Annotated[int, BeforeValidator(_integer(YEAR_MIN, YEAR_MAX)), _int_schema(YEAR_MIN, YEAR_MAX)]
 Version = Annotated[int, BeforeValidator(_integer(1, 2**31 - 1)), _int_schema(1, 2**31 - 1)]
 Reading = Annotated[int, BeforeValidator(_integer(0, 1000)), _int_schema(0, 1000)]  # plausibility: the domain's
+MonthNumber = Annotated[int, BeforeValidator(_integer(1, 12)), _int_schema(1, 12)]  # a bulletin's month
+QuarterNumber = Annotated[int, BeforeValidator(_integer(1, 4)), _int_schema(1, 4)]  # a bulletin's quarter
 
 
 def _flag(value: object) -> bool:

@@ -58,6 +58,7 @@ def _load() -> None:
         admissions,
         api_clients,
         audit,
+        bulletins,
         deliveries,
         hospitals,
         patients,
