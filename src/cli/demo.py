@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.output import year_lines
-from domain.policy.loader import load_default_policy
+from domain.policy.loader import load_default_policies
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -166,9 +166,11 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
     config = settings.store
     typer.echo(f"store: {config.url}")
     with open_ledger(settings, must_exist=False) as ledger:
-        document = load_default_policy()
-        ledger.publish_default_policy()
-        console.rule(f"1. policy {document.region}/{document.version} (effective {document.effective_from})")
+        ledger.publish_default_policies()
+        documents = load_default_policies()
+        console.rule(
+            "1. policies " + ", ".join(f"{d.region}/{d.version} (effective {d.effective_from})" for d in documents)
+        )
         console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
         console.rule(f"3. synthetic Langxi county (seed {seed}, scale {scale:g}) through the commands")

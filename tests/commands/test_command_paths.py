@@ -50,7 +50,11 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "settle_admission",
         "pay_patient_refund",
     }
-    assert table[Role.PAYMENT_SERVICE] == {"record_fund_reimbursement", "pay_retroactive_compensation"}
+    assert table[Role.PAYMENT_SERVICE] == {
+        "record_fund_reimbursement",
+        "pay_retroactive_compensation",
+        "record_charity_grant",
+    }
     for name, example in EXAMPLES.items():  # every example is valid, as an entry (or, unbatchable, a model)
         entry = {"command": name, "command_id": f"x:{name}", "args": example}
         if COMMANDS[name].batchable:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, hospitals, patients, policies, recalculations
+from service.commands import admissions, audit, health_programme, hospitals, patients, policies, recalculations
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -28,6 +28,13 @@ from service.commands.admissions import (
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.errors import InvalidCommandError, error_message, field_errors
+from service.commands.health_programme import (
+    ClassifyChronicRisk,
+    IssueHealthCard,
+    RecordCharityGrant,
+    RecordHealthCheckUp,
+    RecordTreatmentPlan,
+)
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
     CertifyChronicDisease,
@@ -48,6 +55,7 @@ from service.commands.recalculations import (
 )
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS += (health_programme,)  # Hainan 三个一批 patient commands
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -129,12 +137,14 @@ __all__ = [
     "ENVELOPE",
     "AnyCommand",
     "CertifyChronicDisease",
+    "ClassifyChronicRisk",
     "Command",
     "ConfirmMajorDisease",
     "Discharge",
     "EnrolPatient",
     "Hospital",
     "InvalidCommandError",
+    "IssueHealthCard",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
@@ -143,9 +153,12 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordCharityGrant",
     "RecordFollowUp",
     "RecordFundReimbursement",
+    "RecordHealthCheckUp",
     "RecordPovertyStatus",
+    "RecordTreatmentPlan",
     "RegisterAdmission",
     "RegisterPatient",
     "ReverseChargeLine",

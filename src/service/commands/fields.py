@@ -34,7 +34,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from domain.money import AMOUNT_YUAN_MAX, ZERO
-from domain.vocabulary import AuditReason, Payer, PovertyStatus, Tier, VisitKind
+from domain.vocabulary import AuditReason, ChronicRisk, Payer, PovertyStatus, Tier, Treatment, VisitKind
 
 E = TypeVar("E", bound=Enum)
 
@@ -335,6 +335,8 @@ VisitKindName = Annotated[VisitKind, BeforeValidator(_member_of(VisitKind)), _en
 TierName = Annotated[Tier, BeforeValidator(_member_of(Tier)), _enum_schema(Tier)]
 AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)), _enum_schema(AuditReason)]
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
+TreatmentName = Annotated[Treatment, BeforeValidator(_member_of(Treatment)), _enum_schema(Treatment)]
+ChronicRiskName = Annotated[ChronicRisk, BeforeValidator(_member_of(ChronicRisk)), _enum_schema(ChronicRisk)]
 
 
 # ---- personal identifiers -----------------------------------------------------------------------

@@ -54,4 +54,12 @@ def written(aggregate: Any) -> dict[str, Any]:
 
 
 def _load() -> None:
-    from service.handlers import admissions, audit, hospitals, patients, policies, recalculations  # noqa: F401
+    from service.handlers import (  # noqa: F401
+        admissions,
+        audit,
+        health_programme,
+        hospitals,
+        patients,
+        policies,
+        recalculations,
+    )

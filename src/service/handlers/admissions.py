@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain import ids
 from domain.aggregates.admission import Admission
-from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.claim_facts import benefit_year_of
 from domain.errors import AlreadyExistsError, StateConflictError
 from domain.rules.cascade import settle_claim
 from service.commands.admissions import (
@@ -21,6 +21,7 @@ from service.commands.admissions import (
 )
 from service.handlers import handles, written
 from service.idempotency import Outcome, check_expected_version
+from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -87,7 +88,7 @@ def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
         raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
     account = ledger.benefit_year_for_settlement(patient.patient_ref, year, patient.county_code)
     sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
-    claim = claim_facts(sid, admission, patient)
+    claim = settlement_claim(sid, admission, patient, policy, year)
     settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
     account.record_settlement(
         sid,
