@@ -55,7 +55,7 @@ from service.commands.recalculations import (
 )
 
 _AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
-_AREAS += (health_programme,)  # Hainan 三个一批 patient commands
+_HAINAN_AREAS = (health_programme,)  # Hainan 三个一批 patient commands (importing registers them)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
