@@ -94,6 +94,10 @@ class Patient(Aggregate):
                 chosen = (classified_on, risk)
         return None if chosen is None else ChronicRisk(chosen[1])
 
+    def follow_ups_in(self, year: int) -> int:
+        """Follow-ups recorded for visits in `year` (counted against the policy's yearly schedule)."""
+        return sum(day[:4] == str(year) for day in self.follow_up_days)
+
     # ---- commands ------------------------------------------------------------------------------
     def enrol(self, year: int, premium_paid_by_state: bool) -> None:
         if not 2000 <= year <= 2100:
@@ -173,9 +177,12 @@ class Patient(Aggregate):
             raise StateConflictError(f"patient {self.patient_ref} already has health card {self.health_card[0]}")
         self._health_card_issued(card_no=card_no, issued_on=issued_on.isoformat())
 
-    def record_health_check_up(self, checked_on: date) -> None:
-        if any(day[:4] == str(checked_on.year) for day in self.check_ups):
-            raise StateConflictError(f"patient {self.patient_ref} already had the {checked_on.year} health check-up")
+    def record_health_check_up(self, checked_on: date, per_year: int) -> None:
+        """`per_year`: the policy's `health_management.check_ups_per_year` (1: one a year)."""
+        if sum(day[:4] == str(checked_on.year) for day in self.check_ups) >= per_year:
+            raise StateConflictError(
+                f"patient {self.patient_ref} already had the {per_year} health check-up(s) of {checked_on.year}"
+            )
         self._health_check_up_recorded(checked_on=checked_on.isoformat())
 
     def classify_chronic_risk(self, risk: ChronicRisk, classified_on: date) -> None:

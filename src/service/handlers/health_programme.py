@@ -61,7 +61,11 @@ def issue_health_card(ledger: BenefitLedger, cmd: IssueHealthCard) -> Outcome:
 
 @handles(RecordHealthCheckUp)
 def record_health_check_up(ledger: BenefitLedger, cmd: RecordHealthCheckUp) -> Outcome:
-    return _on_patient(ledger, cmd, lambda p: p.record_health_check_up(cmd.checked_on))
+    patient = ledger.get_patient(cmd.patient_ref)
+    rule = _policy_on(ledger, patient.county_code, cmd.checked_on).health_management
+    if rule is None:
+        raise StateConflictError(f"region {patient.county_code} has no health-management schedule in its policy")
+    return _on_patient(ledger, cmd, lambda p: p.record_health_check_up(cmd.checked_on, rule.check_ups_per_year))
 
 
 @handles(ClassifyChronicRisk)
