@@ -54,6 +54,7 @@ class Read(str, Enum):
     COMPENSATION_OWED = "compensation_owed"  # retroactive compensation items (who is owed what)
     POLICY = "policy"  # published policy versions: public parameters
     FINDING = "finding"  # an audit finding
+    API_CLIENTS = "api_clients"  # the API's clients and their key events (digests only)
 
 
 READS: dict[Role, frozenset[Read]] = {
@@ -111,6 +112,10 @@ class AccessPolicy:
     @property
     def client_count(self) -> int:
         return len(self._clients)
+
+    def clients(self) -> dict[str, Principal]:
+        """Digest -> client."""
+        return dict(self._clients)
 
 
 def _bearer(authorization: str | None, api_key: str | None) -> str | None:

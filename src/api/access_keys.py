@@ -13,10 +13,12 @@ holding a single admin client and prints that token once; `ledger keys add` adds
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from api.access import AccessPolicy, Principal, Role, token_digest
 
@@ -84,3 +86,36 @@ def policy_from_keys_file(path: Path) -> tuple[AccessPolicy, str | None]:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class StoreAccessPolicy(AccessPolicy):
+    """Clients kept in the store (ApiClient events), then the keys file's as a bootstrap.
+
+    Before each authentication the directory reads the key events appended since the last request, so an
+    added, revoked or rotated key counts on the next request, in every process. A client of the store
+    overrides a keys-file client of the same name (so `ledger keys revoke` works on a bootstrap client too).
+    """
+
+    def __init__(self, ledger: Any, bootstrap: AccessPolicy | None = None) -> None:
+        from service.api_clients import ApiClientDirectory
+
+        super().__init__({})
+        self.directory = ApiClientDirectory(ledger)
+        self.bootstrap = bootstrap or AccessPolicy({})
+
+    def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            return super().authenticate(token)
+        digest = token_digest(token)
+        stored = self.directory.clients()
+        names = {client.name for client in stored}
+        clients = {
+            c.token_sha256: Principal(name=c.name, role=Role(c.role), fund=c.fund, hospital=c.hospital)
+            for c in stored
+            if not c.revoked
+        }
+        clients |= {d: p for d, p in self.bootstrap.clients().items() if p.name not in names and d not in clients}
+        for known, principal in clients.items():
+            if hmac.compare_digest(known, digest):
+                return principal
+        return super().authenticate(token)  # unknown or revoked: 401

@@ -26,11 +26,12 @@ from projections.runner import StaleProjectionError
 from projections.view import ViewNotBuiltError
 from service.batch import BatchCommandError
 from service.commands import InvalidCommandError, error_message
-from service.store_errors import store_error
+from service.store_errors import StoreUnavailableError, store_error
 
 logger = logging.getLogger("api")
 
 TYPE_PREFIX = "urn:benefit-ledger:problem:"
+RETRY_AFTER_S = 5  # seconds a client waits before retrying a 503 of the store (the same command id is safe)
 
 
 def problem(status: int, title: str, detail: str, kind: str, **extensions: Any) -> ProblemResponse:
@@ -117,13 +118,44 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def _store_unavailable(request: Request, exc: Exception) -> Response:
+    """A store failure (down, full, read-only, busy) as 503 + Retry-After and one log line, no traceback.
+
+    Registered for the store's own exception classes, so the answer leaves through Starlette's exception
+    middleware like any other handled error and the keep-alive connection stays usable (the catch-all
+    `Exception` handler runs in the last-resort middleware, which re-raises to the server after answering,
+    and uvicorn then drops the connection). A driver error that is not about the store is a 500 here too.
+    """
+    failure = store_error(exc)
+    if failure is None:
+        return _unexpected(request, exc)
+    logger.warning("%s %s: 503 %s", request.method, request.url.path, failure)
+    response = problem(503, failure.title, str(failure), _kind(failure))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
+def _store_exception_classes() -> list[type[Exception]]:
+    """The exception classes a store failure arrives as: ours, eventsourcing's, the drivers', the OS's."""
+    import sqlite3
+
+    from eventsourcing.persistence import PersistenceError
+
+    classes: list[type[Exception]] = [StoreUnavailableError, PersistenceError, sqlite3.Error, OSError]
+    try:
+        import psycopg
+        import psycopg_pool
+
+        classes += [psycopg.Error, psycopg_pool.PoolTimeout]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return classes
+
+
 def _unexpected(request: Request, exc: Exception) -> Response:
     failure = store_error(exc)
-    if failure is not None:  # the store is down, full or read-only: the client may retry with the same command id
-        logger.warning("%s %s: %s", request.method, request.url.path, failure)
-        response = problem(503, failure.title, str(failure), _kind(failure))
-        response.headers["Retry-After"] = "5"
-        return response
+    if failure is not None:  # a store failure wrapped in another exception: still a 503
+        return _store_unavailable(request, failure)
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
         500,
@@ -142,4 +174,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StaleProjectionError, _read_model_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for store_class in _store_exception_classes():
+        app.add_exception_handler(store_class, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)

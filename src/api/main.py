@@ -17,13 +17,14 @@ from fastapi import FastAPI
 
 from api import dashboard_page
 from api.access import AccessPolicy
-from api.access_keys import policy_from_keys_file
+from api.access_keys import StoreAccessPolicy, policy_from_keys_file
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.responses import OrjsonResponse
 from api.routes import (
     admissions,
+    api_keys,
     audit_findings,
     batches,
     county_reports,
@@ -31,9 +32,12 @@ from api.routes import (
     health,
     hospitals,
     patients,
+    payments,
     policies,
     recalculations,
     reports,
+    reversals,
+    rosters,
     settlements,
     slips,
 )
@@ -78,6 +82,8 @@ def create_app(
         app.state.ledger = (
             BenefitLedger.from_settings(config, group_commit_default=True) if ledger is None else ledger
         )  # the server groups concurrent commits unless LEDGER_GROUP_COMMIT=false
+        # clients kept in the store (ApiClient events) first, the keys file (or the given policy) as bootstrap
+        app.state.access = StoreAccessPolicy(app.state.ledger, app.state.access)
         try:
             app.state.views = open_store(config.store if ledger is None else store_config_of(ledger))
             try:
@@ -119,6 +125,10 @@ def create_app(
     app.include_router(slips.router)
     app.include_router(fhir.router)
     app.include_router(county_reports.router)
+    app.include_router(api_keys.router)
+    app.include_router(payments.router)
+    app.include_router(rosters.router)
+    app.include_router(reversals.router)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from cli.errors import EXIT_PROBLEMS_FOUND
 from cli.store import open_ledger
 from domain.errors import ValidationError
 
@@ -39,37 +38,21 @@ def verify(
     ctx: typer.Context,
     patient_ref: Annotated[str | None, typer.Argument(metavar="[PATIENT]", show_default=False)] = None,
     year: Annotated[int | None, typer.Argument(metavar="[YEAR]", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the report as one JSON document on stdout")] = False,
 ) -> int:
-    """Check the hash chains and re-derive settlements from raw facts, to the fen.
+    """Check the hash chains, re-derive settlements and accumulators, cross-check admissions, to the fen.
 
-    With no arguments: every stream's hash chain and every patient-year. With PATIENT YEAR: that
-    patient-year and the chains of its streams. Exit status 1 names each problem found.
+    With no arguments: every stream's hash chain, every patient-year and every settled admission. With
+    PATIENT YEAR: that patient-year, its admissions and the chains of its streams. Every check runs
+    whatever the others find; exit status 1 lists each finding.
     """
     if (patient_ref is None) != (year is None):
         raise ValidationError("verify: give both PATIENT and YEAR, or neither (to check everything)")
+    from cli.verify_all import run_verify
+
     with open_ledger(ctx.obj.settings) as ledger:
-        if patient_ref is None or year is None:
-            from cli.verify_all import verify_everything
-
-            return verify_everything(ledger)
-        return _verify_one(ledger, patient_ref, year)
-
-
-def _verify_one(ledger: Any, patient_ref: str, year: int) -> int:
-    from cli.verify_all import chain_lines, patient_year_streams
-    from service.tamper_evidence import verify_chains
-
-    report = ledger.verify_benefit_year(patient_ref, year)
-    typer.echo(
-        f"{patient_ref}/{year}: {report['settlements']} settlements, "
-        f"{'verified to the fen' if report['verified'] else 'DIFFERENCES FOUND'}"
-    )
-    for d in report["differences"]:
-        typer.echo(f"  {d['settlement_id']} {d['part']} {d['field']}: recorded {d['recorded']} derived {d['derived']}")
-    chains = verify_chains(ledger, originator_ids=patient_year_streams(ledger, patient_ref, year))
-    for line in chain_lines(chains):
-        typer.echo(line)
-    return 0 if report["verified"] and chains.ok else EXIT_PROBLEMS_FOUND
+        only = None if patient_ref is None or year is None else (patient_ref, year)
+        return run_verify(ledger, only, as_json)
 
 
 def _moment(text: str) -> datetime:

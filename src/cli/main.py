@@ -21,6 +21,8 @@ import typer
 from cli import auditor_commands, export_command, import_command, policy_commands, rebuild_command, slip_command
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
+from cli.payment_commands import pay_app
+from cli.roster_commands import roster_app
 from cli.store import probe
 
 if TYPE_CHECKING:
@@ -82,7 +84,12 @@ def serve(
 
     settings = ctx.obj.settings.replaced(host=host, port=port)
     probe(settings.store, must_exist=False)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,  # SIGTERM: bounded, even with a request stuck
+    )
     return 0
 
 
@@ -113,6 +120,8 @@ app.command("policies")(policy_commands.policies)
 app.command("list-policies", hidden=True)(policy_commands.policies)
 app.command("recalculate")(policy_commands.recalculate)
 app.add_typer(keys_app, name="keys")
+app.add_typer(pay_app, name="pay")
+app.add_typer(roster_app, name="roster")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,12 +27,28 @@ def settlement_lines(record: dict[str, Any], key: str = "settlement") -> list[st
         f"    hospital-borne {money(s['hospital_borne'])}; patient pays "
         f"{money(Decimal(s['patient_compliant']) + Decimal(s['patient_noncompliant']))}"
     )
+    deferred = sum((Decimal(la["amount"]) for la in s["layers"] if la.get("deferred")), Decimal("0.00"))
+    if deferred:
+        lines.append(
+            f"    of the payers' shares, {money(deferred)} is paid to the household by a payment run (批量发放)"
+        )
     return lines
 
 
 def year_lines(account: Any) -> list[str]:
     lines = [f"patient {account.patient_ref}, benefit year {account.year} (version {account.version})"]
     for record in account.settlements:
+        reversed_ = record.get("reversed")
+        if reversed_:  # the auditor sees the settlement as made, and its reversal
+            lines += settlement_lines(record, "settlement")
+            label = "FRAUD REVERSAL (骗保)" if reversed_["kind"] == "fraud" else "REVERSED (反结算)"
+            lines.append(f"    {label} at {reversed_['reversed_at']}: {reversed_['reason']}; counts for nothing now")
+            if reversed_["kind"] == "fraud":
+                lines.append(
+                    f"    recoverable from the patient {money(reversed_['recoverable'])}, "
+                    f"recovered {money(reversed_['recovered'])}"
+                )
+            continue
         lines += settlement_lines(record, "current")
         owed, paid = Decimal(record["compensation_owed"]), Decimal(record["compensation_paid"])
         if owed or paid:

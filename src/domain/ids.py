@@ -35,3 +35,19 @@ def command_record_id(command_id: str) -> UUID:
 def settlement_id(admission_ref: str, sequence: int) -> str:
     """A settlement is named by its admission and how many times that admission was settled."""
     return f"{admission_ref}#{sequence}"
+
+
+def api_client_id(name: str) -> UUID:
+    return uuid5(NAMESPACE, f"api-client/{name}")
+
+
+def fund_budget_id(fund: str, county_code: str, year: int) -> UUID:
+    return uuid5(NAMESPACE, f"fund-budget/{fund}/{county_code}/{year}")
+
+
+def payment_run_id(run_id: str) -> UUID:
+    return uuid5(NAMESPACE, f"payment-run/{run_id}")
+
+
+def roster_version_id(county_code: str, roster_ref: str) -> UUID:
+    return uuid5(NAMESPACE, f"roster/{county_code}/{roster_ref}")

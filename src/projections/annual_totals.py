@@ -183,6 +183,19 @@ def on_recalculation(view: View, e: Any) -> None:
     )
 
 
+def on_reversal(view: View, e: Any) -> None:
+    """反结算 / 骗保: restated like a recalculation; the reversed settlement no longer counts as a person-time."""
+    on_recalculation(view, e)
+    year = _year_of(view, e.originator_id)
+    row = view.get(SETTLEMENTS, {"settlement_id": e.settlement_id})
+    admissions = int(row is not None and row["kind"] == "inpatient")
+    view.add(
+        TOTALS,
+        {"patient_ref": year["patient_ref"], "year": year["year"]},
+        {"person_times": -1, "admissions": -admissions, "recalculations": -1},
+    )
+
+
 PROJECTION = Projection(
     "annual_totals",
     (TOTALS, SETTLEMENTS, POLICIES),
@@ -192,6 +205,7 @@ PROJECTION = Projection(
             "ledger:BenefitYear.Opened": on_year_opened,
             "ledger:BenefitYear.SettlementRecorded": on_settlement,
             "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+            "ledger:BenefitYear.SettlementReversed": on_reversal,
         }
     ),
     description="per patient-year: costs, payers, out-of-pocket, 351 cap in force and used",

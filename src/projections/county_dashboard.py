@@ -141,6 +141,19 @@ def on_recalculation(view: View, e: Any) -> None:
             )
 
 
+def on_reversal(view: View, e: Any) -> None:
+    """反结算 / 骗保: restated like a recalculation; the reversed settlement no longer counts as a person-time."""
+    on_recalculation(view, e)
+    row = view.get(SETTLEMENTS, {"settlement_id": e.settlement_id})
+    if row is not None:
+        counts = {
+            "person_times": -1,
+            "inpatient_times": -int(row["kind"] == "inpatient"),
+            "in_county_times": -int(bool(row["in_county"])),
+        }
+        view.add(MONTHS, {k: row[k] for k in ("county_code", "year", "month")}, counts)
+
+
 def on_fact(fact: str, start: str, subject: str | None = None) -> Any:
     def handle(view: View, e: Any) -> None:
         patient_ref = SUBJECTS.of(view, e.originator_id)["patient_ref"]
@@ -210,6 +223,7 @@ PROJECTION = Projection(
         {
             "ledger:BenefitYear.SettlementRecorded": on_settlement,
             "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+            "ledger:BenefitYear.SettlementReversed": on_reversal,
             "ledger:Patient.MajorDiseaseConfirmed": on_fact("major", "confirmed_on", "disease"),
             "ledger:Patient.ChronicDiseaseCertified": on_fact("chronic", "valid_from", "disease"),
             "ledger:Patient.ChronicDiseaseRevoked": on_chronic_revoked,

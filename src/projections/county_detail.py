@@ -153,6 +153,19 @@ def on_recalculation(view: View, e: Any) -> None:
         )
 
 
+def on_reversal(view: View, e: Any) -> None:
+    """反结算 / 骗保: restated like a recalculation (a closed month shows the restatement); the reversed
+    settlement no longer counts as a person-time."""
+    on_recalculation(view, e)
+    row = view.get(SETTLEMENTS, {"settlement_id": e.settlement_id})
+    if row is not None:
+        view.add(
+            TOWNSHIP_MONTHS,
+            {k: row[k] for k in ("county_code", "year", "month", "township")},
+            {"person_times": -1},
+        )
+
+
 PROJECTION = Projection(
     "county_detail",
     (SUBJECTS.table, PATIENT_TOWNSHIPS, SETTLEMENTS, TOWNSHIP_MONTHS, RESTATED_MONTHS),
@@ -162,6 +175,7 @@ PROJECTION = Projection(
             "ledger:Patient.Registered": on_registered,
             "ledger:BenefitYear.SettlementRecorded": on_settlement,
             "ledger:BenefitYear.RecalculationRecorded": on_recalculation,
+            "ledger:BenefitYear.SettlementReversed": on_reversal,
         },
     ),
     description="per county, township and month; months restated after they closed",

@@ -137,7 +137,8 @@ def _move(view: View, seq: int, hospital_code: str, fund: str, kind: str, amount
 
 def on_settlement(view: View, e: Any) -> None:
     h, s = e.hospital, e.settlement
-    advanced = money(e.payer_total)
+    deferred = sum((money(la["amount"]) for la in s["layers"] if la.get("deferred")), ZERO)
+    advanced = money(e.payer_total) - deferred  # deferred layers are paid to households by payment runs
     view.add(
         HOSPITALS,
         {"hospital_code": h["code"]},
@@ -151,7 +152,7 @@ def on_settlement(view: View, e: Any) -> None:
         {"name": h["name"], "tier": h["tier"], "county_code": h["county_code"]},
     )
     for seq, layer in enumerate(s["layers"]):
-        if money(layer["amount"]) != ZERO:
+        if money(layer["amount"]) != ZERO and not layer.get("deferred"):
             _move(
                 view,
                 seq,
@@ -193,6 +194,16 @@ def on_reversed(view: View, e: Any) -> None:
     _move(
         view, 0, _hospital(view, e), e.fund, "reversal", money(e.amount), e, finding_ref=e.finding_ref, reason=e.reason
     )
+
+
+def on_advance_reversed(view: View, e: Any) -> None:
+    """A settlement reversed at the window (反结算): its advance is taken back, fund by fund."""
+    code = _hospital(view, e)
+    total = ZERO
+    for seq, (fund, amount) in enumerate(sorted(e.amounts.items())):
+        total += money(amount)
+        _move(view, seq, code, fund, "advance", -money(amount), e, settlement_id=e.settlement_id)
+    view.add(HOSPITALS, {"hospital_code": code}, {"advanced": -total})
 
 
 def on_finding(view: View, e: Any) -> None:
@@ -274,6 +285,7 @@ PROJECTION = Projection(
             "ledger:HospitalAccount.ReimbursementReceived": on_reimbursed,
             "ledger:HospitalAccount.AdvanceDeducted": on_deducted,
             "ledger:HospitalAccount.DeductionReversed": on_reversed,
+            "ledger:HospitalAccount.AdvanceReversed": on_advance_reversed,
             "ledger:AuditFinding.Recorded": on_finding,
             "ledger:AuditFinding.PatientRefundPaid": on_refund_paid,
             "ledger:AuditFinding.Withdrawn": on_withdrawn,

@@ -62,6 +62,8 @@ class AdvanceTally:
         for event in events:
             code = event.hospital["code"]
             for layer in event.settlement["layers"]:
+                if layer.get("deferred"):  # paid to the household by a payment run, not advanced
+                    continue
                 key = (code, layer["payer"])
                 self._advanced[key] = self._advanced.get(key, ZERO) + Decimal(layer["amount"])
 
@@ -79,7 +81,11 @@ class AdvanceTally:
             for event in pending:
                 if type(event).__name__ == "SettlementRecorded" and event.hospital["code"] == hospital_code:
                     total += sum(
-                        (Decimal(layer["amount"]) for layer in event.settlement["layers"] if layer["payer"] == fund),
+                        (
+                            Decimal(layer["amount"])
+                            for layer in event.settlement["layers"]
+                            if layer["payer"] == fund and not layer.get("deferred")
+                        ),
                         ZERO,
                     )
         return total

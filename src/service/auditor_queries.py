@@ -54,13 +54,15 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
         claims.append(derived)
     for label, key in (("settled", "settlement"), ("current", "current")):
+        # as settled: every settlement in order; now: the active ones (a reversed one counts for nothing)
+        pairs = [(c, r) for c, r in zip(claims, account.settlements) if key == "settlement" or not r.get("reversed")]
         runs = []
-        for claim, record in zip(claims, account.settlements):
+        for claim, record in pairs:
             version = Settlement.from_dict(record[key]).policy_version
             params = ledger.policy_parameters(ids.policy_version_id(account.county_code, version))
             runs.append((claim, params, version))
-        settlements, _ = settle_year(runs)
-        for settlement, record in zip(settlements, account.settlements):
+        settlements = _settled_with_reversals(account, runs) if key == "settlement" else settle_year(runs)[0]
+        for settlement, (_, record) in zip(settlements, pairs):
             differences += _diff(record["settlement_id"], label, record[key], settlement.to_dict())
     return {
         "patient_ref": patient_ref,
@@ -69,6 +71,23 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         "verified": not differences,
         "differences": differences,
     }
+
+
+def _settled_with_reversals(account: BenefitYearHistory, runs: list[Any]) -> list[Settlement]:
+    """Each settlement as made: after a reversal (反结算, 骗保) the reversed claim no longer counted for the
+    settlements made later, so each is derived from the claims that counted when it was made."""
+    records = account.settlements
+    if not any(r.get("reversed") for r in records):
+        return settle_year(runs)[0]
+    out = []
+    for i in range(len(records)):
+        counted = [
+            j
+            for j in range(i)
+            if not (records[j].get("reversed") and records[j]["reversed"].get("settlements_before", 0) <= i)
+        ]
+        out.append(settle_year([runs[j] for j in counted] + [runs[i]])[0][-1])
+    return out
 
 
 def _diff(settlement_id: str, label: str, recorded: Any, derived: Any, path: str = "") -> list[dict[str, Any]]:

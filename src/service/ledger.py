@@ -11,7 +11,7 @@ is a 409) and saves every aggregate it touched in one atomic `save()`. docs/comm
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -31,6 +31,7 @@ from domain.policy.loader import load_default_policy, shipped_regions
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
 from service import auditor_queries
+from service import clock as server_clock
 from service.advances import AdvanceTally
 from service.commands import Command, PublishPolicyVersion, SettleAdmission
 from service.group_commit import GroupCommitter
@@ -44,6 +45,8 @@ from service.unit_of_work import unit_of_work
 
 AGGREGATE_CACHE_SIZE = 10_000
 PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.Opened
+_SYSTEM_CLOCK = server_clock.SystemClock()
+CLOCK_TOLERANCE_S = 300
 
 
 class BenefitLedger(Application[UUID]):
@@ -56,8 +59,16 @@ class BenefitLedger(Application[UUID]):
         HospitalAccount: fast_project,
     }
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, group_commit: bool = False) -> None:
-        """`env`: the eventsourcing environment (`Settings.store.env`); `BenefitLedger.from_settings` builds it."""
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        group_commit: bool = False,
+        clock: server_clock.Clock | None = None,
+    ) -> None:
+        """`env`: the eventsourcing environment (`Settings.store.env`); `BenefitLedger.from_settings` builds it.
+        `clock`: the server clock every recorded time is read from (service.clock; default the system's)."""
+        self.clock: server_clock.Clock = clock or _SYSTEM_CLOCK
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
         self._personal_data: PersonalDataCipher | None = None
@@ -65,13 +76,15 @@ class BenefitLedger(Application[UUID]):
         self.group_committer: GroupCommitter | None = GroupCommitter(self) if group_commit else None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, group_commit_default: bool = False) -> BenefitLedger:
+    def from_settings(
+        cls, settings: Settings, *, group_commit_default: bool = False, clock: server_clock.Clock | None = None
+    ) -> BenefitLedger:
         """The ledger on the settings' store: a server that is down is one clear error now, not after 30 s."""
         store = settings.store
         check_reachable(store)
         with schema_setup_lock(store):
             ensure_schema(store)
-            return cls(env=store.env, group_commit=settings.group_commit_or(group_commit_default))
+            return cls(env=store.env, group_commit=settings.group_commit_or(group_commit_default), clock=clock)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """The environment is what the ledger was given, never merged with `os.environ` (service.settings)."""
@@ -102,7 +115,8 @@ class BenefitLedger(Application[UUID]):
     def handle(self, command: Command) -> dict[str, Any]:
         """Run a command once per command id; its result, with `replayed` true when the id was already used."""
         handler = handler_for(type(command))
-        return execute(self, command, lambda: handler(self, command))
+        with server_clock.running_on(self.clock):
+            return execute(self, command, lambda: handler(self, command))
 
     def quote_settlement(self, admission_ref: str, settled_at: datetime | None = None) -> dict[str, Any]:
         """What settling the discharged admission now would give, layer by layer, without recording anything.
@@ -145,6 +159,11 @@ class BenefitLedger(Application[UUID]):
         if self._personal_data is None:
             self._personal_data = PersonalDataCipher.from_environment(self.env)
         return self._personal_data
+
+    @property
+    def clock_tolerance(self) -> timedelta:
+        """How far a client's settled_at may run ahead of the server clock (LEDGER_CLOCK_TOLERANCE_S, 300 s)."""
+        return timedelta(seconds=int(str(self.env.get("LEDGER_CLOCK_TOLERANCE_S") or CLOCK_TOLERANCE_S)))
 
     # ---- what scope checks ask (service.roles.ScopeLookup) -------------------------------------
     def hospital_of_admission(self, admission_ref: str) -> str | None:

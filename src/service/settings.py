@@ -14,6 +14,8 @@ LEDGER_DATABASE_URL:
   sqlite:///var/ledger.db          (the default: an embedded file, no server)
   sqlite:///:memory:               (tests)
   postgresql://user:pw@host:5432/db?schema=ledger   (production)
+  postgresql://user:pw@db1:5432,db2:5432/db?target_session_attrs=read-write&schema=ledger
+                                   (a failover formation: libpq connects to the host that takes writes)
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ SQLITE_MODULE = "service.chained_persistence.sqlite"
 POSTGRES_MODULE = "service.chained_persistence.postgres"
 BODY_LIMIT_DEFAULT = 4 * 1024 * 1024  # bytes; a 1,000-command batch of admissions is well under 1 MiB
 TRACEBACK_ENV = "LEDGER_TRACEBACK"
+MULTI_HOST_DEFAULT = "read-write"  # target_session_attrs of a URL naming several hosts
+# libpq parameters a store URL may carry beyond host/port/db/user/password, by their environment key
+LIBPQ_PARAMS = {"POSTGRES_TARGET_SESSION_ATTRS": "target_session_attrs", "POSTGRES_SSLMODE": "sslmode"}
 
 
 class Settings(BaseSettings):
@@ -68,6 +73,8 @@ class Settings(BaseSettings):
     """aggregates kept in memory per process (0: no cache)"""
     body_limit_bytes: int = Field(BODY_LIMIT_DEFAULT, ge=1024)
     """the largest HTTP request body the API reads; a larger one is refused (413) before it is parsed"""
+    clock_tolerance_s: int = Field(300, ge=0, le=86_400)
+    """how far a client's settled_at may run ahead of the server clock (seconds); later is refused (422)"""
     pg_connect_timeout_s: int = Field(5, ge=1)
     """seconds to wait for a PostgreSQL connection; an outage then fails fast instead of after 30 s"""
     pg_statement_timeout_ms: int = Field(60_000, ge=0)
@@ -76,6 +83,8 @@ class Settings(BaseSettings):
     """PostgreSQL lock_timeout (the library takes whole seconds: rounded up)"""
     pg_idle_in_transaction_timeout_ms: int = Field(5_000, ge=0)
     """PostgreSQL idle_in_transaction_session_timeout (0: none)"""
+    shutdown_timeout_s: int = Field(10, ge=1)
+    """seconds `ledger serve` waits for requests in flight after SIGTERM before it closes their connections"""
 
     @cached_property
     def store(self) -> StoreConfig:
@@ -93,11 +102,13 @@ class Settings(BaseSettings):
             "LEDGER_PII_KEY": self.pii_key.get_secret_value() if self.pii_key else "",
             "LEDGER_PII_KEY_FILE": str(self.pii_key_file),
             "LEDGER_AGGREGATE_CACHE": str(self.aggregate_cache),
+            "LEDGER_CLOCK_TOLERANCE_S": str(self.clock_tolerance_s),
         }
         if kind == "postgres":
             env |= {
                 "POSTGRES_CONNECT_TIMEOUT": str(self.pg_connect_timeout_s),
                 "POSTGRES_LOCK_TIMEOUT": str(math.ceil(self.pg_lock_timeout_ms / 1000)),
+                "POSTGRES_LOCK_TIMEOUT_MS": str(self.pg_lock_timeout_ms),
                 "POSTGRES_STATEMENT_TIMEOUT_MS": str(self.pg_statement_timeout_ms),
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS": str(self.pg_idle_in_transaction_timeout_ms),
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": str(
@@ -126,11 +137,18 @@ class StoreConfig:
     schema: str = "public"
 
     def conninfo(self) -> str:
-        """psycopg connection string (PostgreSQL only)."""
+        """psycopg connection string (PostgreSQL only); values quoted (an empty password, a multi-host list)."""
+        from psycopg.conninfo import make_conninfo
+
         e = self.env
-        return (
-            f"host={e['POSTGRES_HOST']} port={e['POSTGRES_PORT']} dbname={e['POSTGRES_DBNAME']} "
-            f"user={e['POSTGRES_USER']} password={e['POSTGRES_PASSWORD']}"
+        extra = {param: e[key] for key, param in LIBPQ_PARAMS.items() if e.get(key)}
+        return make_conninfo(
+            host=e["POSTGRES_HOST"],
+            port=e["POSTGRES_PORT"],
+            dbname=e["POSTGRES_DBNAME"],
+            user=e["POSTGRES_USER"],
+            password=e["POSTGRES_PASSWORD"],
+            **extra,
         )
 
     def sibling_sqlite_path(self, suffix: str) -> str:
@@ -152,15 +170,21 @@ def store_config(url: str) -> StoreConfig:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return StoreConfig(url, "sqlite", {"PERSISTENCE_MODULE": SQLITE_MODULE, "SQLITE_DBNAME": path})
     if parsed.scheme in ("postgres", "postgresql"):
-        schema = parse_qs(parsed.query).get("schema", ["public"])[0]
+        query = parse_qs(parsed.query)
+        schema = query.get("schema", ["public"])[0]
+        user, password, hosts, ports = postgres_netloc(url, parsed.netloc)
+        target_session_attrs = query.get("target_session_attrs", [MULTI_HOST_DEFAULT if "," in hosts else ""])[0]
         env = {
             "PERSISTENCE_MODULE": POSTGRES_MODULE,
             "POSTGRES_DBNAME": unquote(parsed.path.lstrip("/")) or "postgres",
-            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
-            "POSTGRES_USER": unquote(parsed.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_HOST": hosts,
+            "POSTGRES_PORT": ports,
+            "POSTGRES_USER": user,
+            "POSTGRES_PASSWORD": password,
             "POSTGRES_SCHEMA": schema,
+            # several hosts (pg_auto_failover's formation URI): connect to the one that takes writes
+            "POSTGRES_TARGET_SESSION_ATTRS": target_session_attrs,
+            "POSTGRES_SSLMODE": query.get("sslmode", [""])[0],
             "POSTGRES_LOCK_TIMEOUT": "5",
             "POSTGRES_CONNECT_TIMEOUT": "5",  # seconds; an outage fails fast instead of after 30 s
             "POSTGRES_POOL_SIZE": "2",
@@ -168,6 +192,20 @@ def store_config(url: str) -> StoreConfig:
         }
         return StoreConfig(url, "postgres", env, schema)
     raise ValidationError(f"LEDGER_DATABASE_URL {url!r}: use sqlite:///path or postgresql://user@host/db")
+
+
+def postgres_netloc(url: str, netloc: str) -> tuple[str, str, str, str]:
+    """(user, password, hosts, ports) of `user:pw@host1:port1,host2:port2`, as libpq lists them (comma-separated)."""
+    userinfo, _, hostlist = netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    hosts, ports = [], []
+    for entry in hostlist.split(",") if hostlist else ["127.0.0.1"]:
+        host, _, port = entry.rpartition(":") if not entry.endswith("]") and ":" in entry else (entry, "", "")
+        if (port and not port.isdigit()) or not 0 < int(port or 5432) < 65536:
+            raise ValidationError(f"LEDGER_DATABASE_URL {url!r}: port {port!r} is not a TCP port")
+        hosts.append(unquote(host.strip("[]")) or "127.0.0.1")
+        ports.append(port or "5432")
+    return unquote(user) or "postgres", unquote(password), ",".join(hosts), ",".join(ports)
 
 
 def ensure_schema(config: StoreConfig) -> None:

@@ -44,7 +44,16 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
                     command_id=f"{ref}:s", patient_ref=ref, status="jiandanglika", effective_from=date(2016, 1, 1)
                 )
             )
-        admit_and_settle(ledger, "T", "T-17", COUNTY_HOSPITAL, total="10000", compliant="9000", day=date(2017, 3, 8))
+        admit_and_settle(
+            ledger,
+            "T",
+            "T-17",
+            COUNTY_HOSPITAL,
+            total="10000",
+            compliant="9000",
+            day=date(2017, 3, 8),
+            settled_at=datetime(2017, 3, 8, 10, tzinfo=UTC),
+        )
         admit_and_settle(ledger, "T", "T-18", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 9))
         admit_and_settle(ledger, "U", "U-18", COUNTY_HOSPITAL, total="6000", compliant="6000", day=date(2018, 5, 2))
         with TestClient(create_app(ledger=ledger, access=ACCESS)) as test_client:

@@ -73,7 +73,8 @@ def test_health_names_the_store(api: LedgerApi) -> None:
     assert api.get("/health") == {"store": "sqlite", "ok": True}
 
 
-def test_a_settlement_retried_without_settled_at_is_a_replay(api: LedgerApi) -> None:
+def test_a_settlement_retried_without_settled_at_is_a_replay(clocked_api: LedgerApi) -> None:
+    api = clocked_api  # settled_at defaults to the server clock: the discharge day
     api.poor_patient("P")
     api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
     body = {"command_id": "A:settle"}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger_api import COUNTY_HOSPITAL, PROBLEM, PROVINCE_HOSPITAL, REGION, LedgerApi
-from test_api_retroactive import KNOWN_AT, _publish, _settled_without_5090
+from test_api_retroactive import _publish, _settled_without_5090
 
 
 def _worked_example(api: LedgerApi) -> None:
@@ -132,7 +132,7 @@ def test_retroactive_compensation_items_are_listed_until_paid(api: LedgerApi) ->
         "items": [],
     }
     _publish(api, "with5090", "2018-07-15T00:00:00Z", **{"ma.by_status": {}})
-    api.post(f"/policy-versions/{REGION}/with5090/recalculations", {"command_id": "recalc", "known_at": KNOWN_AT})
+    api.post(f"/policy-versions/{REGION}/with5090/recalculations", {"command_id": "recalc"})
     items = api.get("/reports/retroactive-compensation", params={"patient_ref": "Q", "outstanding_only": "true"})
     assert items["count"] >= 1 and {i["patient_ref"] for i in items["items"]} == {"Q"}
     assert sum(Decimal(i["outstanding"]) for i in items["items"]) == Decimal("4500.00")

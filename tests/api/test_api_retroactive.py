@@ -60,7 +60,7 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     _publish(api, "with5090", "2018-07-15T00:00:00Z", **{"ma.by_status": {}})
 
     path = f"/policy-versions/{REGION}/with5090/recalculations"
-    summary = api.post(path, {"command_id": "recalc-5090", "known_at": KNOWN_AT}).json()
+    summary = api.post(path, {"command_id": "recalc-5090"}).json()
     assert summary == {
         "region": REGION,
         "version": "with5090",
@@ -71,7 +71,7 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
     }
     # Check a retry with the same command id and known_at recalculates nothing again.
     with api.unchanged():
-        assert api.client.post(path, json={"command_id": "recalc-5090", "known_at": KNOWN_AT}).json() == summary
+        assert api.client.post(path, json={"command_id": "recalc-5090"}).json() == summary
 
     year = api.get("/patients/Q/years/2018")
     assert (year["recalculations"], _owed(year)) == (1, Decimal("4500.00"))
@@ -131,7 +131,7 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
 def test_a_patient_year_recalculation_reports_deltas_and_is_idempotent(api: LedgerApi) -> None:
     _settled_without_5090(api)
     _publish(api, "with5090", "2018-07-15T00:00:00Z", **{"ma.by_status": {}})
-    body = {"command_id": "recalc-Q", "known_at": KNOWN_AT, "reason": "5090 published"}
+    body = {"command_id": "recalc-Q", "reason": "5090 published"}
     result = api.post("/patients/Q/years/2018/recalculations", body).json()
     assert (result["patient_ref"], result["year"], result["changed"]) == ("Q", 2018, True)
     owed = sum((Decimal(i["compensation_owed"]) for i in result["items"]), Decimal("0.00"))

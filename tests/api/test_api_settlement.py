@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from ledger_api import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, LedgerApi
+
+from service.clock import ManualClock
 
 
 def _paid(settlement: dict[str, Any], payer: str) -> str:
@@ -132,13 +135,21 @@ def test_a_settled_admission_takes_no_more_charge_lines(api: LedgerApi) -> None:
     api.refused("/admissions/A/settlement", {"command_id": "A:settle:again", "settled_at": "2018-07-02T10:00:00Z"}, 409)
 
 
-def test_a_quote_shows_the_settlement_the_window_would_commit_and_records_nothing(api: LedgerApi) -> None:
+def test_a_quote_shows_the_settlement_the_window_would_commit_and_records_nothing(
+    clocked_api: LedgerApi, clock: ManualClock
+) -> None:
+    api = clocked_api
     api.poor_patient("P")
     api.admit("P", "A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
+    clock.advance(timedelta(minutes=5))
     with api.unchanged():
-        quote = api.post("/admissions/A/settlement-quote", {"settled_at": "2018-07-01T10:00:00+08:00"}, 200).json()
+        quote = api.post("/admissions/A/settlement-quote", {"settled_at": "2018-03-12T10:05:00+08:00"}, 200).json()
         api.post("/admissions/A/settlement-quote", {}, 200)
-    settled = api.settle("A").json()
+    clock.advance(timedelta(seconds=30))  # the settlement right after the quote agrees with it to the fen
+    settled = api.post(
+        "/admissions/A/settlement", {"command_id": "A:settle", "settled_at": "2018-03-12T10:05:00+08:00"}
+    )
+    settled = settled.json()
     assert quote == settled and quote["patient_share"] == "2085.00"
     api.refused("/admissions/A/settlement-quote", {}, 409)  # settled: nothing left to quote
     api.refused("/admissions/NOPE/settlement-quote", {}, 404)

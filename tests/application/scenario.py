@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -86,8 +86,11 @@ def admit_and_settle(
     day: date,
     referred: bool = False,
     kind: str = "inpatient",
-    settled_at: datetime = SETTLED_AT,
+    settled_at: datetime | None = None,
 ) -> dict:
+    """Admit, post the lines, discharge on `day` and settle; `settled_at` defaults to SETTLED_AT, or to
+    10:00 UTC on the discharge day for a later one (a settlement is never dated before its admission)."""
+    settled_at = settled_at or max(SETTLED_AT, datetime.combine(day, time(10), UTC))
     ledger.handle(
         RegisterAdmission(
             command_id=f"{admission_ref}:register",

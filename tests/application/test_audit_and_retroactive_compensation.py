@@ -113,7 +113,6 @@ def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
             command_id="recalc-5090",
             region="341821",
             version="langxi-2018.2-5090",
-            known_at=datetime(2018, 7, 16, tzinfo=UTC),
         )
     )
 
@@ -154,11 +153,7 @@ def test_a_retroactive_5090_version_makes_compensation_owed_and_payments_close_i
             )
         )
     # recalculating again under the same versions changes nothing and appends only the command record
-    again = ledger.handle(
-        RecalculateBenefitYear(
-            command_id="recalc-again", patient_ref="P-5090", year=2018, known_at=datetime(2018, 7, 20, tzinfo=UTC)
-        )
-    )
+    again = ledger.handle(RecalculateBenefitYear(command_id="recalc-again", patient_ref="P-5090", year=2018))
     assert again["changed"] is False
     assert ledger.verify_benefit_year("P-5090", 2018)["verified"] is True
 

@@ -15,6 +15,7 @@ from tests.application.scenario import (
     worked_example,
 )
 
+from service.clock import ManualClock
 from service.commands import CertifyChronicDisease, PostChargeLine, PublishPolicyVersion, RegisterAdmission
 from service.ledger import BenefitLedger
 from service.settings import Settings
@@ -121,10 +122,9 @@ def test_a_reopened_ledger_replays_every_settlement_byte_for_byte(store_url: str
     reopened.close()
 
 
-def test_settlement_uses_the_version_in_force_as_known_at_settlement(ledger: BenefitLedger) -> None:
+def test_settlement_uses_the_version_in_force_as_recorded_by_the_server_clock(ledger: BenefitLedger) -> None:
+    ledger.clock = clock = ManualClock(datetime(2018, 5, 2, 1, tzinfo=UTC))
     publish_default(ledger)
-    richer = policy_variant("richer", datetime(2018, 6, 1, tzinfo=UTC), **{"ncms.tiers.county.ratio": "0.95"})
-    ledger.handle(PublishPolicyVersion.of(richer, command_id="richer"))
     poor_patient(ledger, "P-v")
     county = {**PROVINCE_HOSPITAL, "tier": "county", "in_county": True, "county_code": "341821"}
     early = admit_and_settle(
@@ -137,6 +137,13 @@ def test_settlement_uses_the_version_in_force_as_known_at_settlement(ledger: Ben
         day=date(2018, 5, 1),
         settled_at=datetime(2018, 5, 2, tzinfo=UTC),
     )
+    # Published on 2018-06-01 by the server clock (the file's published_at, 2017-12-31, is ignored),
+    # effective from 2018-01-01: retroactive.
+    clock.set(datetime(2018, 6, 1, tzinfo=UTC))
+    richer = policy_variant("richer", datetime(2017, 12, 31, tzinfo=UTC), **{"ncms.tiers.county.ratio": "0.95"})
+    published = ledger.handle(PublishPolicyVersion.of(richer, command_id="richer"))
+    assert published["published_at"] == "2018-06-01T00:00:00+00:00"
+    clock.set(datetime(2018, 6, 6, 2, tzinfo=UTC))
     late = admit_and_settle(
         ledger,
         "P-v",
@@ -144,8 +151,8 @@ def test_settlement_uses_the_version_in_force_as_known_at_settlement(ledger: Ben
         county,
         total="1300",
         compliant="1300",
-        day=date(2018, 6, 5),
-        settled_at=datetime(2018, 6, 6, tzinfo=UTC),
+        day=date(2018, 5, 30),
+        settled_at=datetime(2018, 5, 31, tzinfo=UTC),  # the window says "before richer": it cannot reach back
     )
     assert (early["policy_version"], paid(early, "ncms")) == ("langxi-2018.1", Decimal("900.00"))
     assert (late["policy_version"], paid(late, "ncms")) == ("richer", Decimal("950.00"))

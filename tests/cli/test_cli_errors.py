@@ -119,7 +119,7 @@ def test_a_malformed_import_line_writes_nothing_from_the_file(invoke, worked_sto
     [
         ('["register_patient"]', 'line 1: expected an object {"command", "command_id", "args"}'),
         ('{"command": "register_patient", "args": {}}', "line 1: refused: command_id: missing"),
-        ('{"command": "", "command_id": "c1"}', "line 1: refused: command: '' is not one of certify_chronic_disease"),
+        ('{"command": "", "command_id": "c1"}', "line 1: refused: command: '' is not one of "),
         (
             '{"command": "discharge", "command_id": "c1", "args": []}',
             "line 1: discharge 'c1' refused: args: give an object",

@@ -49,11 +49,14 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "discharge",
         "settle_admission",
         "pay_patient_refund",
+        "reverse_settlement",
     }
     assert table[Role.PAYMENT_SERVICE] == {
         "record_fund_reimbursement",
         "pay_retroactive_compensation",
-        "record_charity_grant",
+        "create_payment_run",
+        "record_payment_result",
+        "record_drug_delivery",
     }
     for name, example in EXAMPLES.items():  # every example is valid, as an entry (or, unbatchable, a model)
         entry = {"command": name, "command_id": f"x:{name}", "args": example}

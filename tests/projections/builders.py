@@ -96,7 +96,6 @@ def retroactive_5090(ledger: BenefitLedger, ref: str = "P-5090") -> dict:
             command_id="recalc-5090",
             region=REGION,
             version="langxi-2018.2-5090",
-            known_at=datetime(2018, 7, 16, tzinfo=UTC),
         )
     )
 

@@ -20,6 +20,7 @@ from tests.projections.builders import (
 from projections import county_dashboard
 from projections.county_detail import month_closed_at, restated_months, township_breakdown
 from projections.store import ViewStore
+from service.clock import ManualClock
 from service.commands import (
     EnrolPatient,
     PublishPolicyVersion,
@@ -97,16 +98,19 @@ def test_a_recalculation_before_the_month_closed_is_no_restatement(ledger: Benef
     ledger.handle(
         RecordPovertyStatus(command_id="F:s", patient_ref="F", status="jiandanglika", effective_from=date(2016, 1, 1))
     )
-    now = datetime.now(UTC)
+    now = datetime(2030, 1, 10, 2, tzinfo=UTC)  # the server clock on the discharge day of a month not yet closed
+    ledger.clock = clock = ManualClock(now)
     admit_and_settle(
         ledger, "F", "F-1", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2030, 1, 10), settled_at=now
     )
+    clock.advance(timedelta(seconds=1))
     ledger.handle(
         PublishPolicyVersion.of(
             policy_variant("ma60", now + timedelta(seconds=1), **{"ma.by_status.jiandanglika.ratio": "0.60"}),
             command_id="ma60",
         )
     )
+    clock.advance(timedelta(seconds=2))
     result = ledger.handle(
         RecalculateBenefitYear(command_id="F:recalc", patient_ref="F", year=2030, known_at=now + timedelta(seconds=2))
     )

@@ -28,6 +28,12 @@ class RawRows:
         """The originator id as stored: uuid on PostgreSQL, hex text on SQLite."""
         return originator_id if self.postgres else originator_id.hex
 
+    def stream_key(self, originator_id: UUID) -> str:
+        """The stream as the verifier names it (service.chained_persistence.chain.stream_key)."""
+        from service.chained_persistence.chain import stream_key
+
+        return stream_key(self.stream(originator_id))
+
     def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if self.postgres:
             schema = self.config.schema

@@ -61,8 +61,25 @@ class Admission(Aggregate):
         return VisitKind(self.kind)
 
     @property
+    def reversed_settlements(self) -> list[str]:
+        """Settlements reversed (反结算 / 骗保); older snapshots have none."""
+        found: list[str] = self.__dict__.setdefault("reversed", [])
+        return found
+
+    @property
     def is_settled(self) -> bool:
-        return bool(self.settlements)
+        """Settled and not reversed: a reversed admission is open again for corrections and a new settlement."""
+        return any(sid not in self.reversed_settlements for sid in self.settlements)
+
+    @property
+    def active_settlement(self) -> str | None:
+        active = [sid for sid in self.settlements if sid not in self.reversed_settlements]
+        return active[-1] if active else None
+
+    def reverse_settlement(self, settlement_id: str, reason: str, kind: str) -> None:
+        if settlement_id != self.active_settlement:
+            raise StateConflictError(f"{settlement_id} is not the standing settlement of {self.admission_ref}")
+        self._settlement_reversed(settlement_id=settlement_id, reason=reason, kind=kind)
 
     def active_lines(self) -> list[dict[str, Any]]:
         return [line for line in self.lines.values() if not line["reversed"]]
@@ -147,6 +164,10 @@ class Admission(Aggregate):
     @event("Discharged", topic="ledger:Admission.Discharged")
     def _discharged(self, discharged_on: str) -> None:
         self.discharged_on = discharged_on
+
+    @event("SettlementReversed", topic="ledger:Admission.SettlementReversed")
+    def _settlement_reversed(self, settlement_id: str, reason: str, kind: str) -> None:
+        self.reversed_settlements.append(settlement_id)
 
     @event("Settled", topic="ledger:Admission.Settled")
     def _settled(

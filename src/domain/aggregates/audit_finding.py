@@ -88,3 +88,46 @@ class AuditFinding(Aggregate):
     def _withdrawn(self, reason: str, withdrawn_on: str) -> None:
         self.withdrawn = True
         self.withdrawal = {"reason": reason, "withdrawn_on": withdrawn_on}
+
+
+def admission_findings_id(admission_ref: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"admission-findings/{admission_ref}")
+
+
+class AdmissionFindings(Aggregate):
+    """Which charge lines of an admission are disallowed by which finding in force: a line is disallowed
+    once at a time (a second finding naming it is refused until the first is withdrawn)."""
+
+    TOPIC = "ledger:AdmissionFindings"
+
+    class Created(Aggregate.Created):
+        TOPIC = "ledger:AdmissionFindings.Created"
+
+    @staticmethod
+    def create_id(admission_ref: str) -> UUID:
+        return admission_findings_id(admission_ref)
+
+    @event("Opened", topic="ledger:AdmissionFindings.Opened")
+    def __init__(self, admission_ref: str) -> None:
+        self.admission_ref = admission_ref
+        self.disallowed: dict[str, str] = {}  # line_no -> finding_ref in force
+
+    def disallow(self, finding_ref: str, line_nos: list[str]) -> None:
+        taken = {line: self.disallowed[line] for line in line_nos if line in self.disallowed}
+        if taken:
+            named = ", ".join(f"line {line} by finding {ref}" for line, ref in sorted(taken.items()))
+            raise StateConflictError(f"{self.admission_ref}: already disallowed by a finding in force: {named}")
+        self._lines_disallowed(finding_ref=finding_ref, line_nos=list(line_nos))
+
+    def release(self, finding_ref: str) -> None:
+        if finding_ref in self.disallowed.values():
+            self._finding_withdrawn(finding_ref=finding_ref)
+
+    @event("LinesDisallowed", topic="ledger:AdmissionFindings.LinesDisallowed")
+    def _lines_disallowed(self, finding_ref: str, line_nos: list[str]) -> None:
+        for line in line_nos:
+            self.disallowed[line] = finding_ref
+
+    @event("FindingWithdrawn", topic="ledger:AdmissionFindings.FindingWithdrawn")
+    def _finding_withdrawn(self, finding_ref: str) -> None:
+        self.disallowed = {line: ref for line, ref in self.disallowed.items() if ref != finding_ref}

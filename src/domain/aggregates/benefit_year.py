@@ -19,7 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-from domain.errors import NotFoundError, ValidationError
+from domain.errors import NotFoundError, StateConflictError, ValidationError
 from domain.money import ZERO
 from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
@@ -45,6 +45,22 @@ class BenefitYear(Aggregate):
         self.compensation: dict[str, dict[str, Decimal]] = {}  # settlement id -> {owed, paid}
         self.state: dict[str, Any] = YearState().to_dict()
         self.recalculations = 0
+
+    @property
+    def reversed_settlements(self) -> dict[str, dict[str, Any]]:
+        """settlement id -> {kind: reversal | fraud, reason, recoverable}; older snapshots have none."""
+        found: dict[str, dict[str, Any]] = self.__dict__.setdefault("reversed", {})
+        return found
+
+    @property
+    def active_settlement_ids(self) -> list[str]:
+        return [sid for sid in self.settlement_ids if sid not in self.reversed_settlements]
+
+    @property
+    def previous_settled_at(self) -> str | None:
+        """The client's settled_at of the year's latest settlement (None before the first)."""
+        last: str | None = getattr(self, "last_settled_at", None)  # absent from snapshots of older versions
+        return last
 
     @property
     def year_state(self) -> YearState:
@@ -99,13 +115,14 @@ class BenefitYear(Aggregate):
         self.settlement_ids.append(settlement_id)
         self.compensation[settlement_id] = {"owed": ZERO, "paid": ZERO}
         self.state = state_after
+        self.last_settled_at = settled_at
 
     # ---- retroactive recalculation -------------------------------------------------------------
     def record_recalculation(
         self, items: list[dict[str, Any]], state_after: YearState, reason: str, recalculated_at: str
     ) -> bool:
         """Record a recalculation if it changes any settlement; returns whether it did."""
-        assert [i["settlement_id"] for i in items] == self.settlement_ids
+        assert [i["settlement_id"] for i in items] == self.active_settlement_ids
         if not any(item["changed"] for item in items):
             return False
         self._recalculation_recorded(
@@ -129,6 +146,79 @@ class BenefitYear(Aggregate):
         self._retroactive_compensation_paid(
             settlement_id=settlement_id, amount=amount, paid_on=paid_on, reference=reference
         )
+
+    # ---- reversal (反结算) and fraud (骗保) ---------------------------------------------------------
+    def reverse_settlement(
+        self,
+        settlement_id: str,
+        items: list[dict[str, Any]],
+        state_after: YearState,
+        *,
+        kind: str,
+        reason: str,
+        reversed_at: str,
+        recoverable: Decimal = ZERO,
+        finding_ref: str = "",
+    ) -> None:
+        """Take a settlement out of the year; `items` re-derive every active settlement (domain.rules.reversal)."""
+        if settlement_id not in self.settlement_ids:
+            raise NotFoundError(f"no settlement {settlement_id} in {self.patient_ref}/{self.year}")
+        if settlement_id in self.reversed_settlements:
+            raise StateConflictError(f"settlement {settlement_id} is already reversed")
+        assert [i["settlement_id"] for i in items] == self.active_settlement_ids
+        self._settlement_reversed(
+            settlement_id=settlement_id,
+            kind=kind,
+            reason=reason,
+            reversed_at=reversed_at,
+            finding_ref=finding_ref,
+            recoverable=recoverable,
+            items=items,
+            state_after=state_after.to_dict(),
+        )
+
+    def recoverable_outstanding(self, settlement_id: str) -> Decimal:
+        entry = self.reversed_settlements.get(settlement_id)
+        if entry is None:
+            raise NotFoundError(f"no fraud reversal of {settlement_id} in {self.patient_ref}/{self.year}")
+        return Decimal(entry["recoverable"]) - Decimal(entry["recovered"])
+
+    def recover(self, settlement_id: str, amount: Decimal, recovered_on: str, reference: str) -> None:
+        """Record money recovered from the patient (追回) after a fraud reversal; at most what is outstanding."""
+        outstanding = self.recoverable_outstanding(settlement_id)
+        if amount <= ZERO or amount > outstanding:
+            raise ValidationError(f"amount: {amount} must be positive and at most the recoverable {outstanding}")
+        self._benefit_recovered(
+            settlement_id=settlement_id, amount=amount, recovered_on=recovered_on, reference=reference
+        )
+
+    @event("SettlementReversed", topic="ledger:BenefitYear.SettlementReversed")
+    def _settlement_reversed(
+        self,
+        settlement_id: str,
+        kind: str,
+        reason: str,
+        reversed_at: str,
+        finding_ref: str,
+        recoverable: Decimal,
+        items: list[dict[str, Any]],
+        state_after: dict[str, Any],
+    ) -> None:
+        for item in items:
+            if not item.get("reversed"):
+                self.compensation[item["settlement_id"]]["owed"] = item["compensation_owed"]
+        self.reversed_settlements[settlement_id] = {
+            "kind": kind,
+            "reason": reason,
+            "recoverable": recoverable,
+            "recovered": ZERO,
+        }
+        self.state = state_after
+
+    @event("BenefitRecovered", topic="ledger:BenefitYear.BenefitRecovered")
+    def _benefit_recovered(self, settlement_id: str, amount: Decimal, recovered_on: str, reference: str) -> None:
+        entry = self.reversed_settlements[settlement_id]
+        entry["recovered"] = Decimal(entry["recovered"]) + amount
 
     @event("RecalculationRecorded", topic="ledger:BenefitYear.RecalculationRecorded")
     def _recalculation_recorded(

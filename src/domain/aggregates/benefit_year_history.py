@@ -60,15 +60,42 @@ class BenefitYearHistory:
             )
             self.state = e.state_after
         elif kind == "RecalculationRecorded":
-            for record, item in zip(self.settlements, e.items):
+            by_id = {record["settlement_id"]: record for record in self.settlements}
+            for item in e.items:
+                record = by_id[item["settlement_id"]]
                 record["current"] = item["settlement"]
                 record["policy_version"] = item["policy_version_after"]
                 record["compensation_owed"] = item["compensation_owed"]
             self.state = e.state_after
             self.recalculations += 1
+        elif kind == "SettlementReversed":
+            by_id = {record["settlement_id"]: record for record in self.settlements}
+            for item in e.items:
+                record = by_id[item["settlement_id"]]
+                record["current"] = item["settlement"]
+                record["compensation_owed"] = item["compensation_owed"]
+                if item.get("reversed"):
+                    record["reversed"] = {
+                        "kind": e.kind,
+                        "reason": e.reason,
+                        "reversed_at": e.reversed_at,
+                        "finding_ref": e.finding_ref,
+                        "recoverable": e.recoverable,
+                        "recovered": ZERO,
+                        "settlements_before": len(self.settlements),  # settled after it: it no longer counted
+                    }
+            self.state = e.state_after
+        elif kind == "BenefitRecovered":
+            entry = self.record_of(e.settlement_id)["reversed"]
+            entry["recovered"] = Decimal(entry["recovered"]) + e.amount
         elif kind == "RetroactiveCompensationPaid":
             record = self.record_of(e.settlement_id)
             record["compensation_paid"] = Decimal(record["compensation_paid"]) + e.amount
+
+    @property
+    def active_settlements(self) -> list[dict[str, Any]]:
+        """The settlements that count (not reversed), in order."""
+        return [record for record in self.settlements if not record.get("reversed")]
 
     def record_of(self, settlement_id: str) -> dict[str, Any]:
         for record in self.settlements:

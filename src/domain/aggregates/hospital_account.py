@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-from domain.errors import ValidationError
+from domain.errors import StateConflictError, ValidationError
 from domain.money import ZERO
 
 
@@ -46,6 +46,7 @@ class HospitalAccount(Aggregate):
             raise ValidationError("reimbursement amount must be positive")
         if advanced is not None:
             reimbursed, deducted = self.reimbursed.get(fund, ZERO), self.deducted.get(fund, ZERO)
+            advanced -= self.reversed_advances.get(fund, ZERO)  # settlements reversed (反结算) were not advanced
             owed = advanced - reimbursed - deducted
             if amount > owed:
                 raise ValidationError(
@@ -53,6 +54,33 @@ class HospitalAccount(Aggregate):
                     f"({owed} = advanced {advanced} - reimbursed {reimbursed} - deducted {deducted})"
                 )
         self._reimbursement_received(fund=fund, amount=amount, received_on=received_on, reference=reference)
+
+    @property
+    def reversed_advances(self) -> dict[str, Decimal]:
+        """fund -> the advances of reversed settlements (反结算); older snapshots have none."""
+        found: dict[str, Decimal] = self.__dict__.setdefault("reversed", {})
+        return found
+
+    def reverse_advance(
+        self, settlement_id: str, amounts: dict[str, Decimal], advanced: dict[str, Decimal], *, checked: bool
+    ) -> None:
+        """A settlement's advance is undone. `checked` (a hospital reversing its own settlement): only while the
+        fund has not reimbursed it, i.e. what is left advanced still covers what was reimbursed and deducted."""
+        if checked:
+            for fund, amount in sorted(amounts.items()):
+                left = advanced.get(fund, ZERO) - self.reversed_advances.get(fund, ZERO) - amount
+                covered = self.reimbursed.get(fund, ZERO) + self.deducted.get(fund, ZERO)
+                if amount > ZERO and left < covered:
+                    raise StateConflictError(
+                        f"{settlement_id}: {fund} has reimbursed its advance already ({covered} reimbursed and "
+                        f"deducted, {left} would be left advanced); an admin or auditor reverses it"
+                    )
+        self._advance_reversed(settlement_id=settlement_id, amounts=dict(sorted(amounts.items())))
+
+    @event("AdvanceReversed", topic="ledger:HospitalAccount.AdvanceReversed")
+    def _advance_reversed(self, settlement_id: str, amounts: dict[str, Decimal]) -> None:
+        for fund, amount in amounts.items():
+            self.reversed_advances[fund] = self.reversed_advances.get(fund, ZERO) + Decimal(amount)
 
     def deduct_advance(self, finding_ref: str, fund: str, amount: Decimal, reason: str) -> None:
         self._advance_deducted(finding_ref=finding_ref, fund=fund, amount=amount, reason=reason)

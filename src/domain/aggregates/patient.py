@@ -65,6 +65,8 @@ class Patient(Aggregate):
         return chosen
 
     def chronic_certified_on(self, day: date) -> bool:
+        """A certificate covers `day` from valid_from to its end, both inclusive (a visit on the revocation
+        day is covered; the next day is not)."""
         iso = day.isoformat()
         return any(start <= iso and (end is None or iso <= end) for start, end in self.chronic.values())
 
@@ -211,8 +213,9 @@ class Patient(Aggregate):
 
     @event("ChronicDiseaseRevoked", topic="ledger:Patient.ChronicDiseaseRevoked")
     def _chronic_disease_revoked(self, disease: str, revoked_on: str) -> None:
-        start, _ = self.chronic[disease]
-        self.chronic[disease] = (start, revoked_on)
+        # A revocation only ever shortens a certificate: one that had already expired stays expired.
+        start, end = self.chronic[disease]
+        self.chronic[disease] = (start, revoked_on if end is None or revoked_on < end else end)
 
     @event("MajorDiseaseConfirmed", topic="ledger:Patient.MajorDiseaseConfirmed")
     def _major_disease_confirmed(self, disease: str, confirmed_on: str) -> None:

@@ -117,6 +117,16 @@ class ReassistanceRule:
     statuses: tuple[PovertyStatus, ...]
     requires_in_province: bool
     requires_designated: bool
+    payout: str = "window"
+    """"window" (advanced by the hospital at settlement), "after_year" or "periodic" (owed to the household
+    and paid by payment runs, 批量发放)"""
+
+    @property
+    def deferred(self) -> bool:
+        return self.payout != "window"
+
+
+REASSIST_PAYOUTS = ("window", "after_year", "periodic")
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,8 @@ class PolicyParameters:
     charity: CharityRule | None = None
     major_disease: MajorDiseaseRule | None = None
     health_management: HealthManagementRule | None = None
+    settlement_days_after_discharge: int = 0
+    """how many days after the discharge a settlement may still be made ([settlement]; absent: 0, at discharge)"""
 
     @classmethod
     def from_mapping(cls, tree: Mapping[str, Any]) -> PolicyParameters:
@@ -354,7 +366,18 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         charity=None if charity is None else _charity(charity, "charity"),
         major_disease=None if major is None else parse_major_disease(major, "major_disease", diseases.names_zh),
         health_management=None if health is None else parse_health_management(health, "health_management"),
+        settlement_days_after_discharge=_days_after_discharge(t),
     )
+
+
+def _days_after_discharge(t: Mapping[str, Any]) -> int:
+    settlement = _optional(t, "settlement")
+    if settlement is None:
+        return 0
+    days = p.decimal(settlement, "days_after_discharge", "settlement", default=Decimal(0))
+    if days != days.to_integral_value() or not 0 <= days <= 3660:
+        raise p.PolicyError(f"settlement.days_after_discharge: {days} is not a whole number of days (0 to 3660)")
+    return int(days)
 
 
 def _s180(tree: Mapping[str, Any], path: str) -> ChronicSupplementRule:
@@ -387,7 +410,18 @@ def _reassist(tree: Mapping[str, Any], path: str) -> ReassistanceRule:
         statuses=p.enum_list(tree, "statuses", path, PovertyStatus),
         requires_in_province=p.boolean(tree, "requires_in_province", path),
         requires_designated=p.boolean(tree, "requires_designated", path),
+        payout=_payout(tree, path),
     )
+
+
+def _payout(tree: Mapping[str, Any], path: str) -> str:
+    """`payout` is optional (versions published before it existed pay at the window)."""
+    if "payout" not in tree:
+        return "window"
+    value = tree["payout"]
+    if not isinstance(value, str) or value not in REASSIST_PAYOUTS:
+        raise p.PolicyError(f"{path}.payout: {value!r} is not one of {', '.join(REASSIST_PAYOUTS)}")
+    return value
 
 
 def _hpsi(tree: Mapping[str, Any], path: str) -> HealthPovertyInsuranceRule:

@@ -28,9 +28,11 @@ class LayerResult:
     cap: Decimal | None = None
     paid_before: Decimal = ZERO
     explanation: str = ""
+    deferred: bool = False
+    """Paid to the household by a payment run (批量发放) after the window, not advanced by the hospital."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "payer": self.payer.value,
             "amount": self.amount,
             "eligible": self.eligible,
@@ -41,6 +43,9 @@ class LayerResult:
             "paid_before": self.paid_before,
             "explanation": self.explanation,
         }
+        if self.deferred:  # only then, so settlements paid at the window keep their recorded form
+            data["deferred"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerResult:
@@ -57,6 +62,7 @@ class LayerResult:
             dec(data["cap"]),
             Decimal(data["paid_before"]),
             str(data["explanation"]),
+            bool(data.get("deferred", False)),
         )
 
 

@@ -14,15 +14,16 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing import postgres as es_postgres  # a module, not the base Factory: the module must hold exactly one
-from eventsourcing.persistence import InterfaceError, OperationalError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from service.chained_persistence.chain import ChainHasher, check_key_id, stream_key
+from service.chained_persistence.chain import ChainBrokenError, ChainHasher, check_key_id, stream_key
 from service.chained_persistence.links import first_versions, plan_links
+from service.settings import LIBPQ_PARAMS
 
 _FETCH_ROWS = 2000
 # Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
@@ -94,35 +95,59 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         exc: Exception | None = None
         notification_ids: Sequence[int] | None = None
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
+            try:
+                # Before the lock: read each stream's previous link and plan the chain rows (hashing). The
+                # previous version was committed before the aggregate was loaded, and a writer that got in
+                # first collides on the events' key below, so nothing read here can go stale unnoticed.
+                # If the plan fails (a collision, or a tampered stream), the insert goes first, as it must
+                # for the loser of a race to see its IntegrityError; then the plan runs again, locked.
+                rows: list[tuple[Any, int, bytes]] | None
+                with conn.cursor() as links:
+                    try:
+                        rows = self._plan(links, None, stored_events, firsts)
+                    except ChainBrokenError:
+                        rows = None
+                # The events-table lock is held only for this: lock, notify, insert the events and their
+                # chain rows, commit, sent in one pipeline flight.
+                with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs, conn.cursor() as chain:
                     self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
-                with conn.cursor() as curs, conn.cursor() as links:
                     try:
                         self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
-                        links.execute(*self._select_links(firsts), prepare=True)
-                        pipeline.sync()  # a collision on the events' key raises here; nothing else is written
+                        if rows is None:
+                            pipeline.sync()  # a collision on the events' key raises here; nothing is written
+                            rows = self._plan(chain, pipeline, stored_events, firsts)
+                        chain.execute(*self._insert_links(rows), prepare=True)
+                        pipeline.sync()  # a collision on the events' key raises here; nothing is written
                         notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                        existing: dict[str, dict[int, bytes]] = {}
-                        for row in links.fetchall():
-                            existing.setdefault(stream_key(row["originator_id"]), {})[row["originator_version"]] = (
-                                bytes(row["hash"])
-                            )
+                    except ChainBrokenError:
+                        raise  # leaves the transaction by exception: rolled back
                     except Exception as e:
                         exc = e
-                    else:
-                        # A ChainBrokenError raised here leaves the transaction by exception: rolled back.
-                        rows = plan_links(
-                            self.hasher,
-                            stored_events,
-                            existing,
-                            lambda oid, below: self._legacy_events(links, pipeline, oid, below),
-                            self.chain_table_name,
-                        )
-                        links.execute(*self._insert_links(rows), prepare=True)
+            except Exception as e:
+                exc = exc or e
+            if exc is not None and not _keeps_connection(exc):
+                conn.close()  # failed mid-pipeline (timeout, cancel, broken link): the pool must not reuse it
             if exc:
                 raise exc
         return notification_ids
+
+    def _plan(
+        self, curs: Cursor[DictRow], pipeline: Any, stored_events: Sequence[StoredEvent], firsts: dict[Any, int]
+    ) -> list[tuple[Any, int, bytes]]:
+        """The chain rows of `stored_events`, from each stream's links at versions >= first - 1."""
+        curs.execute(*self._select_links(firsts), prepare=True)
+        if pipeline is not None:
+            pipeline.sync()
+        existing: dict[str, dict[int, bytes]] = {}
+        for row in curs.fetchall():
+            existing.setdefault(stream_key(row["originator_id"]), {})[row["originator_version"]] = bytes(row["hash"])
+        return plan_links(
+            self.hasher,
+            stored_events,
+            existing,
+            lambda oid, below: self._legacy_events(curs, pipeline, oid, below),
+            self.chain_table_name,
+        )
 
     def _select_links(self, firsts: dict[Any, int]) -> tuple[Composed, list[Any]]:
         """Chain rows at versions >= first - 1 of each stream. Up to _LISTED streams, a statement with
@@ -153,11 +178,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], pipeline: Any, originator_id: Any, below: int
     ) -> list[tuple[int, str, bytes]] | None:
         curs.execute(self.any_link_statement, (originator_id,))
-        pipeline.sync()
+        if pipeline is not None:
+            pipeline.sync()
         if curs.fetchone() is not None:
             return None
         curs.execute(self.legacy_events_statement, (originator_id, below))
-        pipeline.sync()
+        if pipeline is not None:
+            pipeline.sync()
         return [(r["originator_version"], r["topic"], bytes(r["state"])) for r in curs.fetchall()]
 
     def _claim_key(self) -> None:
@@ -214,8 +241,40 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                     )
 
 
+def _keeps_connection(exc: BaseException) -> bool:
+    """A collision on the events' key (or a broken chain) leaves a healthy connection; anything else may not."""
+    import psycopg
+
+    if isinstance(exc, (ChainBrokenError, IntegrityError, psycopg.errors.IntegrityError)):
+        return True
+    cause = exc.__cause__
+    return isinstance(cause, psycopg.errors.IntegrityError)
+
+
+def session_options(env: Any) -> str:
+    """libpq `options` setting the ledger's session timeouts at connection start (0 turns one off)."""
+    settings = {
+        "statement_timeout": env.get("POSTGRES_STATEMENT_TIMEOUT_MS") or "0",
+        "lock_timeout": env.get("POSTGRES_LOCK_TIMEOUT_MS") or str(1000 * int(env.get("POSTGRES_LOCK_TIMEOUT") or 0)),
+        "idle_in_transaction_session_timeout": env.get("POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT_MS") or "0",
+    }
+    return " ".join(f"-c {name}={int(value)}" for name, value in settings.items())
+
+
 class Factory(es_postgres.PostgresFactory):
     application_recorder_class = ChainedPostgresApplicationRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # a multi-host URL (host=a,b) connects to the one that takes writes: after a failover, the new primary
+        extra = {param: self.env.get(key) for key, param in LIBPQ_PARAMS.items()}  # not passed by the library
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)  # the library passes a dict of connection parameters
+        kwargs.update({param: value for param, value in extra.items() if value})
+        # every session of the ledger's pool: statement_timeout, lock_timeout and
+        # idle_in_transaction_session_timeout from Settings (pg_*_ms), and a name pg_stat_activity shows
+        kwargs["options"] = session_options(self.env)
+        kwargs["application_name"] = str(self.env.get("POSTGRES_APPLICATION_NAME") or "benefit-ledger")
 
     def application_recorder(self) -> ChainedPostgresApplicationRecorder:
         recorder = ChainedPostgresApplicationRecorder(

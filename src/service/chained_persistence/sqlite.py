@@ -8,12 +8,13 @@ collision on the events' primary key is still the only way two writers on one st
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing import sqlite as es_sqlite  # a module, not the base Factory: the module must hold exactly one
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor, SQLiteDatastore
 
 from service.chained_persistence.chain import ChainHasher, check_key_id, stream_key
 from service.chained_persistence.links import first_versions, plan_links
@@ -154,8 +155,69 @@ def _blob(value: Any) -> bytes | None:
     return str(value).encode()
 
 
+class ReconnectingSQLiteDatastore(SQLiteDatastore):
+    """The library's datastore, reconnecting after a read-only file, a full disk or a failing write.
+
+    SQLite opens a file it may not write read-only and keeps it so, and the pool would hand out such
+    connections (each write a 503) until a restart, after the file's mode was fixed. So after such a
+    failure the datastore is *suspect*: every connection is closed after use and pooled ones from before
+    are not reused, so each transaction opens the file afresh; the first write that commits ends it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.suspect = False
+        self._memory = self.pool.is_sqlite_memory_mode  # closing the last connection would lose the data
+
+    @contextmanager
+    def get_connection(self, *, commit: bool) -> Iterator[SQLiteConnection]:
+        conn = self._connection(commit)
+        try:
+            yield conn
+            if commit:
+                self.suspect = False
+        except BaseException as exc:
+            if not self._memory and _spoils_connection(exc):
+                self.suspect = True
+            raise
+        finally:
+            if self.suspect:
+                conn.close()
+            self.pool.put_connection(conn)
+
+    def _connection(self, commit: bool) -> SQLiteConnection:
+        while True:
+            conn = self.pool.get_connection(is_writer=commit)
+            reused = getattr(conn, "ledger_used", False)
+            conn.ledger_used = True  # type: ignore[attr-defined]
+            if not (reused and self.suspect):
+                return conn
+            conn.close()  # opened before the store failed: it may see the file read-only for good
+            self.pool.put_connection(conn)
+
+
+def _spoils_connection(exc: BaseException) -> bool:
+    from service.store_errors import StoreFullError, StoreReadOnlyError, store_error
+
+    found = store_error(exc)
+    return isinstance(found, (StoreReadOnlyError, StoreFullError)) or (
+        found is not None and "cannot be opened" in str(found)
+    )
+
+
 class Factory(es_sqlite.SQLiteFactory):
     application_recorder_class = ChainedSQLiteApplicationRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        library = self.datastore
+        self.datastore = ReconnectingSQLiteDatastore(
+            db_name=library.pool.db_name,
+            lock_timeout=library.pool.lock_timeout,
+            single_row_tracking=library.single_row_tracking,
+            originator_id_type=library.originator_id_type,
+        )
+        library.close()  # it never opened a connection
 
     def application_recorder(self) -> ChainedSQLiteApplicationRecorder:
         recorder = ChainedSQLiteApplicationRecorder(datastore=self.datastore, hasher=ChainHasher.from_env(self.env))

@@ -16,7 +16,20 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from service.commands import admissions, audit, health_programme, hospitals, patients, policies, recalculations
+from service.commands import (
+    admissions,
+    api_clients,
+    audit,
+    deliveries,
+    health_programme,
+    hospitals,
+    patients,
+    payments,
+    policies,
+    recalculations,
+    reversals,
+    rosters,
+)
 from service.commands.admissions import (
     Discharge,
     Hospital,
@@ -25,8 +38,10 @@ from service.commands.admissions import (
     ReverseChargeLine,
     SettleAdmission,
 )
+from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.health_programme import (
     ClassifyChronicRisk,
@@ -46,6 +61,7 @@ from service.commands.patients import (
     RevokeChronicDisease,
     SignFamilyDoctorContract,
 )
+from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.commands.policies import PolicyMeta, PublishPolicyVersion
 from service.commands.recalculations import (
     COMPENSATION_FUND,
@@ -53,8 +69,24 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.reversals import (
+    RecordBenefitRecovery,
+    ReverseBenefitForFraud,
+    ReverseSettlement,
+    ReverseSettlementByAudit,
+)
+from service.commands.rosters import ApplyRosterDifferences, ImportRoster
 
-_AREAS = (patients, admissions, policies, audit, hospitals, recalculations)  # importing them registers the commands
+_AREAS = (
+    patients,
+    admissions,
+    policies,
+    audit,
+    hospitals,
+    recalculations,
+    api_clients,
+)  # importing them registers the commands
+_MONEY_AREAS = (payments, rosters, deliveries, reversals)
 _HAINAN_AREAS = (health_programme,)  # Hainan 三个一批 patient commands (importing registers them)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
@@ -135,14 +167,18 @@ __all__ = [
     "COMMANDS",
     "COMPENSATION_FUND",
     "ENVELOPE",
+    "AddApiClient",
     "AnyCommand",
+    "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "ClassifyChronicRisk",
     "Command",
     "ConfirmMajorDisease",
+    "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
     "Hospital",
+    "ImportRoster",
     "InvalidCommandError",
     "IssueHealthCard",
     "PayPatientRefund",
@@ -153,16 +189,25 @@ __all__ = [
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
+    "RecordBenefitRecovery",
     "RecordCharityGrant",
+    "RecordDrugDelivery",
     "RecordFollowUp",
+    "RecordFundBudget",
     "RecordFundReimbursement",
     "RecordHealthCheckUp",
+    "RecordPaymentResult",
     "RecordPovertyStatus",
     "RecordTreatmentPlan",
     "RegisterAdmission",
     "RegisterPatient",
+    "ReverseBenefitForFraud",
     "ReverseChargeLine",
+    "ReverseSettlement",
+    "ReverseSettlementByAudit",
+    "RevokeApiClient",
     "RevokeChronicDisease",
+    "RotateApiClient",
     "SettleAdmission",
     "SignFamilyDoctorContract",
     "VersionedCommand",

@@ -41,6 +41,8 @@ def error_message(error: Mapping[str, Any]) -> str:
         return "unknown field"
     if kind == "missing":
         return "missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # the same words on a route and in a batch
+        return "give an object"
     return str(error.get("msg"))
 
 

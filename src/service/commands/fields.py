@@ -33,8 +33,10 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from domain.funds import BudgetFund, PaymentStatus, RunFund
 from domain.money import AMOUNT_YUAN_MAX, ZERO
 from domain.vocabulary import AuditReason, ChronicRisk, Payer, PovertyStatus, Tier, Treatment, VisitKind
+from service.roles import Role  # it imports no command module: no cycle
 
 E = TypeVar("E", bound=Enum)
 
@@ -337,6 +339,9 @@ AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
 TreatmentName = Annotated[Treatment, BeforeValidator(_member_of(Treatment)), _enum_schema(Treatment)]
 ChronicRiskName = Annotated[ChronicRisk, BeforeValidator(_member_of(ChronicRisk)), _enum_schema(ChronicRisk)]
+BudgetFundName = Annotated[BudgetFund, BeforeValidator(_member_of(BudgetFund)), _enum_schema(BudgetFund)]
+RunFundName = Annotated[RunFund, BeforeValidator(_member_of(RunFund)), _enum_schema(RunFund)]
+PaymentStatusName = Annotated[PaymentStatus, BeforeValidator(_member_of(PaymentStatus)), _enum_schema(PaymentStatus)]
 
 
 # ---- personal identifiers -----------------------------------------------------------------------
@@ -421,6 +426,7 @@ __all__ = [
     "MONEY_PATTERN",
     "REF_PATTERN",
     "AuditReasonName",
+    "BudgetFundName",
     "CommandId",
     "Day",
     "Flag",
@@ -431,12 +437,14 @@ __all__ = [
     "Moment",
     "Money",
     "PayerName",
+    "PaymentStatusName",
     "PersonName",
     "PovertyStatusName",
     "Reading",
     "Reason",
     "Ref",
     "RefList",
+    "RunFundName",
     "Text",
     "TierName",
     "Version",
@@ -444,3 +452,23 @@ __all__ = [
     "Year",
     "check_id_card_no",
 ]
+
+
+# ---- API clients (service.commands.api_clients) ---------------------------------------------------
+TOKEN_DIGEST_PATTERN = "^[0-9a-f]{64}$"
+_TOKEN_DIGEST = _compiled(TOKEN_DIGEST_PATTERN)
+
+
+def _token_digest(value: object) -> str:
+    if not isinstance(value, str) or _TOKEN_DIGEST.fullmatch(value) is None:
+        raise _refuse("token_digest", "give the token's SHA-256 as 64 lowercase hex digits, never the token")
+    return value
+
+
+TokenDigest = Annotated[
+    str, BeforeValidator(_token_digest), WithJsonSchema({"type": "string", "pattern": TOKEN_DIGEST_PATTERN})
+]
+
+
+RoleName = Annotated[Role, BeforeValidator(_member_of(Role)), _enum_schema(Role)]
+__all__ += ["RoleName", "TokenDigest"]

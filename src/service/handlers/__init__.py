@@ -56,10 +56,15 @@ def written(aggregate: Any) -> dict[str, Any]:
 def _load() -> None:
     from service.handlers import (  # noqa: F401
         admissions,
+        api_clients,
         audit,
+        deliveries,
         health_programme,
         hospitals,
         patients,
+        payments,
         policies,
         recalculations,
+        reversals,
+        rosters,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from domain import ids
@@ -11,6 +11,7 @@ from domain.aggregates.admission import Admission
 from domain.aggregates.claim_facts import benefit_year_of
 from domain.errors import AlreadyExistsError, StateConflictError
 from domain.rules.cascade import settle_claim
+from domain.rules.settlement_time import check_settled_at
 from service.commands.admissions import (
     AdmissionCommand,
     Discharge,
@@ -72,21 +73,34 @@ def discharge(ledger: BenefitLedger, cmd: Discharge) -> Outcome:
 def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
     """One-stop settlement at discharge: run the cascade for the admission in its patient-year.
 
-    The policy version is the one in force on the service date as known at `settled_at` (default:
-    now). The patient-year account is the consistency boundary: concurrent settlements of one
-    patient-year are serialised by optimistic concurrency and retried. The fingerprint holds the
-    client's `settled_at` (None when defaulted), so a plain retry is a replay.
+    The policy version is the one in force on the service date among the versions the ledger had
+    recorded by now: the server clock (`ledger.clock`), which is also the settlement's recorded time.
+    The client's `settled_at` (default: that server time) is only checked (domain.rules.settlement_time)
+    and kept on the record. The patient-year account is the consistency boundary: concurrent
+    settlements of one patient-year are serialised by optimistic concurrency and retried. The
+    fingerprint holds the client's `settled_at` (None when defaulted), so a plain retry is a replay.
     """
-    settled_at = cmd.settled_at or datetime.now(UTC)
+    recorded_at = ledger.clock.now()
+    settled_at = cmd.settled_at or recorded_at
     admission = ledger.get_admission(cmd.admission_ref)
     check_expected_version(admission, cmd.expected_version)
     admission.check_settleable()
     patient = ledger.get_patient(admission.patient_ref)
-    entry, policy = ledger.policy_in_force(patient.county_code, admission.service_date(), settled_at)
+    entry, policy = ledger.policy_in_force(patient.county_code, admission.service_date(), recorded_at)
     year = benefit_year_of(admission, policy)
     if not patient.enrolled_in(year):
         raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
     account = ledger.benefit_year_for_settlement(patient.patient_ref, year, patient.county_code)
+    previous = account.previous_settled_at
+    check_settled_at(
+        settled_at,
+        admitted_on=date.fromisoformat(admission.admitted_on),
+        discharged_on=admission.service_date(),
+        days_after_discharge=policy.settlement_days_after_discharge,
+        recorded_at=recorded_at,
+        tolerance=ledger.clock_tolerance,
+        previous_settled_at=None if previous is None else datetime.fromisoformat(previous),
+    )
     sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
     claim = settlement_claim(sid, admission, patient, policy, year)
     settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])

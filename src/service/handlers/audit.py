@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.aggregates.audit_finding import AuditFinding, audit_finding_id
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.aggregates.audit_finding import AdmissionFindings, AuditFinding, admission_findings_id, audit_finding_id
 from domain.errors import AlreadyExistsError, StateConflictError
 from domain.rules.audit_deduction import DisallowedLine, compute_deduction
 from domain.rules.settlement import Settlement
@@ -35,6 +37,8 @@ def record_audit_finding(ledger: BenefitLedger, cmd: RecordAuditFinding) -> Outc
         if line is None or line["reversed"]:
             raise StateConflictError(f"{cmd.admission_ref} has no active charge line {line_no}")
         lines.append(DisallowedLine(line_no, line["category"], Decimal(line["amount"]), line["compliant"]))
+    in_force = _findings_of(ledger, cmd.admission_ref)
+    in_force.disallow(cmd.finding_ref, list(cmd.line_nos))  # a line already disallowed by a finding in force: 409
     settlement_id = admission.settlements[-1]
     record, year, policy = ledger.settled_record(admission.benefit_year_ids[-1], settlement_id)
     settlement = Settlement.from_dict(record["settlement"])
@@ -56,7 +60,7 @@ def record_audit_finding(ledger: BenefitLedger, cmd: RecordAuditFinding) -> Outc
     account = ledger.hospital_account(admission.hospital["code"])
     account.deduct_advance(cmd.finding_ref, fund, deduction.fund_recovery, reason)
     return Outcome(
-        [finding, account],
+        [finding, account, in_force],
         {
             "finding_ref": cmd.finding_ref,
             "settlement_id": settlement_id,
@@ -81,4 +85,15 @@ def withdraw_audit_finding(ledger: BenefitLedger, cmd: WithdrawAuditFinding) -> 
     finding.withdraw(cmd.reason, cmd.withdrawn_on.isoformat())
     account = ledger.hospital_account(finding.hospital_code)
     account.reverse_deduction(cmd.finding_ref, finding.fund, Decimal(finding.deduction["fund_recovery"]), cmd.reason)
-    return Outcome([finding, account], {"finding_ref": cmd.finding_ref, "withdrawn": True})
+    in_force = _findings_of(ledger, finding.admission_ref)
+    in_force.release(cmd.finding_ref)
+    return Outcome([finding, account, in_force], {"finding_ref": cmd.finding_ref, "withdrawn": True})
+
+
+def _findings_of(ledger: BenefitLedger, admission_ref: str) -> AdmissionFindings:
+    """The admission's disallowed lines (opened by its first finding)."""
+    try:
+        found: AdmissionFindings = ledger.repository.get(admission_findings_id(admission_ref))
+    except AggregateNotFoundError:
+        return AdmissionFindings(admission_ref=admission_ref)
+    return found

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from domain import ids
 from domain.aggregates.patient import Patient
-from domain.errors import AlreadyExistsError
+from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
+from domain.policy.selection import version_in_force
 from service.commands.patients import (
     CertifyChronicDisease,
     ConfirmMajorDisease,
@@ -57,7 +60,28 @@ def record_poverty_status(ledger: BenefitLedger, cmd: RecordPovertyStatus) -> Ou
 
 @handles(CertifyChronicDisease)
 def certify_chronic_disease(ledger: BenefitLedger, cmd: CertifyChronicDisease) -> Outcome:
+    """A certificate is for a disease on the chronic list (diseases.chronic_langxi) of the region's policy in
+    force on `valid_from` (or, for a certificate older than every version, of the earliest one); else 422."""
+    patient = ledger.get_patient(cmd.patient_ref)
+    _check_on_chronic_list(ledger, patient.county_code, cmd.disease, cmd.valid_from)
     return _on_patient(ledger, cmd, lambda p: p.certify_chronic_disease(cmd.disease, cmd.valid_from, cmd.valid_to))
+
+
+def _check_on_chronic_list(ledger: BenefitLedger, region: str, disease: str, valid_from: date) -> None:
+    try:
+        entries = ledger.policy_register(region)
+    except NotFoundError:
+        raise StateConflictError(f"cannot certify {disease}: no policy version is published for {region}") from None
+    now = ledger.clock.now()
+    known = [e for e in entries if datetime.fromisoformat(e["published_at"]) <= now] or entries
+    day = max(valid_from, min(date.fromisoformat(e["effective_from"]) for e in known))
+    entry = version_in_force(known, day, max(now, *(datetime.fromisoformat(e["published_at"]) for e in known)))
+    listed = ledger.policy_parameters(UUID(entry["policy_version_id"])).diseases.chronic
+    if disease not in listed:
+        shown = ", ".join(listed) or "none"
+        raise ValidationError(
+            f"{disease} is not on the chronic-disease list of policy {region} {entry['version']} (listed: {shown})"
+        )
 
 
 @handles(RevokeChronicDisease)

@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 
 @handles(PublishPolicyVersion)
 def publish_policy_version(ledger: BenefitLedger, cmd: PublishPolicyVersion) -> Outcome:
-    """Publish a policy version. It may take effect before it is published (retroactive)."""
+    """Publish a policy version. It may take effect before it is published (retroactive).
+
+    Its `published_at` is the server's time of publication (`ledger.clock`); a `published_at` the client
+    sends (a policy file's meta) is ignored, so no one can publish a version "in the past" and have
+    settlements already recorded appear to have known it.
+    """
     document = cmd.document
+    published_at = ledger.clock.now().isoformat()
     register: PolicyRegister
     try:
         register = ledger.repository.get(ids.policy_register_id(document.region))
@@ -29,7 +35,7 @@ def publish_policy_version(ledger: BenefitLedger, cmd: PublishPolicyVersion) -> 
         region=document.region,
         version=document.version,
         effective_from=document.effective_from.isoformat(),
-        published_at=document.published_at.isoformat(),
+        published_at=published_at,
         title=document.title,
         parameters=document.parameters,
         confidence=document.confidence,
@@ -38,9 +44,14 @@ def publish_policy_version(ledger: BenefitLedger, cmd: PublishPolicyVersion) -> 
         document.version,
         str(version.id),
         document.effective_from.isoformat(),
-        document.published_at.isoformat(),
+        published_at,
     )
     return Outcome(
         [register, version],
-        {"policy_version_id": str(version.id), "region": document.region, "version": document.version},
+        {
+            "policy_version_id": str(version.id),
+            "region": document.region,
+            "version": document.version,
+            "published_at": published_at,
+        },
     )

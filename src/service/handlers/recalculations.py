@@ -8,7 +8,7 @@ every patient-year of the region the version can affect, each as its own `Recalc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -48,7 +48,7 @@ def _recalculated(
 ) -> Outcome:
     """`entries`: the region's policy register, read once by a whole-region run; `history`: the year
     already folded by the caller (used if the account has not moved on since)."""
-    known_at = cmd.known_at or datetime.now(UTC)
+    known_at = cmd.known_at or ledger.clock.now()
     account = ledger.benefit_year_account(cmd.patient_ref, cmd.year)
     folded = (
         history
@@ -57,10 +57,11 @@ def _recalculated(
     )
     register = entries if entries is not None else ledger.policy_register(account.county_code)
     policies = []
-    for record in folded.settlements:
+    active = folded.active_settlements  # a reversed settlement (反结算, 骗保) no longer counts
+    for record in active:
         entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
         policies.append((ledger.policy_parameters(UUID(entry["policy_version_id"])), entry["version"]))
-    items, state_after = recalculate_year(folded.settlements, policies)
+    items, state_after = recalculate_year(active, policies)
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
     summary = [{k: v for k, v in item.items() if k != "settlement"} for item in items]
     return Outcome(
@@ -153,7 +154,7 @@ def _affected_years(
         if opened.county_code != region or opened.year < effective_from.year:
             continue
         history = ledger.get_benefit_year(opened.patient_ref, opened.year)
-        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.settlements):
+        if not any(r["claim"]["service_date"] >= effective_from.isoformat() for r in history.active_settlements):
             continue
         page.append((opened.patient_ref, opened.year, history))
         if len(page) == PAGE_SIZE:

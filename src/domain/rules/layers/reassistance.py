@@ -44,5 +44,6 @@ def apply(
         cap=rule.annual_cap,
         paid_before=paid_before,
         explanation=explanation,
+        deferred=rule.deferred,
     )
     return result, state.with_amounts({"reassist.base": base_after, "reassist.paid": paid_before + amount})
