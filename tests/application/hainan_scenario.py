@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tests.application.scenario import SETTLED_AT, poor_patient
+from tests.application.scenario import poor_patient
 
 from domain.policy.loader import load_default_policy
 from service.commands import (
@@ -141,8 +141,9 @@ def admit_and_settle_hainan(
                 )
             )
     ledger.handle(Discharge(command_id=f"{admission_ref}:discharge", admission_ref=admission_ref, discharged_on=day))
+    settled_at = datetime(day.year, day.month, day.day, 10, tzinfo=UTC)  # at discharge
     return ledger.handle(
-        SettleAdmission(command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=SETTLED_AT)
+        SettleAdmission(command_id=f"{admission_ref}:settle", admission_ref=admission_ref, settled_at=settled_at)
     )
 
 

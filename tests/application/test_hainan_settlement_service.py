@@ -13,7 +13,7 @@ recorded. Golden figures to the fen, written out (all parameters ILLUSTRATIVE, s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -29,7 +29,7 @@ from tests.application.hainan_scenario import (
     oesophagectomy,
     publish_hainan,
 )
-from tests.application.scenario import SETTLED_AT, paid, publish_default, worked_example
+from tests.application.scenario import paid, publish_default, worked_example
 
 from domain.errors import StateConflictError, ValidationError
 from service.commands import InvalidCommandError, RecordTreatmentPlan, RegisterAdmission
@@ -135,7 +135,7 @@ def test_a_provincial_centre_for_another_disease_is_not_designated_for_this_one(
     confirm_and_plan(hainan, "QZ-P")
     result = oesophagectomy(hainan, "QZ-P", PEOPLE_HOSPITAL)
     assert result["major_disease"]["handling"] == "non_designated_paid"
-    policy = hainan.policy_in_force("469030", date(2018, 6, 1), SETTLED_AT)[1]
+    policy = hainan.policy_in_force("469030", date(2018, 6, 1), datetime.now(UTC))[1]
     assert is_designated_centre(policy, "HN-PEOPLE", "thalassemia_major")
     assert not is_designated_centre(policy, "HN-PEOPLE", "esophageal_cancer")
 
@@ -284,7 +284,7 @@ def test_a_treatment_plan_names_a_programme_disease_of_the_patients_region(haina
 
 
 def test_the_diagnosis_names_the_disease_by_code_or_chinese_name(hainan: BenefitLedger) -> None:
-    policy = hainan.policy_in_force("469030", date(2018, 6, 1), SETTLED_AT)[1]
+    policy = hainan.policy_in_force("469030", date(2018, 6, 1), datetime.now(UTC))[1]
     assert disease_of_diagnosis(policy, "esophageal_cancer") == "esophageal_cancer"
     assert disease_of_diagnosis(policy, "直肠癌术后") == "rectal_cancer"
     assert disease_of_diagnosis(policy, "肺炎") is None and disease_of_diagnosis(policy, "") is None

@@ -57,6 +57,7 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "create_payment_run",
         "record_payment_result",
         "record_drug_delivery",
+        "record_charity_grant",
     }
     for name, example in EXAMPLES.items():  # every example is valid, as an entry (or, unbatchable, a model)
         entry = {"command": name, "command_id": f"x:{name}", "args": example}
