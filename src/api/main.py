@@ -93,7 +93,7 @@ def create_app(
             app.state.views = open_store(config.store if ledger is None else store_config_of(ledger))
             try:
                 app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
-                app.state.ledger.publish_default_policy()
+                app.state.ledger.publish_default_policies()
                 app.state.ready = True
                 yield
             finally:

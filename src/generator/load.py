@@ -138,6 +138,54 @@ def patient_commands(plan: CountyPlan, p: PatientPlan, tag: str = "") -> list[c.
         )
         for i, f in enumerate(p.follow_ups)
     ]
+    return commands + hainan_patient_commands(plan, p, tag)
+
+
+def hainan_patient_commands(plan: CountyPlan, p: PatientPlan, tag: str = "") -> list[c.Command]:
+    """Hainan's 三个一批 facts of a patient (none for a Langxi plan)."""
+    ref = p.ref
+    commands: list[c.Command] = [
+        c.RecordTreatmentPlan(
+            command_id=f"{tag}treatment-plan:{ref}:{record.disease}:{i + 1}",
+            patient_ref=ref,
+            disease=record.disease,
+            treatment=record.treatment,
+            decided_on=record.decided_on,
+            expert_group=f"{plan.region} 县级专家组",
+        )
+        for i, record in enumerate(p.treatment_plans)
+    ]
+    commands += [
+        c.RecordCharityGrant(
+            command_id=f"{tag}charity-grant:{ref}:{record.grant_ref}",
+            patient_ref=ref,
+            grant_ref=record.grant_ref,
+            year=plan.year,
+            amount=record.amount,
+            granted_on=record.granted_on,
+        )
+        for record in p.charity_grants
+    ]
+    if p.health_card is not None:
+        card_no, issued_on = p.health_card
+        commands.append(
+            c.IssueHealthCard(
+                command_id=f"{tag}health-card:{ref}", patient_ref=ref, card_no=card_no, issued_on=issued_on
+            )
+        )
+    commands += [
+        c.RecordHealthCheckUp(command_id=f"{tag}check-up:{ref}:{day.year}", patient_ref=ref, checked_on=day)
+        for day in p.check_ups
+    ]
+    commands += [
+        c.ClassifyChronicRisk(
+            command_id=f"{tag}risk-class:{ref}:{i + 1}",
+            patient_ref=ref,
+            risk=record.risk,
+            classified_on=record.classified_on,
+        )
+        for i, record in enumerate(p.risk_classes)
+    ]
     return commands
 
 
@@ -173,10 +221,9 @@ def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
 
 
 def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None) -> LoadReport:
-    """Publish the default policy, then every patient's facts, then every visit, settled at discharge."""
-    document = load_default_policy()
-    if document.region != plan.region:
-        raise ValueError(f"plan region {plan.region} is not the default policy's region {document.region}")
+    """Publish the plan region's default policy, then every patient's facts, then every visit, settled at
+    discharge."""
+    document = load_default_policy(plan.region)
     if document.effective_from.year > plan.year:
         raise ValueError(f"the default policy takes effect on {document.effective_from}, after {plan.year} began")
     started = time.perf_counter()

@@ -28,7 +28,7 @@ from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
 from domain.aggregates.registered_hospital import RegisteredHospital, registered_hospital_id
 from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
-from domain.policy.loader import load_default_policy
+from domain.policy.loader import load_default_policy, shipped_regions
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
 from domain.registry.catalogue import Catalogue
@@ -142,9 +142,15 @@ class BenefitLedger(Application[UUID]):
         result.pop("replayed", None)
         return {**result, "quote": True}
 
-    def publish_default_policy(self) -> None:
-        """Publish the shipped default policy version unless its region lists it already (idempotent)."""
-        document = load_default_policy()
+    def publish_default_policies(self) -> None:
+        """Publish the default version shipped for every region (Langxi, then 琼中), each only once."""
+        for region in shipped_regions():
+            self.publish_default_policy(region)
+
+    def publish_default_policy(self, region: str | None = None) -> None:
+        """Publish the shipped default policy version of `region` (default: Langxi) unless its region lists it
+        already (idempotent)."""
+        document = load_default_policy(region)
         try:
             listed = {entry["version"] for entry in self.policy_register(document.region)}
         except NotFoundError:  # the region has no version yet

@@ -58,6 +58,7 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "create_payment_run",
         "record_payment_result",
         "record_drug_delivery",
+        "record_charity_grant",
     }
     assert {"register_hospital", "change_hospital", "post_legacy_charge_line"} <= table[Role.ADMIN]
     for name, example in EXAMPLES.items():  # every example is valid, as an entry (or, unbatchable, a model)

@@ -18,7 +18,7 @@ from api.deps import RefPath, ViewsDep, YearPath
 from api.responses import plain
 from domain.errors import NotFoundError, ValidationError
 from generator.summary import LANGXI
-from projections.annual_totals import PAYERS
+from projections.annual_totals import LANGXI_PAYERS
 from projections.county_dashboard import county_months, period_months, ratio
 from projections.county_detail import restated_months, township_breakdown
 from projections.store import ViewStore
@@ -54,7 +54,7 @@ REPORTS: dict[str, dict[str, Any]] = {
             "in_county_visit_rate": LANGXI["in_county_rate"],
             "in_province_inpatient_ratio": LANGXI["in_province_inpatient_ratio"],
             # re-assistance (再救助) is not reported: it was first paid in August 2018
-            "compensation_by_payer": {p: _fen(LANGXI[p]) for p in PAYERS},
+            "compensation_by_payer": {p: _fen(LANGXI[p]) for p in LANGXI_PAYERS},
         },
     }
 }

@@ -96,7 +96,7 @@ class HospitalRecord:
             "in_county": self.in_county_of(patient_county),
             "in_province": self.in_province,
             "designated": self.ncms_designated,
-        }
+        } | ({"designated_centre_for": list(self.designated_centre_for)} if self.designated_centre_for else {})
 
 
 def in_force_on(records: Sequence[HospitalRecord], day: date) -> HospitalRecord | None:

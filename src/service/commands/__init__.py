@@ -22,6 +22,7 @@ from service.commands import (
     audit,
     bulletins,
     deliveries,
+    health_programme,
     hospitals,
     patients,
     payments,
@@ -45,6 +46,13 @@ from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.bulletins import IssueBulletin
 from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
+from service.commands.health_programme import (
+    ClassifyChronicRisk,
+    IssueHealthCard,
+    RecordCharityGrant,
+    RecordHealthCheckUp,
+    RecordTreatmentPlan,
+)
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
     CertifyChronicDisease,
@@ -85,6 +93,7 @@ _AREAS = (
     bulletins,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
+_HAINAN_AREAS = (health_programme,)  # Hainan 三个一批 patient commands (importing registers them)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -169,6 +178,7 @@ __all__ = [
     "ApplyRosterDifferences",
     "CertifyChronicDisease",
     "ChangeHospital",
+    "ClassifyChronicRisk",
     "Command",
     "ConfirmMajorDisease",
     "CreatePaymentRun",
@@ -177,6 +187,7 @@ __all__ = [
     "ImportRoster",
     "InvalidCommandError",
     "IssueBulletin",
+    "IssueHealthCard",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
@@ -187,12 +198,15 @@ __all__ = [
     "RecalculateForPolicy",
     "RecordAuditFinding",
     "RecordBenefitRecovery",
+    "RecordCharityGrant",
     "RecordDrugDelivery",
     "RecordFollowUp",
     "RecordFundBudget",
     "RecordFundReimbursement",
+    "RecordHealthCheckUp",
     "RecordPaymentResult",
     "RecordPovertyStatus",
+    "RecordTreatmentPlan",
     "RegisterAdmission",
     "RegisterHospital",
     "RegisterPatient",

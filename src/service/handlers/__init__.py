@@ -60,6 +60,7 @@ def _load() -> None:
         audit,
         bulletins,
         deliveries,
+        health_programme,
         hospitals,
         patients,
         payments,

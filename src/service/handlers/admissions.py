@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain import ids
 from domain.aggregates.admission import Admission
-from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.claim_facts import benefit_year_of
 from domain.errors import AlreadyExistsError, StateConflictError
 from domain.registry.catalogue import classify_line
 from domain.rules.cascade import settle_claim
@@ -24,6 +24,7 @@ from service.commands.admissions import (
 )
 from service.handlers import handles, written
 from service.idempotency import Outcome, check_expected_version
+from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -119,7 +120,7 @@ def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
     )
     sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
     hospital = ledger.hospital_at_settlement(admission, patient.county_code)
-    claim = claim_facts(sid, admission, patient, hospital=hospital)
+    claim = settlement_claim(sid, admission, patient, policy, year, hospital=hospital)
     settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
     account.record_settlement(
         sid,
