@@ -25,7 +25,7 @@ from bench.bulk import bulk_http, bulk_in_process, hospital_batches
 from bench.pgschema import connect, fresh_schema
 from bench.server import Server, api_server
 from bench.timing import percentile, rate_line
-from bench.workload import Command, county_plan, hospital_codes, patient_commands, visit_commands
+from bench.workload import Command, county_plan, hospital_codes, patient_commands, register_hospitals, visit_commands
 from domain.policy.loader import load_default_policy
 from service.batch import run_batch
 from service.commands import PublishPolicyVersion
@@ -45,6 +45,7 @@ def prepare(url: str, plan: Any, visits: Sequence[Any]) -> StoreConfig:
     ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
     document = load_default_policy()
     ledger.handle(PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
+    register_hospitals(ledger)
     wanted = {visit.patient_ref for visit in visits}
     registry = [c for p in plan.patients if p.ref in wanted for c in patient_commands(plan, p)]
     for start in range(0, len(registry), 500):

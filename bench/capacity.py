@@ -24,7 +24,7 @@ import psycopg
 
 from bench.pgschema import fresh_schema, server_url
 from bench.timing import percentile, rate_line
-from bench.workload import Command, county_plan, patient_commands, visit_commands
+from bench.workload import Command, county_plan, patient_commands, register_hospitals, visit_commands
 from domain.policy.loader import load_default_policy
 from service.commands import PublishPolicyVersion
 from service.ledger import BenefitLedger
@@ -45,6 +45,7 @@ def _prepare(url: str, visits: int, writers: int) -> list[list[Command]]:
     ledger = BenefitLedger.from_settings(Settings(database_url=url))
     try:
         ledger.handle(PublishPolicyVersion.of(load_default_policy(), command_id="capacity-policy"))
+        register_hospitals(ledger)
         for ref in by_patient:
             for command in patient_commands(plan, patients[ref]):
                 command.call(ledger)

@@ -21,8 +21,9 @@ from uuid import uuid4
 from bench import pgschema
 from bench.settle import poor_bench_patient
 from domain.aggregates.patient import Patient
-from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
+from service.commands import Discharge, RegisterAdmission, SettleAdmission
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import ensure_schema, store_config
 
 HOSPITAL = {
@@ -54,12 +55,12 @@ def _prepare_settlements(ledger: BenefitLedger, count: int) -> list[str]:
                 admission_ref=ref,
                 patient_ref="BENCH",
                 kind="inpatient",
-                hospital=HOSPITAL,
+                hospital_code=ensure_hospital(ledger, HOSPITAL),
                 admitted_on=day,
             )
         )
         ledger.handle(
-            PostChargeLine(
+            charge_line(
                 command_id=f"{ref}:l",
                 admission_ref=ref,
                 line_no="1",

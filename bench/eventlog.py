@@ -32,7 +32,11 @@ from service.settings import StoreConfig
 Row = tuple[UUID, int, str, bytes]  # originator_id, originator_version, topic, state
 CACHE_DIR = Path("var/bench-cache")
 DOMAIN = Path(__file__).resolve().parent.parent / "src" / "domain"
-SHARED_PREFIXES = ("ledger:PolicyRegister.", "ledger:PolicyVersion.")  # one region register for every copy
+SHARED_PREFIXES = (  # one region register, and one hospital registry, for every copy
+    "ledger:PolicyRegister.",
+    "ledger:PolicyVersion.",
+    "ledger:RegisteredHospital.",
+)
 
 
 @dataclass

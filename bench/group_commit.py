@@ -18,9 +18,10 @@ from eventsourcing.domain import Aggregate
 
 from bench import pgschema
 from domain.policy.loader import load_default_policy
-from service.commands import EnrolPatient, PostChargeLine, PublishPolicyVersion, RegisterAdmission, RegisterPatient
+from service.commands import EnrolPatient, PublishPolicyVersion, RegisterAdmission, RegisterPatient
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings, ensure_schema, store_config
 
 HOSPITAL = {
@@ -71,7 +72,7 @@ def _ledger(url: str, threads: int, per_thread: int, grouped: bool) -> tuple[flo
                 admission_ref=f"A{n}",
                 patient_ref=f"P{n}",
                 kind="inpatient",
-                hospital=HOSPITAL,
+                hospital_code=ensure_hospital(ledger, HOSPITAL),
                 admitted_on=date(2018, 3, 1),
             )
         )
@@ -81,7 +82,7 @@ def _ledger(url: str, threads: int, per_thread: int, grouped: bool) -> tuple[flo
     def work(n: int) -> None:
         for i in range(per_thread):
             ledger.handle(
-                PostChargeLine(
+                charge_line(
                     command_id=f"L{n}-{i}",
                     admission_ref=f"A{n}",
                     line_no=str(i),

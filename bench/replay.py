@@ -25,7 +25,6 @@ from domain.policy.loader import load_default_policy
 from service.commands import (
     Discharge,
     EnrolPatient,
-    PostChargeLine,
     PublishPolicyVersion,
     RecordPovertyStatus,
     RegisterAdmission,
@@ -33,6 +32,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 PATIENT = "AUDIT-1"
@@ -72,13 +72,13 @@ def build_year(ledger: BenefitLedger, admissions: int) -> None:
                 admission_ref=ref,
                 patient_ref=PATIENT,
                 kind="inpatient",
-                hospital=hospital,
+                hospital_code=ensure_hospital(ledger, hospital),
                 admitted_on=day,
             )
         )
         for line in range(3):
             ledger.handle(
-                PostChargeLine(
+                charge_line(
                     command_id=f"{ref}:l{line}",
                     admission_ref=ref,
                     line_no=str(line + 1),

@@ -29,7 +29,6 @@ from domain.vocabulary import PovertyStatus, Tier, VisitKind
 from service.commands import (
     Discharge,
     EnrolPatient,
-    PostChargeLine,
     PublishPolicyVersion,
     RecordPovertyStatus,
     RegisterAdmission,
@@ -37,6 +36,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 HOSPITAL = {
@@ -62,12 +62,12 @@ def _prepare(ledger: BenefitLedger, ref: str, n: int) -> None:
             admission_ref=ref,
             patient_ref="BENCH",
             kind="inpatient",
-            hospital=HOSPITAL,
+            hospital_code=ensure_hospital(ledger, HOSPITAL),
             admitted_on=date(2018, 1 + n % 12, 1 + n % 28),
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{ref}:l",
             admission_ref=ref,
             line_no="1",

@@ -12,9 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from generator.hospitals import ALL_HOSPITALS
 from generator.load import settled_at
 from generator.model import generate_county_year
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
+from service.legacy_shapes import ensure_hospital, item_code_for
 
 _PATIENT_ROUTES = {
     "enrol_patient": "enrolments",
@@ -150,7 +152,7 @@ def visit_commands(visit: VisitPlan, tag: str = "") -> list[Command]:
                 "admission_ref": ref,
                 "patient_ref": visit.patient_ref,
                 "kind": visit.kind,
-                "hospital": visit.hospital.as_payload(),
+                "hospital_code": visit.hospital.code,
                 "admitted_on": visit.admitted_on,
                 "referred": visit.referred,
                 "diagnosis": visit.diagnosis,
@@ -165,8 +167,9 @@ def visit_commands(visit: VisitPlan, tag: str = "") -> list[Command]:
                 "admission_ref": ref,
                 "line_no": line.line_no,
                 "category": line.category,
-                "amount": line.amount,
-                "compliant": line.compliant,
+                "item_code": item_code_for(line.category, line.compliant),
+                "quantity": 1,
+                "unit_price": line.amount,
             },
         )
         for line in visit.lines
@@ -182,3 +185,9 @@ def visit_commands(visit: VisitPlan, tag: str = "") -> list[Command]:
 
 def hospital_codes(plan: CountyPlan) -> list[str]:
     return sorted({visit.hospital.code for visit in plan.visits})
+
+
+def register_hospitals(ledger: Any) -> None:
+    """The synthetic county's hospital registry (admin master data), before any admission (not timed)."""
+    for hospital in ALL_HOSPITALS:
+        ensure_hospital(ledger, hospital.as_payload())

@@ -13,20 +13,23 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import dashboard_page
+from api import api_docs, dashboard_page
 from api.access import AccessPolicy
 from api.access_keys import StoreAccessPolicy, policy_from_keys_file
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
+from api.openapi_doc import install_openapi
+from api.query_check import refuse_unknown_query_parameters
 from api.responses import OrjsonResponse
 from api.routes import (
     admissions,
     api_keys,
     audit_findings,
     batches,
+    bulletins,
     county_reports,
     fhir,
     health,
@@ -38,8 +41,10 @@ from api.routes import (
     reports,
     reversals,
     rosters,
+    search,
     settlements,
     slips,
+    uploads,
 )
 from projections.catalog import select
 from projections.runner import Runner
@@ -88,7 +93,7 @@ def create_app(
             app.state.views = open_store(config.store if ledger is None else store_config_of(ledger))
             try:
                 app.state.catch_up = Runner(app.state.ledger, app.state.views, select(None), batch_size=500)
-                app.state.ledger.publish_default_policy()
+                app.state.ledger.publish_default_policies()
                 app.state.ready = True
                 yield
             finally:
@@ -102,6 +107,9 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         default_response_class=OrjsonResponse,
+        docs_url=None,  # served by api.api_docs with local assets
+        redoc_url=None,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
         description="Append-only ledger of health-poverty medical benefits: payment services append "
         "events, auditors and dashboards read every layer's arithmetic.",
     )
@@ -129,6 +137,11 @@ def create_app(
     app.include_router(payments.router)
     app.include_router(rosters.router)
     app.include_router(reversals.router)
+    app.include_router(bulletins.router)
+    app.include_router(search.router)
+    app.include_router(uploads.router)
+    app.include_router(api_docs.router)
+    install_openapi(app)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
     return app

@@ -30,7 +30,7 @@ def replay(
             if moment
             else ledger.get_benefit_year(patient_ref, year)
         )
-        typer.echo("\n".join(year_lines(account)))
+        typer.echo("\n".join(year_lines(account, lambda ref: ledger.get_admission(ref).lines)))
     return 0
 
 

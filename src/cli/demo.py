@@ -1,9 +1,9 @@
 """`ledger demo`: the main job on the embedded store, end to end.
 
-1. publish the shipped Langxi default policy; 2. settle the research's worked example (§2.3) and
-print every layer's arithmetic; 3. load a seeded synthetic Langxi county through the real commands;
+1. publish the shipped default policies (Langxi and 琼中, Hainan); 2. settle the research's worked
+example (§2.3) and print every layer's arithmetic, and a 琼中 大病集中救治 case (cli.demo_hainan); 3. load a seeded synthetic Langxi county through the real commands;
 4. run the projections to the head of the log; 5. print the county dashboard next to the Langxi
-report (scaled); 6. verify the worked example's patient-year to the fen.
+report (scaled), and 琼中's; 6. verify both worked examples' patient-years to the fen.
 Re-running appends nothing: every command is idempotent by its command id.
 """
 
@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from cli.demo_hainan import HAINAN, HAINAN_EXAMPLE, hainan_table, settle_hainan_example
 from cli.output import year_lines
-from domain.policy.loader import load_default_policy
+from domain.policy.loader import load_default_policies
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -49,9 +50,12 @@ WORKED_EXAMPLE = "P-2.3"  # the patient the README's command lines name (replay,
 def settle_worked_example(ledger: Any) -> None:
     """Research §2.3: A at the county hospital (20,000 / 19,000 compliant), B at a province hospital (80,000 / 72,000)."""
     from service import commands as c
+    from service.legacy_shapes import charge_line, register_hospital_command
 
     ref = WORKED_EXAMPLE
     steps: list[Any] = [
+        register_hospital_command(COUNTY),  # the hospital registry: admin master data (idempotent command ids)
+        register_hospital_command(PROVINCE),
         c.RegisterPatient(command_id=f"demo:{ref}:register", patient_ref=ref, county_code=REGION, township="毕桥镇"),
         c.EnrolPatient(command_id=f"demo:{ref}:enrol:2018", patient_ref=ref, year=2018),
         c.RecordPovertyStatus(
@@ -69,11 +73,11 @@ def settle_worked_example(ledger: Any) -> None:
                 admission_ref=adm_ref,
                 patient_ref=ref,
                 kind="inpatient",
-                hospital=hospital,
+                hospital_code=hospital["code"],
                 admitted_on=day,
                 referred=hospital is PROVINCE,
             ),
-            c.PostChargeLine(
+            charge_line(  # billed through the catalogue: the treatment total (in catalogue), quantity 1
                 command_id=f"demo:{adm_ref}:line:1",
                 admission_ref=adm_ref,
                 line_no="1",
@@ -81,7 +85,7 @@ def settle_worked_example(ledger: Any) -> None:
                 amount=Decimal(compliant),
                 compliant=True,
             ),
-            c.PostChargeLine(
+            charge_line(  # the out-of-catalogue drugs (self-pay item)
                 command_id=f"demo:{adm_ref}:line:2",
                 admission_ref=adm_ref,
                 line_no="2",
@@ -156,21 +160,27 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
 
     from cli.progress import progress_bar
     from cli.store import open_ledger, open_views
+    from generator.hainan import generate_qiongzhong_year
     from generator.load import load_plan
     from generator.model import generate_county_year
     from projections import catalog
     from projections.county_dashboard import county_dashboard
+    from projections.health_rates import county_programme
     from projections.runner import Runner
 
     console = Console(highlight=False)
     config = settings.store
     typer.echo(f"store: {config.url}")
     with open_ledger(settings, must_exist=False) as ledger:
-        document = load_default_policy()
-        ledger.publish_default_policy()
-        console.rule(f"1. policy {document.region}/{document.version} (effective {document.effective_from})")
+        ledger.publish_default_policies()
+        documents = load_default_policies()
+        console.rule("1. the shipped default policies")
+        for d in documents:
+            typer.echo(f"{d.region}/{d.version} (effective {d.effective_from})")
         console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
+        console.rule("2b. 琼中 worked example: 食管癌, single-disease standard")
+        typer.echo("\n".join(settle_hainan_example(ledger)))
         console.rule(f"3. synthetic Langxi county (seed {seed}, scale {scale:g}) through the commands")
         plan = generate_county_year(seed, scale=scale)
         started = time.perf_counter()
@@ -182,11 +192,24 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
             f"({report.appended} appended, {report.replayed} already done) in "
             f"{time.perf_counter() - started:.1f} s"
         )
+        hainan_plan = generate_qiongzhong_year(seed, scale=scale / 5)
+        console.rule(f"3b. synthetic 琼中 county (seed {seed}, scale {scale / 5:g}) through the commands")
+        hainan_report = load_plan(ledger, hainan_plan)
+        typer.echo(f"{hainan_report.describe()}")
         store = open_views(config)
         try:
             processed = Runner(ledger, store, catalog.select(None), batch_size=1000).run_once(until_head=True)
             console.rule(f"4. projections caught up ({processed} events)")
             board = county_dashboard(store, REGION, plan.year, month=7, cumulative=True)
+            hainan_end = date(plan.year, 7, 31)
+            hainan_board = county_dashboard(
+                store,
+                HAINAN,
+                plan.year,
+                month=7,
+                cumulative=True,
+                programme=county_programme(ledger, HAINAN, hainan_end),
+            )
         finally:
             store.close()
         console.rule(f"5. county dashboard {REGION}, {plan.year} Jan-Jul")
@@ -195,10 +218,16 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
                 dashboard_rows(board, scale), f"against the Langxi report (July {plan.year}) scaled by {scale:g}", scale
             )
         )
+        console.print(hainan_table(hainan_board, f"5b. county dashboard {HAINAN} (琼中), {plan.year} Jan-Jul"))
         verdict = ledger.verify_benefit_year(WORKED_EXAMPLE, 2018)
+        hainan_verdict = ledger.verify_benefit_year(HAINAN_EXAMPLE, 2018)
         console.rule("6. verify")
+        typer.echo(
+            f"{HAINAN_EXAMPLE}/2018: {hainan_verdict['settlements']} settlement re-derived from raw facts: "
+            f"{'identical to the fen' if hainan_verdict['verified'] else hainan_verdict['differences']}"
+        )
         typer.echo(
             f"{WORKED_EXAMPLE}/2018: {verdict['settlements']} settlements re-derived from raw facts: "
             f"{'identical to the fen' if verdict['verified'] else verdict['differences']}"
         )
-        return 0 if verdict["verified"] else 1
+        return 0 if verdict["verified"] and hainan_verdict["verified"] else 1

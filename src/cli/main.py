@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli import auditor_commands, export_command, import_command, policy_commands, rebuild_command, slip_command
+from cli import (
+    auditor_commands,
+    bulletin_command,
+    export_command,
+    import_command,
+    policy_commands,
+    rebuild_command,
+    slip_command,
+)
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
 from cli.payment_commands import pay_app
@@ -129,6 +137,7 @@ app.command("import")(import_command.import_commands)
 app.command("rebuild")(rebuild_command.rebuild_projection)
 app.command("export-eob")(export_command.export_eob)
 app.command("slip")(slip_command.slip)
+app.command("bulletin")(bulletin_command.bulletin)
 app.command("publish-policy")(policy_commands.publish_policy)
 app.command("policies")(policy_commands.policies)
 app.command("list-policies", hidden=True)(policy_commands.policies)

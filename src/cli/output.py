@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +36,30 @@ def settlement_lines(record: dict[str, Any], key: str = "settlement") -> list[st
     return lines
 
 
-def year_lines(account: Any) -> list[str]:
+def charge_line_lines(charge_lines: dict[str, dict[str, Any]]) -> list[str]:
+    """Per charge line, why it is (or is not) compliant: the catalogue's verdict, or 'legacy'."""
+    out = []
+    for line_no, line in charge_lines.items():
+        reversed_ = " [reversed]" if line["reversed"] else ""
+        c = line.get("classification")
+        if c is None:
+            verdict = "compliant" if line["compliant"] else "non-compliant"
+            out.append(
+                f"      line {line_no} {line['category']} {money(line['amount'])} {verdict}{reversed_}: "
+                "legacy line, pre-classified by its sender"
+            )
+            continue
+        out.append(
+            f"      line {line_no} {c['item_code']} x {c['quantity']} @ {money(c['unit_price'])} = {money(c['amount'])}: "
+            f"compliant {money(c['compliant_amount'])}, 超限价 {money(c['over_limit'])}, self-pay {money(c['self_pay'])}, "
+            f"out of catalogue {money(c['out_of_catalogue'])}{reversed_}"
+        )
+        out.append(f"        {c['reason']}")
+    return out
+
+
+def year_lines(account: Any, lines_of: Callable[[str], dict[str, dict[str, Any]]] | None = None) -> list[str]:
+    """`lines_of(admission_ref)`: the admission's charge lines, shown per line under each settlement."""
     lines = [f"patient {account.patient_ref}, benefit year {account.year} (version {account.version})"]
     for record in account.settlements:
         reversed_ = record.get("reversed")
@@ -50,6 +74,8 @@ def year_lines(account: Any) -> list[str]:
                 )
             continue
         lines += settlement_lines(record, "current")
+        if lines_of is not None and record.get("admission_ref"):
+            lines += charge_line_lines(lines_of(record["admission_ref"]))
         owed, paid = Decimal(record["compensation_owed"]), Decimal(record["compensation_paid"])
         if owed or paid:
             lines.append(f"    retroactive compensation owed {money(owed)}, paid {money(paid)}")

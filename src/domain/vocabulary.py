@@ -75,6 +75,13 @@ class Treatment(str, Enum):
     STEM_CELL_TRANSPLANT = "stem_cell_transplant"  # 造血干细胞移植
 
 
+class ChronicRisk(str, Enum):
+    """The family doctor's classification of a contracted chronic patient (慢病签约: 高危 / 一般)."""
+
+    HIGH_RISK = "high_risk"  # 高危
+    ORDINARY = "ordinary"  # 一般
+
+
 TREATMENT_LABELS_ZH = {
     Treatment.SURGERY: "手术",
     Treatment.CHEMOTHERAPY: "化疗",

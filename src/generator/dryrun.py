@@ -11,15 +11,16 @@ from datetime import date
 from typing import Any
 
 from domain.aggregates.admission import Admission
-from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.claim_facts import benefit_year_of
 from domain.aggregates.patient import Patient
 from domain.ids import settlement_id
 from domain.policy.loader import PolicyDocument, load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.rules.cascade import settle_claim
 from domain.rules.year_state import YearState
-from domain.vocabulary import PovertyStatus
+from domain.vocabulary import PovertyStatus, Treatment
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
+from service.settlement_claims import settlement_claim
 
 Row = tuple[dict[str, Any], dict[str, Any]]  # (claim facts, settlement) as BenefitYear records them
 
@@ -34,6 +35,10 @@ def patient_aggregate(plan: CountyPlan, p: PatientPlan) -> Patient:
         patient.certify_chronic_disease(cert.disease, cert.valid_from, cert.valid_to)
     for diagnosis in p.major:
         patient.confirm_major_disease(diagnosis.disease, diagnosis.confirmed_on)
+    for plan_record in p.treatment_plans:
+        patient.record_treatment_plan(plan_record.disease, Treatment(plan_record.treatment), plan_record.decided_on, "")
+    for grant in p.charity_grants:
+        patient.record_charity_grant(grant.grant_ref, plan.year, grant.amount, grant.granted_on, "charity")
     return patient
 
 
@@ -55,7 +60,7 @@ def admission_aggregate(visit: VisitPlan) -> Admission:
 
 def settle_plan(plan: CountyPlan, document: PolicyDocument | None = None) -> Iterator[tuple[VisitPlan, Row]]:
     """Each visit with its (claim, settlement) dicts, settled in the plan's (= the loader's) order."""
-    document = document or load_default_policy()
+    document = document or load_default_policy(plan.region)
     if document.effective_from > date(plan.year, 1, 1):
         raise ValueError(f"policy {document.version} takes effect after the start of {plan.year}")
     policy = PolicyParameters.from_mapping(document.parameters)
@@ -65,7 +70,7 @@ def settle_plan(plan: CountyPlan, document: PolicyDocument | None = None) -> Ite
         admission = admission_aggregate(visit)
         patient = patients[visit.patient_ref]
         key = (visit.patient_ref, benefit_year_of(admission, policy))
-        claim = claim_facts(settlement_id(visit.ref, 1), admission, patient)
+        claim = settlement_claim(settlement_id(visit.ref, 1), admission, patient, policy, key[1])
         settlement, states[key] = settle_claim(claim, states.get(key, YearState()), policy, document.version)
         yield visit, (claim.to_dict(), settlement.to_dict())
 

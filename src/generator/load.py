@@ -14,8 +14,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.policy.loader import load_default_policy
+from generator.hospitals import ALL_HOSPITALS
 from generator.plan import CountyPlan, PatientPlan, VisitPlan
 from service import commands as c
+from service.legacy_shapes import charge_line, register_hospital_command
 
 CHINA = timezone(timedelta(hours=8))
 SETTLEMENT_HOUR = 18
@@ -136,6 +138,54 @@ def patient_commands(plan: CountyPlan, p: PatientPlan, tag: str = "") -> list[c.
         )
         for i, f in enumerate(p.follow_ups)
     ]
+    return commands + hainan_patient_commands(plan, p, tag)
+
+
+def hainan_patient_commands(plan: CountyPlan, p: PatientPlan, tag: str = "") -> list[c.Command]:
+    """Hainan's 三个一批 facts of a patient (none for a Langxi plan)."""
+    ref = p.ref
+    commands: list[c.Command] = [
+        c.RecordTreatmentPlan(
+            command_id=f"{tag}treatment-plan:{ref}:{record.disease}:{i + 1}",
+            patient_ref=ref,
+            disease=record.disease,
+            treatment=record.treatment,
+            decided_on=record.decided_on,
+            expert_group=f"{plan.region} 县级专家组",
+        )
+        for i, record in enumerate(p.treatment_plans)
+    ]
+    commands += [
+        c.RecordCharityGrant(
+            command_id=f"{tag}charity-grant:{ref}:{record.grant_ref}",
+            patient_ref=ref,
+            grant_ref=record.grant_ref,
+            year=plan.year,
+            amount=record.amount,
+            granted_on=record.granted_on,
+        )
+        for record in p.charity_grants
+    ]
+    if p.health_card is not None:
+        card_no, issued_on = p.health_card
+        commands.append(
+            c.IssueHealthCard(
+                command_id=f"{tag}health-card:{ref}", patient_ref=ref, card_no=card_no, issued_on=issued_on
+            )
+        )
+    commands += [
+        c.RecordHealthCheckUp(command_id=f"{tag}check-up:{ref}:{day.year}", patient_ref=ref, checked_on=day)
+        for day in p.check_ups
+    ]
+    commands += [
+        c.ClassifyChronicRisk(
+            command_id=f"{tag}risk-class:{ref}:{i + 1}",
+            patient_ref=ref,
+            risk=record.risk,
+            classified_on=record.classified_on,
+        )
+        for i, record in enumerate(p.risk_classes)
+    ]
     return commands
 
 
@@ -148,14 +198,14 @@ def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
             admission_ref=ref,
             patient_ref=v.patient_ref,
             kind=v.kind,
-            hospital=v.hospital.as_payload(),
+            hospital_code=v.hospital.code,
             admitted_on=v.admitted_on,
             referred=v.referred,
             diagnosis=v.diagnosis,
         )
     ]
     commands += [
-        c.PostChargeLine(
+        charge_line(  # a catalogue line: the category's item (in catalogue or self-pay), quantity 1
             command_id=f"{tag}charge:{ref}:{line.line_no}",
             admission_ref=ref,
             line_no=line.line_no,
@@ -171,16 +221,17 @@ def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
 
 
 def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None) -> LoadReport:
-    """Publish the default policy, then every patient's facts, then every visit, settled at discharge."""
-    document = load_default_policy()
-    if document.region != plan.region:
-        raise ValueError(f"plan region {plan.region} is not the default policy's region {document.region}")
+    """Publish the plan region's default policy, then every patient's facts, then every visit, settled at
+    discharge."""
+    document = load_default_policy(plan.region)
     if document.effective_from.year > plan.year:
         raise ValueError(f"the default policy takes effect on {document.effective_from}, after {plan.year} began")
     started = time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     loader = _Loader(ledger)
     loader.run(c.PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
+    for hospital in ALL_HOSPITALS:  # the hospital registry (admin master data) before any admission
+        loader.run(register_hospital_command(hospital.as_payload()))
     total, done = len(plan.patients) + len(plan.visits), 0
     for patient in plan.patients:
         loader.patient(plan, patient)

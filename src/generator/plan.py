@@ -74,6 +74,32 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class TreatmentPlanRecord:
+    """A county expert group's treatment plan (诊疗方案), Hainan."""
+
+    disease: str
+    treatment: str  # domain.vocabulary.Treatment value
+    decided_on: date
+
+
+@dataclass(frozen=True)
+class CharityGrantRecord:
+    """A charity fund grant (慈善医疗救助) for the plan's year, Hainan."""
+
+    grant_ref: str
+    amount: Decimal
+    granted_on: date
+
+
+@dataclass(frozen=True)
+class RiskClassRecord:
+    """The family doctor's high-risk / ordinary classification, Hainan."""
+
+    risk: str  # domain.vocabulary.ChronicRisk value
+    classified_on: date
+
+
+@dataclass(frozen=True)
 class PatientPlan:
     ref: str
     township: str
@@ -83,6 +109,12 @@ class PatientPlan:
     major: tuple[MajorDiagnosis, ...] = ()
     contracts: tuple[DoctorContract, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    # Hainan's 三个一批 facts (empty for a Langxi plan)
+    treatment_plans: tuple[TreatmentPlanRecord, ...] = ()
+    charity_grants: tuple[CharityGrantRecord, ...] = ()
+    health_card: tuple[str, date] | None = None  # (card_no, issued_on)
+    check_ups: tuple[date, ...] = ()
+    risk_classes: tuple[RiskClassRecord, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.aggregates.admission import line_compliant_amount
 from domain.money import ZERO, is_fen, money_sum
 from domain.rules.layer_result import LayerResult
 from domain.rules.settlement import Settlement
@@ -231,7 +232,7 @@ def _line_items(lines: Sequence[Mapping[str, Any]], settlement: Settlement) -> l
                 "net": money(amount),
                 "adjudication": [
                     _adjudication("submitted", amount, "Submitted Amount"),
-                    _adjudication("eligible", amount if line["compliant"] else ZERO, "Eligible Amount"),
+                    _adjudication("eligible", line_compliant_amount(dict(line)), "Eligible Amount"),
                 ],
             }
         )

@@ -16,7 +16,8 @@ from projections.store import ViewStore
 from projections.tables import Table, money
 from projections.view import View, reading
 
-PAYERS = ("ncms", "cii", "ma", "b351", "s180", "s5090", "reassist")
+LANGXI_PAYERS = ("ncms", "cii", "ma", "b351", "s180", "s5090", "reassist")
+PAYERS = (*LANGXI_PAYERS, "hpsi", "charity")  # + Hainan's 健康扶贫补充保险 and 慈善医疗救助
 ZERO = Decimal("0.00")
 FIGURES = (
     "total_cost",
@@ -67,7 +68,7 @@ POLICIES = Table(
 def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
     """The money figures of one settlement (as recorded in SettlementRecorded / RecalculationRecorded)."""
     paid = {p: ZERO for p in PAYERS}
-    other = ZERO  # payers without a column yet (Hainan's hpsi, charity): counted in payer_total only
+    other = ZERO  # a payer without a column (none today): counted in payer_total only
     for layer in settlement["layers"]:
         if layer["payer"] in paid:
             paid[layer["payer"]] += money(layer["amount"])

@@ -42,6 +42,22 @@ def _settled(e: Any) -> Entry:
     }
 
 
+def _classified(e: Any) -> Entry:
+    """A charge line the ledger classified against the catalogue: every part, and why."""
+    c = e.classification
+    return {
+        "effective_on": None,
+        "amount": money(c["amount"]),
+        "summary": (
+            f"charge line {e.line_no} {c['item_code']} x {c['quantity']} @ {money(c['unit_price'])} = "
+            f"{money(c['amount'])}: compliant {money(c['compliant_amount'])}, over the price limit "
+            f"{money(c['over_limit'])}, self-pay {money(c['self_pay'])}, out of catalogue "
+            f"{money(c['out_of_catalogue'])} ({c['catalogue_version']}): {c['reason']}"
+        ),
+        "detail": {"classification": c, "category": e.category},
+    }
+
+
 def _recalculated(e: Any) -> Entry:
     owed = sum((money(i["compensation_owed"]) for i in e.items), Decimal("0.00"))
     changed = [i["settlement_id"] for i in e.items if i["changed"]]
@@ -108,9 +124,11 @@ DESCRIBERS: dict[str, Callable[[Any], Entry]] = {
         None,
         lambda e: (
             f"charge line {e.line_no} {e.category} {money(e.amount)} {'compliant' if e.compliant else 'non-compliant'}"
+            " (legacy line, pre-classified by its sender)"
         ),
         "amount",
     ),
+    "ledger:Admission.ChargeLineClassified": _classified,
     "ledger:Admission.ChargeLineReversed": _simple(None, lambda e: f"charge line {e.line_no} reversed: {e.reason}"),
     "ledger:Admission.Discharged": _simple("discharged_on", lambda e: "discharged"),
     "ledger:Admission.Settled": _simple(

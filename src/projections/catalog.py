@@ -7,12 +7,23 @@ from projections.audit_trail import PROJECTION as AUDIT_TRAIL
 from projections.county_dashboard import PROJECTION as COUNTY_DASHBOARD
 from projections.county_detail import PROJECTION as COUNTY_DETAIL
 from projections.hospital_advances import PROJECTION as HOSPITAL_ADVANCES
+from projections.hospital_months import PROJECTION as BULLETIN_HOSPITALS
 from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
+from projections.search_index import PROJECTION as SEARCH_INDEX
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
-    for p in (ANNUAL_TOTALS, RETRO_COMPENSATION, AUDIT_TRAIL, HOSPITAL_ADVANCES, COUNTY_DASHBOARD, COUNTY_DETAIL)
+    for p in (
+        ANNUAL_TOTALS,
+        RETRO_COMPENSATION,
+        AUDIT_TRAIL,
+        HOSPITAL_ADVANCES,
+        COUNTY_DASHBOARD,
+        COUNTY_DETAIL,
+        BULLETIN_HOSPITALS,
+        SEARCH_INDEX,
+    )
 }
 
 

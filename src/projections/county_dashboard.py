@@ -11,6 +11,14 @@ county. Rates are computed at query time from these sums and from per-patient fa
                                    a settled inpatient admission in the period / those patients
   chronic-disease contract rate  = patients certified for a chronic disease during the period with a
                                    family-doctor contract signed by its end / those patients
+Hainan's 慢病签约服务管理 rates (module health_rates), over the poor patients of the county (status in
+force at the period end one of the policy's poor statuses):
+  health-card rate               = poor patients with a health card issued by the period end / poor patients
+  check-up rate                  = poor patients with a health check-up from 1 January to the period end / poor
+  poor contract rate             = poor patients with a family-doctor contract signed by the end / poor
+  follow-up schedule rate        = contracted patients with a risk class (high-risk / ordinary) in force at the
+                                   end whose follow-ups from 1 January reach the policy's yearly schedule,
+                                   pro rata to the period end (ceil(due x months / 12)) / those patients
 Ratios are Decimals rounded half-up to 4 places (0.8876 = 88.76 %), None when nothing to divide.
 """
 
@@ -21,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from projections.annual_totals import PAYERS, figures
+from projections.health_rates import HealthProgramme, health_rates
 from projections.projection import Projection, merge
 from projections.store import ViewStore
 from projections.subjects import SubjectIndex
@@ -168,9 +177,42 @@ def on_chronic_revoked(view: View, e: Any) -> None:
 
 
 def on_follow_up(view: View, e: Any) -> None:
-    county = SUBJECTS.of(view, e.originator_id)["county_code"]
+    subject = SUBJECTS.of(view, e.originator_id)
     day = e.followed_up_on
-    view.add(MONTHS, {"county_code": county, "year": int(day[:4]), "month": int(day[5:7])}, {"follow_ups": 1})
+    view.add(
+        MONTHS, {"county_code": subject["county_code"], "year": int(day[:4]), "month": int(day[5:7])}, {"follow_ups": 1}
+    )
+    view.upsert(
+        FACTS,
+        {"patient_ref": subject["patient_ref"], "fact": "follow_up", "subject": str(view.position), "start_on": day},
+    )
+
+
+def on_poverty_status(view: View, e: Any) -> None:
+    """Every status record, in log order: the one in force on a day is the latest effective_from on or before it."""
+    patient_ref = SUBJECTS.of(view, e.originator_id)["patient_ref"]
+    view.upsert(
+        FACTS,
+        {
+            "patient_ref": patient_ref,
+            "fact": f"status:{e.status}",
+            "subject": f"{view.position:012d}",
+            "start_on": e.effective_from,
+        },
+    )
+
+
+def on_risk(view: View, e: Any) -> None:
+    patient_ref = SUBJECTS.of(view, e.originator_id)["patient_ref"]
+    view.upsert(
+        FACTS,
+        {
+            "patient_ref": patient_ref,
+            "fact": f"risk:{e.risk}",
+            "subject": f"{view.position:012d}",
+            "start_on": e.classified_on,
+        },
+    )
 
 
 PROJECTION = Projection(
@@ -187,8 +229,14 @@ PROJECTION = Projection(
             "ledger:Patient.ChronicDiseaseRevoked": on_chronic_revoked,
             "ledger:Patient.FamilyDoctorContractSigned": on_fact("contract", "signed_on"),
             "ledger:Patient.FollowUpRecorded": on_follow_up,
+            "ledger:Patient.PovertyStatusRegistered": on_poverty_status,
+            "ledger:Patient.PovertyStatusChanged": on_poverty_status,
+            "ledger:Patient.HealthCardIssued": on_fact("health_card", "issued_on", "card_no"),
+            "ledger:Patient.HealthCheckUpRecorded": on_fact("check_up", "checked_on", "checked_on"),
+            "ledger:Patient.ChronicRiskClassified": on_risk,
         },
     ),
+    version=2,  # 2: poverty statuses, health cards, check-ups, risk classes and each follow-up as facts
     description="per county and month: Langxi report figures and Hainan action-plan rates",
 )
 
@@ -232,8 +280,12 @@ def county_dashboard(
     month: int | None = None,
     cumulative: bool = False,
     quarter: int | None = None,
+    programme: HealthProgramme | None = None,
 ) -> dict[str, Any]:
-    """Figures for a year, a month, a quarter, or (cumulative=True) the year to the end of either."""
+    """Figures for a year, a month, a quarter, or (cumulative=True) the year to the end of either.
+
+    `programme`: the poor statuses and the follow-up schedule of the county's policy in force at the
+    period end (None: the four poor categories, and no schedule, so no follow-up schedule rate)."""
     first, last = period_months(month, quarter, cumulative)
     start, end = f"{year}-{first:02d}-01", f"{year}-{last:02d}-{calendar.monthrange(year, last)[1]:02d}"
     with reading(store) as view:
@@ -243,6 +295,7 @@ def county_dashboard(
         tables = {"facts": FACTS, "subjects": SUBJECTS.table, "settlements": SETTLEMENTS}
         major, treated = view.rows(_TREATED, [start, end, county_code, "major", end], **tables)[0]
         chronic, contracted = view.rows(_CONTRACTED, [end, county_code, "chronic", end, start], **tables)[0]
+        health = health_rates(view, FACTS, SUBJECTS.table, county_code, year, last, end, programme)
     sums: dict[str, Any] = {c: sum((r[c] for r in rows), 0) for c, kind in MONTHS.columns if kind == "count"}
     sums.update({c: sum((r[c] for r in rows), ZERO) for c, kind in MONTHS.columns if kind == "money"})
     return {
@@ -262,6 +315,7 @@ def county_dashboard(
         "chronic_patients": int(chronic or 0),
         "chronic_contracted": int(contracted or 0),
         "chronic_contract_rate": ratio(int(contracted or 0), int(chronic or 0)),
+        **health,
     }
 
 

@@ -35,6 +35,11 @@ HOSPITALS = Table(
     ),
     key=("hospital_code",),
 )
+NAMES = Table(  # the hospital registry's one name per hospital (its latest-recorded record's)
+    "hospital_names",
+    (("hospital_code", "text"), ("name", "text")),
+    key=("hospital_code",),
+)
 FUNDS = Table(
     "hospital_funds",
     (
@@ -149,7 +154,7 @@ def on_settlement(view: View, e: Any) -> None:
             "patient_share": money(e.patient_share),
             "hospital_borne": money(s["hospital_borne"]),
         },
-        {"name": h["name"], "tier": h["tier"], "county_code": h["county_code"]},
+        {"name": _registry_name(view, h["code"]) or h["name"], "tier": h["tier"], "county_code": h["county_code"]},
     )
     for seq, layer in enumerate(s["layers"]):
         if money(layer["amount"]) != ZERO and not layer.get("deferred"):
@@ -164,6 +169,19 @@ def on_settlement(view: View, e: Any) -> None:
                 settlement_id=e.settlement_id,
                 on_date=e.settled_at,
             )
+
+
+def _registry_name(view: View, hospital_code: str) -> str | None:
+    row = view.get(NAMES, {"hospital_code": hospital_code})
+    return None if row is None else str(row["name"])
+
+
+def on_registry_record(view: View, e: Any) -> None:
+    """A registration or change of a hospital: its name everywhere is the latest-recorded record's."""
+    code, name = e.record["code"], e.record["name"]
+    view.upsert(NAMES, {"hospital_code": code, "name": name})
+    if view.get(HOSPITALS, {"hospital_code": code}) is not None:
+        view.update(HOSPITALS, {"hospital_code": code}, {"name": name})
 
 
 def _hospital(view: View, e: Any) -> str:
@@ -277,7 +295,7 @@ def on_withdrawn(view: View, e: Any) -> None:
 
 PROJECTION = Projection(
     "hospital_advances",
-    (SUBJECTS.table, HOSPITALS, FUNDS, ENTRIES, FINDINGS, REFUNDS),
+    (SUBJECTS.table, HOSPITALS, FUNDS, ENTRIES, FINDINGS, REFUNDS, NAMES),
     merge(
         SUBJECTS.handlers,
         {
@@ -289,6 +307,8 @@ PROJECTION = Projection(
             "ledger:AuditFinding.Recorded": on_finding,
             "ledger:AuditFinding.PatientRefundPaid": on_refund_paid,
             "ledger:AuditFinding.Withdrawn": on_withdrawn,
+            "ledger:RegisteredHospital.Registered": on_registry_record,
+            "ledger:RegisteredHospital.Changed": on_registry_record,
         },
     ),
     description="hospital advances, reimbursements, deductions and balance per fund; findings and refunds",

@@ -114,6 +114,7 @@ class Runner:
         try:
             with self.store.transaction() as tx:
                 view = BufferedView(tx, self._buffer_state(positions)) if self.shadow else View(tx, self.shadow)
+                view.ledger = self.ledger  # handlers that need a keyed digest (search_index) reach the cipher
                 self._apply(tx, view, positions, events, new_position)
                 if isinstance(view, BufferedView):
                     view.flush()

@@ -21,6 +21,7 @@ class View:
         self.pg = tx.dialect == "postgres"
         self.position = 0  # notification id of the event being handled
         self.memo: dict[Any, Any] = {}  # per-transaction cache of immutable lookups (subject index)
+        self.ledger: Any = None  # the ledger being projected (set by the runner)
 
     def t(self, table: Table) -> str:
         return table.physical(self.shadow)

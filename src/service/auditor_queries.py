@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from domain import ids
 from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
-from domain.aggregates.claim_facts import claim_facts
 from domain.aggregates.patient import Patient
 from domain.errors import NotFoundError, ValidationError
 from domain.rules.cascade import settle_year
 from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
+from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -47,7 +47,11 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         admission: Admission = ledger.repository.get(
             ids.admission_id(record["admission_ref"]), version=record["admission_version"]
         )
-        derived = claim_facts(record["settlement_id"], admission, patient)
+        hospital = ledger.hospital_as_settled(record["hospital"], admission, patient.county_code)
+        differences += _diff(record["settlement_id"], "hospital", record["hospital"], hospital)
+        settled_under = Settlement.from_dict(record["settlement"]).policy_version
+        policy = ledger.policy_parameters(ids.policy_version_id(account.county_code, settled_under))
+        derived = settlement_claim(record["settlement_id"], admission, patient, policy, year, hospital=hospital or None)
         recorded = ClaimFacts.from_dict(record["claim"])
         differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
         claims.append(derived)

@@ -11,7 +11,7 @@ is a 409) and saves every aggregate it touched in one atomic `save()`. docs/comm
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,10 +26,14 @@ from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.hospital_account import HospitalAccount, hospital_account_id
 from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
-from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError
-from domain.policy.loader import load_default_policy
+from domain.aggregates.registered_hospital import RegisteredHospital, registered_hospital_id
+from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
+from domain.policy.loader import load_default_policy, shipped_regions
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
+from domain.registry.catalogue import Catalogue
+from domain.registry.catalogue_files import shipped_catalogue_in_force
+from domain.registry.hospitals import HospitalRecord
 from service import auditor_queries
 from service import clock as server_clock
 from service.advances import AdvanceTally
@@ -51,12 +55,19 @@ CLOCK_TOLERANCE_S = 300
 
 class BenefitLedger(Application[UUID]):
     name = "ledger"
-    snapshotting_intervals = {Patient: 50, BenefitYear: 10, Admission: 100, HospitalAccount: 100}  # noqa: RUF012
+    snapshotting_intervals = {  # noqa: RUF012
+        Patient: 50,
+        BenefitYear: 10,
+        Admission: 100,
+        HospitalAccount: 100,
+        RegisteredHospital: 50,
+    }
     snapshotting_projectors = {  # noqa: RUF012
         Patient: fast_project,
         BenefitYear: fast_project,
         Admission: fast_project,
         HospitalAccount: fast_project,
+        RegisteredHospital: fast_project,
     }
 
     def __init__(
@@ -131,9 +142,15 @@ class BenefitLedger(Application[UUID]):
         result.pop("replayed", None)
         return {**result, "quote": True}
 
-    def publish_default_policy(self) -> None:
-        """Publish the shipped default policy version unless its region lists it already (idempotent)."""
-        document = load_default_policy()
+    def publish_default_policies(self) -> None:
+        """Publish the default version shipped for every region (Langxi, then 琼中), each only once."""
+        for region in shipped_regions():
+            self.publish_default_policy(region)
+
+    def publish_default_policy(self, region: str | None = None) -> None:
+        """Publish the shipped default policy version of `region` (default: Langxi) unless its region lists it
+        already (idempotent)."""
+        document = load_default_policy(region)
         try:
             listed = {entry["version"] for entry in self.policy_register(document.region)}
         except NotFoundError:  # the region has no version yet
@@ -201,6 +218,72 @@ class BenefitLedger(Application[UUID]):
         except AggregateNotFoundError:
             return HospitalAccount(hospital_code=hospital_code)
         return account
+
+    def get_registered_hospital(self, hospital_code: str) -> RegisteredHospital:
+        """The hospital's registry entry (every effective-dated record)."""
+        try:
+            hospital: RegisteredHospital = self.repository.get(registered_hospital_id(hospital_code))
+        except AggregateNotFoundError:
+            raise NotFoundError(
+                f"no hospital {hospital_code} in the registry (an admin registers it with register_hospital)"
+            ) from None
+        return hospital
+
+    def hospital_in_force(self, hospital_code: str, day: date) -> HospitalRecord:
+        """The registry record of the hospital in force on `day`: 404 unknown, 422 not in force that day."""
+        hospital = self.get_registered_hospital(hospital_code)
+        record = hospital.record_on(day)
+        if record is None:
+            first = hospital.first_effective
+            raise ValidationError(
+                f"hospital {hospital_code} is not in force on {day.isoformat()} in the registry"
+                + ("" if first is None else f" (registered from {first.isoformat()})")
+            )
+        return record
+
+    def hospital_at_settlement(self, admission: Admission, patient_county: str) -> dict[str, Any]:
+        """The hospital as the registry has it on the admission's service date (409 when not in force then).
+
+        An admission recorded before the registry (its hospital never registered) keeps the attributes it
+        was recorded with, so replays of old logs settle as they did.
+        """
+        code = str(admission.hospital.get("code"))
+        day = admission.service_date()
+        try:
+            hospital = self.get_registered_hospital(code)
+        except NotFoundError:
+            if "designated" in admission.hospital:
+                return dict(admission.hospital)
+            raise
+        record = hospital.record_on(day)
+        if record is None:
+            raise StateConflictError(
+                f"cannot settle: hospital {code} is not in force on {day.isoformat()} in the registry"
+            )
+        return {**record.claim_attributes(patient_county), "registry_version": hospital.version}
+
+    def hospital_as_settled(
+        self, recorded: dict[str, Any], admission: Admission, patient_county: str
+    ) -> dict[str, Any]:
+        """The registry attributes a settlement used, re-derived from the registry at the version it recorded
+        (a settlement recorded before the registry: the admission's own attributes)."""
+        version = recorded.get("registry_version")
+        if version is None:
+            return dict(admission.hospital)
+        hospital: RegisteredHospital = self.repository.get(
+            registered_hospital_id(str(recorded["code"])), version=int(version)
+        )
+        record = hospital.record_on(admission.service_date())
+        if record is None:
+            return {}
+        return {**record.claim_attributes(patient_county), "registry_version": hospital.version}
+
+    def catalogue_in_force(self, region: str, day: date) -> Catalogue:
+        """The 三目录 catalogue version of the region in force on `day` (shipped policy data)."""
+        catalogue = shipped_catalogue_in_force(region, day)
+        if catalogue is None:
+            raise StateConflictError(f"no catalogue is in force for region {region} on {day.isoformat()}")
+        return catalogue
 
     def personal_identifiers(self, patient: Patient) -> dict[str, str] | None:
         """The patient's name and ID card number, opened (for the registry and auditors only)."""

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,13 @@ class PersonalDataCipher:
         except InvalidTag:
             raise ValidationError("personal data: cannot be opened with this key") from None
         return opened
+
+    def name_key(self, name: str) -> str:
+        """A keyed digest of a name for exact-match search (NFKC, spaces removed, case folded): the search
+        index holds this, never the name; without the key it cannot be computed or reversed."""
+        normal = "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+        search_key = hashlib.sha256(b"ledger-pii-name-search" + self._mac_key).digest()
+        return hmac.new(search_key, normal.encode(), hashlib.sha256).hexdigest()
 
     def fingerprint(self, personal: Mapping[str, str]) -> str:
         body = orjson.dumps(dict(personal), option=orjson.OPT_SORT_KEYS)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from service.ledger import BenefitLedger
+from service.legacy_shapes import item_code_for, register_hospital_command
 
 REGION = "341821"
 SETTLED_AT = "2018-07-01T10:00:00+08:00"
@@ -82,6 +83,12 @@ class LedgerApi:
         )
         self.post(f"/patients/{ref}/enrolments", {"command_id": f"{ref}:enrol:{year}", "year": year})
 
+    def register_hospital(self, hospital: dict[str, Any]) -> None:
+        """Register the hospital (admin) unless it already is: POST /hospitals, idempotent by command id."""
+        body = register_hospital_command(hospital).model_dump(mode="json", exclude={"command"})
+        response = self.client.post("/hospitals", json=body)
+        assert response.status_code in (200, 201, 409), response.text
+
     def admit(
         self,
         patient_ref: str,
@@ -94,6 +101,7 @@ class LedgerApi:
         referred: bool = False,
         discharge: bool = True,
     ) -> None:
+        self.register_hospital(hospital)
         self.post(
             "/admissions",
             {
@@ -101,7 +109,7 @@ class LedgerApi:
                 "admission_ref": ref,
                 "patient_ref": patient_ref,
                 "kind": "inpatient",
-                "hospital": hospital,
+                "hospital_code": hospital["code"],
                 "admitted_on": day,
                 "referred": referred,
             },
@@ -112,8 +120,9 @@ class LedgerApi:
                 "command_id": f"{ref}:line:1",
                 "line_no": "1",
                 "category": "treatment",
-                "amount": compliant,
-                "compliant": True,
+                "item_code": item_code_for("treatment", True),
+                "quantity": 1,
+                "unit_price": compliant,
             },
         )
         noncompliant = int(total) - int(compliant)
@@ -124,8 +133,9 @@ class LedgerApi:
                     "command_id": f"{ref}:line:2",
                     "line_no": "2",
                     "category": "drug",
-                    "amount": noncompliant,
-                    "compliant": False,
+                    "item_code": item_code_for("drug", False),
+                    "quantity": 1,
+                    "unit_price": noncompliant,
                 },
             )
         if discharge:

@@ -18,7 +18,7 @@ from httpx import Response
 from api.access import AccessPolicy, Principal, Role
 from domain.vocabulary import Payer
 
-HOSPITAL_CODES = ("LX-001", "AH-001", "LX-BQ", "LX-T01")
+HOSPITAL_CODES = ("LX-001", "AH-001", "LX-BQ", "LX-T01", "LX-NEW", "LX-999")
 TOKENS: dict[str, Principal] = {
     "tok-admin": Principal(name="registry", role=Role.ADMIN),
     "tok-auditor": Principal(name="auditor", role=Role.AUDITOR),
@@ -70,7 +70,7 @@ class RoleClient:
         if method != "POST":
             return "tok-auditor"
         if path == "/admissions":
-            code = (body.get("hospital") or {}).get("code") if isinstance(body.get("hospital"), dict) else None
+            code = body.get("hospital_code")
             return f"tok-hospital-{code}" if code in HOSPITAL_CODES else "tok-hospital-LX-001"
         if match := re.fullmatch(r"/admissions/([^/]+)/.*", path):
             return f"tok-hospital-{self.hospital_of_admission.get(match[1], 'LX-001')}"
@@ -89,7 +89,7 @@ class RoleClient:
     def _remember(self, method: str, url: str, body: dict[str, Any], response: Response) -> None:
         if method != "POST" or response.status_code >= 300:
             return
-        if url == "/admissions" and isinstance(body.get("hospital"), dict):
-            self.hospital_of_admission[str(body.get("admission_ref"))] = str(body["hospital"].get("code"))
+        if url == "/admissions" and isinstance(body.get("hospital_code"), str):
+            self.hospital_of_admission[str(body.get("admission_ref"))] = body["hospital_code"]
         if url == "/audit-findings":
             self.admission_of_finding[str(body.get("finding_ref"))] = str(body.get("admission_ref"))

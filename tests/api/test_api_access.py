@@ -36,7 +36,14 @@ def _refused(api: LedgerApi, token: str, method: str, path: str, body: dict[str,
 
 
 PATIENT = {"command_id": "reg-Q", "patient_ref": "Q", "county_code": REGION}
-LINE = {"command_id": "line-9", "line_no": "9", "category": "drug", "amount": "10", "compliant": True}
+LINE = {
+    "command_id": "line-9",
+    "line_no": "9",
+    "category": "drug",
+    "item_code": "G-TREATMENT",
+    "quantity": 1,
+    "unit_price": "10",
+}
 REIMBURSE = {"command_id": "r-1", "fund": "ncms", "amount": "100", "received_on": "2018-08-01"}
 FINDING = {
     "command_id": "f-1",
@@ -104,7 +111,7 @@ def test_a_hospital_acts_and_reads_only_at_its_own_window(settled: LedgerApi) ->
             "admission_ref": "C",
             "patient_ref": "P",
             "kind": "inpatient",
-            "hospital": PROVINCE_HOSPITAL,
+            "hospital_code": PROVINCE_HOSPITAL["code"],
             "admitted_on": "2018-06-01",
         },
     )

@@ -18,8 +18,9 @@ def _charge(**overrides: Any) -> dict[str, Any]:
         "command_id": "line-1",
         "line_no": "1",
         "category": "drug",
-        "amount": "12.50",
-        "compliant": True,
+        "item_code": "G-TREATMENT",
+        "quantity": 1,
+        "unit_price": "12.50",
         **overrides,
     }
 
@@ -32,7 +33,7 @@ def _admitted(api: LedgerApi) -> None:
             "command_id": "A:register",
             "admission_ref": "A",
             "patient_ref": "P",
-            "hospital": COUNTY_HOSPITAL,
+            "hospital_code": COUNTY_HOSPITAL["code"],
             "admitted_on": "2018-03-12",
         },
     )
@@ -40,9 +41,9 @@ def _admitted(api: LedgerApi) -> None:
 
 def test_a_float_amount_is_refused_with_a_message(api: LedgerApi) -> None:
     _admitted(api)
-    problem = api.refused("/admissions/A/charge-lines", _charge(amount=12.5), 422)
+    problem = api.refused("/admissions/A/charge-lines", _charge(unit_price=12.5), 422)
     assert problem["errors"] == [
-        {"field": "amount", "location": "body", "message": "give money as a string or integer, not float"}
+        {"field": "unit_price", "location": "body", "message": "give money as a string or integer, not float"}
     ]
     assert "not float" in problem["detail"]
 
@@ -50,45 +51,58 @@ def test_a_float_amount_is_refused_with_a_message(api: LedgerApi) -> None:
 def test_amounts_with_fractions_of_a_fen_or_signs_are_refused(api: LedgerApi) -> None:
     _admitted(api)
     for bad in ("12.505", "-3", "abc", "NaN", True):
-        problem = api.refused("/admissions/A/charge-lines", _charge(amount=bad), 422)
-        assert problem["errors"][0]["field"] == "amount", bad
+        problem = api.refused("/admissions/A/charge-lines", _charge(unit_price=bad), 422)
+        assert problem["errors"][0]["field"] == "unit_price", bad
     # Check integers and strings are both taken, and come back with two places.
-    api.post("/admissions/A/charge-lines", _charge(amount=12))
-    api.post("/admissions/A/charge-lines", _charge(command_id="line-2", line_no="2", amount="0.5"))
+    api.post("/admissions/A/charge-lines", _charge(unit_price=12))
+    api.post("/admissions/A/charge-lines", _charge(command_id="line-2", line_no="2", unit_price="0.5"))
     assert [line["amount"] for line in api.get("/admissions/A")["lines"]] == ["12.00", "0.50"]
 
 
-def test_an_unknown_tier_is_refused_naming_the_field(api: LedgerApi) -> None:
+def test_a_client_declaring_its_tier_or_compliance_is_refused_naming_the_field(api: LedgerApi) -> None:
     api.poor_patient("P")
+    admission = {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P", "admitted_on": "2018-03-12"}
+    problem = api.refused("/admissions", {**admission, "hospital_code": "LX-001", "tier": "province"}, 422)
+    assert problem["errors"][0]["field"] == "tier"
+    assert "the ledger reads tier and flags from the hospital registry" in problem["errors"][0]["message"]
+    problem = api.refused("/admissions", {**admission, "hospital": {**COUNTY_HOSPITAL, "tier": "township"}}, 422)
+    assert {e["field"] for e in problem["errors"]} == {"hospital", "hospital_code"}
+    api.post("/admissions", {**admission, "hospital_code": "LX-001"})
+    line = {"command_id": "l1", "line_no": "1", "item_code": "G-DRUGS", "quantity": 1, "unit_price": "10"}
+    problem = api.refused("/admissions/A/charge-lines", {**line, "compliant": True}, 422)
+    assert problem["errors"] == [{"field": "compliant", "location": "body", "message": problem["errors"][0]["message"]}]
+    assert "classifies a charge line against the catalogue" in problem["detail"]
+    problem = api.refused("/admissions/A/charge-lines", {**line, "amount": "10"}, 422)
+    assert problem["errors"][0]["field"] == "amount"
+
+
+def test_an_unknown_or_not_yet_effective_hospital_is_refused(api: LedgerApi) -> None:
+    api.poor_patient("P")
+    admission = {"command_id": "A:register", "admission_ref": "A", "patient_ref": "P", "admitted_on": "2018-03-12"}
     problem = api.refused(
-        "/admissions",
-        {
-            "command_id": "A:register",
-            "admission_ref": "A",
-            "patient_ref": "P",
-            "hospital": {**COUNTY_HOSPITAL, "tier": "galactic"},
-            "admitted_on": "2018-03-12",
-        },
-        422,
+        "/admissions", {**admission, "hospital_code": "LX-999"}, 404, headers=bearer("tok-hospital-LX-999")
     )
-    assert [e["field"] for e in problem["errors"]] == ["hospital.tier"]
+    assert "no hospital LX-999 in the registry" in problem["detail"]
+    api.post(
+        "/hospitals",
+        {
+            "command_id": "h-new",
+            "hospital_code": "LX-NEW",
+            "name": "郎溪县新医院",
+            "tier": "county",
+            "county_code": "341821",
+            "effective_from": "2019-01-01",
+        },
+        headers=bearer("tok-admin"),
+    )
+    problem = api.refused(
+        "/admissions", {**admission, "hospital_code": "LX-NEW"}, 422, headers=bearer("tok-hospital-LX-NEW")
+    )
+    assert (
+        problem["detail"]
+        == "hospital LX-NEW is not in force on 2018-03-12 in the registry (registered from 2019-01-01)"
+    )
     api.get("/admissions/A", status=404)
-
-
-def test_inconsistent_hospital_facts_are_refused_by_the_ledger(api: LedgerApi) -> None:
-    api.poor_patient("P")
-    problem = api.refused(
-        "/admissions",
-        {
-            "command_id": "A:register",
-            "admission_ref": "A",
-            "patient_ref": "P",
-            "hospital": {**COUNTY_HOSPITAL, "tier": "province"},
-            "admitted_on": "2018-03-12",
-        },
-        422,
-    )
-    assert "in the county" in problem["detail"]
 
 
 def test_an_unknown_patient_or_admission_is_a_404(api: LedgerApi) -> None:
@@ -110,7 +124,7 @@ def test_an_unknown_patient_or_admission_is_a_404(api: LedgerApi) -> None:
             "command_id": "A:register",
             "admission_ref": "A",
             "patient_ref": "nobody",
-            "hospital": COUNTY_HOSPITAL,
+            "hospital_code": COUNTY_HOSPITAL["code"],
             "admitted_on": "2018-03-12",
         },
         404,

@@ -129,7 +129,14 @@ def test_a_settled_admission_takes_no_more_charge_lines(api: LedgerApi) -> None:
     _worked_example(api)
     api.refused(
         "/admissions/A/charge-lines",
-        {"command_id": "late", "line_no": "9", "category": "drug", "amount": "10", "compliant": True},
+        {
+            "command_id": "late",
+            "line_no": "9",
+            "category": "drug",
+            "item_code": "G-TREATMENT",
+            "quantity": 1,
+            "unit_price": "10",
+        },
         409,
     )
     api.refused("/admissions/A/settlement", {"command_id": "A:settle:again", "settled_at": "2018-07-02T10:00:00Z"}, 409)

@@ -12,7 +12,6 @@ from domain.policy.loader import PolicyDocument, load_default_policy
 from service.commands import (
     Discharge,
     EnrolPatient,
-    PostChargeLine,
     PublishPolicyVersion,
     RecordPovertyStatus,
     RegisterAdmission,
@@ -20,6 +19,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 
 REGION = "341821"
 SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
@@ -97,13 +97,13 @@ def admit_and_settle(
             admission_ref=admission_ref,
             patient_ref=patient_ref,
             kind=kind,
-            hospital=hospital,
+            hospital_code=ensure_hospital(ledger, hospital),
             admitted_on=day,
             referred=referred,
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{admission_ref}:line:1",
             admission_ref=admission_ref,
             line_no="1",
@@ -115,7 +115,7 @@ def admit_and_settle(
     noncompliant = Decimal(total) - Decimal(compliant)
     if noncompliant:
         ledger.handle(
-            PostChargeLine(
+            charge_line(
                 command_id=f"{admission_ref}:line:2",
                 admission_ref=admission_ref,
                 line_no="2",
@@ -157,3 +157,9 @@ def worked_example(ledger: BenefitLedger, patient_ref: str = "P-2.3", *, status:
 
 def paid(result: dict, payer: str) -> Decimal:
     return sum((Decimal(layer["amount"]) for layer in result["layers"] if layer["payer"] == payer), Decimal("0.00"))
+
+
+def register_standard_hospitals(ledger: BenefitLedger) -> None:
+    """The registry's two standard hospitals (county LX-001, province AH-001), idempotent by command id."""
+    for hospital in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL):
+        ensure_hospital(ledger, hospital)

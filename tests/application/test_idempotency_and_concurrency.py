@@ -9,13 +9,18 @@ from decimal import Decimal
 import pytest
 from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
-from domain.errors import CommandIdReusedError, ConcurrencyConflictError, StateConflictError, ValidationError
+from domain.errors import (
+    CommandIdReusedError,
+    ConcurrencyConflictError,
+    NotFoundError,
+    StateConflictError,
+    ValidationError,
+)
 from service.commands import (
     CertifyChronicDisease,
     ConfirmMajorDisease,
     Discharge,
     EnrolPatient,
-    PostChargeLine,
     RecordFollowUp,
     RecordPovertyStatus,
     RegisterAdmission,
@@ -23,6 +28,7 @@ from service.commands import (
     SignFamilyDoctorContract,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 
@@ -107,17 +113,29 @@ def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(ledger: B
         ledger.handle(
             RecordPovertyStatus(command_id="x1", patient_ref="P1", status="rich", effective_from=date(2018, 1, 1))
         )
-    with pytest.raises(ValidationError, match="hospital.tier"):
+    with pytest.raises(ValidationError, match="tier: not accepted: send hospital_code only"):
         ledger.handle(
             RegisterAdmission(
                 command_id="x2",
                 admission_ref="A1",
                 patient_ref="P1",
                 kind="inpatient",
-                hospital={**COUNTY_HOSPITAL, "tier": "galactic"},
+                hospital_code="LX-001",
+                tier="province",
                 admitted_on=date(2018, 1, 1),
             )
         )
+    with pytest.raises(NotFoundError, match="no hospital LX-001 in the registry"):
+        ledger.handle(
+            RegisterAdmission(
+                command_id="x2b",
+                admission_ref="A1",
+                patient_ref="P1",
+                hospital_code="LX-001",
+                admitted_on=date(2018, 1, 1),
+            )
+        )
+    assert _log_position(ledger) == position
     with pytest.raises(ValidationError, match="command_id"):
         ledger.handle(EnrolPatient(command_id="", patient_ref="P1", year=2019))
     ledger.handle(
@@ -126,7 +144,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_changes_nothing(ledger: B
             admission_ref="A1",
             patient_ref="P1",
             kind="inpatient",
-            hospital=COUNTY_HOSPITAL,
+            hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
             admitted_on=date(2018, 1, 1),
         )
     )
@@ -150,12 +168,12 @@ def test_concurrent_settlements_of_one_patient_year_never_interleave(store_url: 
                 admission_ref=ref,
                 patient_ref="P1",
                 kind="inpatient",
-                hospital=COUNTY_HOSPITAL,
+                hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
                 admitted_on=date(2018, 2, 1 + n),
             )
         )
         ledger.handle(
-            PostChargeLine(
+            charge_line(
                 command_id=f"{ref}:l",
                 admission_ref=ref,
                 line_no="1",

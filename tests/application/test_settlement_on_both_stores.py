@@ -16,8 +16,9 @@ from tests.application.scenario import (
 )
 
 from service.clock import ManualClock
-from service.commands import CertifyChronicDisease, PostChargeLine, PublishPolicyVersion, RegisterAdmission
+from service.commands import CertifyChronicDisease, PublishPolicyVersion, RegisterAdmission
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 
@@ -89,7 +90,7 @@ def test_money_survives_storage_exactly(store_url: str) -> None:
             admission_ref="M1",
             patient_ref="P-money",
             kind="inpatient",
-            hospital=PROVINCE_HOSPITAL,
+            hospital_code=ensure_hospital(ledger, PROVINCE_HOSPITAL),
             admitted_on=date(2018, 2, 1),
             referred=True,
         )
@@ -97,7 +98,7 @@ def test_money_survives_storage_exactly(store_url: str) -> None:
     amounts = [Decimal("0.01"), Decimal("1234.50"), Decimal("99999999.99"), Decimal("0.10")]
     for n, amount in enumerate(amounts):
         ledger.handle(
-            PostChargeLine(
+            charge_line(
                 command_id=f"m:{n}", admission_ref="M1", line_no=str(n), category="drug", amount=amount, compliant=True
             )
         )

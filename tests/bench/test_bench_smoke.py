@@ -107,7 +107,7 @@ def test_a_renamed_county_copy_re_derives_to_the_fen(server: str) -> None:
                 f'SELECT topic, count(*) FROM "{config.schema}".ledger_events GROUP BY topic'
             ).fetchall()
         stored = dict(rows)
-        for topic in ("ledger:BenefitYear.SettlementRecorded", "ledger:Admission.ChargeLinePosted"):
+        for topic in ("ledger:BenefitYear.SettlementRecorded", "ledger:Admission.ChargeLineClassified"):
             assert stored[topic] == 2 * sum(1 for row in log.events if row[2] == topic)
         assert stored["ledger:PolicyVersion.Published"] == 1  # the region's register is shared by the copies
         ledger = BenefitLedger.from_settings(Settings(database_url=url))

@@ -30,6 +30,10 @@ HEADLINE = {
     "follow_ups": "count",
     "major_disease_treatment_rate": "ratio",
     "chronic_contract_rate": "ratio",
+    "health_card_rate": "ratio",
+    "check_up_rate": "ratio",
+    "poor_contract_rate": "ratio",
+    "follow_up_schedule_rate": "ratio",
 }
 RETRO = {
     "outstanding": "money",

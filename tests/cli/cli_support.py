@@ -12,6 +12,7 @@ from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL
 from typer.testing import Result
 
 from service.ledger import BenefitLedger
+from service.legacy_shapes import register_hospital_command
 from service.settings import Settings
 
 DEFAULT_POLICY_FILE = Path(__file__).parents[2] / "src" / "domain" / "policy" / "langxi_default.toml"
@@ -43,8 +44,11 @@ def assert_one_line_error(result: Result, *fragments: str, code: int = 2) -> Non
 
 
 def worked_example_commands(patient_ref: str = "P-2.3") -> list[dict[str, Any]]:
-    """The research's worked example (§2.3) as JSON-typed batch commands (13 of them)."""
+    """The research's worked example (§2.3) as JSON-typed batch commands (15 of them: the two hospitals'
+    registrations first)."""
+    hospitals = [register_hospital_command(h) for h in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL)]
     commands = [
+        *((h.command, h.command_id, h.model_dump(mode="json", exclude={"command", "command_id"})) for h in hospitals),
         (
             "register_patient",
             f"{patient_ref}:register",
@@ -70,7 +74,7 @@ def worked_example_commands(patient_ref: str = "P-2.3") -> list[dict[str, Any]]:
                     "admission_ref": ref,
                     "patient_ref": patient_ref,
                     "kind": "inpatient",
-                    "hospital": hospital,
+                    "hospital_code": hospital["code"],
                     "admitted_on": day,
                     "referred": referred,
                 },
@@ -78,12 +82,26 @@ def worked_example_commands(patient_ref: str = "P-2.3") -> list[dict[str, Any]]:
             (
                 "post_charge_line",
                 f"{ref}:line:1",
-                {"admission_ref": ref, "line_no": "1", "category": "treatment", "amount": compliant, "compliant": True},
+                {
+                    "admission_ref": ref,
+                    "line_no": "1",
+                    "category": "treatment",
+                    "item_code": "G-TREATMENT",
+                    "quantity": 1,
+                    "unit_price": compliant,
+                },
             ),
             (
                 "post_charge_line",
                 f"{ref}:line:2",
-                {"admission_ref": ref, "line_no": "2", "category": "drug", "amount": noncompliant, "compliant": False},
+                {
+                    "admission_ref": ref,
+                    "line_no": "2",
+                    "category": "drug",
+                    "item_code": "S-DRUGS",
+                    "quantity": 1,
+                    "unit_price": noncompliant,
+                },
             ),
             ("discharge", f"{ref}:discharge", {"admission_ref": ref, "discharged_on": day}),
             ("settle_admission", f"{ref}:settle", {"admission_ref": ref, "settled_at": "2018-07-01T10:00:00+00:00"}),

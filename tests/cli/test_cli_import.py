@@ -32,7 +32,7 @@ def test_import_settles_the_worked_example_on_both_stores(invoke, store_url: str
     file = write_jsonl(tmp_path / "worked.jsonl", worked_example_commands())
     result = invoke("--database-url", store_url, "import", str(file), "--batch-size", "4")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"imported {file}: 13 commands (13 appended, 0 already recorded) in ")
+    assert result.stdout.startswith(f"imported {file}: 15 commands (15 appended, 0 already recorded) in ")
     assert result.stdout.rstrip().endswith("lines/s")
     assert _layers(store_url, 0) == {
         "ncms": Decimal("16830.00"),
@@ -67,7 +67,7 @@ def test_reimporting_the_file_appends_nothing(invoke, sqlite_url: str, tmp_path:
     before = head(sqlite_url)
     again = invoke("import", str(file))
     assert again.exit_code == 0, again.stderr
-    assert "13 commands (0 appended, 13 already recorded)" in again.stdout
+    assert "15 commands (0 appended, 15 already recorded)" in again.stdout
     assert head(sqlite_url) == before
 
 
@@ -76,38 +76,38 @@ def test_a_refused_command_stops_at_its_line_and_writes_nothing_of_its_batch(
 ) -> None:
     _publish_default(invoke)
     commands = worked_example_commands()
-    commands[7] = {
+    commands[9] = {
         "command": "settle_admission",
         "command_id": "P-2.3-A:settle",
         "args": {"admission_ref": "P-2.3-Z", "settled_at": "2018-07-01T10:00:00+00:00"},
     }
     file = write_jsonl(tmp_path / "worked.jsonl", commands)
-    result = invoke("import", str(file), "--batch-size", "5")
+    result = invoke("import", str(file), "--batch-size", "7")
     assert_one_line_error(
         result,
-        "worked.jsonl line 8: settle_admission 'P-2.3-A:settle' refused: "
-        "no admission P-2.3-Z (nothing from lines 6-10 was written)",
+        "worked.jsonl line 10: settle_admission 'P-2.3-A:settle' refused: "
+        "no admission P-2.3-Z (nothing from lines 8-14 was written)",
     )
     with opened(sqlite_url) as ledger:
-        admission = ledger.get_admission("P-2.3-A")  # lines 1-5 were one committed batch
+        admission = ledger.get_admission("P-2.3-A")  # lines 1-7 were one committed batch
         assert sorted(admission.lines) == ["1"] and admission.discharged_on is None
     # fixed and run again: the first batch is replayed, the rest appended
     file = write_jsonl(tmp_path / "worked.jsonl", worked_example_commands())
-    rerun = invoke("import", str(file), "--batch-size", "5")
+    rerun = invoke("import", str(file), "--batch-size", "7")
     assert rerun.exit_code == 0, rerun.stderr
-    assert "13 commands (8 appended, 5 already recorded)" in rerun.stdout
+    assert "15 commands (8 appended, 7 already recorded)" in rerun.stdout
     assert _layers(sqlite_url, 1)["cii"] == Decimal("11682.00")
 
 
 def test_money_as_a_float_is_refused_with_its_line(invoke, sqlite_url: str, tmp_path: Path) -> None:
     _publish_default(invoke)
     commands = worked_example_commands()
-    commands[4]["args"]["amount"] = 19000.0
+    commands[6]["args"]["unit_price"] = 19000.0
     before = head(sqlite_url)
     result = invoke("import", str(write_jsonl(tmp_path / "float.jsonl", commands)))
     assert_one_line_error(
         result,
-        "float.jsonl line 5: post_charge_line 'P-2.3-A:line:1' refused: amount: give "
+        "float.jsonl line 7: post_charge_line 'P-2.3-A:line:1' refused: unit_price: give "
         "money as a string or integer, not float",
     )
     assert head(sqlite_url) == before

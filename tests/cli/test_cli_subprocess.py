@@ -164,6 +164,6 @@ def test_import_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     os.close(primary)
     out, _ = process.communicate(timeout=60)
     assert process.returncode == 0
-    assert out.decode().startswith(f"imported {file}: 13 commands (13 appended")
+    assert out.decode().startswith(f"imported {file}: 15 commands (15 appended")
     text = screen.decode(errors="replace")
-    assert "import worked.jsonl" in text and "13/13" in text and "lines/s" in text, text
+    assert "import worked.jsonl" in text and "15/15" in text and "lines/s" in text, text

@@ -22,8 +22,8 @@ from service.commands import (
     COMMANDS,
     InvalidCommandError,
     PostChargeLine,
+    PostLegacyChargeLine,
     RecordFollowUp,
-    RegisterAdmission,
     RegisterPatient,
     SettleAdmission,
     parse_entry,
@@ -31,6 +31,7 @@ from service.commands import (
 from service.handlers import handled_commands
 from service.idempotency import payload_digest
 from service.ledger import BenefitLedger
+from service.legacy_shapes import ensure_hospital
 from service.roles import Role, commands_by_role
 from service.settings import Settings
 
@@ -57,7 +58,9 @@ def test_every_command_has_a_handler_a_route_an_example_and_a_role() -> None:
         "create_payment_run",
         "record_payment_result",
         "record_drug_delivery",
+        "record_charity_grant",
     }
+    assert {"register_hospital", "change_hospital", "post_legacy_charge_line"} <= table[Role.ADMIN]
     for name, example in EXAMPLES.items():  # every example is valid, as an entry (or, unbatchable, a model)
         entry = {"command": name, "command_id": f"x:{name}", "args": example}
         if COMMANDS[name].batchable:
@@ -74,7 +77,7 @@ def _old_digest(command: str, payload: dict[str, Any]) -> str:
 
 def test_fingerprints_are_the_canonical_serialisation_and_match_those_already_recorded() -> None:
     """A retry of a command recorded before this change is still a replay (same digest), not a 'reused id'."""
-    line = PostChargeLine(
+    legacy = PostLegacyChargeLine(
         command_id="c",
         admission_ref="A",
         line_no="1",
@@ -84,22 +87,16 @@ def test_fingerprints_are_the_canonical_serialisation_and_match_those_already_re
         expected_version=3,
     )
     old = {"admission_ref": "A", "line_no": "1", "category": "drug", "amount": Decimal("12.50"), "compliant": True}
-    assert payload_digest(line.command, line.fingerprint_payload(str)) == _old_digest("post_charge_line", old)
-    admission = RegisterAdmission(
-        command_id="a", admission_ref="A", patient_ref="P", hospital=COUNTY_HOSPITAL, admitted_on=date(2018, 3, 1)
-    )
-    old = {
+    assert payload_digest("post_charge_line", legacy.fingerprint_payload(str)) == _old_digest("post_charge_line", old)
+    line = PostChargeLine(command_id="c", admission_ref="A", line_no="1", item_code="G-DRUGS", quantity=2, unit_price=5)
+    assert line.fingerprint_payload(str) == {
         "admission_ref": "A",
-        "patient_ref": "P",
-        "kind": "inpatient",
-        "hospital": COUNTY_HOSPITAL,
-        "admitted_on": date(2018, 3, 1),
-        "referred": False,
-        "diagnosis": "",
+        "line_no": "1",
+        "item_code": "G-DRUGS",
+        "quantity": Decimal("2"),
+        "unit_price": Decimal("5.00"),
+        "category": "charge",
     }
-    assert payload_digest(admission.command, admission.fingerprint_payload(str)) == _old_digest(
-        "register_admission", old
-    )
     settle = SettleAdmission(command_id="s", admission_ref="A")
     assert payload_digest(settle.command, settle.fingerprint_payload(str)) == _old_digest(
         "settle_admission", {"admission_ref": "A", "settled_at": None}
@@ -132,8 +129,10 @@ def test_personal_identifiers_enter_the_fingerprint_only_as_a_keyed_hmac() -> No
 
 def test_python_callers_get_the_same_refusals_as_a_route() -> None:
     with pytest.raises(InvalidCommandError) as refused:
-        PostChargeLine(command_id="c", admission_ref="A/1", line_no="1", category="d", amount=1.5, compliant=True)
-    assert {e["field"] for e in refused.value.errors} == {"admission_ref", "amount"}
+        PostChargeLine(
+            command_id="c", admission_ref="A/1", line_no="1", item_code="G-DRUGS", quantity=1, unit_price=1.5
+        )
+    assert {e["field"] for e in refused.value.errors} == {"admission_ref", "unit_price"}
 
 
 # ---- over HTTP, on both stores -------------------------------------------------------------------
@@ -155,10 +154,7 @@ def test_a_nul_byte_is_refused_on_both_paths_and_every_report_still_answers(
     """The regression: a NUL in a diagnosis or hospital name was accepted (201) and then every PostgreSQL
     report answered 500 until the projection was repaired by hand."""
     before = ledger.recorder.max_notification_id()
-    for args in (
-        {**EXAMPLES["register_admission"], "patient_ref": "P", "diagnosis": "pneumonia\x00"},
-        {**EXAMPLES["register_admission"], "patient_ref": "P", "hospital": {**COUNTY_HOSPITAL, "name": "x\x00"}},
-    ):
+    for args in ({**EXAMPLES["register_admission"], "patient_ref": "P", "diagnosis": "pneumonia\x00"},):
         single = http.post("/admissions", json={"command_id": "nul", **args}, headers=COUNTY)
         batch = _batch(http, {"command": "register_admission", "command_id": "nul", "args": args}, headers=COUNTY)
         assert single.status_code == batch.status_code == 422, (single.text, batch.text)
@@ -171,7 +167,8 @@ def test_a_nul_byte_is_refused_on_both_paths_and_every_report_still_answers(
 def test_kind_defaults_alike_and_unknown_hospital_keys_are_refused_alike(
     http: TestClient, ledger: BenefitLedger
 ) -> None:
-    args = {"patient_ref": "P", "hospital": COUNTY_HOSPITAL, "admitted_on": "2018-03-01"}  # no kind
+    ensure_hospital(ledger, COUNTY_HOSPITAL)
+    args = {"patient_ref": "P", "hospital_code": "LX-001", "admitted_on": "2018-03-01"}  # no kind
     assert (
         http.post("/admissions", json={"command_id": "a1", "admission_ref": "A1", **args}, headers=COUNTY).status_code
         == 201
@@ -179,15 +176,21 @@ def test_kind_defaults_alike_and_unknown_hospital_keys_are_refused_alike(
     entry = {"command": "register_admission", "command_id": "a2", "args": {"admission_ref": "A2", **args}}
     assert _batch(http, entry, headers=COUNTY).status_code == 201
     assert ledger.get_admission("A1").kind == ledger.get_admission("A2").kind == "inpatient"
-    extra = {**args, "admission_ref": "A3", "hospital": {**COUNTY_HOSPITAL, "beds": 400}}
+    extra = {**args, "admission_ref": "A3", "beds": 400}
     single = http.post("/admissions", json={"command_id": "a3", **extra}, headers=COUNTY)
     batch = _batch(http, {"command": "register_admission", "command_id": "a3", "args": extra}, headers=COUNTY)
     assert single.status_code == batch.status_code == 422
     assert (
         single.json()["errors"]
         == batch.json()["errors"]
-        == [{"field": "hospital.beds", "location": "body", "message": "unknown field"}]
+        == [{"field": "beds", "location": "body", "message": "unknown field"}]
     )
+    declared = {**args, "admission_ref": "A4", "hospital": COUNTY_HOSPITAL}
+    single = http.post("/admissions", json={"command_id": "a4", **declared}, headers=COUNTY)
+    batch = _batch(http, {"command": "register_admission", "command_id": "a4", "args": declared}, headers=COUNTY)
+    assert single.status_code == batch.status_code == 422
+    assert single.json()["errors"] == batch.json()["errors"]
+    assert "send hospital_code only" in single.json()["detail"]
 
 
 def test_a_megabyte_township_in_a_batch_is_refused_like_on_its_route(http: TestClient, ledger: BenefitLedger) -> None:

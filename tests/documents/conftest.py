@@ -20,6 +20,7 @@ from service.commands import (
     RegisterPatient,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import ensure_hospital
 from service.settings import Settings
 
 NAME, ID_CARD_NO = "张桂兰", "34182119800101123X"
@@ -63,7 +64,7 @@ def slip_scenario(ledger: BenefitLedger) -> None:
             admission_ref="P-2.3-OPEN",
             patient_ref="P-2.3",
             kind="inpatient",
-            hospital=COUNTY_HOSPITAL,
+            hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
             admitted_on=date(2018, 9, 1),
         )
     )

@@ -17,8 +17,9 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, SETTLED_AT, poor_patient, publish_default
 
-from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
+from service.commands import Discharge, RegisterAdmission, SettleAdmission
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 ROUNDS = 20
@@ -35,13 +36,13 @@ def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
             admission_ref=ref,
             patient_ref=PATIENT,
             kind="inpatient",
-            hospital=hospital,
+            hospital_code=ensure_hospital(ledger, hospital),
             admitted_on=day,
             referred=hospital is PROVINCE_HOSPITAL,
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{ref}:l1",
             admission_ref=ref,
             line_no="1",
@@ -51,7 +52,7 @@ def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{ref}:l2",
             admission_ref=ref,
             line_no="2",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from tests.application.scenario import publish_default
+from tests.application.scenario import publish_default, register_standard_hospitals
 from tests.faults.workload import Client, client_script, stored_events, without_replay_flag
 from tests.pg_cluster import PgCluster
 
@@ -35,6 +35,7 @@ def _reference(tmp_url: str) -> BenefitLedger:
     """The same script, run once with no fault, on a fresh SQLite store."""
     ledger = BenefitLedger.from_settings(Settings(database_url=tmp_url))
     publish_default(ledger)
+    register_standard_hospitals(ledger)
     for c in range(CLIENTS):
         for method, kwargs in client_script(c, PATIENTS):
             ledger.handle(COMMANDS[method](**kwargs))
@@ -88,6 +89,7 @@ def test_restarts_during_load_lose_no_acknowledged_command_and_duplicate_none(
     url = cluster.url("ledger")
     setup = _ledger(url)
     publish_default(setup)
+    register_standard_hospitals(setup)
     shared = _ledger(url, group_commit=True) if group_commit else None
     # constructed one after another: concurrent construction races on DDL (see docs/deployment.md)
     ledgers = [shared or _ledger(url) for _ in range(CLIENTS)]
@@ -114,6 +116,7 @@ def test_an_outage_longer_than_the_ledgers_patience_is_retried_by_clients_withou
     url = cluster.url("ledger")
     setup = _ledger(url)
     publish_default(setup)
+    register_standard_hospitals(setup)
     ledgers = [_ledger(url, connect_timeout=1) for _ in range(CLIENTS)]
     clients = [Client(ledgers[c], client_script(c, PATIENTS)) for c in range(CLIENTS)]
 

@@ -42,8 +42,11 @@ CLAIMS = {  # admission -> (hospital, total, compliant, day)
 
 def _settle(ledger: BenefitLedger, patient: str, admissions: list[str]) -> dict[str, dict[str, Any]]:
     out = {}
+    at = datetime(2000, 1, 1, tzinfo=UTC)
     for ref in admissions:
         hospital, total, compliant, day = CLAIMS[ref]
+        # settled at the window in order: never before the year's previous settlement (the time rules)
+        at = max(at, datetime(2018, day.month, day.day, 12, tzinfo=UTC))
         out[ref] = admit_and_settle(
             ledger,
             patient,
@@ -53,7 +56,7 @@ def _settle(ledger: BenefitLedger, patient: str, admissions: list[str]) -> dict[
             compliant=compliant,
             day=day,
             referred=hospital is PROVINCE_HOSPITAL,
-            settled_at=datetime(2018, day.month, day.day, 12, tzinfo=UTC),
+            settled_at=at,
         )
     return out
 

@@ -42,7 +42,7 @@ def test_the_patient_year_trail_lists_every_event_with_the_layer_arithmetic(
     events = [e["event"] for e in trail]
     assert events[:3] == ["Registered", "EnrolledInBasicInsurance", "PovertyStatusRegistered"]
     assert "PovertyStatusChanged" not in events  # effective 2019: not in force in 2018
-    assert events.count("SettlementRecorded") == 2 and events.count("ChargeLinePosted") == 4
+    assert events.count("SettlementRecorded") == 2 and events.count("ChargeLineClassified") == 4
     assert events[-2:] == ["Recorded", "AdvanceDeducted"]
     settled = next(e for e in trail if e["event"] == "SettlementRecorded")
     assert (settled["settlement_id"], settled["admission_ref"], settled["year"]) == ("P-WE-A#1", "P-WE-A", 2018)
@@ -72,8 +72,8 @@ def test_the_patient_year_trail_lists_every_event_with_the_layer_arithmetic(
     admission = audit_trail_for_admission(views, "P-WE-A")
     assert [e["event"] for e in admission] == [
         "Registered",
-        "ChargeLinePosted",
-        "ChargeLinePosted",
+        "ChargeLineClassified",
+        "ChargeLineClassified",
         "Discharged",
         "Settled",
         "SettlementRecorded",
@@ -81,6 +81,10 @@ def test_the_patient_year_trail_lists_every_event_with_the_layer_arithmetic(
         "AdvanceDeducted",
     ]
     assert admission[0]["effective_on"] == "2018-03-12" and admission[0]["year"] == 2018
+    line = admission[1]  # the auditor sees per line why it is (not) compliant, and under which catalogue
+    assert line["amount"] == D("19000.00") and "compliant 19000.00" in line["summary"]
+    assert "langxi-catalogue-2016.1" in line["summary"] and "is class A" in line["summary"]
+    assert "out of catalogue 1000.00" in admission[2]["summary"] and "self-pay item" in admission[2]["summary"]
 
 
 def test_a_recalculation_shows_both_policy_versions_and_the_new_arithmetic(

@@ -37,7 +37,7 @@ EXPECTED = {
     ".venv/bin/ledger replay P-2.3 2018": "P-2.3-B#1  inpatient at 安徽省立医院 (province)",
     ".venv/bin/ledger verify P-2.3 2018": "P-2.3/2018: 2 settlements, verified to the fen",
     ".venv/bin/ledger verify": "every settlement identical to the fen",
-    ".venv/bin/ledger import examples/commands.jsonl": "imported examples/commands.jsonl: 8 commands (8 appended",
+    ".venv/bin/ledger import examples/commands.jsonl": "imported examples/commands.jsonl: 11 commands (10 appended, 1 already recorded",
     ".venv/bin/ledger rebuild all": "rebuilt ",
     ".venv/bin/ledger export-eob": '"resourceType": "ExplanationOfBenefit"',
     ".venv/bin/ledger keys add ncms-pay": "added client ncms-pay (payment_service)",

@@ -19,6 +19,8 @@ const PAYERS = [
   { key: "s180", label: "“180”补充医保", colour: "#c0392b" },
   { key: "s5090", label: "“5090”补充保障", colour: "#16a2b8" },
   { key: "reassist", label: "再救助", colour: "#6b7a1f" },
+  { key: "hpsi", label: "健康扶贫补充保险", colour: "#0e7490" },
+  { key: "charity", label: "慈善医疗救助", colour: "#be185d" },
 ];
 const TOWNSHIP_COLOUR = "#0f766e";
 const THIS_YEAR_COLOUR = "#c2410c";
@@ -36,6 +38,10 @@ const HEADLINE = [
   ["follow_ups", "随访人次", "count"],
   ["major_disease_treatment_rate", "大病救治率", "ratio"],
   ["chronic_contract_rate", "慢病签约率", "ratio"],
+  ["health_card_rate", "健康卡发放率", "ratio"],
+  ["check_up_rate", "健康体检率", "ratio"],
+  ["poor_contract_rate", "家庭医生签约率", "ratio"],
+  ["follow_up_schedule_rate", "按规范随访率", "ratio"],
 ];
 const RETRO = [
   ["outstanding", "待补偿（元）", "money"],

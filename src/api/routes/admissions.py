@@ -11,12 +11,13 @@ from api.command_route import command_route
 from api.deps import LedgerDep, RefPath
 from api.schemas.admissions import AdmissionPublic
 from api.schemas.common import WrittenPublic
-from service.commands import Discharge, PostChargeLine, RegisterAdmission, ReverseChargeLine
+from service.commands import Discharge, PostChargeLine, PostLegacyChargeLine, RegisterAdmission, ReverseChargeLine
 
 router = APIRouter(prefix="/admissions", tags=["admissions"])
 
 command_route(router, "", RegisterAdmission, WrittenPublic)
 command_route(router, "/{admission_ref}/charge-lines", PostChargeLine, WrittenPublic)
+command_route(router, "/{admission_ref}/legacy-charge-lines", PostLegacyChargeLine, WrittenPublic)
 command_route(router, "/{admission_ref}/charge-lines/{line_no}/reversals", ReverseChargeLine, WrittenPublic)
 command_route(router, "/{admission_ref}/discharge", Discharge, WrittenPublic)
 

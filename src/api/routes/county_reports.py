@@ -13,16 +13,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.access import Read, require_read
+from api.csv_output import CSV_FORMAT, CsvRoute
 from api.deps import RefPath, ViewsDep, YearPath
 from api.responses import plain
 from domain.errors import NotFoundError, ValidationError
 from generator.summary import LANGXI
-from projections.annual_totals import PAYERS
+from projections.annual_totals import LANGXI_PAYERS
 from projections.county_dashboard import county_months, period_months, ratio
 from projections.county_detail import restated_months, township_breakdown
 from projections.store import ViewStore
 
-router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[require_read(Read.AGGREGATE)])
+router = APIRouter(
+    prefix="/reports", tags=["reports"], dependencies=[require_read(Read.AGGREGATE), CSV_FORMAT], route_class=CsvRoute
+)
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
 Quarter = Annotated[int | None, Query(ge=1, le=4, description="one quarter (1-4); not with month")]
 Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]
@@ -51,7 +54,7 @@ REPORTS: dict[str, dict[str, Any]] = {
             "in_county_visit_rate": LANGXI["in_county_rate"],
             "in_province_inpatient_ratio": LANGXI["in_province_inpatient_ratio"],
             # re-assistance (再救助) is not reported: it was first paid in August 2018
-            "compensation_by_payer": {p: _fen(LANGXI[p]) for p in PAYERS},
+            "compensation_by_payer": {p: _fen(LANGXI[p]) for p in LANGXI_PAYERS},
         },
     }
 }

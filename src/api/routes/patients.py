@@ -11,10 +11,15 @@ from api.schemas.common import WrittenPublic
 from api.schemas.patients import PatientPublic
 from service.commands import (
     CertifyChronicDisease,
+    ClassifyChronicRisk,
     ConfirmMajorDisease,
     EnrolPatient,
+    IssueHealthCard,
+    RecordCharityGrant,
     RecordFollowUp,
+    RecordHealthCheckUp,
     RecordPovertyStatus,
+    RecordTreatmentPlan,
     RegisterPatient,
     RevokeChronicDisease,
     SignFamilyDoctorContract,
@@ -30,6 +35,12 @@ command_route(router, "/{patient_ref}/chronic-diseases/{disease}/revocations", R
 command_route(router, "/{patient_ref}/major-diseases", ConfirmMajorDisease, WrittenPublic)
 command_route(router, "/{patient_ref}/family-doctor-contracts", SignFamilyDoctorContract, WrittenPublic)
 command_route(router, "/{patient_ref}/follow-ups", RecordFollowUp, WrittenPublic)
+# Hainan 三个一批 (docs/hainan.md): 大病集中救治, 慈善医疗救助, 慢病签约服务管理
+command_route(router, "/{patient_ref}/treatment-plans", RecordTreatmentPlan, WrittenPublic)
+command_route(router, "/{patient_ref}/charity-grants", RecordCharityGrant, WrittenPublic)
+command_route(router, "/{patient_ref}/health-cards", IssueHealthCard, WrittenPublic)
+command_route(router, "/{patient_ref}/health-check-ups", RecordHealthCheckUp, WrittenPublic)
+command_route(router, "/{patient_ref}/chronic-risk-classes", ClassifyChronicRisk, WrittenPublic)
 
 
 @router.get("/{patient_ref}", response_model=PatientPublic, dependencies=[require_read(Read.PERSONAL)])

@@ -7,12 +7,15 @@ cut from a full list. `?fresh=false` skips the catch-up.
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.access import Principal, Read, Role, own_hospital_only, require_read
-from api.deps import PageDep, RefPath, ViewsDep, YearPath
+from api.csv_output import CSV_FORMAT, CsvRoute
+from api.deps import LedgerDep, PageDep, RefPath, ViewsDep, YearPath
 from api.responses import plain
 from api.schemas.reports import (
     AdmissionTrailPublic,
@@ -27,12 +30,13 @@ from domain.errors import NotFoundError, ValidationError
 from domain.money import money_sum
 from projections.annual_totals import annual_totals
 from projections.audit_trail import audit_trail_for_admission_page, audit_trail_page
-from projections.county_dashboard import county_dashboard
+from projections.county_dashboard import county_dashboard, period_months
+from projections.health_rates import county_programme
 from projections.hospital_advances import hospital_ledger, hospital_ledger_page
 from projections.retro_compensation import retro_items, retro_items_page
 from service.commands.fields import Ref
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=CsvRoute, dependencies=[CSV_FORMAT])
 
 Month = Annotated[int | None, Query(ge=1, le=12, description="one month (1-12); omitted: the whole year")]
 Cumulative = Annotated[bool, Query(description="with month or quarter: the year to the end of it")]
@@ -47,6 +51,7 @@ def read_county_dashboard(
     county_code: RefPath,
     year: YearPath,
     views: ViewsDep,
+    ledger: LedgerDep,
     month: Month = None,
     cumulative: Cumulative = False,
     quarter: Quarter = None,
@@ -54,7 +59,13 @@ def read_county_dashboard(
     """A county's report figures and action-plan rates for a year, a month, a quarter, or the year to either."""
     if month is not None and quarter is not None:
         raise ValidationError("give month or quarter, not both")
-    return plain(county_dashboard(views, county_code, year, month=month, cumulative=cumulative, quarter=quarter))
+    _, last = period_months(month, quarter, cumulative)
+    programme = county_programme(ledger, county_code, date(year, last, calendar.monthrange(year, last)[1]))
+    return plain(
+        county_dashboard(
+            views, county_code, year, month=month, cumulative=cumulative, quarter=quarter, programme=programme
+        )
+    )
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from api.schemas.common import Money
-from domain.aggregates.admission import Admission
+from domain.aggregates.admission import Admission, line_compliant_amount
 
 
 # ---- admissions --------------------------------------------------------------------------------
@@ -16,7 +16,13 @@ class ChargeLinePublic(BaseModel):
     category: str
     amount: Money
     compliant: bool
+    """true when the whole line is compliant"""
+    compliant_amount: Money
     reversed: bool
+    legacy: bool
+    """pre-classified by its sender (legacy import), not by the catalogue"""
+    classification: dict[str, Any] | None = None
+    """the catalogue's verdict: item, class, version, 超限价, self-pay, out-of-catalogue parts and why"""
 
 
 class AdmissionTotals(BaseModel):
@@ -54,7 +60,19 @@ class AdmissionPublic(BaseModel):
             admitted_on=a.admitted_on,
             discharged_on=a.discharged_on,
             status=status,
-            lines=[ChargeLinePublic(line_no=n, **line) for n, line in a.lines.items()],
+            lines=[
+                ChargeLinePublic(
+                    line_no=n,
+                    category=line["category"],
+                    amount=line["amount"],
+                    compliant=line["compliant"],
+                    compliant_amount=line_compliant_amount(line),
+                    reversed=line["reversed"],
+                    legacy=line.get("legacy", True),
+                    classification=line.get("classification"),
+                )
+                for n, line in a.lines.items()
+            ],
             totals=AdmissionTotals(total=a.total, compliant=a.compliant, noncompliant=a.total - a.compliant),
             settlement_ids=list(a.settlements),
             benefit_year_ids=list(a.benefit_year_ids),

@@ -56,6 +56,20 @@ class CountyDashboardPublic(Row):
     chronic_patients: int
     chronic_contracted: int
     chronic_contract_rate: DecimalText | None
+    # Hainan 慢病签约服务管理 (projections.health_rates): over the county's poor patients
+    poor_patients: int
+    health_card_patients: int
+    health_card_rate: DecimalText | None
+    check_up_patients: int
+    check_up_rate: DecimalText | None
+    poor_contracted: int
+    poor_contract_rate: DecimalText | None
+    high_risk_patients: int
+    ordinary_chronic_patients: int
+    follow_up_scheduled_patients: int | None
+    """contracted patients with a risk class; null when the county's policy sets no follow-up schedule"""
+    follow_up_on_schedule: int | None
+    follow_up_schedule_rate: DecimalText | None
 
 
 # ---- a patient-year's totals -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import ids
 from domain.errors import StateConflictError, ValidationError
 from domain.money import ZERO, money_sum
+from domain.registry.catalogue import LineClassification
 from domain.vocabulary import Tier, VisitKind
 
 
@@ -46,7 +47,9 @@ class Admission(Aggregate):
         self.referred = referred
         self.admitted_on = admitted_on
         self.diagnosis = diagnosis
-        self.lines: dict[str, dict[str, Any]] = {}  # line_no -> {category, amount, compliant, reversed}
+        # line_no -> {category, amount, compliant, reversed, legacy} (+ compliant_amount and classification
+        # when the ledger classified it against the catalogue; legacy lines arrived pre-classified)
+        self.lines: dict[str, dict[str, Any]] = {}
         self.discharged_on: str | None = None
         self.settlements: list[str] = []  # settlement ids, in order
         self.benefit_year_ids: list[str] = []  # the patient-year account of each settlement
@@ -90,7 +93,7 @@ class Admission(Aggregate):
 
     @property
     def compliant(self) -> Decimal:
-        return money_sum(Decimal(line["amount"]) for line in self.active_lines() if line["compliant"])
+        return money_sum(line_compliant_amount(line) for line in self.active_lines())
 
     def service_date(self) -> date:
         """The date the settlement is made for: discharge (inpatient) or the visit day (outpatient)."""
@@ -105,6 +108,15 @@ class Admission(Aggregate):
         if amount <= ZERO:
             raise ValidationError(f"charge line {line_no}: amount must be positive (reverse a line to correct it)")
         self._charge_line_posted(line_no=line_no, category=category, amount=amount, compliant=compliant)
+
+    def post_classified_line(self, line_no: str, category: str, classification: LineClassification) -> None:
+        """A charge line the ledger classified against the catalogue (compliant part, 超限价, out of catalogue)."""
+        self._check_open()
+        if line_no in self.lines:
+            raise StateConflictError(f"charge line {line_no} is already posted on {self.admission_ref}")
+        if classification.amount <= ZERO:
+            raise ValidationError(f"charge line {line_no}: amount must be positive (reverse a line to correct it)")
+        self._charge_line_classified(line_no=line_no, category=category, classification=classification.to_dict())
 
     def reverse_charge_line(self, line_no: str, reason: str) -> None:
         self._check_open()
@@ -155,7 +167,26 @@ class Admission(Aggregate):
     # ---- events (assignment only) --------------------------------------------------------------
     @event("ChargeLinePosted", topic="ledger:Admission.ChargeLinePosted")
     def _charge_line_posted(self, line_no: str, category: str, amount: Decimal, compliant: bool) -> None:
-        self.lines[line_no] = {"category": category, "amount": amount, "compliant": compliant, "reversed": False}
+        self.lines[line_no] = {
+            "category": category,
+            "amount": amount,
+            "compliant": compliant,
+            "legacy": True,  # pre-classified by the sender (legacy import, or a line recorded before the catalogue)
+            "reversed": False,
+        }
+
+    @event("ChargeLineClassified", topic="ledger:Admission.ChargeLineClassified")
+    def _charge_line_classified(self, line_no: str, category: str, classification: dict[str, Any]) -> None:
+        amount, compliant_amount = classification["amount"], classification["compliant_amount"]
+        self.lines[line_no] = {
+            "category": category,
+            "amount": amount,
+            "compliant": compliant_amount == amount,
+            "compliant_amount": compliant_amount,
+            "classification": classification,
+            "legacy": False,
+            "reversed": False,
+        }
 
     @event("ChargeLineReversed", topic="ledger:Admission.ChargeLineReversed")
     def _charge_line_reversed(self, line_no: str, reason: str) -> None:
@@ -180,3 +211,10 @@ class Admission(Aggregate):
     ) -> None:
         self.settlements.append(settlement_id)
         self.benefit_year_ids.append(benefit_year_id)
+
+
+def line_compliant_amount(line: dict[str, Any]) -> Decimal:
+    """The compliant part of a charge line: classified by the catalogue, or all-or-nothing for a legacy line."""
+    if "compliant_amount" in line:
+        return Decimal(line["compliant_amount"])
+    return Decimal(line["amount"]) if line["compliant"] else ZERO

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.aggregates.admission import Admission
 from domain.aggregates.patient import Patient
 from domain.money import ZERO
 from domain.policy.parameters import PolicyParameters, YearAssignment
+from domain.registry.hospitals import HospitalRecord
 from domain.rules.claim import ClaimFacts
-from domain.vocabulary import Treatment
+from domain.vocabulary import Tier, Treatment
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,19 @@ class TreatedDisease:
 
 
 def treated_disease(
-    policy: PolicyParameters, admission: Admission, disease: str, treatment: Treatment | None
+    policy: PolicyParameters,
+    admission: Admission,
+    disease: str,
+    treatment: Treatment | None,
+    record: HospitalRecord | None = None,
 ) -> TreatedDisease:
-    """The designated-centre flag as the policy's centre list gives it for the admission's hospital.
-
-    The policy lists the provincial centres the plan names; county centres come with the hospital
-    registry, which will then answer this instead.
-    """
+    """The designated-centre flag: the policy's centre list (the provincial centres the plan names) or the
+    hospital registry's record in force (`designated_centre_for`), when the caller gives it."""
     rule = policy.major_disease
     code = str(admission.hospital.get("code", ""))
-    return TreatedDisease(disease, treatment, rule is not None and rule.is_designated_centre(disease, code))
+    listed = rule is not None and rule.is_designated_centre(disease, code)
+    registered = record is not None and record.code == code and record.is_designated_centre(disease)
+    return TreatedDisease(disease, treatment, listed or registered)
 
 
 def benefit_year_of(admission: Admission, policy: PolicyParameters) -> int:
@@ -51,18 +57,20 @@ def claim_facts(
     *,
     treated: TreatedDisease | None = None,
     charity_granted: Decimal = ZERO,
+    hospital: Mapping[str, Any] | None = None,
 ) -> ClaimFacts:
     """Patient facts are taken as in force on the service date (discharge or visit day).
 
     `treated` (Hainan 大病集中救治) and `charity_granted` (charity grants recorded for the patient-year
-    so far) are given by the caller; without them the claim is what it always was.
+    so far) are given by the caller; without them the claim is what it always was. `hospital`: the
+    registry's attributes in force on the service date (default: those frozen on the admission).
     """
     day = admission.service_date()
-    hospital = admission.hospital
+    hospital = admission.hospital if hospital is None else hospital
     return ClaimFacts(
         claim_id=claim_id,
         kind=admission.visit_kind,
-        tier=admission.tier,
+        tier=Tier(hospital["tier"]),
         in_county=bool(hospital["in_county"]),
         in_province=bool(hospital["in_province"]),
         designated=bool(hospital["designated"]),

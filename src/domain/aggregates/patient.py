@@ -10,8 +10,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-from domain.errors import StateConflictError, ValidationError
-from domain.vocabulary import PovertyStatus
+from domain.errors import AlreadyExistsError, StateConflictError, ValidationError
+from domain.money import ZERO, is_fen, money_sum
+from domain.vocabulary import ChronicRisk, PovertyStatus, Treatment
 
 
 class Patient(Aggregate):
@@ -19,6 +20,15 @@ class Patient(Aggregate):
     number, when the registry gives them, are held only sealed (encrypted) in `personal_sealed`."""
 
     TOPIC = "ledger:Patient"
+
+    # Hainan's 大病集中救治 and 慢病签约 facts. Class-level immutable defaults, replaced (never mutated) by
+    # their events, so patients recorded (and snapshotted) before these facts existed load unchanged.
+    treatment_plans: tuple[tuple[str, str, str], ...] = ()  # (decided_on, disease, treatment), recording order
+    charity_grants: tuple[tuple[str, int, str, str], ...] = ()  # (grant_ref, year, amount, granted_on)
+    health_card: tuple[str, str] | None = None  # (card_no, issued_on)
+    check_ups: tuple[str, ...] = ()  # checked_on, one a year
+    risk_classes: tuple[tuple[str, str], ...] = ()  # (classified_on, ChronicRisk), recording order
+    follow_up_days: tuple[str, ...] = ()  # followed_up_on of every follow-up recorded since these facts exist
 
     class Created(Aggregate.Created):
         TOPIC = "ledger:Patient.Created"
@@ -62,6 +72,33 @@ class Patient(Aggregate):
 
     def major_diseases_on(self, day: date) -> tuple[str, ...]:
         return tuple(sorted(d for d, confirmed_on in self.major.items() if confirmed_on <= day.isoformat()))
+
+    def treatment_on(self, disease: str, day: date) -> Treatment | None:
+        """The treatment the latest treatment plan (诊疗方案) for `disease` decided on or before `day` sets."""
+        chosen: tuple[str, str] | None = None
+        for decided_on, planned, treatment in self.treatment_plans:
+            if planned == disease and decided_on <= day.isoformat() and (chosen is None or decided_on >= chosen[0]):
+                chosen = (decided_on, treatment)
+        return None if chosen is None else Treatment(chosen[1])
+
+    def planned_diseases(self) -> tuple[str, ...]:
+        return tuple(sorted({disease for _, disease, _ in self.treatment_plans}))
+
+    def charity_granted(self, year: int) -> Decimal:
+        """The charity fund grants (慈善医疗救助) recorded for the patient-year so far."""
+        return money_sum(Decimal(amount) for _, y, amount, _ in self.charity_grants if y == year)
+
+    def risk_on(self, day: date) -> ChronicRisk | None:
+        """The chronic-disease risk class (high-risk / ordinary) in force on `day`, None if never classified."""
+        chosen: tuple[str, str] | None = None
+        for classified_on, risk in self.risk_classes:
+            if classified_on <= day.isoformat() and (chosen is None or classified_on >= chosen[0]):
+                chosen = (classified_on, risk)
+        return None if chosen is None else ChronicRisk(chosen[1])
+
+    def follow_ups_in(self, year: int) -> int:
+        """Follow-ups recorded for visits in `year` (counted against the policy's yearly schedule)."""
+        return sum(day[:4] == str(year) for day in self.follow_up_days)
 
     # ---- commands ------------------------------------------------------------------------------
     def enrol(self, year: int, premium_paid_by_state: bool) -> None:
@@ -123,6 +160,40 @@ class Patient(Aggregate):
             diastolic=diastolic,
         )
 
+    def record_treatment_plan(self, disease: str, treatment: Treatment, decided_on: date, expert_group: str) -> None:
+        self._treatment_plan_recorded(
+            disease=disease, treatment=treatment.value, decided_on=decided_on.isoformat(), expert_group=expert_group
+        )
+
+    def record_charity_grant(self, grant_ref: str, year: int, amount: Decimal, granted_on: date, fund: str) -> None:
+        if amount <= ZERO or not is_fen(amount + ZERO):
+            raise ValidationError("a charity grant must be above zero, in whole fen")
+        if any(ref == grant_ref for ref, _, _, _ in self.charity_grants):
+            raise AlreadyExistsError(f"charity grant {grant_ref} is already recorded for {self.patient_ref}")
+        self._charity_grant_recorded(
+            grant_ref=grant_ref, year=year, amount=amount + ZERO, granted_on=granted_on.isoformat(), fund=fund
+        )
+
+    def issue_health_card(self, card_no: str, issued_on: date) -> None:
+        if self.health_card is not None:
+            raise StateConflictError(f"patient {self.patient_ref} already has health card {self.health_card[0]}")
+        self._health_card_issued(card_no=card_no, issued_on=issued_on.isoformat())
+
+    def record_health_check_up(self, checked_on: date, per_year: int) -> None:
+        """`per_year`: the policy's `health_management.check_ups_per_year` (1: one a year)."""
+        if sum(day[:4] == str(checked_on.year) for day in self.check_ups) >= per_year:
+            raise StateConflictError(
+                f"patient {self.patient_ref} already had the {per_year} health check-up(s) of {checked_on.year}"
+            )
+        self._health_check_up_recorded(checked_on=checked_on.isoformat())
+
+    def classify_chronic_risk(self, risk: ChronicRisk, classified_on: date) -> None:
+        if not any(c["signed_on"] <= classified_on.isoformat() for c in self.doctor_contracts):
+            raise StateConflictError(
+                f"patient {self.patient_ref} has no family-doctor contract signed by {classified_on.isoformat()}"
+            )
+        self._chronic_risk_classified(risk=risk.value, classified_on=classified_on.isoformat())
+
     # ---- events (assignment only) --------------------------------------------------------------
     @event("EnrolledInBasicInsurance", topic="ledger:Patient.EnrolledInBasicInsurance")
     def _enrolled(self, year: int, premium_paid_by_state: bool) -> None:
@@ -165,3 +236,24 @@ class Patient(Aggregate):
     ) -> None:
         self.follow_ups += 1
         self.last_follow_up_on = followed_up_on
+        self.follow_up_days = (*self.follow_up_days, followed_up_on)
+
+    @event("TreatmentPlanRecorded", topic="ledger:Patient.TreatmentPlanRecorded")
+    def _treatment_plan_recorded(self, disease: str, treatment: str, decided_on: str, expert_group: str) -> None:
+        self.treatment_plans = (*self.treatment_plans, (decided_on, disease, treatment))
+
+    @event("CharityGrantRecorded", topic="ledger:Patient.CharityGrantRecorded")
+    def _charity_grant_recorded(self, grant_ref: str, year: int, amount: Decimal, granted_on: str, fund: str) -> None:
+        self.charity_grants = (*self.charity_grants, (grant_ref, year, str(amount), granted_on))
+
+    @event("HealthCardIssued", topic="ledger:Patient.HealthCardIssued")
+    def _health_card_issued(self, card_no: str, issued_on: str) -> None:
+        self.health_card = (card_no, issued_on)
+
+    @event("HealthCheckUpRecorded", topic="ledger:Patient.HealthCheckUpRecorded")
+    def _health_check_up_recorded(self, checked_on: str) -> None:
+        self.check_ups = (*self.check_ups, checked_on)
+
+    @event("ChronicRiskClassified", topic="ledger:Patient.ChronicRiskClassified")
+    def _chronic_risk_classified(self, risk: str, classified_on: str) -> None:
+        self.risk_classes = (*self.risk_classes, (classified_on, risk))

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from domain.policy import parsing as p
+from domain.policy.health_management import HealthManagementRule, parse_health_management
 from domain.policy.major_disease import MajorDiseaseRule, parse_major_disease
 from domain.vocabulary import Payer, PovertyStatus, Tier, VisitKind
 
@@ -204,6 +205,7 @@ class PolicyParameters:
     hpsi: HealthPovertyInsuranceRule | None = None
     charity: CharityRule | None = None
     major_disease: MajorDiseaseRule | None = None
+    health_management: HealthManagementRule | None = None
     settlement_days_after_discharge: int = 0
     """how many days after the discharge a settlement may still be made ([settlement]; absent: 0, at discharge)"""
 
@@ -333,6 +335,7 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
     audit = p.section(t, "audit", "")
     b351, s180, s5090, re = (_optional(t, key) for key in ("b351", "s180", "s5090", "reassist"))
     hpsi, charity, major = (_optional(t, key) for key in ("hpsi", "charity", "major_disease"))
+    health = _optional(t, "health_management")
     diseases = _diseases(p.section(t, "diseases", ""), "diseases")
     return PolicyParameters(
         cascade=_cascade(t),
@@ -362,6 +365,7 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         hpsi=None if hpsi is None else _hpsi(hpsi, "hpsi"),
         charity=None if charity is None else _charity(charity, "charity"),
         major_disease=None if major is None else parse_major_disease(major, "major_disease", diseases.names_zh),
+        health_management=None if health is None else parse_health_management(health, "health_management"),
         settlement_days_after_discharge=_days_after_discharge(t),
     )
 

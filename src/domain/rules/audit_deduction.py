@@ -10,7 +10,7 @@ settlement itself is not re-run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -94,3 +94,14 @@ def compute_deduction(lines: Sequence[DisallowedLine], settlement: Settlement, *
     for row in rows:
         assert row["fund_recovery"] + row["patient_paid"] + row["hospital_already_bore"] == row["amount"]
     return deduction
+
+
+def disallowed_parts(line_no: str, line: Mapping[str, Any]) -> list[DisallowedLine]:
+    """A charge line as the deduction splits it: a catalogue-classified line is its compliant part and its
+    non-compliant rest (超限价, self-pay, out of catalogue); a legacy line is all one or the other."""
+    amount = Decimal(line["amount"])
+    if "compliant_amount" not in line:
+        return [DisallowedLine(line_no, line["category"], amount, bool(line["compliant"]))]
+    compliant = Decimal(line["compliant_amount"])
+    parts = [(compliant, True), (amount - compliant, False)]
+    return [DisallowedLine(line_no, line["category"], part, ok) for part, ok in parts if part > ZERO]

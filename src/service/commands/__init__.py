@@ -20,7 +20,9 @@ from service.commands import (
     admissions,
     api_clients,
     audit,
+    bulletins,
     deliveries,
+    health_programme,
     hospitals,
     patients,
     payments,
@@ -29,10 +31,11 @@ from service.commands import (
     reversals,
     rosters,
 )
+from service.commands import registry as registry_commands
 from service.commands.admissions import (
     Discharge,
-    Hospital,
     PostChargeLine,
+    PostLegacyChargeLine,
     RegisterAdmission,
     ReverseChargeLine,
     SettleAdmission,
@@ -40,8 +43,16 @@ from service.commands.admissions import (
 from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateApiClient
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
+from service.commands.bulletins import IssueBulletin
 from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
+from service.commands.health_programme import (
+    ClassifyChronicRisk,
+    IssueHealthCard,
+    RecordCharityGrant,
+    RecordHealthCheckUp,
+    RecordTreatmentPlan,
+)
 from service.commands.hospitals import RecordFundReimbursement
 from service.commands.patients import (
     CertifyChronicDisease,
@@ -61,6 +72,7 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
+from service.commands.registry import ChangeHospital, RegisterHospital
 from service.commands.reversals import (
     RecordBenefitRecovery,
     ReverseBenefitForFraud,
@@ -77,8 +89,11 @@ _AREAS = (
     hospitals,
     recalculations,
     api_clients,
+    registry_commands,
+    bulletins,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
+_HAINAN_AREAS = (health_programme,)  # Hainan 三个一批 patient commands (importing registers them)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
     AnyCommand = Command
@@ -162,30 +177,38 @@ __all__ = [
     "AnyCommand",
     "ApplyRosterDifferences",
     "CertifyChronicDisease",
+    "ChangeHospital",
+    "ClassifyChronicRisk",
     "Command",
     "ConfirmMajorDisease",
     "CreatePaymentRun",
     "Discharge",
     "EnrolPatient",
-    "Hospital",
     "ImportRoster",
     "InvalidCommandError",
+    "IssueBulletin",
+    "IssueHealthCard",
     "PayPatientRefund",
     "PayRetroactiveCompensation",
     "PolicyMeta",
     "PostChargeLine",
+    "PostLegacyChargeLine",
     "PublishPolicyVersion",
     "RecalculateBenefitYear",
     "RecalculateForPolicy",
     "RecordAuditFinding",
     "RecordBenefitRecovery",
+    "RecordCharityGrant",
     "RecordDrugDelivery",
     "RecordFollowUp",
     "RecordFundBudget",
     "RecordFundReimbursement",
+    "RecordHealthCheckUp",
     "RecordPaymentResult",
     "RecordPovertyStatus",
+    "RecordTreatmentPlan",
     "RegisterAdmission",
+    "RegisterHospital",
     "RegisterPatient",
     "ReverseBenefitForFraud",
     "ReverseChargeLine",

@@ -1,57 +1,34 @@
 """Hospital-window commands: admissions, charge lines and their reversals, discharge, settlement.
 
-A hospital client runs them at its own window only: the hospital is the admission's (`hospital.code` when
-registering one).
+A hospital client runs them at its own window only: the hospital is the admission's (`hospital_code` when
+registering one). Tier and flags come from the hospital registry, compliance from the catalogue: a client
+that declares them is refused (422, service.commands.errors.LEDGER_DECIDED says why).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
-
-from domain.vocabulary import Tier, VisitKind
+from domain.vocabulary import VisitKind
 from service.commands.base import Command, VersionedCommand
-from service.commands.fields import Day, Flag, Label, Moment, Money, Reason, Ref, Text, TierName, VisitKindName
+from service.commands.fields import Day, Flag, Label, Moment, Money, Quantity, Reason, Ref, Text, VisitKindName
 from service.roles import HospitalCode, HospitalOfAdmission, HospitalScope, Role
 
 HOSPITAL_ROLES = frozenset({Role.HOSPITAL})
-
-
-class Hospital(BaseModel):
-    """The hospital an admission is at, with the facts the cascade reads (tier, in county/province, designated)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-    code: Ref
-    name: Text
-    tier: TierName
-    county_code: Ref
-    """where the hospital is (not the patient's county)"""
-    in_county: Flag
-    in_province: Flag
-    designated: Flag
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Hospital:
-        if self.tier is Tier.OUT_OF_PROVINCE and self.in_province:
-            raise ValueError("an out-of-province hospital cannot be in_province")
-        if self.in_county and self.tier not in (Tier.TOWNSHIP, Tier.COUNTY):
-            raise ValueError("only township and county hospitals are in the county")
-        return self
 
 
 class RegisterAdmission(Command):
     """Register an inpatient stay or outpatient chronic visit of a registered patient."""
 
     roles: ClassVar[frozenset[Role]] = HOSPITAL_ROLES
-    hospital_scope: ClassVar[HospitalScope | None] = HospitalCode("hospital.code")
+    hospital_scope: ClassVar[HospitalScope | None] = HospitalCode("hospital_code")
 
     command: Literal["register_admission"] = "register_admission"
     admission_ref: Ref
     patient_ref: Ref
     kind: VisitKindName = VisitKind.INPATIENT
-    hospital: Hospital
+    hospital_code: Ref
+    """a registered hospital; its tier and flags are the registry's, in force on the service date"""
     admitted_on: Day
     referred: Flag = False
     diagnosis: Text = ""
@@ -68,9 +45,27 @@ class AdmissionCommand(VersionedCommand):
 
 
 class PostChargeLine(AdmissionCommand):
-    """Post one charge line (compliant = in the reimbursement catalogue, 合规)."""
+    """Post one charge line: item code, quantity, unit price. The ledger classifies it against the 三目录
+    catalogue in force on the admission day: compliant part, over the price limit (超限价), class-B
+    self-pay, out of catalogue (an unknown code is out of catalogue)."""
 
     command: Literal["post_charge_line"] = "post_charge_line"
+    line_no: Ref
+    item_code: Ref
+    """a catalogue item code (drug, treatment item or service facility)"""
+    quantity: Quantity
+    unit_price: Money
+    category: Label = "charge"
+    """the bill's category (drugs, lab, bed, ...): a label only, it decides nothing"""
+
+
+class PostLegacyChargeLine(AdmissionCommand):
+    """Import a legacy charge line that arrives pre-classified (amount, compliant): admin only, marked as
+    legacy in every replay."""
+
+    roles: ClassVar[frozenset[Role]] = frozenset({Role.ADMIN})
+
+    command: Literal["post_legacy_charge_line"] = "post_legacy_charge_line"
     line_no: Ref
     category: Label
     amount: Money

@@ -9,6 +9,18 @@ from pydantic import ValidationError as PydanticValidationError
 
 from domain.errors import ValidationError
 
+_REGISTRY_DECIDES = "not accepted: send hospital_code only; the ledger reads tier and flags from the hospital registry"
+_CATALOGUE_DECIDES = (
+    "not accepted: the ledger classifies a charge line against the catalogue (send item_code, quantity, "
+    "unit_price; pre-classified legacy lines: post_legacy_charge_line, admin only)"
+)
+LEDGER_DECIDED = {  # fields a client may not declare, because the ledger decides them: why, instead of "unknown field"
+    **dict.fromkeys(
+        ("hospital", "tier", "in_county", "in_province", "designated", "ncms_designated"), _REGISTRY_DECIDES
+    ),
+    **dict.fromkeys(("compliant", "amount", "compliant_amount", "over_limit", "out_of_catalogue"), _CATALOGUE_DECIDES),
+}
+
 
 class InvalidCommandError(ValidationError):
     """A command that does not fit its model. `errors` lists each field and what is wrong with it."""
@@ -38,7 +50,8 @@ def error_message(error: Mapping[str, Any]) -> str:
     if kind == "value_error" and "error" in ctx:
         return str(ctx["error"])
     if kind == "extra_forbidden":
-        return "unknown field"
+        loc = error.get("loc") or ("",)
+        return LEDGER_DECIDED.get(str(loc[-1]), "unknown field")
     if kind == "missing":
         return "missing"
     if kind in ("model_type", "model_attributes_type", "dict_type"):  # the same words on a route and in a batch

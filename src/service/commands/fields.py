@@ -35,7 +35,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.funds import BudgetFund, PaymentStatus, RunFund
 from domain.money import AMOUNT_YUAN_MAX, ZERO
-from domain.vocabulary import AuditReason, Payer, PovertyStatus, Tier, VisitKind
+from domain.vocabulary import AuditReason, ChronicRisk, Payer, PovertyStatus, Tier, Treatment, VisitKind
 from service.roles import Role  # it imports no command module: no cycle
 
 E = TypeVar("E", bound=Enum)
@@ -227,6 +227,40 @@ Measurement = Annotated[
 ]
 
 
+QUANTITY_PATTERN = r"^\d{1,6}(\.\d{1,3})?$"
+_QUANTITY = _compiled(QUANTITY_PATTERN)
+
+
+def _quantity(value: object) -> Decimal:
+    """How many units a charge line bills: a positive number, at most 6 digits and 3 places (string or integer)."""
+    if isinstance(value, bool | float):
+        raise _refuse("quantity_type", "give a quantity as a string or integer, not {kind}", kind=type(value).__name__)
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, Decimal):
+        value = str(value)
+    if not isinstance(value, str) or _QUANTITY.fullmatch(value) is None:
+        raise _refuse("quantity", "give a quantity of at most 6 digits and 3 places, e.g. 2 or 0.5")
+    quantity = Decimal(value)
+    if quantity <= 0:
+        raise _refuse("quantity_not_positive", "a quantity is positive (reverse a line to correct it)")
+    return quantity
+
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_quantity),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "pattern": QUANTITY_PATTERN},
+                {"type": "integer", "minimum": 1, "maximum": 999999},
+            ]
+        }
+    ),
+]
+
+
 def _integer(low: int, high: int) -> Callable[[object], int]:
     def check(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -245,6 +279,8 @@ def _int_schema(low: int, high: int) -> WithJsonSchema:
 Year = Annotated[int, BeforeValidator(_integer(YEAR_MIN, YEAR_MAX)), _int_schema(YEAR_MIN, YEAR_MAX)]
 Version = Annotated[int, BeforeValidator(_integer(1, 2**31 - 1)), _int_schema(1, 2**31 - 1)]
 Reading = Annotated[int, BeforeValidator(_integer(0, 1000)), _int_schema(0, 1000)]  # plausibility: the domain's
+MonthNumber = Annotated[int, BeforeValidator(_integer(1, 12)), _int_schema(1, 12)]  # a bulletin's month
+QuarterNumber = Annotated[int, BeforeValidator(_integer(1, 4)), _int_schema(1, 4)]  # a bulletin's quarter
 
 
 def _flag(value: object) -> bool:
@@ -337,6 +373,8 @@ VisitKindName = Annotated[VisitKind, BeforeValidator(_member_of(VisitKind)), _en
 TierName = Annotated[Tier, BeforeValidator(_member_of(Tier)), _enum_schema(Tier)]
 AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)), _enum_schema(AuditReason)]
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
+TreatmentName = Annotated[Treatment, BeforeValidator(_member_of(Treatment)), _enum_schema(Treatment)]
+ChronicRiskName = Annotated[ChronicRisk, BeforeValidator(_member_of(ChronicRisk)), _enum_schema(ChronicRisk)]
 BudgetFundName = Annotated[BudgetFund, BeforeValidator(_member_of(BudgetFund)), _enum_schema(BudgetFund)]
 RunFundName = Annotated[RunFund, BeforeValidator(_member_of(RunFund)), _enum_schema(RunFund)]
 PaymentStatusName = Annotated[PaymentStatus, BeforeValidator(_member_of(PaymentStatus)), _enum_schema(PaymentStatus)]

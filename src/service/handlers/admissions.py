@@ -8,20 +8,23 @@ from typing import TYPE_CHECKING
 
 from domain import ids
 from domain.aggregates.admission import Admission
-from domain.aggregates.claim_facts import benefit_year_of, claim_facts
+from domain.aggregates.claim_facts import benefit_year_of
 from domain.errors import AlreadyExistsError, StateConflictError
+from domain.registry.catalogue import classify_line
 from domain.rules.cascade import settle_claim
 from domain.rules.settlement_time import check_settled_at
 from service.commands.admissions import (
     AdmissionCommand,
     Discharge,
     PostChargeLine,
+    PostLegacyChargeLine,
     RegisterAdmission,
     ReverseChargeLine,
     SettleAdmission,
 )
 from service.handlers import handles, written
 from service.idempotency import Outcome, check_expected_version
+from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -29,14 +32,15 @@ if TYPE_CHECKING:
 
 @handles(RegisterAdmission)
 def register_admission(ledger: BenefitLedger, cmd: RegisterAdmission) -> Outcome:
-    ledger.get_patient(cmd.patient_ref)
+    patient = ledger.get_patient(cmd.patient_ref)
     if ids.admission_id(cmd.admission_ref) in ledger.repository:
         raise AlreadyExistsError(f"admission {cmd.admission_ref} is already registered")
+    record = ledger.hospital_in_force(cmd.hospital_code, cmd.admitted_on)
     admission = Admission(
         admission_ref=cmd.admission_ref,
         patient_ref=cmd.patient_ref,
         kind=cmd.kind.value,
-        hospital=cmd.hospital.model_dump(mode="json"),
+        hospital=record.claim_attributes(patient.county_code),
         referred=cmd.referred,
         admitted_on=cmd.admitted_on.isoformat(),
         diagnosis=cmd.diagnosis,
@@ -53,6 +57,20 @@ def _on_admission(ledger: BenefitLedger, cmd: AdmissionCommand, apply: Callable[
 
 @handles(PostChargeLine)
 def post_charge_line(ledger: BenefitLedger, cmd: PostChargeLine) -> Outcome:
+    """The ledger classifies the line against the catalogue in force on the admission day (the patient's region)."""
+
+    def classify(admission: Admission) -> None:
+        region = ledger.get_patient(admission.patient_ref).county_code
+        catalogue = ledger.catalogue_in_force(region, date.fromisoformat(admission.admitted_on))
+        classification = classify_line(catalogue, cmd.item_code, cmd.quantity, cmd.unit_price)
+        admission.post_classified_line(cmd.line_no, cmd.category, classification)
+
+    return _on_admission(ledger, cmd, classify)
+
+
+@handles(PostLegacyChargeLine)
+def post_legacy_charge_line(ledger: BenefitLedger, cmd: PostLegacyChargeLine) -> Outcome:
+    """Admin import of a pre-classified line: recorded as the sender classified it, marked legacy."""
     return _on_admission(
         ledger, cmd, lambda a: a.post_charge_line(cmd.line_no, cmd.category, cmd.amount, cmd.compliant)
     )
@@ -101,12 +119,13 @@ def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
         previous_settled_at=None if previous is None else datetime.fromisoformat(previous),
     )
     sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
-    claim = claim_facts(sid, admission, patient)
+    hospital = ledger.hospital_at_settlement(admission, patient.county_code)
+    claim = settlement_claim(sid, admission, patient, policy, year, hospital=hospital)
     settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
     account.record_settlement(
         sid,
         cmd.admission_ref,
-        admission.hospital,
+        hospital,
         settled_at.isoformat(),
         claim,
         settlement,

@@ -9,7 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.aggregates.audit_finding import AdmissionFindings, AuditFinding, admission_findings_id, audit_finding_id
 from domain.errors import AlreadyExistsError, StateConflictError
-from domain.rules.audit_deduction import DisallowedLine, compute_deduction
+from domain.rules.audit_deduction import compute_deduction, disallowed_parts
 from domain.rules.settlement import Settlement
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.handlers import handles
@@ -36,7 +36,7 @@ def record_audit_finding(ledger: BenefitLedger, cmd: RecordAuditFinding) -> Outc
         line = admission.lines.get(line_no)
         if line is None or line["reversed"]:
             raise StateConflictError(f"{cmd.admission_ref} has no active charge line {line_no}")
-        lines.append(DisallowedLine(line_no, line["category"], Decimal(line["amount"]), line["compliant"]))
+        lines += disallowed_parts(line_no, line)
     in_force = _findings_of(ledger, cmd.admission_ref)
     in_force.disallow(cmd.finding_ref, list(cmd.line_nos))  # a line already disallowed by a finding in force: 409
     settlement_id = admission.settlements[-1]

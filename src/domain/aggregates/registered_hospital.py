@@ -1,0 +1,68 @@
+"""RegisteredHospital: a hospital of the registry, its effective-dated records (master data, admin only).
+
+Registration is the first record; every change of attributes is a new record with its own effective
+dates (domain.registry.hospitals: the latest-recorded record covering a day is the one in force).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import ids
+from domain.errors import ValidationError
+from domain.registry.hospitals import HospitalRecord, first_effective, in_force_on
+
+
+def registered_hospital_id(hospital_code: str) -> UUID:
+    return uuid5(ids.NAMESPACE, f"hospital-registry/{hospital_code}")
+
+
+class RegisteredHospital(Aggregate):
+    TOPIC = "ledger:RegisteredHospital"
+
+    class Created(Aggregate.Created):
+        TOPIC = "ledger:RegisteredHospital.Created"
+
+    @staticmethod
+    def create_id(hospital_code: str, record: dict[str, Any]) -> UUID:
+        return registered_hospital_id(hospital_code)
+
+    @event("Registered", topic="ledger:RegisteredHospital.Registered")
+    def __init__(self, hospital_code: str, record: dict[str, Any]) -> None:
+        self.hospital_code = hospital_code
+        self.record_dicts: list[dict[str, Any]] = [record]
+
+    @staticmethod
+    def checked(record: HospitalRecord) -> dict[str, Any]:
+        problem = record.check_consistent()
+        if problem is not None:
+            raise ValidationError(f"hospital {record.code}: {problem}")
+        return record.to_dict()
+
+    @property
+    def records(self) -> list[HospitalRecord]:
+        return [HospitalRecord.from_dict(r) for r in self.record_dicts]
+
+    def record_on(self, day: date) -> HospitalRecord | None:
+        return in_force_on(self.records, day)
+
+    @property
+    def latest(self) -> HospitalRecord:
+        """The last record recorded: its name is the hospital's one name on dashboards."""
+        return HospitalRecord.from_dict(self.record_dicts[-1])
+
+    @property
+    def first_effective(self) -> date | None:
+        return first_effective(self.records)
+
+    def change(self, record: HospitalRecord) -> None:
+        """Record new attributes in force over the record's dates (a correction is a new record)."""
+        self._changed(record=self.checked(record))
+
+    @event("Changed", topic="ledger:RegisteredHospital.Changed")
+    def _changed(self, record: dict[str, Any]) -> None:
+        self.record_dicts.append(record)
