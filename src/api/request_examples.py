@@ -12,16 +12,6 @@ from typing import Any
 from domain.policy.loader import load_default_policy
 from service.commands.policies import annotated
 
-HOSPITAL = {
-    "code": "LX-001",
-    "name": "郎溪县人民医院",
-    "tier": "county",
-    "county_code": "341821",
-    "in_county": True,
-    "in_province": True,
-    "designated": True,
-}
-
 
 def _policy() -> dict[str, Any]:
     document = load_default_policy()
@@ -51,20 +41,58 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
         "heart_rate": 70,
         "blood_glucose": "6.1",
     },
+    "record_treatment_plan": {
+        "patient_ref": "P-1",
+        "disease": "esophageal_cancer",
+        "treatment": "surgery",
+        "decided_on": "2018-04-20",
+        "expert_group": "琼中县大病专家组",
+    },
+    "record_charity_grant": {
+        "patient_ref": "P-1",
+        "grant_ref": "G-1",
+        "year": 2018,
+        "amount": "500.00",
+        "granted_on": "2018-05-02",
+        "donor": "海南省慈善总会",
+    },
+    "issue_health_card": {"patient_ref": "P-1", "card_no": "HC-469030-0001", "issued_on": "2018-01-10"},
+    "record_health_check_up": {"patient_ref": "P-1", "checked_on": "2018-03-15"},
+    "classify_chronic_risk": {"patient_ref": "P-1", "risk": "high_risk", "classified_on": "2018-01-06"},
     "register_admission": {
         "admission_ref": "A-1",
         "patient_ref": "P-1",
-        "hospital": HOSPITAL,
+        "hospital_code": "LX-001",
         "admitted_on": "2018-03-01",
         "diagnosis": "肺炎",
     },
     "post_charge_line": {
         "admission_ref": "A-1",
         "line_no": "1",
+        "item_code": "XJ01DD04",
+        "quantity": "2",
+        "unit_price": "30.00",
+        "category": "drug",
+    },
+    "post_legacy_charge_line": {
+        "admission_ref": "A-1",
+        "line_no": "L-1",
         "category": "drug",
         "amount": "12.50",
         "compliant": True,
     },
+    "register_hospital": {
+        "hospital_code": "LX-001",
+        "name": "郎溪县人民医院",
+        "tier": "county",
+        "county_code": "341821",
+        "township": "建平镇",
+        "in_province": True,
+        "ncms_designated": True,
+        "designated_centre_for": ["esrd"],
+        "effective_from": "2016-01-01",
+    },
+    "change_hospital": {"hospital_code": "LX-001", "effective_from": "2019-01-01", "name": "郎溪县人民医院（新院区）"},
     "reverse_charge_line": {"admission_ref": "A-1", "line_no": "1", "reason": "entered twice"},
     "discharge": {"admission_ref": "A-1", "discharged_on": "2018-03-05"},
     "settle_admission": {"admission_ref": "A-1", "settled_at": "2018-03-05T10:00:00+08:00"},

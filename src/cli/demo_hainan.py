@@ -14,19 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from cli.output import year_lines
+from generator.hainan import CENTRES, registry_payload
 
 HAINAN = "469030"
 HAINAN_EXAMPLE = "QZ-E1"
-TUMOUR_HOSPITAL = {
-    "code": "HN-TUMOUR",
-    "name": "海南省肿瘤医院",
-    "tier": "province",
-    "county_code": "460100",
-    "in_county": False,
-    "in_province": True,
-    "designated": True,
-    "designated_centre_for": ["esophageal_cancer", "gastric_cancer", "colon_cancer", "rectal_cancer"],
-}
+TUMOUR_HOSPITAL = registry_payload(CENTRES["HN-TUMOUR"])  # as the 琼中 plan registers it
 
 
 def settle_hainan_example(ledger: Any) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from generator import calibration as cal
 from generator import visits as v
@@ -68,6 +69,7 @@ CENTRES = {
     "HN-HMU1": Hospital("HN-HMU1", "海南医学院第一附属医院", "province", "460100", False, True, True),
     "HN-EYE": Hospital("HN-EYE", "海南省眼科医院", "province", "460100", False, True, True),
 }
+ALL_HOSPITALS: tuple[Hospital, ...] = (*TOWNSHIP_CENTRES.values(), *COUNTY, *CITY, *CENTRES.values())
 
 # disease -> (weight, centre, name, treatments, admissions (low, high), median cost yuan at the centre)
 DISEASES: dict[str, tuple[float, str, str, tuple[str, ...], tuple[int, int], float]] = {
@@ -81,6 +83,18 @@ DISEASES: dict[str, tuple[float, str, str, tuple[str, ...], tuple[int, int], flo
     "child_chd": (0.08, "HN-HMU1", "儿童先天性心脏病", ("surgery", "interventional"), (1, 1), 32000.0),
     "child_leukemia": (0.05, "HN-PEOPLE", "儿童白血病", ("chemotherapy",), (2, 4), 70000.0),
 }
+
+
+def registry_payload(hospital: Hospital) -> dict[str, Any]:
+    """The hospital as registered (legacy_shapes.register_hospital_command): a provincial centre with the
+    programme diseases it is the designated centre for (as DISEASES names them, sorted)."""
+    centre_for = sorted(disease for disease, row in DISEASES.items() if row[1] == hospital.code)
+    payload = hospital.as_payload()
+    if centre_for:
+        payload["designated_centre_for"] = centre_for
+    return payload
+
+
 GENERAL_PATIENTS, CHRONIC_PATIENTS, MAJOR_PATIENTS = 1300, 500, 200  # at scale 1.0
 STATUS_WEIGHTS = (("jiandanglika", 0.72), ("dibao", 0.14), ("tekun", 0.04), ("disabled_poor", 0.05), ("none", 0.05))
 INPATIENT_TIERS = (("township", 0.35), ("county", 0.50), ("city", 0.10), ("province", 0.05))

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.policy.loader import load_default_policy
+from generator import hainan
 from generator.hospitals import ALL_HOSPITALS
-from generator.plan import CountyPlan, PatientPlan, VisitPlan
+from generator.plan import CountyPlan, Hospital, PatientPlan, VisitPlan
 from service import commands as c
 from service.legacy_shapes import charge_line, register_hospital_command
 
@@ -220,6 +221,15 @@ def visit_commands(v: VisitPlan, tag: str = "") -> list[c.Command]:
     return commands
 
 
+def plan_hospitals(plan: CountyPlan) -> list[Hospital]:
+    """The hospitals to register before a plan's admissions: its region's registry, then any other a visit names."""
+    registry = hainan.ALL_HOSPITALS if plan.region == hainan.REGION else ALL_HOSPITALS
+    hospitals = {h.code: h for h in registry}
+    for visit in plan.visits:
+        hospitals.setdefault(visit.hospital.code, visit.hospital)
+    return list(hospitals.values())
+
+
 def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None) -> LoadReport:
     """Publish the plan region's default policy, then every patient's facts, then every visit, settled at
     discharge."""
@@ -230,8 +240,9 @@ def load_plan(ledger: Any, plan: CountyPlan, *, progress: Progress | None = None
     before = ledger.recorder.max_notification_id() or 0
     loader = _Loader(ledger)
     loader.run(c.PublishPolicyVersion.of(document, command_id=f"default-policy:{document.region}:{document.version}"))
-    for hospital in ALL_HOSPITALS:  # the hospital registry (admin master data) before any admission
-        loader.run(register_hospital_command(hospital.as_payload()))
+    payload = hainan.registry_payload if plan.region == hainan.REGION else Hospital.as_payload
+    for hospital in plan_hospitals(plan):  # the hospital registry (admin master data) before any admission
+        loader.run(register_hospital_command(payload(hospital)))
     total, done = len(plan.patients) + len(plan.visits), 0
     for patient in plan.patients:
         loader.patient(plan, patient)

@@ -4,7 +4,9 @@ same rule and message as on its single route.
 
 Column layout (docs/his-upload.md): one row per record, a `type` column saying which; headers in English (the
 command's field names) or Chinese (HEADERS); empty cells are absent. Booleans: true/false, 是/否, 1/0, Y/N.
-Tiers and kinds: the API's values or their Chinese names. A row without `command_id` gets a stable one,
+Kinds: the API's values or their Chinese names. An admission names a registered `hospital_code`; a charge line
+is `item_code`, `quantity`, `unit_price` (the ledger classifies it against the catalogue); a row carrying one
+of the old layout's columns (hospital attributes, `amount`, `compliant`) is refused with that column named. A row without `command_id` gets a stable one,
 `his:<admission_ref>:<type>[:<line_no>]`, so uploading the same file again appends nothing.
 
 Parsing never writes: it returns the batch entries with their row numbers, or every row's errors.
@@ -43,29 +45,45 @@ HEADERS = {
     "是否转诊": "referred",
     "诊断": "diagnosis",
     "医院编码": "hospital_code",
+    "明细序号": "line_no",
+    "项目编码": "item_code",
+    "数量": "quantity",
+    "单价": "unit_price",
+    "费用类别": "category",
+    "出院日期": "discharged_on",
+    # columns of the layout before the registries: still recognised, so that a row carrying one is refused
     "医院名称": "hospital_name",
     "医院级别": "hospital_tier",
     "医院所在县": "hospital_county_code",
     "是否县域内": "hospital_in_county",
     "是否省内": "hospital_in_province",
     "是否定点": "hospital_designated",
-    "明细序号": "line_no",
-    "费用类别": "category",
     "金额": "amount",
     "是否合规": "compliant",
-    "出院日期": "discharged_on",
 }
-HOSPITAL_COLUMNS = ("code", "name", "tier", "county_code", "in_county", "in_province", "designated")
+RETIRED = {
+    **dict.fromkeys(
+        (
+            "hospital_name",
+            "hospital_tier",
+            "hospital_county_code",
+            "hospital_in_county",
+            "hospital_in_province",
+            "hospital_designated",
+        ),
+        "the hospital's attributes come from the hospital registry: give hospital_code (医院编码) only",
+    ),
+    **dict.fromkeys(
+        ("amount", "compliant"),
+        "the ledger classifies a line against the catalogue: give item_code, quantity and unit_price "
+        "(项目编码, 数量, 单价)",
+    ),
+}
 BOOLEANS = {"true": True, "false": False, "是": True, "否": False, "1": True, "0": False, "y": True, "n": False}
-BOOLEAN_FIELDS = {"referred", "compliant", "in_county", "in_province", "designated"}
+BOOLEAN_FIELDS = {"referred"}
 VALUES = {
     "住院": "inpatient",
     "慢性病门诊": "outpatient_chronic",
-    "乡镇级": "township",
-    "县级": "county",
-    "市级": "city",
-    "省级": "province",
-    "省外": "out_of_province",
 }
 ROWS_MAX = 20_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -143,11 +161,7 @@ def _entry(command: type[Command], record: dict[str, str]) -> dict[str, Any]:
     for name in command.model_fields:
         if name in ("command", "command_id"):
             continue
-        if name == "hospital":
-            hospital = {c: _value(c, record[f"hospital_{c}"]) for c in HOSPITAL_COLUMNS if f"hospital_{c}" in record}
-            if hospital:
-                args["hospital"] = hospital
-        elif name in record:
+        if name in record:
             args[name] = (
                 int(record[name])
                 if name == "expected_version" and record[name].isdigit()
@@ -160,10 +174,7 @@ def _entry(command: type[Command], record: dict[str, str]) -> dict[str, Any]:
 
 
 def _column(field_name: str) -> str:
-    top = field_name.split(".")[0]
-    if top == "hospital" and "." in field_name:
-        return "hospital_" + field_name.split(".")[1]
-    return top
+    return field_name.split(".")[0]
 
 
 def parse_upload(table: Iterable[list[str]]) -> ParsedUpload:
@@ -178,6 +189,12 @@ def parse_upload(table: Iterable[list[str]]) -> ParsedUpload:
                 f"type {record.get('type', '')[:40]!r}: give admission, charge_line or discharge (入院/费用明细/出院)"
             )
             parsed.errors.append({"row": number, "column": "type", "message": message})
+            continue
+        retired = [
+            {"row": number, "column": name, "message": message} for name, message in RETIRED.items() if name in record
+        ]
+        if retired:
+            parsed.errors.extend(retired)
             continue
         entry = _entry(COMMANDS[kind], record)
         try:

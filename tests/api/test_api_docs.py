@@ -205,8 +205,13 @@ def test_a_generated_client_runs_one_full_settlement(
             return response.parsed
 
         sdk = generated.Client(base_url="http://testserver").set_httpx_client(client)
-        hospital = COMMAND_ARGS["register_admission"]["hospital"]
+        hospital = COMMAND_ARGS["register_hospital"]
         body = models.RegisterPatientBody.from_dict
+        call(
+            "hospitals.register_hospital",
+            "admin",
+            body=models.RegisterHospitalBody.from_dict({"command_id": "g:h", **hospital}),
+        )
         call(
             "patients.register_patient",
             "admin",
@@ -226,7 +231,7 @@ def test_a_generated_client_runs_one_full_settlement(
                 {"command_id": "g:s", "status": "jiandanglika", "effective_from": "2016-01-01"}
             ),
         )
-        token = f"hospital-{hospital['code']}"
+        token = f"hospital-{hospital['hospital_code']}"
         call(
             "admissions.register_admission",
             token,
@@ -235,7 +240,7 @@ def test_a_generated_client_runs_one_full_settlement(
                     "command_id": "g:a",
                     "admission_ref": "G-1-A",
                     "patient_ref": "G-1",
-                    "hospital": hospital,
+                    "hospital_code": hospital["hospital_code"],
                     "admitted_on": "2018-03-01",
                 }
             ),
@@ -245,7 +250,9 @@ def test_a_generated_client_runs_one_full_settlement(
             "admissions.post_charge_line",
             token,
             admission_ref="G-1-A",
-            body=models.PostChargeLineBody.from_dict({**line, "command_id": "g:l1", "amount": "20000.00"}),
+            body=models.PostChargeLineBody.from_dict(
+                {**line, "command_id": "g:l1", "quantity": "1", "unit_price": "20000.00"}
+            ),
         )
         call(
             "admissions.discharge",

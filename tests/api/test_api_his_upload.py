@@ -13,28 +13,24 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from role_client import ACCESS, bearer
-from tests.application.scenario import poor_patient, publish_default
+from tests.application.scenario import poor_patient, publish_default, register_standard_hospitals
 
 from api.main import create_app
 from service.his_upload import XLSX
 from service.ledger import BenefitLedger
 from service.settings import Settings
 
-HOSPITAL = "LX-001,郎溪县人民医院,county,341821,true,true,true"
-HEADER_EN = (
-    "type,admission_ref,patient_ref,admitted_on,hospital_code,hospital_name,hospital_tier,hospital_county_code,"
-    "hospital_in_county,hospital_in_province,hospital_designated,line_no,category,amount,compliant,discharged_on"
-)
-HEADER_ZH = "记录类型,住院号,患者编号,入院日期,医院编码,医院名称,医院级别,医院所在县,是否县域内,是否省内,是否定点,明细序号,费用类别,金额,是否合规,出院日期"
+HEADER_EN = "type,admission_ref,patient_ref,admitted_on,hospital_code,line_no,item_code,quantity,unit_price,category,discharged_on"
+HEADER_ZH = "记录类型,住院号,患者编号,入院日期,医院编码,明细序号,项目编码,数量,单价,费用类别,出院日期"
 TOKEN = bearer("tok-hospital-LX-001")
 
 
 def rows_for(ref: str, patient: str, amount: str = "1250.50", day: str = "2018-03-05") -> list[str]:
     return [
-        f"admission,{ref},{patient},2018-03-01,{HOSPITAL},,,,,",
-        f"charge_line,{ref},,,,,,,,,,1,drug,{amount},true,",
-        f"charge_line,{ref},,,,,,,,,,2,treatment,100,否,",
-        f"discharge,{ref},,,,,,,,,,,,,,{day}",
+        f"admission,{ref},{patient},2018-03-01,LX-001,,,,,,",
+        f"charge_line,{ref},,,,1,G-DRUGS,1,{amount},drug,",  # in catalogue (class a)
+        f"charge_line,{ref},,,,2,S-TREATMENT,1,100,treatment,",  # out of catalogue (self-pay)
+        f"discharge,{ref},,,,,,,,,{day}",
     ]
 
 
@@ -43,6 +39,7 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, BenefitLedger]]:
     ledger = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path / 'l.db'}"))
     try:
         publish_default(ledger)
+        register_standard_hospitals(ledger)
         for ref in ("P-1", "P-2"):
             poor_patient(ledger, ref)
         with TestClient(create_app(ledger=ledger, access=ACCESS)) as test_client:
@@ -87,7 +84,7 @@ def test_xlsx_is_read_the_same_way(client: tuple[TestClient, BenefitLedger]) -> 
         cells = [None if c == "" else c for c in cells]
         sheet.append(cells)
     sheet["D2"] = date(2018, 3, 1)  # a real date cell
-    sheet["N3"] = 1250.5  # a number cell
+    sheet["I3"] = 1250.5  # a number cell (unit_price)
     out = io.BytesIO()
     book.save(out)
     response = http.post("/uploads/his", content=out.getvalue(), headers={**TOKEN, "Content-Type": XLSX})
@@ -101,13 +98,13 @@ def test_per_row_errors_and_nothing_written(client: tuple[TestClient, BenefitLed
     head = ledger.recorder.max_notification_id()
     bad = rows_for("A-3", "P-1", amount="12.345")
     bad[3] = bad[3].replace("2018-03-05", "2018-02-30")
-    bad.append("refund,A-3,,,,,,,,,,,,,,")
+    bad.append("refund,A-3,,,,,,,,,,")
     problem = upload(http, "\n".join([HEADER_EN, *bad]), 422).json()  # type: ignore[attr-defined]
-    assert [(r["row"], r["column"]) for r in problem["rows"]] == [(3, "amount"), (5, "discharged_on"), (6, "type")]
+    assert [(r["row"], r["column"]) for r in problem["rows"]] == [(3, "unit_price"), (5, "discharged_on"), (6, "type")]
     report = upload(http, "\n".join([HEADER_EN, *bad]), 422, Accept="text/csv")
     assert report.headers["content-disposition"].startswith("attachment")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
-    assert [r[:2] for r in rows[1:]] == [["3", "amount"], ["5", "discharged_on"], ["6", "type"]]
+    assert [r[:2] for r in rows[1:]] == [["3", "unit_price"], ["5", "discharged_on"], ["6", "type"]]
     assert ledger.recorder.max_notification_id() == head
 
 
@@ -127,3 +124,18 @@ def test_all_or_nothing_per_file_or_per_admission(client: tuple[TestClient, Bene
     other = bearer("tok-hospital-AH-001")  # a hospital uploads only rows at its own window
     response = http.post("/uploads/his", content=text.encode(), headers={**other, "Content-Type": "text/csv"})
     assert response.status_code == 422 and response.json()["rows"][0]["status"] == 403
+
+
+def test_the_old_layout_columns_are_refused_by_name(client: tuple[TestClient, BenefitLedger]) -> None:
+    http, ledger = client
+    head = ledger.recorder.max_notification_id()
+    text = "\n".join(
+        [
+            "记录类型,住院号,患者编号,入院日期,医院编码,医院级别,明细序号,项目编码,数量,单价,金额,是否合规",
+            "入院,A-6,P-1,2018-03-01,LX-001,county,,,,,,",
+            "charge_line,A-6,,,,,1,G-DRUGS,1,10,10,true",
+        ]
+    )
+    problem = upload(http, text, 422).json()  # type: ignore[attr-defined]
+    assert [(r["row"], r["column"]) for r in problem["rows"]] == [(2, "hospital_tier"), (3, "amount"), (3, "compliant")]
+    assert ledger.recorder.max_notification_id() == head

@@ -14,6 +14,7 @@ from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGIO
 from api.main import create_app
 from service.commands import EnrolPatient, RecordPovertyStatus, RegisterAdmission, RegisterPatient
 from service.ledger import BenefitLedger
+from service.legacy_shapes import ensure_hospital
 from service.settings import Settings
 
 NAMES = {"P-01": "张桂兰", "P-02": "李建国", "P-03": "张桂芳", "Q-01": "王芳"}
@@ -58,7 +59,7 @@ def client(store_url: str) -> Iterator[tuple[TestClient, BenefitLedger]]:
                 admission_ref="P-03-A",
                 patient_ref="P-03",
                 kind="inpatient",
-                hospital=COUNTY_HOSPITAL,
+                hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
                 admitted_on=date(2018, 3, 15),
             )
         )

@@ -11,7 +11,6 @@ from domain.policy.loader import load_default_policy
 from service.commands import (
     ConfirmMajorDisease,
     Discharge,
-    PostChargeLine,
     PublishPolicyVersion,
     RecordCharityGrant,
     RecordTreatmentPlan,
@@ -19,6 +18,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 
 QIONGZHONG = "469030"
 QZ_COUNTY_HOSPITAL = {
@@ -121,7 +121,7 @@ def admit_and_settle_hainan(
             admission_ref=admission_ref,
             patient_ref=ref,
             kind="inpatient",
-            hospital=hospital,
+            hospital_code=ensure_hospital(ledger, hospital),
             admitted_on=day,
             referred=referred,
             diagnosis=diagnosis,
@@ -131,7 +131,7 @@ def admit_and_settle_hainan(
     for line_no, amount, compliant_line in lines:
         if amount:
             ledger.handle(
-                PostChargeLine(
+                charge_line(
                     command_id=f"{admission_ref}:line:{line_no}",
                     admission_ref=admission_ref,
                     line_no=line_no,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.application.scenario import publish_default
+from tests.application.scenario import publish_default, register_standard_hospitals
 from tests.backup.backup_repo import BackupRepo, pgbackrest_or_skip
 from tests.faults.workload import client_script, stored_events
 from tests.pg_cluster import PgCluster, cluster_binaries_or_skip
@@ -59,6 +59,7 @@ def test_a_restore_to_a_point_in_time_holds_exactly_the_commands_before_it_and_v
     repo.run("backup", "--type=full")
     ledger = BenefitLedger.from_settings(Settings(database_url=cluster.url("ledger")))
     publish_default(ledger)
+    register_standard_hospitals(ledger)
     _send(ledger, BEFORE)
     with psycopg.connect(cluster.conninfo(), autocommit=True) as conn:
         target = str(conn.execute("SELECT to_char(clock_timestamp(), 'YYYY-MM-DD HH24:MI:SS.USOF')").fetchone()[0])  # type: ignore[index]
@@ -77,6 +78,7 @@ def test_a_restore_to_a_point_in_time_holds_exactly_the_commands_before_it_and_v
         on_restored = BenefitLedger.from_settings(Settings(database_url=url))
         reference = BenefitLedger.from_settings(Settings(database_url=f"sqlite:///{tmp_path}/reference.db"))
         publish_default(reference)
+        register_standard_hospitals(reference)
         _send(reference, BEFORE)
         per_version, topics = stored_events(on_restored)
         expected_versions, expected_topics = stored_events(reference)

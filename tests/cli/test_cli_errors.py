@@ -149,7 +149,7 @@ def test_a_defect_is_one_line_and_exit_1_unless_the_traceback_is_asked_for(
 ) -> None:
     import cli.output
 
-    def broken(account: object) -> list[str]:
+    def broken(*args: object) -> list[str]:
         raise KeyError("layers")
 
     monkeypatch.setattr(cli.output, "year_lines", broken)

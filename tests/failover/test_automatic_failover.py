@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from tests.application.scenario import publish_default
+from tests.application.scenario import publish_default, register_standard_hospitals
 from tests.faults.workload import Client, client_script, stored_events, without_replay_flag
 from tests.pg_auto_failover import Formation, formation
 
@@ -85,6 +85,8 @@ def _reference(url: str) -> BenefitLedger:
     """The same commands, sent once with no fault, on a fresh SQLite store."""
     ledger = BenefitLedger.from_settings(Settings(database_url=url))
     publish_default(ledger)
+    ledger.publish_default_policies()  # as the API server does at start-up (every shipped region)
+    register_standard_hospitals(ledger)
     for c in range(CLIENTS):
         for method, kwargs in client_script(c, PATIENTS):
             ledger.handle(COMMANDS[method](**kwargs))
@@ -100,6 +102,7 @@ def test_the_primary_lost_under_load_is_replaced_by_the_standby_without_losing_a
     settings = Settings(database_url=url, pg_connect_timeout_s=2)
     setup = BenefitLedger.from_settings(settings)
     publish_default(setup)
+    register_standard_hospitals(setup)
     shared = BenefitLedger.from_settings(settings.replaced(group_commit=True))  # as the API server runs
     clients = [Client(shared, client_script(c, PATIENTS)) for c in range(CLIENTS)]
     with TestClient(create_app(settings, access=ACCESS), raise_server_exceptions=False) as api:

@@ -28,7 +28,7 @@ CUMULATIVE_PAYERS = ("cii", "ma", "b351", "reassist")  # year-state key `<payer>
 
 
 def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
-    day = date(2018, 1 + n % 12, 1 + n % 28)
+    day = date(2018, 2 + n % 5, 1 + n % 28)  # February to June: all settle at SETTLED_AT, within 180 days
     hospital = PROVINCE_HOSPITAL if n % 3 == 0 else COUNTY_HOSPITAL
     ledger.handle(
         RegisterAdmission(

@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from tests.application.scenario import publish_default
+from tests.application.scenario import publish_default, register_standard_hospitals
 from tests.faults.live_server import live_server
 from tests.faults.workload import Client, client_script, without_replay_flag
 from tests.pg_cluster import PgCluster
@@ -172,6 +172,7 @@ def test_soak_mixed_load_with_large_batches_and_hostile_sizes(cluster: PgCluster
     )
     local = BenefitLedger.from_settings(settings)
     publish_default(local)
+    register_standard_hospitals(local)
     table = f"{SCHEMA}.{local.recorder.events_table_name}"
     seen: dict[str, Any] = {"samples": 0, "held": 0, "longest_hold_s": 0.0, "longest_idle_in_tx_s": 0.0}
     stop = threading.Event()

@@ -34,6 +34,7 @@ def _prepared_store(tmp_path: Path) -> tuple[str, Path]:
     url = f"sqlite:///{db}"
     ledger = BenefitLedger.from_settings(Settings(database_url=url))
     publish_default(ledger)
+    ledger.publish_default_policies()  # what the server publishes at start-up: it starts without writing
     poor_patient(ledger, "P1")
     ledger.close()
     return url, db

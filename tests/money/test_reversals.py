@@ -21,7 +21,6 @@ from tests.application.scenario import (
 
 from domain.errors import StateConflictError, ValidationError
 from service.commands import (
-    PostChargeLine,
     RecordBenefitRecovery,
     RecordFundReimbursement,
     ReverseBenefitForFraud,
@@ -31,6 +30,7 @@ from service.commands import (
     SettleAdmission,
 )
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line
 from service.settings import Settings
 
 CLAIMS = {  # admission -> (hospital, total, compliant, day)
@@ -108,7 +108,7 @@ def test_a_reversal_in_the_middle_of_a_year_re_derives_the_later_settlements(
     # correct the bill and settle again at the window: Y-A#2, after the others
     ledger.handle(ReverseChargeLine(command_id="A:rev-line", admission_ref="Y-A", line_no="2", reason="重复收费"))
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id="A:line3",
             admission_ref="Y-A",
             line_no="3",

@@ -4,7 +4,7 @@ hospital on the dashboards. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -28,7 +28,11 @@ from service.ledger import BenefitLedger
 from service.roles import Role, commands_by_role
 
 D = Decimal
-SETTLED_AT = datetime(2018, 12, 1, tzinfo=UTC)
+
+
+def _settled_at(discharged: date) -> datetime:
+    """At the window on the discharge day (10:00 CST): within the settlement time rules."""
+    return datetime.combine(discharged, time(2), UTC)
 
 
 def _register(ledger: BenefitLedger) -> None:
@@ -63,7 +67,7 @@ def _admission(ledger: BenefitLedger, ref: str, admitted: date, discharged: date
             )
         )
     ledger.handle(Discharge(command_id=f"{ref}:d", admission_ref=ref, discharged_on=discharged))
-    return ledger.handle(SettleAdmission(command_id=f"{ref}:s", admission_ref=ref, settled_at=SETTLED_AT))
+    return ledger.handle(SettleAdmission(command_id=f"{ref}:s", admission_ref=ref, settled_at=_settled_at(discharged)))
 
 
 def test_tier_and_flags_are_the_registrys_in_force_on_the_service_date(ledger: BenefitLedger) -> None:
@@ -181,7 +185,7 @@ def test_legacy_pre_classified_lines_are_admin_only_and_marked_in_every_replay(l
         )
     )
     ledger.handle(Discharge(command_id="d", admission_ref="A", discharged_on=date(2018, 3, 2)))
-    result = ledger.handle(SettleAdmission(command_id="s", admission_ref="A", settled_at=SETTLED_AT))
+    result = ledger.handle(SettleAdmission(command_id="s", admission_ref="A", settled_at=_settled_at(date(2018, 3, 2))))
     assert D(result["compliant"]) == D("5000.00")
     assert ledger.get_admission("A").lines["1"]["legacy"] is True
     text = "\n".join(year_lines(ledger.get_benefit_year("P", 2018), lambda ref: ledger.get_admission(ref).lines))

@@ -27,11 +27,11 @@ from service.his_upload import XLSX, ParsedUpload, UploadFormatError, errors_csv
 
 router = APIRouter(prefix="/uploads", tags=["uploads"])
 EXAMPLE = (
-    "type,admission_ref,patient_ref,admitted_on,hospital_code,hospital_name,hospital_tier,hospital_county_code,"
-    "hospital_in_county,hospital_in_province,hospital_designated,line_no,category,amount,compliant,discharged_on\n"
-    "admission,A-1,P-1,2018-03-01,LX-001,郎溪县人民医院,county,341821,true,true,true,,,,,\n"
-    "charge_line,A-1,,,,,,,,,,1,drug,1250.50,true,\n"
-    "discharge,A-1,,,,,,,,,,,,,,2018-03-05\n"
+    "type,admission_ref,patient_ref,admitted_on,hospital_code,line_no,item_code,quantity,unit_price,category,"
+    "discharged_on\n"
+    "admission,A-1,P-1,2018-03-01,LX-001,,,,,,\n"
+    "charge_line,A-1,,,,1,XJ01DD04,2,30.00,drug,\n"
+    "discharge,A-1,,,,,,,,,2018-03-05\n"
 )
 BODY = {
     "required": True,
