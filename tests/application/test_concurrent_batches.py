@@ -15,12 +15,13 @@ from tests.application.scenario import COUNTY_HOSPITAL, poor_patient, publish_de
 from service.batch import run_batch
 from service.commands import PostChargeLine, RegisterAdmission
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 
 UPLOADS, LINES = 16, 20
 
 
 def _line(upload: int, n: int) -> PostChargeLine:
-    return PostChargeLine(
+    return charge_line(
         command_id=f"u{upload}:line:{n}",
         admission_ref="A-1",
         line_no=f"{upload}-{n}",
@@ -39,7 +40,7 @@ def test_overlapping_batches_at_once_all_commit_each_once(ledger: BenefitLedger)
             admission_ref="A-1",
             patient_ref="P-1",
             kind="inpatient",
-            hospital=COUNTY_HOSPITAL,
+            hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
             admitted_on=date(2018, 3, 1),
         )
     )

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from tests.application.scenario import COUNTY_HOSPITAL, poor_patient, publish_default
 
-from service.commands import Discharge, PostChargeLine, RegisterAdmission, SettleAdmission
+from service.commands import Discharge, RegisterAdmission, SettleAdmission
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
+from service.legacy_shapes import charge_line, ensure_hospital
 from service.settings import Settings
 
 BURST = 16
@@ -52,12 +53,12 @@ def _admit(ledger: BenefitLedger, n: int) -> str:
             admission_ref=ref,
             patient_ref=PATIENT,
             kind="inpatient",
-            hospital=COUNTY_HOSPITAL,
+            hospital_code=ensure_hospital(ledger, COUNTY_HOSPITAL),
             admitted_on=day,
         )
     )
     ledger.handle(
-        PostChargeLine(
+        charge_line(
             command_id=f"{ref}:l1",
             admission_ref=ref,
             line_no="1",
