@@ -24,8 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-import pytest
-from tests.pg_cluster import REQUIRE_ENV, as_server_user, cluster_binaries_or_skip, free_port, private_dir
+from tests.pg_cluster import as_server_user, cluster_binaries_or_skip, free_port, private_dir, tool_or_skip
 
 # the monitor's failure detection (ms); the defaults add up to about 30 s before a promotion
 MONITOR_SETTINGS = {
@@ -41,13 +40,7 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "deploy" / "postgres"
 
 
 def pg_autoctl_or_skip() -> str:
-    found = shutil.which("pg_autoctl")
-    if found is None:
-        reason = "pg_auto_failover is not installed (apt-get install postgresql-15-auto-failover)"
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but {reason}")
-        pytest.skip(reason)
-    return found
+    return tool_or_skip("pg_autoctl", "postgresql-15-auto-failover")
 
 
 class Formation:

@@ -213,6 +213,18 @@ def cluster_binaries_or_skip() -> Path:
     return found
 
 
+def tool_or_skip(program: str, package: str) -> str:
+    """The path of a server-side tool (pgBackRest, pg_autoctl); skip without it (fail when
+    LEDGER_REQUIRE_POSTGRES is set)."""
+    found = shutil.which(program)
+    if found is None:
+        reason = f"{program} is not installed (apt-get install {package})"
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but {reason}")
+        pytest.skip(reason)
+    return found
+
+
 @contextmanager
 def private_cluster(name: str = "primary") -> Iterator[PgCluster]:
     """A started cluster, stopped and removed afterwards (even when the test fails)."""

@@ -12,20 +12,13 @@ import shutil
 import subprocess
 import time
 
-import pytest
-from tests.pg_cluster import REQUIRE_ENV, PgCluster, as_server_user, free_port, private_dir
+from tests.pg_cluster import PgCluster, as_server_user, free_port, private_dir, tool_or_skip
 
 STANZA = "ledger"
 
 
 def pgbackrest_or_skip() -> str:
-    found = shutil.which("pgbackrest")
-    if found is None:
-        reason = "pgBackRest is not installed (apt-get install pgbackrest)"
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but {reason}")
-        pytest.skip(reason)
-    return found
+    return tool_or_skip("pgbackrest", "pgbackrest")
 
 
 class BackupRepo:
