@@ -8,30 +8,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from tests.registry_entries import COUNTY_HOSPITAL as COUNTY_HOSPITAL
+from tests.registry_entries import PROVINCE_HOSPITAL as PROVINCE_HOSPITAL
+from tests.registry_entries import REGION as REGION
 
 from service.ledger import BenefitLedger
 from service.legacy_shapes import item_code_for, register_hospital_command
 
-REGION = "341821"
 SETTLED_AT = "2018-07-01T10:00:00+08:00"
-COUNTY_HOSPITAL = {
-    "code": "LX-001",
-    "name": "郎溪县人民医院",
-    "tier": "county",
-    "county_code": REGION,
-    "in_county": True,
-    "in_province": True,
-    "designated": True,
-}
-PROVINCE_HOSPITAL = {
-    "code": "AH-001",
-    "name": "安徽省立医院",
-    "tier": "province",
-    "county_code": "340100",
-    "in_county": False,
-    "in_province": True,
-    "designated": True,
-}
 PROBLEM = "application/problem+json"
 
 

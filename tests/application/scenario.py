@@ -8,6 +8,10 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from tests.registry_entries import COUNTY_HOSPITAL as COUNTY_HOSPITAL
+from tests.registry_entries import PROVINCE_HOSPITAL as PROVINCE_HOSPITAL
+from tests.registry_entries import REGION as REGION
+
 from domain.policy.loader import PolicyDocument, load_default_policy
 from service.commands import (
     Discharge,
@@ -21,27 +25,7 @@ from service.commands import (
 from service.ledger import BenefitLedger
 from service.legacy_shapes import charge_line, ensure_hospital
 
-REGION = "341821"
 SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
-
-COUNTY_HOSPITAL = {
-    "code": "LX-001",
-    "name": "郎溪县人民医院",
-    "tier": "county",
-    "county_code": REGION,
-    "in_county": True,
-    "in_province": True,
-    "designated": True,
-}
-PROVINCE_HOSPITAL = {
-    "code": "AH-001",
-    "name": "安徽省立医院",
-    "tier": "province",
-    "county_code": "340100",
-    "in_county": False,
-    "in_province": True,
-    "designated": True,
-}
 
 
 def publish_default(ledger: BenefitLedger, document: PolicyDocument | None = None) -> PolicyDocument:
