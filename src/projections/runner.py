@@ -112,7 +112,7 @@ class Runner:
         events = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
         view: View
         try:
-            with self.store.transaction() as tx:
+            with self.store.transaction(bulk=self.shadow) as tx:  # a rebuild's batch COPYs (no pipeline)
                 view = BufferedView(tx, self._buffer_state(positions)) if self.shadow else View(tx, self.shadow)
                 view.ledger = self.ledger  # handlers that need a keyed digest (search_index) reach the cipher
                 self._apply(tx, view, positions, events, new_position)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -36,9 +36,13 @@ class Table:
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    column_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_types", dict(self.columns))
+        object.__setattr__(self, "column_set", frozenset(c for c, _ in self.columns))
+        object.__setattr__(self, "json_columns", tuple(c for c, t in self.columns if t == "json"))
         names = [c for c, _ in self.columns]
         assert all(t in TYPES for _, t in self.columns), self.name
         assert set(self.key) <= set(names) and all(set(ix) <= set(names) for ix in self.indexes), self.name
