@@ -75,7 +75,8 @@ class TableCache:
             for key, row in self.rows.items():
                 if row is not None:
                     index.setdefault(tuple(row[c] for c in cols), set()).add(key)
-        return sorted(index.get(tuple(where[c] for c in cols), ()), key=_sortable)
+        found = index.get(tuple(where[c] for c in cols), ())
+        return list(found) if len(found) < 2 else sorted(found, key=_sortable)
 
     def forget_clean(self) -> None:
         """Keep only the unwritten rows; the table is no longer completely known."""
@@ -137,9 +138,15 @@ class BufferedView(View):
         }
 
     def _full_key(self, table: Table, where: Mapping[str, Any]) -> Key | None:
-        if set(where) != set(table.key) or any(where[c] is None for c in table.key):
+        if len(where) != len(table.key) or where.keys() != table.key_set:
             return None
-        return tuple(self._stored(table, c, where[c]) for c in table.key)
+        key = tuple(where[c] for c in table.key)
+        if None in key:
+            return None
+        normal = _normalisers(table, self.pg)
+        if not normal.keys() & table.key_set:
+            return key
+        return tuple(self._stored(table, c, v) for c, v in zip(table.key, key, strict=True))
 
     def _normal_where(self, table: Table, where: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(where)
@@ -252,8 +259,9 @@ class BufferedView(View):
             self.flush([table.name])
             return super().select(table, where, order_by, limit=limit, offset=offset)
         rows = [self._out(table, cache.rows[k] or {}) for k in cache.matching(self._normal_where(table, where))]
-        order = list(order_by) or list(table.key)
-        rows.sort(key=lambda r: tuple(_sortable((r[c],)) for c in order))
+        if len(rows) > 1:
+            order = list(order_by) or list(table.key)
+            rows.sort(key=lambda r: tuple(_sortable((r[c],)) for c in order))
         return rows[offset:] if limit is None else rows[offset : offset + limit]
 
     def count(self, table: Table, where: Mapping[str, Any] | None = None) -> int:
