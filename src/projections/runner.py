@@ -71,6 +71,7 @@ class Runner:
         self.sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
         self.sleep_in_batch = float(os.environ.get(SLEEP_IN_BATCH_ENV, "0") or 0)
         self._buffers: BufferState | None = None  # a rebuild's rows in memory (projections.buffered_view)
+        self.seen: set[int] | None = None  # a parallel rebuild's part: the notification ids it processed
 
     def key(self, projection: Projection) -> str:
         return projection.name + (SHADOW_SUFFIX if self.shadow else "")
@@ -172,6 +173,8 @@ class Runner:
             except PositionConflict:
                 continue  # another runner got there first: read the positions again
             processed += len(page)
+            if self.seen is not None:
+                self.seen.update(n.id for n in page)
             if self.on_batch:
                 self.on_batch(new_position, head, len(page))
             if self.sleep:
