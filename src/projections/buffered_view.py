@@ -202,13 +202,17 @@ class BufferedView(View):
             self.upsert(table, {**key, **deltas, **(values or {})})
             return
         row = dict(current)
+        normal = _normalisers(table, self.pg)
         for column, delta in deltas.items():
-            kind, before = table.type_of(column), row[column]
-            if before is None and not (not self.pg and kind in ("money", "decimal")):
+            before = row[column]
+            if before is None and (self.pg or table.type_of(column) not in ("money", "decimal")):
                 row[column] = None  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
                 continue
-            row[column] = self._stored(table, column, (before or 0) + delta)
-        row.update(self._normal_where(table, values or {}))
+            total = (before or 0) + delta
+            to_stored = normal.get(column)
+            row[column] = total if to_stored is None else to_stored(total)
+        if values:
+            row.update(self._normal_where(table, values))
         self.cache(table).set(k, row)
 
     def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:

@@ -142,9 +142,9 @@ class Runner:
             )
             if moved != 1:
                 raise PositionConflict(f"{self.key(p)} is no longer at {old}")
-            for notification, domain_event in events:
-                if notification.id <= old or notification.topic not in p.topics:
-                    continue
+            topics = p.topics
+            mine = [(n, e) for n, e in events if n.topic in topics and n.id > old]
+            for notification, domain_event in mine:
                 view.position = notification.id
                 try:
                     p.handle(view, notification.topic, domain_event)
