@@ -89,6 +89,7 @@ def _rebuild(args: argparse.Namespace) -> Iterable[str]:
         scale=args.scale,
         batch_size=args.batch_size,
         profile=getattr(args, "profile", None),
+        workers=getattr(args, "workers", None) or [1, 2],
     )
 
 
@@ -177,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=0.1)
     p.add_argument("--batch-size", type=int, default=1000)
     p.add_argument("--profile", help="write a pyinstrument profile of the rebuild here")
+    p.add_argument("--workers", type=int, nargs="+", help="rebuild processes, one run each (default: 1 2)")
     p = add("recalc", _recalc, "county-/province-year retroactive recalculation with peak RSS")
     p.add_argument("--scale", type=float, default=1.0, help="county plan scale (1.0 = Langxi-sized year)")
     p.add_argument("--copies", type=int, nargs="+", default=[1], help="counties per run (1 = a county-year)")

@@ -22,7 +22,7 @@ text the table holds and parsed for the handler.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +32,7 @@ from projections.tables import FEN, Table, read_value, sqlite_param, to_json
 from projections.view import View
 
 Key = tuple[Any, ...]
-_AS_GIVEN = frozenset({"text", "int", "count"})  # kinds both stores give back as written
+
 _DEFAULTS: dict[str, dict[str, Any]] = {}  # per table: the columns' DEFAULTs (money 0.00, count 0, else NULL)
 ROWS_KEPT_MAX = 200_000  # rows per table kept between batches; beyond, the table's clean rows are dropped
 
@@ -43,23 +43,28 @@ class TableCache:
         self.complete = complete
         self.rows: dict[Key, dict[str, Any] | None] = {}
         self.dirty: set[Key] = set()
+        self.stored: set[Key] = set()  # keys known to have a row in the table (read from it, or flushed)
         self.indexes: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return tuple(row[c] for c in self.table.key)
 
     def set(self, key: Key, row: dict[str, Any] | None, dirty: bool = True) -> None:
-        old = self.rows.get(key)
-        for cols, index in self.indexes.items():
-            if old is not None:
-                bucket = index.get(tuple(old[c] for c in cols))
-                if bucket is not None:
-                    bucket.discard(key)
-            if row is not None:
-                index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+        """Cache a row (None: absent); `dirty=False` is a row read from the table (so stored there)."""
+        if self.indexes:
+            old = self.rows.get(key)
+            for cols, index in self.indexes.items():
+                if old is not None:
+                    bucket = index.get(tuple(old[c] for c in cols))
+                    if bucket is not None:
+                        bucket.discard(key)
+                if row is not None:
+                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
         self.rows[key] = row
         if dirty:
             self.dirty.add(key)
+        elif row is not None:
+            self.stored.add(key)
 
     def matching(self, where: Mapping[str, Any]) -> list[Key]:
         """Keys of the rows whose columns equal `where` (complete tables only)."""
@@ -70,11 +75,13 @@ class TableCache:
             for key, row in self.rows.items():
                 if row is not None:
                     index.setdefault(tuple(row[c] for c in cols), set()).add(key)
-        return sorted(index.get(tuple(where[c] for c in cols), ()), key=_sortable)
+        found = index.get(tuple(where[c] for c in cols), ())
+        return list(found) if len(found) < 2 else sorted(found, key=_sortable)
 
     def forget_clean(self) -> None:
         """Keep only the unwritten rows; the table is no longer completely known."""
         self.rows = {k: self.rows[k] for k in self.dirty}
+        self.stored &= set(self.rows)
         self.indexes = {}
         self.complete = False
 
@@ -107,28 +114,11 @@ class BufferedView(View):
     def _stored(self, table: Table, column: str, value: Any) -> Any:
         if value is None:
             return None
-        kind = table.type_of(column)
-        if kind in _AS_GIVEN:
+        normal = _normalisers(table, self.pg).get(column)
+        if normal is None:
+            table.type_of(column)  # an unknown column fails here, as its SQL would
             return value
-        if kind in ("money", "decimal"):
-            amount = value if isinstance(value, Decimal) else Decimal(str(value))
-            if self.pg and kind == "money":
-                amount = amount.quantize(FEN)
-            elif not self.pg:
-                return Decimal(sqlite_param(amount))
-            return amount.copy_abs() if amount.is_zero() else amount
-        if kind == "json":  # kept as the text the table holds; parsed for the handler (`_out`)
-            return value if isinstance(value, str) else to_json(value)
-        if kind == "timestamp" and self.pg:
-            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-            return moment.astimezone(UTC).isoformat()
-        if kind == "date" and isinstance(value, date | datetime):
-            return value.isoformat()
-        if kind == "timestamp" and isinstance(value, datetime):
-            return value.isoformat()
-        if kind == "bool":
-            return bool(value)
-        return read_value(kind, value)
+        return normal(value)
 
     def _defaults(self, table: Table) -> dict[str, Any]:
         found = _DEFAULTS.get(table.name)
@@ -148,17 +138,35 @@ class BufferedView(View):
         }
 
     def _full_key(self, table: Table, where: Mapping[str, Any]) -> Key | None:
-        if set(where) != set(table.key) or any(where[c] is None for c in table.key):
+        if len(where) != len(table.key) or where.keys() != table.key_set:
             return None
-        return tuple(self._stored(table, c, where[c]) for c in table.key)
+        key = tuple(where[c] for c in table.key)
+        if None in key:
+            return None
+        normal = _normalisers(table, self.pg)
+        if not normal.keys() & table.key_set:
+            return key
+        return tuple(self._stored(table, c, v) for c, v in zip(table.key, key, strict=True))
 
     def _normal_where(self, table: Table, where: Mapping[str, Any]) -> dict[str, Any]:
-        return {c: self._stored(table, c, v) for c, v in where.items()}
+        out = dict(where)
+        if not out.keys() <= table.column_set:
+            raise KeyError(f"{table.name} has no column {min(set(out) - table.column_set)}")
+        for column, normal in _normalisers(table, self.pg).items():
+            value = out.get(column)
+            if value is not None:
+                out[column] = normal(value)
+        return out
 
     @staticmethod
     def _out(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
         """A copy a handler may change (json values included)."""
-        return {c: json.loads(v) if table.type_of(c) == "json" and isinstance(v, str) else v for c, v in row.items()}
+        out = dict(row)
+        for c in table.json_columns:
+            v = out.get(c)
+            if isinstance(v, str):
+                out[c] = json.loads(v)
+        return out
 
     def _lookup(self, table: Table, key: Key) -> dict[str, Any] | None:
         cache = self.cache(table)
@@ -194,13 +202,17 @@ class BufferedView(View):
             self.upsert(table, {**key, **deltas, **(values or {})})
             return
         row = dict(current)
+        normal = _normalisers(table, self.pg)
         for column, delta in deltas.items():
-            kind, before = table.type_of(column), row[column]
-            if before is None and not (not self.pg and kind in ("money", "decimal")):
+            before = row[column]
+            if before is None and (self.pg or table.type_of(column) not in ("money", "decimal")):
                 row[column] = None  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
                 continue
-            row[column] = self._stored(table, column, (before or 0) + delta)
-        row.update(self._normal_where(table, values or {}))
+            total = (before or 0) + delta
+            to_stored = normal.get(column)
+            row[column] = total if to_stored is None else to_stored(total)
+        if values:
+            row.update(self._normal_where(table, values))
         self.cache(table).set(k, row)
 
     def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
@@ -251,8 +263,9 @@ class BufferedView(View):
             self.flush([table.name])
             return super().select(table, where, order_by, limit=limit, offset=offset)
         rows = [self._out(table, cache.rows[k] or {}) for k in cache.matching(self._normal_where(table, where))]
-        order = list(order_by) or list(table.key)
-        rows.sort(key=lambda r: tuple(_sortable((r[c],)) for c in order))
+        if len(rows) > 1:
+            order = list(order_by) or list(table.key)
+            rows.sort(key=lambda r: tuple(_sortable((r[c],)) for c in order))
         return rows[offset:] if limit is None else rows[offset : offset + limit]
 
     def count(self, table: Table, where: Mapping[str, Any] | None = None) -> int:
@@ -270,24 +283,108 @@ class BufferedView(View):
             cache = self.state.caches.get(name)
             if cache is None or not cache.dirty:
                 continue
-            table = cache.table
-            gone = [k for k in sorted(cache.dirty, key=_sortable) if cache.rows.get(k) is None]
-            kept = [cache.rows[k] for k in sorted(cache.dirty, key=_sortable) if cache.rows.get(k) is not None]
-            if gone:
-                where = " AND ".join(f"{c} = ?" for c in table.key)
-                self.tx.executemany(f"DELETE FROM {self.t(table)} WHERE {where}", [list(k) for k in gone])
-            if kept:
-                cols = table.column_names
-                rest = [c for c in cols if c not in table.key]
-                sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
-                sql = (
-                    f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                    f"ON CONFLICT ({', '.join(table.key)}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
-                )
-                self.tx.executemany(sql, [self._params(table, row, cols) for row in kept if row is not None])
+            if self.tx.can_copy:
+                self._copy_out(cache)
+            else:
+                self._upsert_out(cache)
             cache.dirty.clear()
             if len(cache.rows) > ROWS_KEPT_MAX:
                 cache.forget_clean()
+
+    def _copy_out(self, cache: TableCache) -> None:
+        """PostgreSQL: delete the changed rows the table already holds, then COPY every changed row in."""
+        table, rows = cache.table, cache.rows
+        dirty = _in_order(cache.dirty)
+        stale = [k for k in dirty if k in cache.stored]
+        if stale:
+            where = " AND ".join(f"{c} = ?" for c in table.key)
+            self.tx.executemany(f"DELETE FROM {self.t(table)} WHERE {where}", [list(k) for k in stale])
+            cache.stored.difference_update(stale)
+        kept = [k for k in dirty if rows.get(k) is not None]
+        if kept:
+            cols = table.column_names
+            self.tx.copy_rows(self.t(table), cols, ([row[c] for c in cols] for k in kept if (row := rows[k])))
+            cache.stored.update(kept)
+
+    def _upsert_out(self, cache: TableCache) -> None:
+        """SQLite (and PostgreSQL in pipeline mode): one executemany delete and one executemany upsert."""
+        table = cache.table
+        dirty = _in_order(cache.dirty)
+        gone = [k for k in dirty if cache.rows.get(k) is None]
+        kept = [row for k in dirty if (row := cache.rows.get(k)) is not None]
+        if gone:
+            where = " AND ".join(f"{c} = ?" for c in table.key)
+            self.tx.executemany(f"DELETE FROM {self.t(table)} WHERE {where}", [list(k) for k in gone])
+        if kept:
+            cols = table.column_names
+            rest = [c for c in cols if c not in table.key]
+            sets = ", ".join(f"{c} = excluded.{c}" for c in rest)
+            sql = (
+                f"INSERT INTO {self.t(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                f"ON CONFLICT ({', '.join(table.key)}) " + (f"DO UPDATE SET {sets}" if sets else "DO NOTHING")
+            )
+            self.tx.executemany(sql, [[row[c] for c in cols] for row in kept])
+        cache.stored.difference_update(gone)
+        cache.stored.update(cache.key_of(row) for row in kept)
+
+
+def _in_order(keys: Iterable[Key]) -> list[Key]:
+    try:
+        return sorted(keys)
+    except TypeError:  # a key column holding values of different types (or NULL): order as SQL would
+        return sorted(keys, key=_sortable)
+
+
+def _nonzero(amount: Decimal) -> Decimal:
+    return amount.copy_abs() if amount.is_zero() else amount
+
+
+def _as_decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _pg_money(value: Any) -> Decimal:
+    return _nonzero(_as_decimal(value).quantize(FEN))
+
+
+def _pg_decimal(value: Any) -> Decimal:
+    return _nonzero(_as_decimal(value))
+
+
+def _sqlite_decimal(value: Any) -> Decimal:
+    return Decimal(sqlite_param(_as_decimal(value)))
+
+
+def _json_text(value: Any) -> Any:
+    return value if isinstance(value, str) else to_json(value)
+
+
+def _pg_timestamp(value: Any) -> str:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(UTC).isoformat()
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else read_value("date", value)
+
+
+_NORMALISERS: dict[tuple[str, bool], dict[str, Callable[[Any], Any]]] = {}
+
+
+def _normalisers(table: Table, pg: bool) -> dict[str, Callable[[Any], Any]]:
+    """Per column of `table` whose values the store changes: the function giving the stored value."""
+    found = _NORMALISERS.get((table.name, pg))
+    if found is None:
+        kinds: dict[str, Callable[[Any], Any]] = {
+            "money": _pg_money if pg else _sqlite_decimal,
+            "decimal": _pg_decimal if pg else _sqlite_decimal,
+            "json": _json_text,
+            "timestamp": _pg_timestamp if pg else _iso,
+            "date": _iso,
+            "bool": bool,
+        }
+        found = _NORMALISERS[(table.name, pg)] = {c: kinds[k] for c, k in table.columns if k in kinds}
+    return found
 
 
 def _sortable(key: Key) -> Key:

@@ -71,6 +71,7 @@ class Runner:
         self.sleep = float(os.environ.get(SLEEP_ENV, "0") or 0)
         self.sleep_in_batch = float(os.environ.get(SLEEP_IN_BATCH_ENV, "0") or 0)
         self._buffers: BufferState | None = None  # a rebuild's rows in memory (projections.buffered_view)
+        self.seen: set[int] | None = None  # a parallel rebuild's part: the notification ids it processed
 
     def key(self, projection: Projection) -> str:
         return projection.name + (SHADOW_SUFFIX if self.shadow else "")
@@ -112,7 +113,7 @@ class Runner:
         events = [(n, self.ledger.mapper.to_domain_event(n)) for n in notifications]
         view: View
         try:
-            with self.store.transaction() as tx:
+            with self.store.transaction(bulk=self.shadow) as tx:  # a rebuild's batch COPYs (no pipeline)
                 view = BufferedView(tx, self._buffer_state(positions)) if self.shadow else View(tx, self.shadow)
                 view.ledger = self.ledger  # handlers that need a keyed digest (search_index) reach the cipher
                 self._apply(tx, view, positions, events, new_position)
@@ -141,9 +142,9 @@ class Runner:
             )
             if moved != 1:
                 raise PositionConflict(f"{self.key(p)} is no longer at {old}")
-            for notification, domain_event in events:
-                if notification.id <= old or notification.topic not in p.topics:
-                    continue
+            topics = p.topics
+            mine = [(n, e) for n, e in events if n.topic in topics and n.id > old]
+            for notification, domain_event in mine:
                 view.position = notification.id
                 try:
                     p.handle(view, notification.topic, domain_event)
@@ -172,6 +173,8 @@ class Runner:
             except PositionConflict:
                 continue  # another runner got there first: read the positions again
             processed += len(page)
+            if self.seen is not None:
+                self.seen.update(n.id for n in page)
             if self.on_batch:
                 self.on_batch(new_position, head, len(page))
             if self.sleep:

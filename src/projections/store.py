@@ -4,7 +4,8 @@ SQLite: `<ledger>.projections.db` next to the event store (WAL, synchronous=FULL
 write transaction is `BEGIN IMMEDIATE`, so writers are serialised and a kill -9 mid-batch
 leaves the previous commit intact. PostgreSQL: the ledger's database and schema, tables
 prefixed `proj_`, psycopg 3 directly, write transactions in pipeline mode (statements are queued
-and sent without a round trip each; a read or `Tx.changed` syncs). Money is NUMERIC(18,2) there and exact TEXT here;
+and sent without a round trip each; a read or `Tx.changed` syncs), except a rebuild's bulk
+transactions, which COPY their new rows (COPY is not allowed in pipeline mode). Money is NUMERIC(18,2) there and exact TEXT here;
 `dec_add` lets SQLite add TEXT amounts with Decimal arithmetic inside an UPSERT.
 
 SQL is written with `?` placeholders; the PostgreSQL store rewrites them to `%s`.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Self
@@ -48,6 +49,17 @@ class Tx:
         else:
             self.cursor.executemany(sql, [[sqlite_param(p) for p in row] for row in rows])
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL only, outside pipeline mode: COPY rows into a table (a rebuild's new shadow rows)."""
+        assert self.dialect == "postgres" and self.pipeline is None, "COPY needs a bulk PostgreSQL transaction"
+        with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    @property
+    def can_copy(self) -> bool:
+        return self.dialect == "postgres" and self.pipeline is None
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(sql, params).fetchall())
 
@@ -66,7 +78,7 @@ class ViewStore:
     kind = ""
 
     @contextmanager
-    def transaction(self, readonly: bool = False) -> Iterator[Tx]:  # pragma: no cover - abstract
+    def transaction(self, readonly: bool = False, bulk: bool = False) -> Iterator[Tx]:  # pragma: no cover - abstract
         raise NotImplementedError
         yield
 
@@ -109,7 +121,7 @@ class SQLiteViewStore(ViewStore):
         self.ensure_tracking()
 
     @contextmanager
-    def transaction(self, readonly: bool = False) -> Iterator[Tx]:
+    def transaction(self, readonly: bool = False, bulk: bool = False) -> Iterator[Tx]:
         with self._lock:
             cursor = self.conn.cursor()
             cursor.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
@@ -161,8 +173,10 @@ class PostgresViewStore(ViewStore):
         return self.conn
 
     @contextmanager
-    def transaction(self, readonly: bool = False) -> Iterator[Tx]:
-        if readonly:
+    def transaction(self, readonly: bool = False, bulk: bool = False) -> Iterator[Tx]:
+        """`bulk`: a write transaction without pipeline mode, so `Tx.copy_rows` may COPY (a rebuild's batch:
+        few statements, each table written once)."""
+        if readonly or bulk:
             with self._lock, self._live().transaction(), self.conn.cursor() as cursor:
                 yield Tx(self, cursor)
             return

@@ -80,7 +80,7 @@ class SubjectIndex:
         def record(view: View, e: Any) -> None:
             row = {"originator_id": str(e.originator_id), **describe(e)}
             view.upsert(self.table, row)
-            view.memo[(self.table.name, row["originator_id"])] = {c: row.get(c) for c in self.table.column_names}
+            self._remember(view, {c: row.get(c) for c in self.table.column_names})
 
         return record
 
@@ -89,14 +89,21 @@ class SubjectIndex:
         found = view.memo.get(key) or view.get(self.table, {"originator_id": key[1]})
         if found is None:  # the creating event always precedes: a missing row is a defect
             raise LookupError(f"{self.table.name}: no subject for originator {originator_id}")
-        view.memo[key] = found
+        if key not in view.memo:
+            self._remember(view, found)
         return dict(found)
+
+    def _remember(self, view: View, row: dict[str, Any]) -> None:
+        """Memoise a subject row by originator id (and an admission's also by its ref, for its year)."""
+        view.memo[(self.table.name, row["originator_id"])] = row
+        if row["kind"] == "admission":
+            view.memo[(self.table.name, "admission", row["ref"])] = row
 
     def set_admission_year(self, view: View, admission_ref: str, year: int) -> None:
         view.update(self.table, {"kind": "admission", "ref": admission_ref}, {"year": year})
-        for key, row in view.memo.items():
-            if key[0] == self.table.name and row["kind"] == "admission" and row["ref"] == admission_ref:
-                row["year"] = year
+        row = view.memo.get((self.table.name, "admission", admission_ref))
+        if row is not None:
+            row["year"] = year
 
     def by_ref(self, view: View, kind: str, ref: str) -> dict[str, Any] | None:
         rows = view.select(self.table, {"kind": kind, "ref": ref})

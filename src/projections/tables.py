@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -36,9 +36,15 @@ class Table:
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     indexes: tuple[tuple[str, ...], ...] = ()
+    column_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    key_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_types", dict(self.columns))
+        object.__setattr__(self, "column_set", frozenset(c for c, _ in self.columns))
+        object.__setattr__(self, "key_set", frozenset(self.key))
+        object.__setattr__(self, "json_columns", tuple(c for c, t in self.columns if t == "json"))
         names = [c for c, _ in self.columns]
         assert all(t in TYPES for _, t in self.columns), self.name
         assert set(self.key) <= set(names) and all(set(ix) <= set(names) for ix in self.indexes), self.name
@@ -83,17 +89,20 @@ def dec(value: Any) -> Decimal | None:
     return None if value is None else value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+_ENCODER = json.JSONEncoder(default=_json_default, sort_keys=True, ensure_ascii=False)  # as json.dumps with these
+
+
 def to_json(value: Any) -> str:
     """Deterministic JSON: sorted keys, Decimals as strings (exact), dates as ISO."""
-
-    def default(obj: Any) -> Any:
-        if isinstance(obj, Decimal):
-            return str(obj)
-        if isinstance(obj, (date, datetime)):
-            return obj.isoformat()
-        raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-    return json.dumps(value, default=default, sort_keys=True, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def read_value(kind: str, value: Any) -> Any:
