@@ -66,3 +66,30 @@ def test_rebuilding_one_view_again_picks_up_new_events(invoke, worked_store: str
     assert again.stdout.startswith("rebuilt annual_totals: ")
     year = _year(worked_store, "P-LATER")
     assert year is not None and year["payer_total"] == Decimal("84606.00")
+
+
+def test_rebuild_in_two_processes_equals_the_one_process_rebuild(invoke, worked_store: str) -> None:
+    """`--workers 2` splits the projections over two processes on PostgreSQL (one on SQLite); same views."""
+    from tests.projections.builders import dump
+
+    from projections import catalog
+
+    def every_view(views) -> dict:
+        return {name: dump(views, name) for name in catalog.PROJECTIONS}
+
+    assert invoke("rebuild", "all").exit_code == 0
+    views = open_store(store_config(worked_store))
+    try:
+        one_process = every_view(views)
+    finally:
+        views.close()
+    result = invoke("rebuild", "all", "--workers", "2")
+    assert result.exit_code == 0, result.stderr
+    match = SUMMARY.match(result.stdout.strip())
+    assert match and int(match["start"]) == 0 and int(match["events"]) > 0, result.stdout
+    views = open_store(store_config(worked_store))
+    try:
+        assert every_view(views) == one_process
+    finally:
+        views.close()
+    assert invoke("rebuild", "all", "--workers", "0").exit_code == 2
