@@ -33,6 +33,7 @@ from cli.keys_commands import keys_app
 from cli.payment_commands import pay_app
 from cli.roster_commands import roster_app
 from cli.store import probe
+from cli.year_commands import year_app
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -145,6 +146,7 @@ app.command("recalculate")(policy_commands.recalculate)
 app.add_typer(keys_app, name="keys")
 app.add_typer(pay_app, name="pay")
 app.add_typer(roster_app, name="roster")
+app.add_typer(year_app, name="year")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

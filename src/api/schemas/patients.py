@@ -84,6 +84,6 @@ class PatientPublic(BaseModel):
         )
 
 
-def _payer(patient: Any, year: int) -> str | None:
+def _payer(patient: Patient, year: int) -> str | None:
     payer = patient.premium_payer_in(year)
     return None if payer is None else str(payer.value)
