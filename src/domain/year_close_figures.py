@@ -50,7 +50,9 @@ def closing_figures(
             claim = record["claim"]
             totals["total"] += Decimal(claim["total"])
             totals["compliant"] += Decimal(claim["compliant"])
-            layers = [(layer["payer"], Decimal(layer["amount"]), bool(layer.get("deferred"))) for layer in current["layers"]]
+            layers = [
+                (layer["payer"], Decimal(layer["amount"]), bool(layer.get("deferred"))) for layer in current["layers"]
+            ]
             payer_total = money_sum(amount for _, amount, _ in layers)
             totals["payer_total"] += payer_total
             totals["hospital_borne"] += Decimal(current["hospital_borne"])
@@ -86,6 +88,6 @@ def difference(now: Any, kept: Any) -> Any:
         now_map: Mapping[str, Any] = now if isinstance(now, Mapping) else {}
         kept_map: Mapping[str, Any] = kept if isinstance(kept, Mapping) else {}
         return {key: difference(now_map.get(key), kept_map.get(key)) for key in sorted({*now_map, *kept_map})}
-    if isinstance(now, int) and not isinstance(now, bool) or isinstance(kept, int) and not isinstance(kept, bool):
+    if isinstance(now, int) or isinstance(kept, int):
         return int(now or 0) - int(kept or 0)
     return Decimal(now or 0) - Decimal(kept or 0)

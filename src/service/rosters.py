@@ -108,9 +108,9 @@ def households(ledger: BenefitLedger, county_code: str, on: date) -> dict[str, s
         )
         for notification in page:
             event: Any = ledger.mapper.to_domain_event(notification)
-            if event.county_code == county_code and event.as_of <= on.isoformat():
-                if latest is None or (event.as_of, notification.id) >= latest[:2]:
-                    latest = (event.as_of, notification.id, roster_version(ledger, county_code, event.roster_ref))
+            mine = event.county_code == county_code and event.as_of <= on.isoformat()
+            if mine and (latest is None or (event.as_of, notification.id) >= latest[:2]):
+                latest = (event.as_of, notification.id, roster_version(ledger, county_code, event.roster_ref))
         if len(page) < PAGE_SIZE:
             break
         start = page[-1].id + 1

@@ -70,6 +70,7 @@ def restatements(ledger: BenefitLedger, close: YearClose) -> list[dict[str, Any]
     for opened in ledger.benefit_year_openings():
         if opened.county_code != close.county_code or opened.year != close.year:
             continue
+        event: Any
         for event in ledger.events.get(ids.benefit_year_id(opened.patient_ref, opened.year)):
             kind = RESTATING_EVENTS.get(type(event).TOPIC)
             if kind is None or event.timestamp <= closed_at:

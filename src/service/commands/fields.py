@@ -384,9 +384,7 @@ AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
 TreatmentName = Annotated[Treatment, BeforeValidator(_member_of(Treatment)), _enum_schema(Treatment)]
 ChronicRiskName = Annotated[ChronicRisk, BeforeValidator(_member_of(ChronicRisk)), _enum_schema(ChronicRisk)]
-PremiumPayerName = Annotated[
-    PremiumPayer, BeforeValidator(_member_of(PremiumPayer)), _enum_schema(PremiumPayer)
-]
+PremiumPayerName = Annotated[PremiumPayer, BeforeValidator(_member_of(PremiumPayer)), _enum_schema(PremiumPayer)]
 BudgetFundName = Annotated[BudgetFund, BeforeValidator(_member_of(BudgetFund)), _enum_schema(BudgetFund)]
 RunFundName = Annotated[RunFund, BeforeValidator(_member_of(RunFund)), _enum_schema(RunFund)]
 PaymentStatusName = Annotated[PaymentStatus, BeforeValidator(_member_of(PaymentStatus)), _enum_schema(PaymentStatus)]
