@@ -92,6 +92,28 @@ def restatements(ledger: BenefitLedger, close: YearClose) -> list[dict[str, Any]
     return sorted(found, key=lambda e: (e["recorded_at"], e["patient_ref"]))
 
 
+SETTLEMENT_KEYS = (
+    "patient_years",
+    "patients",
+    "settlements",
+    "reversed_settlements",
+    "total",
+    "compliant",
+    "payer_total",
+    "patient_share",
+    "hospital_borne",
+    "funds",
+)
+
+
+def restated(now: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """Whether the settlements themselves changed since the close (what they pay, the compensation they owe);
+    payments made after the close (runs, compensation paid, budgets) move `difference` but restate nothing."""
+    return any(now[key] != kept.get(key) for key in SETTLEMENT_KEYS) or (
+        now["compensation"]["owed"] != kept.get("compensation", {}).get("owed")
+    )
+
+
 def close_report(ledger: BenefitLedger, county_code: str, year: int) -> dict[str, Any]:
     close = year_close_of(ledger, county_code, year)
     if close is None:
@@ -105,7 +127,7 @@ def close_report(ledger: BenefitLedger, county_code: str, year: int) -> dict[str
         "closing_figures": close.figures,
         "figures_now": now,
         "difference": difference(now, close.figures),
-        "restated": now != close.figures,
+        "restated": restated(now, close.figures),
         "restatements": restatements(ledger, close),
         "late_claims": close.late_claims,
     }
