@@ -228,3 +228,48 @@ def test_an_unclosed_year_has_no_report(ledger: BenefitLedger) -> None:
     publish_default(ledger)
     with pytest.raises(NotFoundError):
         close_report(ledger, REGION, 2018)
+
+
+def test_a_recalculation_after_the_close_is_a_restatement_against_the_kept_figures(ledger: BenefitLedger) -> None:
+    from tests.application.scenario import poor_patient, policy_variant
+    from tests.application.test_audit_and_retroactive_compensation import WITHOUT_5090
+
+    from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateForPolicy
+
+    # as _retroactive_5090_year, with the close between the settlements and the retroactive "5090" version
+    publish_default(
+        ledger,
+        policy_variant(
+            "langxi-2018.1-no5090",
+            datetime(2017, 12, 31, tzinfo=UTC),
+            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
+        ),
+    )
+    poor_patient(ledger, "P-5090")
+    ledger.handle(
+        ConfirmMajorDisease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
+    )
+    for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
+        admit_and_settle(
+            ledger,
+            "P-5090",
+            f"D{n}",
+            PROVINCE_HOSPITAL,
+            total="40000",
+            compliant="40000",
+            day=day,
+            referred=True,
+            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
+        )
+    kept = _close(ledger)["closing_figures"]
+    assert kept["compensation"]["owed"] == Decimal("0.00")
+    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
+    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    ledger.handle(RecalculateForPolicy(command_id="recalc-5090", region=REGION, version="langxi-2018.2-5090"))
+    report = close_report(ledger, REGION, 2018)
+    assert report["restated"] is True and report["closing_figures"] == kept
+    assert report["difference"]["compensation"]["owed"] == Decimal("4500.00")  # as worked out in that test
+    assert report["difference"]["funds"]["s5090"]["benefit"] > 0
+    assert report["difference"]["settlements"] == 0
+    assert [(r["kind"], r["patient_ref"]) for r in report["restatements"]] == [("recalculation", "P-5090")]
+    assert report["restatements"][0]["settlement_ids"]
