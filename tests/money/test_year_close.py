@@ -231,7 +231,7 @@ def test_an_unclosed_year_has_no_report(ledger: BenefitLedger) -> None:
 
 
 def test_a_recalculation_after_the_close_is_a_restatement_against_the_kept_figures(ledger: BenefitLedger) -> None:
-    from tests.application.scenario import poor_patient, policy_variant
+    from tests.application.scenario import policy_variant, poor_patient
     from tests.application.test_audit_and_retroactive_compensation import WITHOUT_5090
 
     from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateForPolicy
