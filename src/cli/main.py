@@ -132,7 +132,6 @@ def demo(
 
 
 app.command("replay")(auditor_commands.replay)
-app.command("year", help="Alias of replay: an auditor's view of a patient-year.")(auditor_commands.replay)
 app.command("verify")(auditor_commands.verify)
 app.command("import")(import_command.import_commands)
 app.command("rebuild")(rebuild_command.rebuild_projection)

@@ -12,16 +12,34 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
+from cli import auditor_commands
 from cli.progress import progress_bar
 from cli.store import open_ledger
 
+
+class YearGroup(TyperGroup):
+    """`ledger year PATIENT YEAR` stays the alias of `ledger replay` it always was: any first word that is not a
+    subcommand of the year close (close, show) goes to the hidden `replay` subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["replay", *args]
+        return super().parse_args(ctx, args)
+
+
 year_app = typer.Typer(
     name="year",
-    help="Year close (年度结算) of a county-year: close, show.",
+    cls=YearGroup,
+    help="Year close (年度结算) of a county-year: close, show. `ledger year PATIENT YEAR`: alias of replay.",
     no_args_is_help=True,
     add_completion=False,
+)
+year_app.command("replay", hidden=True, help="Alias of replay: an auditor's view of a patient-year.")(
+    auditor_commands.replay
 )
 
 
