@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,7 +24,7 @@ class YearGroup(TyperGroup):
     """`ledger year PATIENT YEAR` stays the alias of `ledger replay` it always was: any first word that is not a
     subcommand of the year close (close, show) goes to the hidden `replay` subcommand."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["replay", *args]
         return super().parse_args(ctx, args)
