@@ -45,6 +45,7 @@ from api.routes import (
     settlements,
     slips,
     uploads,
+    year_close,
 )
 from projections.catalog import select
 from projections.runner import Runner
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(uploads.router)
     app.include_router(api_docs.router)
+    app.include_router(year_close.router)
     install_openapi(app)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)

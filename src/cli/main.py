@@ -33,6 +33,7 @@ from cli.keys_commands import keys_app
 from cli.payment_commands import pay_app
 from cli.roster_commands import roster_app
 from cli.store import probe
+from cli.year_commands import year_app
 
 if TYPE_CHECKING:
     from service.settings import Settings
@@ -131,7 +132,6 @@ def demo(
 
 
 app.command("replay")(auditor_commands.replay)
-app.command("year", help="Alias of replay: an auditor's view of a patient-year.")(auditor_commands.replay)
 app.command("verify")(auditor_commands.verify)
 app.command("import")(import_command.import_commands)
 app.command("rebuild")(rebuild_command.rebuild_projection)
@@ -145,6 +145,7 @@ app.command("recalculate")(policy_commands.recalculate)
 app.add_typer(keys_app, name="keys")
 app.add_typer(pay_app, name="pay")
 app.add_typer(roster_app, name="roster")
+app.add_typer(year_app, name="year")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,3 +51,7 @@ def payment_run_id(run_id: str) -> UUID:
 
 def roster_version_id(county_code: str, roster_ref: str) -> UUID:
     return uuid5(NAMESPACE, f"roster/{county_code}/{roster_ref}")
+
+
+def year_close_id(county_code: str, year: int) -> UUID:
+    return uuid5(NAMESPACE, f"year-close/{county_code}/{year}")

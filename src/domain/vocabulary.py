@@ -100,3 +100,11 @@ class AuditReason(str, Enum):
     UNREASONABLE_TREATMENT = "unreasonable_treatment"  # 不合理施治
     UNREASONABLE_DRUG = "unreasonable_drug"  # 不合理用药
     UNREASONABLE_CHARGE = "unreasonable_charge"  # 不合理收费
+
+
+class PremiumPayer(str, Enum):
+    """Who paid a year's basic-insurance premium (参合金) at enrolment."""
+
+    COUNTY_FINANCE = "county_finance"  # 财政全额代缴 (Langxi: the county pays in full for the poor)
+    SELF = "self"  # 个人缴纳
+    OTHER = "other"  # 其他 (a village collective, a charity, a relative)

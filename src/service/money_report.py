@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import NotFoundError, StateConflictError
 from domain.funds import BudgetFund
 from domain.money import ZERO
+from domain.vocabulary import PremiumPayer
 from service.handlers.payments import fund_budget
 from service.rosters import county_patients, poor_statuses
 
@@ -37,13 +38,15 @@ def money_report(ledger: BenefitLedger, county_code: str, year: int) -> dict[str
     except StateConflictError:  # no policy for the county: nobody counts as poor
         poor = frozenset()
     registered_poor = enrolled = subsidised = 0
+    by_payer = dict.fromkeys((p.value for p in PremiumPayer), 0)
     for patient in county_patients(ledger, county_code):
         if patient.status_on(year_end) not in poor:
             continue
         registered_poor += 1
         if patient.enrolled_in(year):
             enrolled += 1
-            subsidised += bool(patient.enrolments.get(str(year)))
+            subsidised += patient.premium_payer_in(year) is PremiumPayer.COUNTY_FINANCE  # 财政代缴
+            by_payer[str(patient.premium_payer_in(year).value)] += 1  # type: ignore[union-attr]
     return {
         "county_code": county_code,
         "year": year,
@@ -53,6 +56,7 @@ def money_report(ledger: BenefitLedger, county_code: str, year: int) -> dict[str
             "registered_poor": registered_poor,
             "enrolled": enrolled,
             "premium_paid_by_state": subsidised,
+            "premium_payers": by_payer,
             "enrolment_rate": ratio(enrolled, registered_poor),
             "premium_subsidy_rate": ratio(subsidised, enrolled),
         },

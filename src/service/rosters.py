@@ -94,3 +94,31 @@ def reconciliation(ledger: BenefitLedger, county_code: str, roster_ref: str) -> 
     enrolment["enrolment_rate"] = ratio(enrolment["enrolled"], enrolment["poor_on_list"])
     enrolment["premium_subsidy_rate"] = ratio(enrolment["premium_paid_by_state"], enrolment["enrolled"])
     return {"county_code": county_code, "roster_ref": roster_ref, "as_of": roster.as_of, **report}
+
+
+def households(ledger: BenefitLedger, county_code: str, on: date) -> dict[str, str]:
+    """patient_ref -> household number (户编号) from the county's latest roster version dated on or before
+    `on` (latest `as_of`, then the latest imported), matched by the keyed HMAC of the ID number. A patient
+    on no roster is absent (a payment line then names the patient as the household)."""
+    latest: tuple[str, int, RosterVersion] | None = None
+    start = 1
+    while True:
+        page = ledger.recorder.select_notifications(
+            start=start, limit=PAGE_SIZE, topics=["ledger:RosterVersion.Imported"]
+        )
+        for notification in page:
+            event: Any = ledger.mapper.to_domain_event(notification)
+            mine = event.county_code == county_code and event.as_of <= on.isoformat()
+            if mine and (latest is None or (event.as_of, notification.id) >= latest[:2]):
+                latest = (event.as_of, notification.id, roster_version(ledger, county_code, event.roster_ref))
+        if len(page) < PAGE_SIZE:
+            break
+        start = page[-1].id + 1
+    if latest is None:
+        return {}
+    by_key = {entry["key"]: entry["household"] for entry in latest[2].entries}
+    found = {}
+    for person in registered_people(ledger, county_code, on):
+        if person.key is not None and person.key in by_key:
+            found[person.patient_ref] = by_key[person.key]
+    return found

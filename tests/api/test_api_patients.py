@@ -40,7 +40,7 @@ def test_patient_writes_show_in_the_patient_state(api: LedgerApi) -> None:
         {"effective_from": "2016-01-01", "status": "jiandanglika"},
         {"effective_from": "2019-01-01", "status": "lifted"},
     ]
-    assert patient["enrolments"] == [{"year": 2018, "premium_paid_by_state": True}]
+    assert patient["enrolments"] == [{"year": 2018, "premium_paid_by_state": True, "premium_payer": "county_finance"}]
     assert patient["chronic_disease_certificates"] == [
         {"disease": "diabetes", "valid_from": "2018-01-01", "valid_to": "2018-12-31"}
     ]

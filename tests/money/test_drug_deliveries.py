@@ -132,6 +132,7 @@ def test_the_money_report_shows_budgets_deliveries_and_enrolment(ledger: Benefit
         "registered_poor": 3,
         "enrolled": 2,
         "premium_paid_by_state": 1,
+        "premium_payers": {"county_finance": 1, "self": 1, "other": 0},
         "enrolment_rate": "0.6667",
         "premium_subsidy_rate": "0.5000",
     }

@@ -17,6 +17,8 @@ class StatusEntry(BaseModel):
 class Enrolment(BaseModel):
     year: int
     premium_paid_by_state: bool
+    premium_payer: str | None = None
+    """county_finance (财政代缴), self or other"""
 
 
 class ChronicCertificate(BaseModel):
@@ -68,7 +70,10 @@ class PatientPublic(BaseModel):
             township=p.township,
             version=p.version,
             status_history=[StatusEntry(effective_from=f, status=s) for f, s in p.statuses],
-            enrolments=[Enrolment(year=int(y), premium_paid_by_state=b) for y, b in sorted(p.enrolments.items())],
+            enrolments=[
+                Enrolment(year=int(y), premium_paid_by_state=b, premium_payer=_payer(p, int(y)))
+                for y, b in sorted(p.enrolments.items())
+            ],
             chronic_disease_certificates=[
                 ChronicCertificate(disease=d, valid_from=f, valid_to=t) for d, (f, t) in sorted(p.chronic.items())
             ],
@@ -77,3 +82,8 @@ class PatientPublic(BaseModel):
             follow_ups=p.follow_ups,
             last_follow_up_on=p.last_follow_up_on,
         )
+
+
+def _payer(patient: Patient, year: int) -> str | None:
+    payer = patient.premium_payer_in(year)
+    return None if payer is None else str(payer.value)

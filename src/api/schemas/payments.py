@@ -74,10 +74,12 @@ class EnrolmentFiguresPublic(BaseModel):
     registered_poor: int
     enrolled: int
     premium_paid_by_state: int
+    premium_payers: dict[str, int] = {}
+    """enrolled poor by who paid the premium (county_finance 财政代缴, self, other)"""
     enrolment_rate: DecimalText | None
     """参保率: enrolled / registered poor at the year's end"""
     premium_subsidy_rate: DecimalText | None
-    """参保补贴落实率: premium paid by the state / enrolled"""
+    """参保补贴落实率: premium paid by county finance (代缴) / enrolled"""
 
 
 class MoneyReportPublic(BaseModel):

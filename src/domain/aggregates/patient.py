@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import ids
 from domain.errors import AlreadyExistsError, StateConflictError, ValidationError
 from domain.money import ZERO, is_fen, money_sum
-from domain.vocabulary import ChronicRisk, PovertyStatus, Treatment
+from domain.vocabulary import ChronicRisk, PovertyStatus, PremiumPayer, Treatment
 
 
 class Patient(Aggregate):
@@ -28,6 +28,7 @@ class Patient(Aggregate):
     health_card: tuple[str, str] | None = None  # (card_no, issued_on)
     check_ups: tuple[str, ...] = ()  # checked_on, one a year
     risk_classes: tuple[tuple[str, str], ...] = ()  # (classified_on, ChronicRisk), recording order
+    premium_payers: tuple[tuple[str, str], ...] = ()  # (year, PremiumPayer) of enrolments that recorded it
     follow_up_days: tuple[str, ...] = ()  # followed_up_on of every follow-up recorded since these facts exist
 
     class Created(Aggregate.Created):
@@ -54,6 +55,16 @@ class Patient(Aggregate):
     # ---- queries -------------------------------------------------------------------------------
     def enrolled_in(self, year: int) -> bool:
         return str(year) in self.enrolments
+
+    def premium_payer_in(self, year: int) -> PremiumPayer | None:
+        """Who paid the year's premium; for enrolments recorded before the payer was: county_finance when the
+        state paid, else self. None when not enrolled."""
+        if not self.enrolled_in(year):
+            return None
+        for enrolled_year, payer in self.premium_payers:
+            if enrolled_year == str(year):
+                return PremiumPayer(payer)
+        return PremiumPayer.COUNTY_FINANCE if self.enrolments[str(year)] else PremiumPayer.SELF
 
     def status_on(self, day: date) -> PovertyStatus:
         """The poverty status in force on `day`: the latest effective_from on or before it."""
@@ -101,12 +112,15 @@ class Patient(Aggregate):
         return sum(day[:4] == str(year) for day in self.follow_up_days)
 
     # ---- commands ------------------------------------------------------------------------------
-    def enrol(self, year: int, premium_paid_by_state: bool) -> None:
+    def enrol(self, year: int, premium_paid_by_state: bool, premium_payer: str | None = None) -> None:
         if not 2000 <= year <= 2100:
             raise ValidationError(f"year {year} is out of range")
         if self.enrolled_in(year):
             raise StateConflictError(f"patient {self.patient_ref} is already enrolled for {year}")
-        self._enrolled(year=year, premium_paid_by_state=premium_paid_by_state)
+        if premium_payer is None:
+            self._enrolled(year=year, premium_paid_by_state=premium_paid_by_state)
+        else:
+            self._enrolled(year=year, premium_paid_by_state=premium_paid_by_state, premium_payer=premium_payer)
 
     def record_poverty_status(self, status: PovertyStatus, effective_from: date, reason: str) -> None:
         if not self.statuses:
@@ -196,8 +210,10 @@ class Patient(Aggregate):
 
     # ---- events (assignment only) --------------------------------------------------------------
     @event("EnrolledInBasicInsurance", topic="ledger:Patient.EnrolledInBasicInsurance")
-    def _enrolled(self, year: int, premium_paid_by_state: bool) -> None:
+    def _enrolled(self, year: int, premium_paid_by_state: bool, premium_payer: str | None = None) -> None:
         self.enrolments[str(year)] = premium_paid_by_state
+        if premium_payer is not None:
+            self.premium_payers = (*self.premium_payers, (str(year), premium_payer))
 
     @event("PovertyStatusRegistered", topic="ledger:Patient.PovertyStatusRegistered")
     def _poverty_status_registered(self, status: str, effective_from: str) -> None:

@@ -208,6 +208,9 @@ class PolicyParameters:
     health_management: HealthManagementRule | None = None
     settlement_days_after_discharge: int = 0
     """how many days after the discharge a settlement may still be made ([settlement]; absent: 0, at discharge)"""
+    late_claims_after_close: str = "closed_year"
+    """[year_close] late_claims: a 零星报销 claim after the county-year's close settles as an adjustment
+    against the closed year ("closed_year", `settle_late_claim`) or is refused ("refused")"""
 
     @classmethod
     def from_mapping(cls, tree: Mapping[str, Any]) -> PolicyParameters:
@@ -367,7 +370,22 @@ def _build(t: Mapping[str, Any]) -> PolicyParameters:
         major_disease=None if major is None else parse_major_disease(major, "major_disease", diseases.names_zh),
         health_management=None if health is None else parse_health_management(health, "health_management"),
         settlement_days_after_discharge=_days_after_discharge(t),
+        late_claims_after_close=_late_claims(t),
     )
+
+
+LATE_CLAIM_RULES = ("closed_year", "refused")
+
+
+def _late_claims(t: Mapping[str, Any]) -> str:
+    """`[year_close] late_claims` is optional (versions published before it existed: "closed_year")."""
+    section = _optional(t, "year_close")
+    if section is None or "late_claims" not in section:
+        return "closed_year"
+    value = section["late_claims"]
+    if not isinstance(value, str) or value not in LATE_CLAIM_RULES:
+        raise p.PolicyError(f"year_close.late_claims: {value!r} is not one of {', '.join(LATE_CLAIM_RULES)}")
+    return value
 
 
 def _days_after_discharge(t: Mapping[str, Any]) -> int:

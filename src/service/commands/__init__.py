@@ -30,6 +30,7 @@ from service.commands import (
     recalculations,
     reversals,
     rosters,
+    year_close,
 )
 from service.commands import registry as registry_commands
 from service.commands.admissions import (
@@ -80,6 +81,7 @@ from service.commands.reversals import (
     ReverseSettlementByAudit,
 )
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
+from service.commands.year_close import CloseCountyYear, SettleLateClaim
 
 _AREAS = (
     patients,
@@ -93,6 +95,7 @@ _AREAS = (
     bulletins,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
+_YEAR_CLOSE_AREAS = (year_close,)
 _HAINAN_AREAS = (health_programme,)  # Hainan 三个一批 patient commands (importing registers them)
 COMMANDS: dict[str, type[Command]] = dict(sorted(REGISTRY.items()))
 if TYPE_CHECKING:
@@ -179,6 +182,7 @@ __all__ = [
     "CertifyChronicDisease",
     "ChangeHospital",
     "ClassifyChronicRisk",
+    "CloseCountyYear",
     "Command",
     "ConfirmMajorDisease",
     "CreatePaymentRun",
@@ -218,6 +222,7 @@ __all__ = [
     "RevokeChronicDisease",
     "RotateApiClient",
     "SettleAdmission",
+    "SettleLateClaim",
     "SignFamilyDoctorContract",
     "VersionedCommand",
     "WithdrawAuditFinding",

@@ -35,7 +35,16 @@ from pydantic_core import PydanticCustomError
 
 from domain.funds import BudgetFund, PaymentStatus, RunFund
 from domain.money import AMOUNT_YUAN_MAX, ZERO
-from domain.vocabulary import AuditReason, ChronicRisk, Payer, PovertyStatus, Tier, Treatment, VisitKind
+from domain.vocabulary import (
+    AuditReason,
+    ChronicRisk,
+    Payer,
+    PovertyStatus,
+    PremiumPayer,
+    Tier,
+    Treatment,
+    VisitKind,
+)
 from service.roles import Role  # it imports no command module: no cycle
 
 E = TypeVar("E", bound=Enum)
@@ -375,6 +384,7 @@ AuditReasonName = Annotated[AuditReason, BeforeValidator(_member_of(AuditReason)
 PayerName = Annotated[Payer, BeforeValidator(_member_of(Payer)), _enum_schema(Payer)]
 TreatmentName = Annotated[Treatment, BeforeValidator(_member_of(Treatment)), _enum_schema(Treatment)]
 ChronicRiskName = Annotated[ChronicRisk, BeforeValidator(_member_of(ChronicRisk)), _enum_schema(ChronicRisk)]
+PremiumPayerName = Annotated[PremiumPayer, BeforeValidator(_member_of(PremiumPayer)), _enum_schema(PremiumPayer)]
 BudgetFundName = Annotated[BudgetFund, BeforeValidator(_member_of(BudgetFund)), _enum_schema(BudgetFund)]
 RunFundName = Annotated[RunFund, BeforeValidator(_member_of(RunFund)), _enum_schema(RunFund)]
 PaymentStatusName = Annotated[PaymentStatus, BeforeValidator(_member_of(PaymentStatus)), _enum_schema(PaymentStatus)]

@@ -3,10 +3,12 @@ follow-ups. The registry (the `admin` role) runs them all."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal
 
 from pydantic import model_validator
 
+from domain.vocabulary import PremiumPayer
 from service.commands.base import Command, VersionedCommand
 from service.commands.fields import (
     Day,
@@ -16,6 +18,7 @@ from service.commands.fields import (
     Measurement,
     PersonName,
     PovertyStatusName,
+    PremiumPayerName,
     Reading,
     Ref,
     Text,
@@ -58,6 +61,33 @@ class EnrolPatient(PatientCommand):
     command: Literal["enrol_patient"] = "enrol_patient"
     year: Year
     premium_paid_by_state: Flag = True
+    premium_payer: PremiumPayerName | None = None
+    """who paid the premium: county_finance (财政代缴), self or other; default from premium_paid_by_state
+    (true: county_finance, false: self); must agree with it"""
+
+    @model_validator(mode="after")
+    def _payer_agrees(self) -> EnrolPatient:
+        if self.premium_payer is not None and (self.premium_payer is PremiumPayer.COUNTY_FINANCE) != (
+            self.premium_paid_by_state
+        ):
+            raise ValueError(
+                f"premium_payer: {self.premium_payer.value} disagrees with premium_paid_by_state "
+                f"{str(self.premium_paid_by_state).lower()}"
+            )
+        return self
+
+    @property
+    def payer(self) -> PremiumPayer:
+        if self.premium_payer is not None:
+            return self.premium_payer
+        return PremiumPayer.COUNTY_FINANCE if self.premium_paid_by_state else PremiumPayer.SELF
+
+    def fingerprint_payload(self, personal_fingerprint: Callable[[Mapping[str, str]], str]) -> dict[str, Any]:
+        """Without `premium_payer` when not given: the digest of enrolments recorded before it existed."""
+        payload = super().fingerprint_payload(personal_fingerprint)
+        if self.premium_payer is None:
+            payload.pop("premium_payer", None)
+        return payload
 
 
 class RecordPovertyStatus(PatientCommand):

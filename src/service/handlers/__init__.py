@@ -69,4 +69,5 @@ def _load() -> None:
         registry,
         reversals,
         rosters,
+        year_close,
     )

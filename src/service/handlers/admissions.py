@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain import ids
 from domain.aggregates.admission import Admission
@@ -25,6 +25,7 @@ from service.commands.admissions import (
 from service.handlers import handles, written
 from service.idempotency import Outcome, check_expected_version
 from service.settlement_claims import settlement_claim
+from service.year_close import check_open, year_close_of
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -97,34 +98,61 @@ def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
     settlements of one patient-year are serialised by optimistic concurrency and retried. The
     fingerprint holds the client's `settled_at` (None when defaulted), so a plain retry is a replay.
     """
+    return settle(ledger, cmd.admission_ref, cmd.settled_at, cmd.expected_version)
+
+
+def settle(
+    ledger: BenefitLedger,
+    admission_ref: str,
+    client_settled_at: datetime | None,
+    expected_version: int | None,
+    *,
+    late_claim_reason: str | None = None,
+) -> Outcome:
+    """The settlement of `settle_admission`, or with `late_claim_reason` of `settle_late_claim` (零星报销): only
+    in a closed county-year (service.year_close), where the policy's `year_close.late_claims` allows it, at the
+    server's time and without the window's days-after-discharge limit, recorded against the close too."""
     recorded_at = ledger.clock.now()
-    settled_at = cmd.settled_at or recorded_at
-    admission = ledger.get_admission(cmd.admission_ref)
-    check_expected_version(admission, cmd.expected_version)
+    settled_at = client_settled_at or recorded_at
+    admission = ledger.get_admission(admission_ref)
+    check_expected_version(admission, expected_version)
     admission.check_settleable()
     patient = ledger.get_patient(admission.patient_ref)
     entry, policy = ledger.policy_in_force(patient.county_code, admission.service_date(), recorded_at)
     year = benefit_year_of(admission, policy)
     if not patient.enrolled_in(year):
         raise StateConflictError(f"patient {patient.patient_ref} is not enrolled in basic insurance for {year}")
+    close = year_close_of(ledger, patient.county_code, year)
+    if late_claim_reason is None and close is not None:
+        check_open(ledger, patient.county_code, year)
+    if late_claim_reason is not None:
+        if close is None:
+            raise StateConflictError(
+                f"county-year {patient.county_code}/{year} is not closed: settle {admission_ref} at the window"
+            )
+        if policy.late_claims_after_close != "closed_year":
+            raise StateConflictError(
+                f"the {patient.county_code} policy refuses late claims after {close.describe()} (year_close.late_claims)"
+            )
     account = ledger.benefit_year_for_settlement(patient.patient_ref, year, patient.county_code)
     previous = account.previous_settled_at
-    check_settled_at(
-        settled_at,
-        admitted_on=date.fromisoformat(admission.admitted_on),
-        discharged_on=admission.service_date(),
-        days_after_discharge=policy.settlement_days_after_discharge,
-        recorded_at=recorded_at,
-        tolerance=ledger.clock_tolerance,
-        previous_settled_at=None if previous is None else datetime.fromisoformat(previous),
-    )
-    sid = ids.settlement_id(cmd.admission_ref, len(admission.settlements) + 1)
+    if late_claim_reason is None:
+        check_settled_at(
+            settled_at,
+            admitted_on=date.fromisoformat(admission.admitted_on),
+            discharged_on=admission.service_date(),
+            days_after_discharge=policy.settlement_days_after_discharge,
+            recorded_at=recorded_at,
+            tolerance=ledger.clock_tolerance,
+            previous_settled_at=None if previous is None else datetime.fromisoformat(previous),
+        )
+    sid = ids.settlement_id(admission_ref, len(admission.settlements) + 1)
     hospital = ledger.hospital_at_settlement(admission, patient.county_code)
     claim = settlement_claim(sid, admission, patient, policy, year, hospital=hospital)
     settlement, state_after = settle_claim(claim, account.year_state, policy, entry["version"])
     account.record_settlement(
         sid,
-        cmd.admission_ref,
+        admission_ref,
         hospital,
         settled_at.isoformat(),
         claim,
@@ -146,4 +174,16 @@ def settle_admission(ledger: BenefitLedger, cmd: SettleAdmission) -> Outcome:
         "payer_total": settlement.payer_total,
         "patient_share": settlement.patient_share,
     }
-    return Outcome([admission, account], result)
+    saved: list[Any] = [admission, account]
+    if late_claim_reason is not None and close is not None:
+        close.record_late_claim(
+            sid,
+            patient.patient_ref,
+            late_claim_reason,
+            settled_at.isoformat(),
+            settlement.payer_total,
+            settlement.patient_share,
+        )
+        result["late_claim_of"] = close.describe()
+        saved.append(close)
+    return Outcome(saved, result)

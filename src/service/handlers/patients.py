@@ -50,7 +50,7 @@ def _on_patient(ledger: BenefitLedger, cmd: PatientCommand, apply: Callable[[Pat
 
 @handles(EnrolPatient)
 def enrol_patient(ledger: BenefitLedger, cmd: EnrolPatient) -> Outcome:
-    return _on_patient(ledger, cmd, lambda p: p.enrol(cmd.year, cmd.premium_paid_by_state))
+    return _on_patient(ledger, cmd, lambda p: p.enrol(cmd.year, cmd.premium_paid_by_state, cmd.payer.value))
 
 
 @handles(RecordPovertyStatus)

@@ -15,10 +15,12 @@ from domain.aggregates.benefit_year import BenefitYear
 from domain.aggregates.fund_budget import FundBudget
 from domain.aggregates.payment_run import PaymentRun, total_of
 from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError, ValidationError
+from domain.money import money_sum
 from domain.payment_selection import owed_items, select_lines
 from service.commands.payments import CreatePaymentRun, RecordFundBudget, RecordPaymentResult
 from service.handlers import handles
 from service.idempotency import Outcome
+from service.rosters import households
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -91,10 +93,17 @@ def create_payment_run(ledger: BenefitLedger, cmd: CreatePaymentRun) -> Outcome:
     check_payout(ledger, cmd)
     budget = fund_budget(ledger, fund, cmd.county_code, cmd.year)
     through = (cmd.through or date(cmd.year, 12, 31)).isoformat()
+    household_of = households(ledger, cmd.county_code, cmd.run_on)
     items = owed_items(
-        fund, county_years(ledger, cmd.county_code, cmd.year), through, budget.paid_on, budget.pending_on
+        fund,
+        county_years(ledger, cmd.county_code, cmd.year),
+        through,
+        budget.paid_on,
+        budget.pending_on,
+        lambda patient_ref: household_of.get(patient_ref, patient_ref),
     )
-    lines, left_owed = select_lines(cmd.run_id, items, budget.remaining)
+    unnetted: list[Decimal] = []
+    lines, left_owed = select_lines(cmd.run_id, items, budget.remaining, unnetted=unnetted)
     if not lines:
         raise StateConflictError(
             f"nothing to pay: {fund} owes nothing for {cmd.county_code}/{cmd.year} up to {through}"
@@ -114,7 +123,8 @@ def create_payment_run(ledger: BenefitLedger, cmd: CreatePaymentRun) -> Outcome:
         total=total_of(lines),
         left_owed=left_owed,
     )
-    return Outcome([budget, run], {**run.figures(), "budget": budget.figures()})
+    figures = {**run.figures(), "credit_not_netted": money_sum(unnetted), "budget": budget.figures()}
+    return Outcome([budget, run], figures)
 
 
 @handles(RecordPaymentResult)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.aggregates.benefit_year_history import BenefitYearHistory
+from domain.errors import NotFoundError, StateConflictError
 from domain.policy.selection import version_in_force
 from domain.rules.recalculation import recalculate_year
 from service.commands.recalculations import PayRetroactiveCompensation, RecalculateBenefitYear, RecalculateForPolicy
@@ -98,10 +99,30 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
     )
 
 
+def check_not_in_open_run(ledger: BenefitLedger, county_code: str, patient_ref: str, year: int, sid: str) -> None:
+    """A 409 naming the run when the settlement's "5090" compensation is in a payment run the bank has not
+    answered yet (paying it directly too could pay it twice)."""
+    from domain.payment_selection import item_key
+    from service.handlers.payments import fund_budget
+
+    try:
+        budget = fund_budget(ledger, "s5090", county_code, year)
+    except NotFoundError:
+        return
+    key = item_key(patient_ref, year, sid)
+    for run_id, items in sorted(budget.pending.items()):
+        if key in items:
+            raise StateConflictError(
+                f"the compensation of {sid} is in open payment run {run_id} (not yet answered by the bank): "
+                "record the bank's result first"
+            )
+
+
 @handles(PayRetroactiveCompensation)
 def pay_retroactive_compensation(ledger: BenefitLedger, cmd: PayRetroactiveCompensation) -> Outcome:
     """追溯补偿金 paid directly to the patient; closes (part of) what a recalculation made owed."""
     account = ledger.benefit_year_account(cmd.patient_ref, cmd.year)
+    check_not_in_open_run(ledger, account.county_code, cmd.patient_ref, cmd.year, cmd.settlement_id)
     account.pay_retroactive_compensation(cmd.settlement_id, cmd.amount, cmd.paid_on.isoformat(), cmd.reference)
     return Outcome(
         [account],

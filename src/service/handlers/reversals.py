@@ -22,6 +22,7 @@ from service.commands.reversals import (
 )
 from service.handlers import handles
 from service.idempotency import Outcome, check_expected_version
+from service.year_close import check_open
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -84,6 +85,7 @@ def _reverse_at_window(
     if settlement_id is None:
         raise StateConflictError(f"{admission_ref} has no standing settlement to reverse")
     account: BenefitYear = ledger.repository.get(UUID(admission.benefit_year_ids[-1]))
+    check_open(ledger, account.county_code, account.year)  # a closed county-year is not reversed at the window
     history = ledger.get_benefit_year(account.patient_ref, account.year, version=account.version)
     current = Settlement.from_dict(history.record_of(settlement_id)["current"])
     code = str(admission.hospital["code"])
