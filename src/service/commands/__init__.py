@@ -80,6 +80,7 @@ from service.commands.reversals import (
     ReverseSettlementByAudit,
 )
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
+from service.commands.registry import CloseHospital  # noqa: E402,I001
 
 _AREAS = (
     patients,
@@ -221,6 +222,7 @@ __all__ = [
     "SignFamilyDoctorContract",
     "VersionedCommand",
     "WithdrawAuditFinding",
+    "CloseHospital",
     "entry_of",
     "error_message",
     "field_errors",
