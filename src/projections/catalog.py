@@ -11,6 +11,7 @@ from projections.hospital_months import PROJECTION as BULLETIN_HOSPITALS
 from projections.projection import Projection
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
 from projections.search_index import PROJECTION as SEARCH_INDEX
+from projections.recalculations_pending import PROJECTION as RECALCULATIONS_PENDING  # noqa: I001
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
@@ -23,6 +24,7 @@ PROJECTIONS: dict[str, Projection] = {
         COUNTY_DETAIL,
         BULLETIN_HOSPITALS,
         SEARCH_INDEX,
+        RECALCULATIONS_PENDING,
     )
 }
 
