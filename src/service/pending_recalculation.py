@@ -74,6 +74,17 @@ def pending_command_id(item: dict[str, Any]) -> str:
     return f"pending:{item['patient_ref']}:{item['year']}:{item['latest_fact']}"
 
 
+def pending_command(item: dict[str, Any]) -> RecalculateBenefitYear:
+    """The recalculation of one pending item: its id and reason derived from the item alone."""
+    reasons = "; ".join(f"{r['detail']} (recorded {r['recorded_at']})" for r in item["reasons"])
+    return RecalculateBenefitYear(
+        command_id=pending_command_id(item),
+        patient_ref=item["patient_ref"],
+        year=item["year"],
+        reason=f"late facts: {reasons}"[:500],
+    )
+
+
 def recalculate_pending(
     ledger: BenefitLedger,
     store: ViewStore,
@@ -90,15 +101,7 @@ def recalculate_pending(
         on_start(len(items))
     run = PendingRun()
     for item in items:
-        reasons = "; ".join(f"{r['detail']} (recorded {r['recorded_at']})" for r in item["reasons"])
-        result = ledger.handle(
-            RecalculateBenefitYear(
-                command_id=pending_command_id(item),
-                patient_ref=item["patient_ref"],
-                year=item["year"],
-                reason=f"late facts: {reasons}"[:500],
-            )
-        )
+        result = ledger.handle(pending_command(item))
         owed = sum((Decimal(i["compensation_owed"]) for i in result["items"]), ZERO)
         run.examined += 1
         run.changed_count += bool(result["changed"])
