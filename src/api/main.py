@@ -46,6 +46,7 @@ from api.routes import (
     slips,
     uploads,
 )
+from api.routes import recalculations_pending  # noqa: I001
 from projections.catalog import select
 from projections.runner import Runner
 from projections.store import open_store
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(uploads.router)
     app.include_router(api_docs.router)
+    app.include_router(recalculations_pending.router)
     install_openapi(app)
     install_metrics(app)
     app.add_middleware(BodyLimit, limit=app.state.settings.body_limit_bytes)
