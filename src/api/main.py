@@ -38,6 +38,7 @@ from api.routes import (
     payments,
     policies,
     recalculations,
+    recalculations_pending,
     reports,
     reversals,
     rosters,
@@ -46,7 +47,6 @@ from api.routes import (
     slips,
     uploads,
 )
-from api.routes import recalculations_pending  # noqa: I001
 from projections.catalog import select
 from projections.runner import Runner
 from projections.store import open_store

@@ -60,7 +60,10 @@ FACTS = Table(
         ("year", "int"),
         ("position", "int"),  # the fact's notification id
         ("county_code", "text"),
-        ("fact", "text"),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy
+        (
+            "fact",
+            "text",
+        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy
         ("subject", "text"),  # what the fact is about: the patient, a hospital code, region/version
         ("detail", "text"),
         ("effective_on", "date"),
@@ -138,7 +141,9 @@ def _mark(
         )
 
 
-def _settled_on_or_after(view: View, where: dict[str, Any], day: str, last_day: str | None = None) -> list[dict[str, Any]]:
+def _settled_on_or_after(
+    view: View, where: dict[str, Any], day: str, last_day: str | None = None
+) -> list[dict[str, Any]]:
     rows = view.select(SETTLED, where)
     return [r for r in rows if r["service_date"] >= day and (last_day is None or r["service_date"] <= last_day)]
 
@@ -261,7 +266,9 @@ PROJECTION = Projection(
                 "chronic_certificate", "valid_from", lambda e: f"chronic certificate {e.disease} from {e.valid_from}"
             ),
             "ledger:Patient.ChronicDiseaseRevoked": _patient_fact(
-                "chronic_revocation", "revoked_on", lambda e: f"chronic certificate {e.disease} revoked on {e.revoked_on}"
+                "chronic_revocation",
+                "revoked_on",
+                lambda e: f"chronic certificate {e.disease} revoked on {e.revoked_on}",
             ),
             "ledger:Patient.MajorDiseaseConfirmed": _patient_fact(
                 "major_disease", "confirmed_on", lambda e: f"major disease {e.disease} confirmed"
@@ -279,7 +286,7 @@ PROJECTION = Projection(
 
 # ---- queries ---------------------------------------------------------------------------------------
 def _where(county_code: str | None, year: int | None) -> tuple[str, list[Any]]:
-    clause, params = "status = ?", [PENDING]
+    clause, params = "status = ?", list[Any]([PENDING])
     if county_code is not None:
         clause, params = clause + " AND county_code = ?", [*params, county_code]
     if year is not None:
@@ -319,8 +326,19 @@ def pending_years_page(
                     "county_code": county,
                     "latest_fact": max(r["position"] for r in reasons),
                     "reasons": [
-                        {k: r[k] for k in ("fact", "subject", "detail", "effective_on", "recorded_at", "position",
-                                           "settlements", "first_service_date")}
+                        {
+                            k: r[k]
+                            for k in (
+                                "fact",
+                                "subject",
+                                "detail",
+                                "effective_on",
+                                "recorded_at",
+                                "position",
+                                "settlements",
+                                "first_service_date",
+                            )
+                        }
                         for r in reasons
                     ],
                 }

@@ -51,8 +51,8 @@ class PendingRun:
         }
 
 
-_COUNTY: TypeAdapter[str | None] = TypeAdapter(Ref | None)  # type: ignore[arg-type]
-_YEAR: TypeAdapter[int | None] = TypeAdapter(Year | None)  # type: ignore[arg-type]
+_COUNTY: TypeAdapter[str | None] = TypeAdapter(Ref | None)
+_YEAR: TypeAdapter[int | None] = TypeAdapter(Year | None)
 
 
 def pending_filter(county_code: object, year: object) -> tuple[str | None, int | None]:

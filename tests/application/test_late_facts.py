@@ -42,9 +42,7 @@ def settled_non_poor(ledger: BenefitLedger, ref: str = "P-LATE", day: date = dat
     """A patient recorded as not poor, settled at the county hospital (20,000 / 19,000 compliant)."""
     publish_default(ledger)
     poor_patient(ledger, ref, status="none")
-    return admit_and_settle(
-        ledger, ref, f"{ref}-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=day
-    )
+    return admit_and_settle(ledger, ref, f"{ref}-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=day)
 
 
 def late_poverty(ledger: BenefitLedger, ref: str = "P-LATE", effective_from: date = date(2018, 1, 1)) -> None:
@@ -217,6 +215,9 @@ def test_known_at_beyond_the_clock_tolerance_is_refused(ledger: BenefitLedger) -
         )
     assert ledger.recorder.max_notification_id() == head
     within = datetime.now(UTC) + timedelta(seconds=10)
-    assert ledger.handle(
-        RecalculateBenefitYear(command_id="soon", patient_ref="P-LATE", year=2018, known_at=within)
-    )["changed"] is False
+    assert (
+        ledger.handle(RecalculateBenefitYear(command_id="soon", patient_ref="P-LATE", year=2018, known_at=within))[
+            "changed"
+        ]
+        is False
+    )

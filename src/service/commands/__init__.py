@@ -72,7 +72,11 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
-from service.commands.registry import ChangeHospital, RegisterHospital
+from service.commands.registry import (
+    ChangeHospital,
+    CloseHospital,
+    RegisterHospital,
+)
 from service.commands.reversals import (
     RecordBenefitRecovery,
     ReverseBenefitForFraud,
@@ -80,7 +84,6 @@ from service.commands.reversals import (
     ReverseSettlementByAudit,
 )
 from service.commands.rosters import ApplyRosterDifferences, ImportRoster
-from service.commands.registry import CloseHospital  # noqa: E402,I001
 
 _AREAS = (
     patients,
@@ -180,6 +183,7 @@ __all__ = [
     "CertifyChronicDisease",
     "ChangeHospital",
     "ClassifyChronicRisk",
+    "CloseHospital",
     "Command",
     "ConfirmMajorDisease",
     "CreatePaymentRun",
@@ -222,7 +226,6 @@ __all__ = [
     "SignFamilyDoctorContract",
     "VersionedCommand",
     "WithdrawAuditFinding",
-    "CloseHospital",
     "entry_of",
     "error_message",
     "field_errors",
