@@ -15,7 +15,8 @@ Each (patient-year, fact) pair is a row of `pending_facts`; it is `pending` unti
 recalculation recorded after it that re-read the facts (a `RecalculationRecorded` whose items carry
 `facts`, or a `RecalculationChecked`: the trace a recalculation that changed nothing leaves), then
 `applied`. A policy fact is also answered by any recalculation that knew the version (its `known_at` on
-or after the version's publication), a region run included. Settlements are recorded before the fact in
+or after the version's publication), and by the region run of that version
+(`PolicyVersion.RegionRecalculated`: every patient-year it can affect was re-settled, changed or not). Settlements are recorded before the fact in
 log order, so every settlement the table holds when the fact arrives was recorded before it.
 
 Handlers read only events and this projection's own tables (rebuildable, exactly once like the others).
@@ -75,7 +76,7 @@ FACTS = Table(
         ("applied_at", "timestamp"),
     ),
     key=("patient_ref", "year", "position"),
-    indexes=(("status", "county_code", "year"), ("patient_ref", "year", "status")),
+    indexes=(("status", "county_code", "year"), ("patient_ref", "year", "status"), ("fact", "subject", "status")),
 )
 PENDING, APPLIED = "pending", "applied"
 
@@ -216,6 +217,19 @@ def on_version_listed(view: View, e: Any) -> None:
         )
 
 
+def on_region_recalculated(view: View, e: Any) -> None:
+    """A region run re-settled every patient-year the version can affect: its policy facts are answered
+    (the years it did not change leave no event of their own)."""
+    subject = f"{e.region}/{e.version}"
+    for row in view.select(FACTS, {"fact": "policy", "subject": subject, "status": PENDING}):
+        if row["published_at"] is not None and _not_after(row["published_at"], str(e.known_at)):
+            view.update(
+                FACTS,
+                {"patient_ref": row["patient_ref"], "year": row["year"], "position": row["position"]},
+                {"status": APPLIED, "applied_at": e.timestamp},
+            )
+
+
 # ---- answered by a recalculation -------------------------------------------------------------------
 def _apply(view: View, e: Any, *, refreshed: bool, known_at: str) -> None:
     year = SUBJECTS.of(view, e.originator_id)
@@ -278,6 +292,7 @@ PROJECTION = Projection(
             "ledger:RegisteredHospital.Closed": on_hospital_closed,
             "ledger:PolicyRegister.Opened": on_register_opened,
             "ledger:PolicyRegister.VersionListed": on_version_listed,
+            "ledger:PolicyVersion.RegionRecalculated": on_region_recalculated,
         },
     ),
     description="patient-years pending recalculation: late facts not yet answered by a recalculation",

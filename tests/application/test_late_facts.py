@@ -11,7 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from tests.application.scenario import COUNTY_HOSPITAL, admit_and_settle, poor_patient, publish_default
+from tests.application.scenario import (
+    COUNTY_HOSPITAL,
+    admit_and_settle,
+    policy_variant,
+    poor_patient,
+    publish_default,
+)
 
 from domain.errors import ValidationError
 from projections.recalculations_pending import is_pending, pending_years, pending_years_page
@@ -19,6 +25,7 @@ from projections.store import ViewStore, open_store
 from service.commands import (
     CertifyChronicDisease,
     CloseHospital,
+    PublishPolicyVersion,
     RecalculateBenefitYear,
     RecalculateForPolicy,
     RecordPovertyStatus,
@@ -221,3 +228,21 @@ def test_known_at_beyond_the_clock_tolerance_is_refused(ledger: BenefitLedger) -
         ]
         is False
     )
+
+
+def test_a_retroactive_policy_version_is_a_late_fact_its_region_run_answers(
+    ledger: BenefitLedger, views: ViewStore
+) -> None:
+    settled_non_poor(ledger)
+    document = policy_variant("langxi-2018.1-again", datetime(2018, 7, 15, tzinfo=UTC))
+    ledger.handle(PublishPolicyVersion.of(document, command_id="again"))
+    catch_up_pending(ledger, views)
+    (item,) = pending_years(views)
+    (reason,) = item["reasons"]
+    assert (reason["fact"], reason["subject"]) == ("policy", "341821/langxi-2018.1-again")
+    assert not verify_ledger(ledger, views=views).ok
+    result = ledger.handle(RecalculateForPolicy(command_id="again-run", region="341821", version="langxi-2018.1-again"))
+    assert (result["examined"], result["changed_count"]) == (1, 0)  # the same numbers: nothing changed
+    catch_up_pending(ledger, views)
+    assert pending_years(views) == []
+    assert verify_ledger(ledger, views=views).ok

@@ -145,8 +145,10 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
         entries=ledger.policy_register(cmd.region),
     )
     summary = recalculate_region(ledger, run, cmd.region, _recalculated)
+    known_at = cmd.known_at or ledger.clock.now()
+    published.record_region_run(known_at.isoformat(), summary.examined, summary.changed_count)
     return Outcome(
-        [],
+        [published],
         {
             "region": cmd.region,
             "version": cmd.version,
