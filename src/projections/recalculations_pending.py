@@ -211,7 +211,7 @@ def on_version_listed(view: View, e: Any) -> None:
             touched,
             fact="policy",
             subject=f"{region}/{e.version}",
-            detail=f"policy version {e.version} effective {e.effective_from}",
+            detail=f"policy version {e.version} published {e.published_at}",
             effective_on=str(e.effective_from),
             published_at=str(e.published_at),
         )
