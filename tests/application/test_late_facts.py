@@ -24,6 +24,7 @@ from projections.recalculations_pending import is_pending, pending_years, pendin
 from projections.store import ViewStore, open_store
 from service.commands import (
     CertifyChronicDisease,
+    ChangeHospital,
     CloseHospital,
     PublishPolicyVersion,
     RecalculateBenefitYear,
@@ -245,4 +246,59 @@ def test_a_retroactive_policy_version_is_a_late_fact_its_region_run_answers(
     assert (result["examined"], result["changed_count"]) == (1, 0)  # the same numbers: nothing changed
     catch_up_pending(ledger, views)
     assert pending_years(views) == []
+    assert verify_ledger(ledger, views=views).ok
+
+
+def test_a_late_registry_correction_is_applied_and_never_claws_back(ledger: BenefitLedger, views: ViewStore) -> None:
+    publish_default(ledger)
+    poor_patient(ledger, "P-REG")
+    settled = admit_and_settle(
+        ledger, "P-REG", "P-REG-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 12)
+    )
+    hospital = ledger.get_registered_hospital("LX-001")
+    ledger.handle(  # the registry corrected late: LX-001 was a township hospital from 2018 (a higher NCMS ratio)
+        ChangeHospital(
+            command_id="LX-001:tier",
+            hospital_code="LX-001",
+            effective_from=date(2018, 1, 1),
+            tier="township",
+            expected_version=hospital.version,
+        )
+    )
+    catch_up_pending(ledger, views)
+    (item,) = pending_years(views)
+    assert [(r["fact"], r["subject"]) for r in item["reasons"]] == [("hospital", "LX-001")]
+    run = recalculate_pending(ledger, views)
+    assert run.changed_count == 1
+    (record,) = ledger.get_benefit_year("P-REG", 2018).settlements
+    assert record["claim"]["tier"] == "county" and record["current_claim"]["tier"] == "township"
+    assert record["current_facts"]["hospital"]["tier"] == "township"
+    before, after = (
+        D(settled["patient_share"]),
+        D(record["current"]["patient_compliant"]) + D(record["current"]["patient_noncompliant"]),
+    )
+    assert D(record["compensation_owed"]) == max(D("0.00"), before - after)  # never negative: no claw-back
+    catch_up_pending(ledger, views)
+    assert pending_years(views) == []
+    assert verify_ledger(ledger, views=views).ok, verify_ledger(ledger, views=views).findings
+
+
+def test_a_late_fact_that_would_make_the_patient_pay_more_is_no_claw_back(
+    ledger: BenefitLedger, views: ViewStore
+) -> None:
+    publish_default(ledger)
+    poor_patient(ledger, "P-UP")  # 建档立卡 from 2016
+    settled = admit_and_settle(
+        ledger, "P-UP", "P-UP-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 12)
+    )
+    ledger.handle(
+        RecordPovertyStatus(
+            command_id="P-UP:none", patient_ref="P-UP", status="none", effective_from=date(2018, 1, 1), reason="error"
+        )
+    )
+    run = recalculate_pending(ledger, views)
+    assert run.changed_count == 1 and run.compensation_owed == D("0.00")
+    (record,) = ledger.get_benefit_year("P-UP", 2018).settlements
+    now = D(record["current"]["patient_compliant"]) + D(record["current"]["patient_noncompliant"])
+    assert now > D(settled["patient_share"]) and D(record["compensation_owed"]) == 0
     assert verify_ledger(ledger, views=views).ok
