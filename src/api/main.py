@@ -38,6 +38,7 @@ from api.routes import (
     payments,
     policies,
     recalculations,
+    recalculations_pending,
     reports,
     reversals,
     rosters,
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(uploads.router)
     app.include_router(api_docs.router)
+    app.include_router(recalculations_pending.router)
     app.include_router(year_close.router)
     install_openapi(app)
     install_metrics(app)

@@ -186,6 +186,7 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
         "paid_on": "2018-09-02",
     },
     "issue_bulletin": {"county_code": "341821", "year": 2018, "month": 7},
+    "close_hospital": {"hospital_code": "LX-001", "last_day": "2019-06-30", "reason": "merged into LX-002"},
     "close_county_year": {"county_code": "341821", "year": 2018, "reason": "2018年度结算"},
     "settle_late_claim": {"admission_ref": "A-1", "reason": "零星报销: 外地住院, 2019-03 提交"},
 }

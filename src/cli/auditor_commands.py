@@ -48,11 +48,16 @@ def verify(
     """
     if (patient_ref is None) != (year is None):
         raise ValidationError("verify: give both PATIENT and YEAR, or neither (to check everything)")
+    from cli.store import open_views
     from cli.verify_all import run_verify
 
     with open_ledger(ctx.obj.settings) as ledger:
         only = None if patient_ref is None or year is None else (patient_ref, year)
-        return run_verify(ledger, only, as_json)
+        views = open_views(ctx.obj.settings.store)  # the pending check: late facts not yet applied
+        try:
+            return run_verify(ledger, only, as_json, views)
+        finally:
+            views.close()
 
 
 def _moment(text: str) -> datetime:

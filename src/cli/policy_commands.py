@@ -44,11 +44,28 @@ def policies(ctx: typer.Context, region: Annotated[str, typer.Argument(metavar="
 
 def recalculate(
     ctx: typer.Context,
-    region: Annotated[str, typer.Argument(metavar="REGION")],
-    version: Annotated[str, typer.Argument(metavar="VERSION")],
+    region: Annotated[str | None, typer.Argument(metavar="REGION", show_default=False)] = None,
+    version: Annotated[str | None, typer.Argument(metavar="VERSION", show_default=False)] = None,
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="re-settle every patient-year pending recalculation (late facts not applied)"),
+    ] = False,
+    county: Annotated[str | None, typer.Option("--county", help="with --pending: one county only")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="with --pending: one benefit year only")] = None,
     command_id: CommandId = None,
 ) -> int:
-    """Re-settle the patient-years a policy version affects; print the compensation owed per patient-year."""
+    """Re-settle the patient-years a policy version affects (REGION VERSION), or every patient-year pending
+    recalculation (--pending); print the compensation owed per patient-year."""
+    from domain.errors import ValidationError
+
+    if pending:
+        if region is not None or version is not None or command_id is not None:
+            raise ValidationError("recalculate --pending takes no REGION, VERSION or --command-id")
+        return _recalculate_pending(ctx, county, year)
+    if region is None or version is None:
+        raise ValidationError("recalculate: give REGION and VERSION, or --pending")
+    if county is not None or year is not None:
+        raise ValidationError("recalculate: --county and --year go with --pending")
     from service.commands import RecalculateForPolicy
 
     with open_ledger(ctx.obj.settings) as ledger:
@@ -63,4 +80,37 @@ def recalculate(
     )
     for item in result["changed"]:
         typer.echo(f"  {item['patient_ref']}/{item['year']}: compensation owed {item['compensation_owed']}")
+    return 0
+
+
+def _recalculate_pending(ctx: typer.Context, county: str | None, year: int | None) -> int:
+    from cli.progress import progress_bar
+    from cli.store import open_views
+    from service.pending_recalculation import pending_filter, recalculate_pending
+
+    county, year = pending_filter(county, year)
+    with open_ledger(ctx.obj.settings) as ledger, progress_bar("patient-years") as bar:
+        views = open_views(ctx.obj.settings.store)
+        try:
+            task = bar.add_task("recalculating pending", total=None)
+            run = recalculate_pending(
+                ledger,
+                views,
+                county_code=county,
+                year=year,
+                on_start=lambda total: bar.update(task, total=total),
+                on_year=lambda _: bar.advance(task),
+            )
+        finally:
+            views.close()
+    typer.echo(
+        f"pending: {run.examined} patient-years recalculated; {run.changed_count} changed; "
+        f"compensation owed {run.compensation_owed}"
+    )
+    for item in run.years:
+        state = "changed" if item["changed"] else "unchanged (checked)"
+        typer.echo(
+            f"  {item['patient_ref']}/{item['year']}: {state}; compensation owed {item['compensation_owed']}"
+            + (" (already recorded)" if item["replayed"] else "")
+        )
     return 0

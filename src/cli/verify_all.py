@@ -19,6 +19,7 @@ from service.verification import (
     ACCUMULATORS,
     ADMISSION,
     CHAIN,
+    PENDING,
     SETTLEMENT,
     UNREADABLE,
     VerificationReport,
@@ -32,11 +33,14 @@ def patient_years(ledger: Any) -> Iterator[tuple[str, int]]:
         yield opened.patient_ref, opened.year
 
 
-def run_verify(ledger: Any, only: tuple[str, int] | None, as_json: bool) -> int:
+def run_verify(ledger: Any, only: tuple[str, int] | None, as_json: bool, views: Any = None) -> int:
     with progress_bar("patient-years") as bar:
         task = bar.add_task("re-deriving", total=None)
         report = verify_ledger(
-            ledger, only=only, on_year=lambda done, total: bar.update(task, completed=done, total=total)
+            ledger,
+            only=only,
+            on_year=lambda done, total: bar.update(task, completed=done, total=total),
+            views=views,
         )
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -67,6 +71,7 @@ def everything_lines(report: VerificationReport) -> list[str]:
         report, ADMISSION, f"admissions: {report.admissions:,} settled, checked against their patient-years"
     )
     lines += _section(report, UNREADABLE, "streams and events read back")
+    lines += _section(report, PENDING, "late facts (pending recalculation)")
     if not report.ok:
         lines.append(f"verify: {len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}")
     return lines

@@ -9,6 +9,7 @@ from projections.county_detail import PROJECTION as COUNTY_DETAIL
 from projections.hospital_advances import PROJECTION as HOSPITAL_ADVANCES
 from projections.hospital_months import PROJECTION as BULLETIN_HOSPITALS
 from projections.projection import Projection
+from projections.recalculations_pending import PROJECTION as RECALCULATIONS_PENDING
 from projections.retro_compensation import PROJECTION as RETRO_COMPENSATION
 from projections.search_index import PROJECTION as SEARCH_INDEX
 
@@ -23,6 +24,7 @@ PROJECTIONS: dict[str, Projection] = {
         COUNTY_DETAIL,
         BULLETIN_HOSPITALS,
         SEARCH_INDEX,
+        RECALCULATIONS_PENDING,
     )
 }
 

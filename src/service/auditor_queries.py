@@ -9,6 +9,7 @@ every difference to the fen.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,7 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
     account = ledger.get_benefit_year(patient_ref, year)
     differences: list[dict[str, Any]] = []
     claims = []
+    current_claims: list[ClaimFacts] = []  # as re-read by the last recalculation after a late fact
     for record in account.settlements:
         patient: Patient = ledger.repository.get(ids.patient_id(patient_ref), version=record["patient_version"])
         admission: Admission = ledger.repository.get(
@@ -55,9 +57,11 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         recorded = ClaimFacts.from_dict(record["claim"])
         differences += _diff(record["settlement_id"], "claim", recorded.to_dict(), derived.to_dict())
         claims.append(derived)
+        current_claims.append(_current_claim(ledger, account, record, derived, differences))
     for label, key in (("settled", "settlement"), ("current", "current")):
         # as settled: every settlement in order; now: the active ones (a reversed one counts for nothing)
-        pairs = [(c, r) for c, r in zip(claims, account.settlements) if key == "settlement" or not r.get("reversed")]
+        counted = claims if key == "settlement" else current_claims
+        pairs = [(c, r) for c, r in zip(counted, account.settlements) if key == "settlement" or not r.get("reversed")]
         runs = []
         for claim, record in pairs:
             version = Settlement.from_dict(record[key]).policy_version
@@ -73,6 +77,33 @@ def verify_benefit_year(ledger: BenefitLedger, patient_ref: str, year: int) -> d
         "verified": not differences,
         "differences": differences,
     }
+
+
+def _current_claim(
+    ledger: BenefitLedger,
+    account: BenefitYearHistory,
+    record: dict[str, Any],
+    derived: ClaimFacts,
+    differences: list[dict[str, Any]],
+) -> ClaimFacts:
+    """The claim a settlement counts with now, re-derived: after a recalculation that re-read the facts (a late
+    fact), from the patient, admission and registry at the versions it recorded; else the claim as settled."""
+    facts = record.get("current_facts")
+    if facts is None:
+        return derived
+    sid = record["settlement_id"]
+    patient: Patient = ledger.repository.get(ids.patient_id(account.patient_ref), version=facts["patient_version"])
+    admission: Admission = ledger.repository.get(
+        ids.admission_id(record["admission_ref"]), version=facts["admission_version"]
+    )
+    hospital = ledger.hospital_as_settled(facts["hospital"], admission, patient.county_code)
+    differences += _diff(sid, "current hospital", facts["hospital"], hospital or facts["hospital"])
+    version = Settlement.from_dict(record["current"]).policy_version
+    policy = ledger.policy_parameters(ids.policy_version_id(account.county_code, version))
+    claim = settlement_claim(sid, admission, patient, policy, account.year, hospital=facts["hospital"])
+    claim = replace(claim, charity_granted=derived.charity_granted)
+    differences += _diff(sid, "current claim", record.get("current_claim", record["claim"]), claim.to_dict())
+    return claim
 
 
 def _settled_with_reversals(account: BenefitYearHistory, runs: list[Any]) -> list[Settlement]:

@@ -235,9 +235,11 @@ class BenefitLedger(Application[UUID]):
         record = hospital.record_on(day)
         if record is None:
             first = hospital.first_effective
+            closed = [last for _, last in hospital.closures if last < day]
             raise ValidationError(
                 f"hospital {hospital_code} is not in force on {day.isoformat()} in the registry"
                 + ("" if first is None else f" (registered from {first.isoformat()})")
+                + (f" (closed after {max(closed).isoformat()})" if closed else "")
             )
         return record
 

@@ -15,6 +15,10 @@ its own, never an error that stops the run):
                 the patient-year's settlement list, both ways (a patient-year's last settlement deleted
                 with its chain row leaves no hole in the chain, but its admission still names it)
   unreadable    a stream or event that cannot be read back (a version missing, a row that no longer decodes)
+  pending       a patient-year with a late fact not yet applied (a fact recorded after a settlement but
+                effective on or before its service date, no recalculation since: the
+                `recalculations_pending` read model, caught up first; run `ledger recalculate --pending`).
+                Checked when the caller gives the view store (`views`), as `ledger verify` does.
 """
 
 from __future__ import annotations
@@ -34,12 +38,13 @@ from service.tamper_evidence import verify_chains
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
 
-CHAIN, SETTLEMENT, ACCUMULATORS, ADMISSION, UNREADABLE = (
+CHAIN, SETTLEMENT, ACCUMULATORS, ADMISSION, UNREADABLE, PENDING = (
     "chain",
     "settlement",
     "accumulators",
     "admission",
     "unreadable",
+    "pending",
 )
 OPENED = "ledger:BenefitYear.Opened"
 SETTLED = "ledger:Admission.Settled"
@@ -48,7 +53,7 @@ _PAGE = 1000
 
 @dataclass(frozen=True)
 class Finding:
-    check: str  # chain | settlement | accumulators | admission | unreadable
+    check: str  # chain | settlement | accumulators | admission | unreadable | pending
     subject: str  # a stream id, "PATIENT/YEAR" or an admission ref
     detail: str  # one line
 
@@ -88,8 +93,10 @@ def verify_ledger(
     *,
     only: tuple[str, int] | None = None,
     on_year: Callable[[int, int], None] | None = None,
+    views: Any = None,
 ) -> VerificationReport:
-    """Run every check; `only` limits it to one patient-year. `on_year(done, total)` reports progress."""
+    """Run every check; `only` limits it to one patient-year. `on_year(done, total)` reports progress.
+    `views`: the projections' view store, for the pending check (late facts not yet applied)."""
     report = VerificationReport()
     if only is not None and not list(ledger.events.get(ids.benefit_year_id(*only), limit=1)):
         raise NotFoundError(f"no settlements for patient {only[0]} in {only[1]}")
@@ -114,7 +121,32 @@ def verify_ledger(
     report.findings[:0] = [
         Finding(CHAIN, p.originator_id, f"version {p.version}: {p.kind}: {p.detail}") for p in chains.problems
     ]
+    if views is not None:
+        report.findings += _pending(ledger, views, only)
     return report
+
+
+def _pending(ledger: BenefitLedger, views: Any, only: tuple[str, int] | None) -> list[Finding]:
+    """Every patient-year with a late fact not yet applied, one finding per fact."""
+    from projections.recalculations_pending import pending_years
+    from service.pending_recalculation import catch_up_pending
+
+    catch_up_pending(ledger, views)
+    findings = []
+    for item in pending_years(views):
+        if only is not None and (item["patient_ref"], item["year"]) != only:
+            continue
+        for reason in item["reasons"]:
+            findings.append(
+                Finding(
+                    PENDING,
+                    f"{item['patient_ref']}/{item['year']}",
+                    f"pending recalculation: {reason['detail']} (effective {reason['effective_on']}, recorded "
+                    f"{reason['recorded_at']}) after {reason['settlements']} settlement(s) from "
+                    f"{reason['first_service_date']}; run: ledger recalculate --pending",
+                )
+            )
+    return findings
 
 
 # ---- patient-years ------------------------------------------------------------------------------
@@ -191,6 +223,8 @@ def _accumulators(ledger: BenefitLedger, subject: str, patient_ref: str, year: i
         elif kind == "RecalculationRecorded":
             for run, item in zip(runs, e.items):
                 run[1] = item["policy_version_after"]
+                if "claim" in item:  # re-read after a late fact
+                    run[0] = ClaimFacts.from_dict(item["claim"])
             _, state = settle_year((claim, params(version), version) for claim, version in runs)
         else:
             continue

@@ -34,7 +34,7 @@ def test_rebuild_all_builds_every_view_to_the_head(invoke, worked_store: str) ->
     assert match, result.stdout
     assert (
         match["names"]
-        == "annual_totals, audit_trail, bulletin_hospitals, county_dashboard, county_detail, hospital_advances, retro_compensation, search_index"
+        == "annual_totals, audit_trail, bulletin_hospitals, county_dashboard, county_detail, hospital_advances, recalculations_pending, retro_compensation, search_index"
     )
     with opened(worked_store) as ledger:
         head = int(ledger.recorder.max_notification_id())

@@ -12,13 +12,14 @@ from api.command_route import command_route
 from api.deps import LedgerDep, RefPath
 from api.schemas.common import WrittenPublic
 from api.schemas.hospitals import HospitalRecordPublic, RegisteredHospitalPublic, ReimbursementPublic
-from service.commands import ChangeHospital, RecordFundReimbursement, RegisterHospital
+from service.commands import ChangeHospital, CloseHospital, RecordFundReimbursement, RegisterHospital
 
 router = APIRouter(prefix="/hospitals", tags=["hospitals"])
 
 command_route(router, "/{hospital_code}/reimbursements", RecordFundReimbursement, ReimbursementPublic)
 command_route(router, "", RegisterHospital, WrittenPublic)
 command_route(router, "/{hospital_code}/changes", ChangeHospital, WrittenPublic)
+command_route(router, "/{hospital_code}/closure", CloseHospital, WrittenPublic)
 
 
 @router.get("/{hospital_code}", response_model=RegisteredHospitalPublic)

@@ -25,7 +25,8 @@ class RecalculationItemPublic(BaseModel):
 
 
 class RecalculationPublic(BaseModel):
-    """`changed` is false when no settlement moved; then nothing but the command itself is recorded."""
+    """`changed` is false when no settlement moved; then a RecalculationChecked event records that the year's
+    facts were re-read (a late fact is applied with no money moving)."""
 
     patient_ref: str
     year: int

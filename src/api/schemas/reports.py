@@ -216,3 +216,54 @@ class PatientYearTrailPublic(PagePublic):
 class AdmissionTrailPublic(PagePublic):
     admission_ref: str
     events: list[AuditEventPublic]
+
+
+# ---- patient-years pending recalculation (late facts) -----------------------------------------------
+class PendingReasonPublic(Row):
+    """A late fact: recorded after a settlement of the year, effective on or before its service date."""
+
+    fact: str
+    """poverty_status, chronic_certificate, chronic_revocation, major_disease, hospital or policy"""
+    subject: str
+    """what the fact is about: the patient, a hospital code, or region/version"""
+    detail: str
+    effective_on: str
+    """the first service date the fact touches (ISO date)"""
+    recorded_at: str
+    """when the ledger recorded the fact (server time)"""
+    position: int
+    """the fact's position in the event log"""
+    settlements: int
+    """the year's settlements (recorded before the fact) it touches"""
+    first_service_date: str
+
+
+class PendingYearPublic(Row):
+    patient_ref: str
+    year: int
+    county_code: str
+    latest_fact: int
+    """the log position of the latest pending fact: the pending run's command id ends with it"""
+    reasons: list[PendingReasonPublic]
+
+
+class PendingYearsPublic(PagePublic):
+    years: list[PendingYearPublic]
+
+
+class PendingRunYearPublic(Row):
+    patient_ref: str
+    year: int
+    county_code: str
+    changed: bool
+    compensation_owed: MoneyText
+    replayed: bool
+
+
+class PendingRunPublic(Row):
+    """Every pending patient-year re-settled with the facts as recorded now; compensation owed (追溯补偿)."""
+
+    examined: int
+    changed_count: int
+    compensation_owed: MoneyText
+    years: list[PendingRunYearPublic]

@@ -130,6 +130,15 @@ class BenefitYear(Aggregate):
         )
         return True
 
+    def record_check(self, reason: str, recalculated_at: str, facts: dict[str, Any]) -> None:
+        """A recalculation that re-read the year's facts and changed nothing: its trace (a late fact it
+        answered is applied, with no money moving)."""
+        self._recalculation_checked(reason=reason, recalculated_at=recalculated_at, facts=facts)
+
+    @event("RecalculationChecked", topic="ledger:BenefitYear.RecalculationChecked")
+    def _recalculation_checked(self, reason: str, recalculated_at: str, facts: dict[str, Any]) -> None:
+        pass
+
     def compensation_outstanding(self, settlement_id: str) -> Decimal:
         entry = self.compensation.get(settlement_id)
         if entry is None:

@@ -27,6 +27,7 @@ class BenefitYearHistory:
     settlements: list[dict[str, Any]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     recalculations: int = 0
+    checks: int = 0  # recalculations that re-read the facts and changed nothing (RecalculationChecked)
 
     @classmethod
     def fold(cls, events: Iterable[Any]) -> BenefitYearHistory:
@@ -66,6 +67,7 @@ class BenefitYearHistory:
                 record["current"] = item["settlement"]
                 record["policy_version"] = item["policy_version_after"]
                 record["compensation_owed"] = item["compensation_owed"]
+                _take_claim(record, item)
             self.state = e.state_after
             self.recalculations += 1
         elif kind == "SettlementReversed":
@@ -74,6 +76,7 @@ class BenefitYearHistory:
                 record = by_id[item["settlement_id"]]
                 record["current"] = item["settlement"]
                 record["compensation_owed"] = item["compensation_owed"]
+                _take_claim(record, item)
                 if item.get("reversed"):
                     record["reversed"] = {
                         "kind": e.kind,
@@ -85,6 +88,8 @@ class BenefitYearHistory:
                         "settlements_before": len(self.settlements),  # settled after it: it no longer counted
                     }
             self.state = e.state_after
+        elif kind == "RecalculationChecked":
+            self.checks += 1
         elif kind == "BenefitRecovered":
             entry = self.record_of(e.settlement_id)["reversed"]
             entry["recovered"] = Decimal(entry["recovered"]) + e.amount
@@ -106,3 +111,13 @@ class BenefitYearHistory:
     def compensation_outstanding(self, settlement_id: str) -> Decimal:
         record = self.record_of(settlement_id)
         return max(ZERO, Decimal(record["compensation_owed"]) - Decimal(record["compensation_paid"]))
+
+
+def _take_claim(record: dict[str, Any], item: dict[str, Any]) -> None:
+    """A recalculation that re-read the patient's facts (a late fact) names the claim it settled with
+    (`claim`, when it differs from the one frozen at settlement) and the versions it read (`facts`)."""
+    if "facts" in item:
+        record["current_claim"] = item.get("claim", record["claim"])
+        record["current_facts"] = item["facts"]
+    elif "claim" in item:
+        record["current_claim"] = item["claim"]

@@ -46,6 +46,18 @@ class PolicyVersion(Aggregate):
         self.confidence = confidence
 
 
+    def record_region_run(self, known_at: str, examined: int, changed: int) -> None:
+        """A whole-region recalculation for this version ran (`RecalculateForPolicy`): every patient-year it
+        can affect was re-settled as known at `known_at`, changed or not (the late-fact trace of the run)."""
+        self._region_recalculated(
+            region=self.region, version=self.version_label, known_at=known_at, examined=examined, changed=changed
+        )
+
+    @event("RegionRecalculated", topic="ledger:PolicyVersion.RegionRecalculated")
+    def _region_recalculated(self, region: str, version: str, known_at: str, examined: int, changed: int) -> None:
+        pass
+
+
 class PolicyRegister(Aggregate):
     """The list of a region's policy versions, in publication order."""
 

@@ -47,8 +47,14 @@ class RegisteredHospital(Aggregate):
     def records(self) -> list[HospitalRecord]:
         return [HospitalRecord.from_dict(r) for r in self.record_dicts]
 
+    @property
+    def closures(self) -> list[tuple[int, date]]:
+        """(records recorded before it, last day in force) of each closure; older snapshots have none."""
+        found: list[list[Any]] = self.__dict__.get("closure_entries", [])
+        return [(int(position), date.fromisoformat(str(last_day))) for position, last_day in found]
+
     def record_on(self, day: date) -> HospitalRecord | None:
-        return in_force_on(self.records, day)
+        return in_force_on(self.records, day, self.closures)
 
     @property
     def latest(self) -> HospitalRecord:
@@ -66,3 +72,15 @@ class RegisteredHospital(Aggregate):
     @event("Changed", topic="ledger:RegisteredHospital.Changed")
     def _changed(self, record: dict[str, Any]) -> None:
         self.record_dicts.append(record)
+
+    def close(self, last_day: date, reason: str) -> None:
+        """Close the registration after `last_day` (inclusive): no record recorded so far is in force later."""
+        if not any(r.effective_from <= last_day for r in self.records):
+            raise ValidationError(
+                f"hospital {self.hospital_code}: last_day {last_day.isoformat()} is before it was ever in force"
+            )
+        self._closed(last_day=last_day.isoformat(), reason=reason)
+
+    @event("Closed", topic="ledger:RegisteredHospital.Closed")
+    def _closed(self, last_day: str, reason: str) -> None:
+        self.closure_entries = [*self.__dict__.get("closure_entries", []), [len(self.record_dicts), last_day]]

@@ -99,11 +99,19 @@ class HospitalRecord:
         } | ({"designated_centre_for": list(self.designated_centre_for)} if self.designated_centre_for else {})
 
 
-def in_force_on(records: Sequence[HospitalRecord], day: date) -> HospitalRecord | None:
-    """The latest-recorded record whose effective dates cover `day`, or None."""
-    for record in reversed(records):
-        if record.covers(day):
-            return record
+def in_force_on(
+    records: Sequence[HospitalRecord], day: date, closures: Sequence[tuple[int, date]] = ()
+) -> HospitalRecord | None:
+    """The latest-recorded record whose effective dates cover `day`, or None.
+
+    `closures`: (how many records there were when it was recorded, the last day in force, inclusive). A
+    closure ends every record recorded before it after its last day; a record recorded after it (a
+    reopening) counts again over its own dates."""
+    for index in range(len(records) - 1, -1, -1):
+        if any(position > index and day > last_day for position, last_day in closures):
+            return None
+        if records[index].covers(day):
+            return records[index]
     return None
 
 

@@ -31,10 +31,10 @@ def recalculate_year(
 ) -> tuple[list[dict[str, Any]], YearState]:
     """Re-settle `records` (BenefitYear settlement records, in order) under `policies` (one per record)."""
     assert len(records) == len(policies)
-    claims = [ClaimFacts.from_dict(record["claim"]) for record in records]
+    claims = [ClaimFacts.from_dict(current_claim(record)) for record in records]
     new_settlements, state = settle_year((claim, params, version) for claim, (params, version) in zip(claims, policies))
     items = []
-    for record, new in zip(records, new_settlements):
+    for record, new, claim in zip(records, new_settlements, claims):
         original = Settlement.from_dict(record["settlement"])
         current = Settlement.from_dict(record["current"])
         items.append(
@@ -50,8 +50,26 @@ def recalculate_year(
                 "changed": _amounts(new) != _amounts(current),
                 "settlement": new.to_dict(),
             }
+            | _claim_keys(record, claim)
         )
     return items, state
+
+
+def current_claim(record: dict[str, Any]) -> dict[str, Any]:
+    """The claim facts a settlement counts with now: as refreshed by the last recalculation that re-read the
+    patient's facts (a late fact), else as frozen at settlement."""
+    found: dict[str, Any] = record.get("current_claim") or record["claim"]
+    return found
+
+
+def _claim_keys(record: dict[str, Any], claim: ClaimFacts) -> dict[str, Any]:
+    """An item names the claim it used when it is not the one frozen at settlement, and the facts re-read."""
+    out: dict[str, Any] = {}
+    if claim.to_dict() != ClaimFacts.from_dict(record["claim"]).to_dict():
+        out["claim"] = claim.to_dict()
+    if "facts" in record:
+        out["facts"] = record["facts"]
+    return out
 
 
 def _amounts(settlement: Settlement) -> tuple[Any, ...]:

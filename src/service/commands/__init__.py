@@ -73,7 +73,11 @@ from service.commands.recalculations import (
     RecalculateBenefitYear,
     RecalculateForPolicy,
 )
-from service.commands.registry import ChangeHospital, RegisterHospital
+from service.commands.registry import (
+    ChangeHospital,
+    CloseHospital,
+    RegisterHospital,
+)
 from service.commands.reversals import (
     RecordBenefitRecovery,
     ReverseBenefitForFraud,
@@ -182,6 +186,7 @@ __all__ = [
     "CertifyChronicDisease",
     "ChangeHospital",
     "ClassifyChronicRisk",
+    "CloseHospital",
     "CloseCountyYear",
     "Command",
     "ConfirmMajorDisease",

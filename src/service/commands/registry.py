@@ -110,3 +110,17 @@ class ChangeHospital(VersionedCommand):
             effective_from=self.effective_from,
             effective_to=self.effective_to if isinstance(self.effective_to, date) else None,
         )
+
+
+class CloseHospital(VersionedCommand):
+    """Close a hospital's registration after `last_day` (inclusive), recorded on any later day: admissions
+    whose day falls after it are refused; settlements already made with a later service date become
+    pending recalculation (a late registry fact)."""
+
+    roles: ClassVar[frozenset[Role]] = REGISTRY_ROLES
+
+    command: Literal["close_hospital"] = "close_hospital"
+    hospital_code: Ref
+    last_day: Day
+    """the last day the registration is in force (inclusive)"""
+    reason: Text = ""

@@ -8,18 +8,23 @@ every patient-year of the region the version can affect, each as its own `Recalc
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain import ids
+from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
-from domain.errors import NotFoundError, StateConflictError
+from domain.errors import NotFoundError, StateConflictError, ValidationError
 from domain.policy.selection import version_in_force
+from domain.rules.claim import ClaimFacts
 from domain.rules.recalculation import recalculate_year
 from service.commands.recalculations import PayRetroactiveCompensation, RecalculateBenefitYear, RecalculateForPolicy
 from service.handlers import handles
 from service.idempotency import Outcome
 from service.region_recalculation import RegionRun, recalculate_region
+from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -27,12 +32,55 @@ if TYPE_CHECKING:
 
 @handles(RecalculateBenefitYear)
 def recalculate_benefit_year(ledger: BenefitLedger, cmd: RecalculateBenefitYear) -> Outcome:
-    """Re-settle a patient-year under the versions in force as known at `known_at` (default now).
+    """Re-settle a patient-year under the versions in force as known at `known_at` (default now), with the
+    patient's facts and the hospital registry as recorded now (late facts: a poverty status, certificate,
+    major-disease confirmation or registry correction recorded after a settlement but effective before it).
 
-    Records a RecalculationRecorded event only if some settlement changes; the result lists,
+    Records a RecalculationRecorded event if some settlement changes, else a RecalculationChecked event
+    (the trace that the facts were re-read: the year is no longer pending recalculation); the result lists,
     per settlement, each payer's delta and the compensation owed to the patient.
     """
-    return _recalculated(ledger, cmd)
+    return _recalculated(ledger, cmd, refresh_facts=True)
+
+
+def check_known_at(ledger: BenefitLedger, known_at: datetime | None) -> None:
+    """A client's `known_at` may not run ahead of the server clock by more than LEDGER_CLOCK_TOLERANCE_S
+    (versions "published by then" would include ones not yet published)."""
+    if known_at is None:
+        return
+    now = ledger.clock.now()
+    if known_at > now + ledger.clock_tolerance:
+        raise ValidationError(
+            f"known_at: {known_at.isoformat()} is in the future (server time {now.isoformat()}, tolerance "
+            f"{int(ledger.clock_tolerance.total_seconds())} s)"
+        )
+
+
+def _refreshed(
+    ledger: BenefitLedger, folded: BenefitYearHistory, active: list[dict[str, Any]], policies: list[Any]
+) -> list[dict[str, Any]]:
+    """The active settlement records with their claims re-derived from the patient as recorded now and the
+    hospital registry as recorded now (the admission as it was settled; charity grants as frozen)."""
+    patient = ledger.get_patient(folded.patient_ref)
+    out = []
+    for record, (params, _) in zip(active, policies):
+        admission: Admission = ledger.repository.get(
+            ids.admission_id(record["admission_ref"]), version=record["admission_version"]
+        )
+        try:
+            hospital = ledger.hospital_at_settlement(admission, patient.county_code)
+        except (StateConflictError, NotFoundError):  # closed or never registered: as settled
+            hospital = dict(record["hospital"])
+        frozen = ClaimFacts.from_dict(record["claim"])
+        claim = settlement_claim(record["settlement_id"], admission, patient, params, folded.year, hospital=hospital)
+        claim = replace(claim, charity_granted=frozen.charity_granted)
+        facts = {
+            "patient_version": patient.version,
+            "admission_version": record["admission_version"],
+            "hospital": hospital,
+        }
+        out.append({**record, "current_claim": claim.to_dict(), "facts": facts})
+    return out
 
 
 def _recalculated(
@@ -40,9 +88,14 @@ def _recalculated(
     cmd: RecalculateBenefitYear,
     entries: list[dict[str, str]] | None = None,
     history: BenefitYearHistory | None = None,
+    *,
+    refresh_facts: bool = False,
 ) -> Outcome:
     """`entries`: the region's policy register, read once by a whole-region run; `history`: the year
-    already folded by the caller (used if the account has not moved on since)."""
+    already folded by the caller (used if the account has not moved on since). `refresh_facts`: re-read the
+    patient's facts and the registry (a single patient-year's recalculation); a region run re-settles the
+    claims as they currently count."""
+    check_known_at(ledger, cmd.known_at)
     known_at = cmd.known_at or ledger.clock.now()
     account = ledger.benefit_year_account(cmd.patient_ref, cmd.year)
     folded = (
@@ -56,11 +109,16 @@ def _recalculated(
     for record in active:
         entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
         policies.append((ledger.policy_parameters(UUID(entry["policy_version_id"])), entry["version"]))
+    if refresh_facts:
+        active = _refreshed(ledger, folded, active, policies)
     items, state_after = recalculate_year(active, policies)
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
-    summary = [{k: v for k, v in item.items() if k != "settlement"} for item in items]
+    if refresh_facts and not recorded:
+        patient_version = active[0]["facts"]["patient_version"] if active else 0
+        account.record_check(cmd.reason, known_at.isoformat(), {"patient_version": patient_version})
+    summary = [{k: v for k, v in item.items() if k not in ("settlement", "claim", "facts")} for item in items]
     return Outcome(
-        [account] if recorded else [],
+        [account] if recorded or refresh_facts else [],
         {"patient_ref": cmd.patient_ref, "year": cmd.year, "changed": recorded, "items": summary},
     )
 
@@ -77,6 +135,7 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
     counts every change and totals the compensation owed; it lists at most `CHANGED_LISTED_MAX` of
     them (the retro_compensation read model has all).
     """
+    check_known_at(ledger, cmd.known_at)
     published = ledger.get_policy_version(cmd.region, cmd.version)
     run = RegionRun(
         command_id=cmd.command_id,
@@ -86,8 +145,10 @@ def recalculate_for_policy(ledger: BenefitLedger, cmd: RecalculateForPolicy) -> 
         entries=ledger.policy_register(cmd.region),
     )
     summary = recalculate_region(ledger, run, cmd.region, _recalculated)
+    known_at = cmd.known_at or ledger.clock.now()
+    published.record_region_run(known_at.isoformat(), summary.examined, summary.changed_count)
     return Outcome(
-        [],
+        [published],
         {
             "region": cmd.region,
             "version": cmd.version,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from domain.aggregates.registered_hospital import RegisteredHospital, registered_hospital_id
 from domain.errors import AlreadyExistsError
-from service.commands.registry import ChangeHospital, RegisterHospital
+from service.commands.registry import ChangeHospital, CloseHospital, RegisterHospital
 from service.handlers import handles, written
 from service.idempotency import Outcome, check_expected_version
 
@@ -30,4 +30,12 @@ def change_hospital(ledger: BenefitLedger, cmd: ChangeHospital) -> Outcome:
     check_expected_version(hospital, cmd.expected_version)
     base = hospital.record_on(cmd.effective_from) or hospital.latest
     hospital.change(cmd.applied_to(base))
+    return Outcome([hospital], written(hospital))
+
+
+@handles(CloseHospital)
+def close_hospital(ledger: BenefitLedger, cmd: CloseHospital) -> Outcome:
+    hospital = ledger.get_registered_hospital(cmd.hospital_code)
+    check_expected_version(hospital, cmd.expected_version)
+    hospital.close(cmd.last_day, cmd.reason)
     return Outcome([hospital], written(hospital))

@@ -1,0 +1,101 @@
+"""GET /reports/recalculations-pending and POST /reports/recalculations-pending/runs (late facts, #10)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ledger_api import COUNTY_HOSPITAL, LedgerApi
+from role_client import bearer
+
+
+def _settled_then_late_status(api: LedgerApi) -> None:
+    api.poor_patient("L", status="none")
+    api.admit("L", "L-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day="2018-03-12")
+    api.settle("L-A")
+    api.post(
+        "/patients/L/poverty-statuses",
+        {"command_id": "L:late", "status": "jiandanglika", "effective_from": "2018-01-01", "reason": "late"},
+    )
+
+
+def test_the_pending_list_names_each_year_and_why_and_the_run_clears_it(api: LedgerApi) -> None:
+    assert api.get("/reports/recalculations-pending")["count"] == 0
+    _settled_then_late_status(api)
+    listed = api.get("/reports/recalculations-pending?county_code=341821&year=2018")
+    assert (listed["count"], listed["next_offset"]) == (1, None)
+    (year,) = listed["years"]
+    assert (year["patient_ref"], year["year"], year["county_code"]) == ("L", 2018, "341821")
+    (reason,) = year["reasons"]
+    assert reason["fact"] == "poverty_status" and reason["effective_on"] == "2018-01-01"
+    assert reason["recorded_at"] and reason["first_service_date"] == "2018-03-12"
+    assert api.get("/reports/recalculations-pending?year=2019")["count"] == 0
+    assert api.get("/reports/recalculations-pending?county_code=469030")["count"] == 0
+    dashboard = api.client.get("/reports/recalculations-pending", headers=bearer("tok-dashboard"))
+    assert dashboard.status_code == 200 and dashboard.json()["count"] == 1
+
+    run = api.post("/reports/recalculations-pending/runs", {}, status=200).json()
+    assert (run["examined"], run["changed_count"]) == (1, 1)
+    assert Decimal(run["compensation_owed"]) > 0
+    assert run["years"][0]["compensation_owed"] == run["compensation_owed"]
+    assert api.get("/reports/recalculations-pending")["count"] == 0
+    owed = api.get("/reports/retroactive-compensation?patient_ref=L")["items"]
+    assert [i["owed"] for i in owed] == [run["compensation_owed"]]
+    again = api.post("/reports/recalculations-pending/runs", {}, status=200).json()
+    assert again["examined"] == 0
+
+
+def test_who_may_read_and_run_the_pending_list(api: LedgerApi) -> None:
+    _settled_then_late_status(api)
+    hospital = api.client.get("/reports/recalculations-pending", headers=bearer("tok-hospital-LX-001"))
+    assert hospital.status_code == 403
+    with api.unchanged():
+        auditor = api.client.post("/reports/recalculations-pending/runs", headers=bearer("tok-auditor"))
+        assert auditor.status_code == 403
+        bad = api.client.get("/reports/recalculations-pending?county_code=a/b")
+        assert bad.status_code in (404, 422)
+        bad_year = api.client.get("/reports/recalculations-pending?year=1999")
+        assert bad_year.status_code == 422 and bad_year.headers["content-type"].startswith("application/problem+json")
+
+
+def test_closing_a_hospital_from_a_later_day_refuses_later_admissions(api: LedgerApi) -> None:
+    api.poor_patient("C")
+    version = api.get("/hospitals/LX-001")["version"]
+    api.post(
+        "/hospitals/LX-001/closure",
+        {"command_id": "close", "last_day": "2018-05-31", "reason": "merged", "expected_version": version},
+    )
+    problem = api.refused(
+        "/admissions",
+        {
+            "command_id": "C-late:register",
+            "admission_ref": "C-late",
+            "patient_ref": "C",
+            "kind": "inpatient",
+            "hospital_code": "LX-001",
+            "admitted_on": "2018-06-01",
+        },
+        422,
+    )
+    assert "closed after 2018-05-31" in problem["detail"]
+    api.admit("C", "C-ok", COUNTY_HOSPITAL, total="1000", compliant="1000", day="2018-05-31")
+    stale = api.client.post(
+        "/hospitals/LX-001/closure",
+        json={"command_id": "close-2", "last_day": "2018-04-30", "expected_version": version},
+    )
+    assert stale.status_code == 409
+
+
+def test_a_known_at_beyond_the_clock_tolerance_is_refused(api: LedgerApi) -> None:
+    api.poor_patient("K")
+    api.admit("K", "K-A", COUNTY_HOSPITAL, total="1000", compliant="1000", day="2018-03-12")
+    api.settle("K-A")
+    problem = api.refused(
+        "/patients/K/years/2018/recalculations", {"command_id": "k-future", "known_at": "2099-01-01T00:00:00Z"}, 422
+    )
+    assert "known_at" in problem["detail"] and "future" in problem["detail"]
+    problem = api.refused(
+        "/policy-versions/341821/langxi-2018.1/recalculations",
+        {"command_id": "r-future", "known_at": "2099-01-01T00:00:00Z"},
+        422,
+    )
+    assert "in the future" in problem["detail"]
