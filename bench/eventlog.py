@@ -202,7 +202,9 @@ def copy_chain(config: StoreConfig, chain: Iterable[tuple[UUID, int, bytes]]) ->
     statement = sql.SQL("COPY {}.{} (originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)")
     count = 0
     with connect(config) as conn, conn.cursor() as cursor:
-        with cursor.copy(statement.format(sql.Identifier(config.schema), sql.Identifier("ledger_events_chain"))) as copy:
+        with cursor.copy(
+            statement.format(sql.Identifier(config.schema), sql.Identifier("ledger_events_chain"))
+        ) as copy:
             copy.set_types(["uuid", "int8", "bytea"])
             for row in chain:
                 copy.write_row(row)

@@ -77,7 +77,11 @@ def new_policy_version() -> PolicyDocument:
     for tier in [*parameters["ncms"]["tiers"].values(), parameters["ncms"]["outpatient_chronic"]]:
         tier["ratio"] = str(min(Decimal(1), Decimal(tier["ratio"]) + Decimal("0.03")))
     return replace(
-        base, version=NEW_VERSION, effective_from=date(2018, 1, 1), published_at=datetime.now(UTC), parameters=parameters
+        base,
+        version=NEW_VERSION,
+        effective_from=date(2018, 1, 1),
+        published_at=datetime.now(UTC),
+        parameters=parameters,
     )
 
 
