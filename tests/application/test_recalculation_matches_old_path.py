@@ -24,8 +24,8 @@ from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
 from domain.rules.year_state import YearState
 from domain.vocabulary import Payer
-from generator.model import generate_county_year
 from generator.load import load_plan
+from generator.model import generate_county_year
 from service.commands import PublishPolicyVersion, RecalculateForPolicy
 from service.ledger import BenefitLedger
 from service.settings import Settings

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from typing import Any
-from uuid import UUID
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -23,8 +23,8 @@ from bench.pgschema import fresh_schema
 from bench.recalculation import load_log
 from bench.workload import county_plan
 from service.ledger import BenefitLedger
-from service.tamper_evidence import verify_chains
 from service.settings import Settings, store_config
+from service.tamper_evidence import verify_chains
 
 pytestmark = pytest.mark.postgres
 NUMBER = r"[\d,]+(?:\.\d+)?"
