@@ -6,7 +6,8 @@ cached under var/bench-cache/<plan prefix>.pickle with a digest of src/domain/ (
 live): when that code has changed since, a warning says so; delete the directory to rebuild the log.
 `Renamer` makes copy k of a county: every ref gets the suffix `c<k>` after the plan prefix and
 every aggregate id is re-derived from the renamed natural key (domain.ids), so copies are distinct
-counties of one province. `copy_rows` COPYs rows into a ledger's tables in one transaction.
+counties of one province; it renames rows as bytes, no event decoded. `copy_rows` COPYs rows into a
+ledger's tables in one transaction; `chained` computes the hash-chain rows the real store has, for `copy_chain`.
 Limits: a renamed CommandRecord keeps the original payload digest (no bench retries those ids).
 """
 
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from psycopg import sql
 from bench.pgschema import connect
 from domain import ids
 from generator.load import load_plan
+from service.chained_persistence.chain import ChainHasher, stream_key
 from service.ledger import BenefitLedger
 from service.settings import StoreConfig
 
@@ -91,62 +94,123 @@ def county_log(plan: Any, *, cache: bool = True) -> CountyLog:
     return log
 
 
+# a whole JSON string that is a UUID, as text or hex (what the transcoder writes for a UUID)
+_ID_TEXT = re.compile(rb'"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32})"')
+
+
+def natural_keys(ledger: BenefitLedger, log: CountyLog) -> dict[UUID, tuple[str, Any, ...]]:
+    """Each renamable aggregate of `log` and its natural key (kind, ref[, year]); decoded once per log."""
+    cached: dict[UUID, tuple[Any, ...]] | None = getattr(log, "_natural_keys", None)
+    if cached is not None:
+        return cached
+    decode, keys = ledger.mapper.transcoder.decode, {}
+    for originator_id, version, topic, state in log.events:
+        if version != 1 or topic.startswith(SHARED_PREFIXES):
+            continue
+        data = decode(state)
+        if topic == "ledger:Patient.Registered":
+            keys[originator_id] = ("patient", data["patient_ref"])
+        elif topic == "ledger:Admission.Registered":
+            keys[originator_id] = ("admission", data["admission_ref"])
+        elif topic == "ledger:BenefitYear.Opened":
+            keys[originator_id] = ("benefit_year", data["patient_ref"], data["year"])
+        elif topic == "ledger:CommandRecord.Handled":
+            keys[originator_id] = ("command_record", data["command_id"])
+        else:
+            raise ValueError(f"cannot rename an aggregate created by {topic}")
+    log.__dict__["_natural_keys"] = keys
+    return keys
+
+
 class Renamer:
-    """Copy k of a county log under renamed refs and re-derived ids."""
+    """Copy k of a county log under renamed refs and re-derived ids.
+
+    Rows are renamed as bytes (no decode, no Python objects per event): every id text in a state
+    (a JSON string that is a UUID, as text or hex) that names one of the county's aggregates becomes the renamed aggregate's
+    id, then every occurrence of the plan prefix gets the copy suffix.
+    """
 
     def __init__(self, ledger: BenefitLedger, log: CountyLog, copy: int) -> None:
-        self.transcoder = ledger.mapper.transcoder
+        self.log = log
         self.old, self.new = log.prefix, f"{log.prefix}c{copy}"
+        self.old_bytes, self.new_bytes = self.old.encode(), self.new.encode()
         self.ids: dict[UUID, UUID] = {}
-        self.shared: set[UUID] = set()  # the region's policy register, versions, and their command records
-        for originator_id, version, topic, state in log.events:
-            if version != 1:
-                continue
-            renamed = (
-                None if topic.startswith(SHARED_PREFIXES) else self._renamed_id(topic, self.transcoder.decode(state))
-            )
-            if renamed is None or renamed == originator_id:
-                self.shared.add(originator_id)
-            else:
+        derive = {
+            "patient": ids.patient_id,
+            "admission": ids.admission_id,
+            "benefit_year": ids.benefit_year_id,
+            "command_record": ids.command_record_id,
+        }
+        for originator_id, (kind, ref, *rest) in natural_keys(ledger, log).items():
+            renamed = derive[kind](self._text(ref), *rest)
+            if renamed != originator_id:
                 self.ids[originator_id] = renamed
-        self.id_texts = {str(old): str(new) for old, new in self.ids.items()}
-
-    def _renamed_id(self, topic: str, state: dict[str, Any]) -> UUID:
-        rename = self._text
-        if topic == "ledger:Patient.Registered":
-            return ids.patient_id(rename(state["patient_ref"]))
-        if topic == "ledger:Admission.Registered":
-            return ids.admission_id(rename(state["admission_ref"]))
-        if topic == "ledger:BenefitYear.Opened":
-            return ids.benefit_year_id(rename(state["patient_ref"]), state["year"])
-        if topic == "ledger:CommandRecord.Handled":
-            return ids.command_record_id(rename(state["command_id"]))
-        raise ValueError(f"cannot rename an aggregate created by {topic}")
+        # the region's policy register, versions, hospitals, and anything not renamed: shared by the copies
+        self.shared = {row[0] for row in log.events if row[1] == 1} - set(self.ids)
+        self.id_bytes: dict[bytes, bytes] = {}
+        for old, new in self.ids.items():
+            self.id_bytes[str(old).encode()] = str(new).encode()
+            self.id_bytes[old.hex.encode()] = new.hex.encode()
 
     def _text(self, text: str) -> str:
         return text.replace(self.old, self.new) if self.old in text else text
 
-    def _walk(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.id_texts.get(value) or self._text(value)
-        if isinstance(value, UUID):
-            return self.ids.get(value, value)
-        if isinstance(value, dict):
-            return {self._walk(k): self._walk(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._walk(v) for v in value]
-        return value
+    def _id(self, match: re.Match[bytes]) -> bytes:
+        found = match.group(1)
+        renamed = self.id_bytes.get(found)
+        return match.group(0) if renamed is None else b'"' + renamed + b'"'
 
-    def rows(self, rows: Iterable[Row]) -> Iterator[Row]:
-        for originator_id, version, topic, state in rows:
-            if originator_id in self.shared:
+    def state(self, state: bytes) -> bytes:
+        return _ID_TEXT.sub(self._id, state).replace(self.old_bytes, self.new_bytes)
+
+    def rows(self, rows: Sequence[Row]) -> Iterator[Row]:
+        shared, renamed, old, new = self.shared, self.ids, self.old_bytes, self.new_bytes
+        with_ids = self.rows_with_ids(rows)
+        for index, (originator_id, version, topic, data) in enumerate(rows):
+            if originator_id in shared:
                 continue
-            yield (
-                self.ids[originator_id],
-                version,
-                topic,
-                self.transcoder.encode(self._walk(self.transcoder.decode(state))),
-            )
+            data = self.state(data) if index in with_ids else data.replace(old, new)
+            yield (renamed[originator_id], version, topic, data)
+
+    def rows_with_ids(self, rows: Sequence[Row]) -> set[int]:
+        """The positions of the rows whose state holds an id text (found once per list; the same in every copy)."""
+        found: dict[int, set[int]] = self.log.__dict__.setdefault("_rows_with_ids", {})
+        if id(rows) not in found:
+            found[id(rows)] = {index for index, row in enumerate(rows) if _ID_TEXT.search(row[3])}
+        return found[id(rows)]
+
+
+def chained(rows: Iterable[Row], hasher: ChainHasher, chain: list[tuple[UUID, int, bytes]]) -> Iterator[Row]:
+    """Pass `rows` (events in stream order) through, appending each one's hash-chain row to `chain`,
+    as the ledger's chained recorders write them (service.chained_persistence), so the bench's
+    first save of a stream extends its chain instead of chaining its whole history."""
+    last: dict[UUID, bytes] = {}
+    for row in rows:
+        originator_id, version, topic, state = row
+        stream = stream_key(originator_id)
+        previous = last.get(originator_id)
+        if previous is None:
+            assert version == 1, f"{stream}: events out of order"
+            previous = hasher.genesis(stream)
+        last[originator_id] = link = hasher.link(previous, stream, version, topic, state)
+        chain.append((originator_id, version, link))
+        yield row
+
+
+def copy_chain(config: StoreConfig, chain: Iterable[tuple[UUID, int, bytes]]) -> int:
+    """COPY hash-chain rows into the schema's ledger_events_chain."""
+    statement = sql.SQL("COPY {}.{} (originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)")
+    count = 0
+    with connect(config) as conn, conn.cursor() as cursor:
+        with cursor.copy(
+            statement.format(sql.Identifier(config.schema), sql.Identifier("ledger_events_chain"))
+        ) as copy:
+            copy.set_types(["uuid", "int8", "bytea"])
+            for row in chain:
+                copy.write_row(row)
+                count += 1
+        conn.commit()
+    return count
 
 
 def copy_rows(config: StoreConfig, table: str, rows: Iterable[Row]) -> int:

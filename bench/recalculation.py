@@ -21,12 +21,13 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from bench.eventlog import CountyLog, Renamer, copy_rows, memory_ledger
+from bench.eventlog import CountyLog, Renamer, chained, copy_chain, copy_rows, memory_ledger
 from bench.timing import children_peak_rss_mb, peak_rss_mb
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.policy.loader import PolicyDocument, load_default_policy
 from domain.policy.parameters import PolicyParameters
 from domain.rules.recalculation import recalculate_year
+from service.chained_persistence.chain import ChainHasher
 from service.commands import PublishPolicyVersion, RecalculateForPolicy
 from service.ledger import BenefitLedger
 from service.region_recalculation import workers_for
@@ -74,16 +75,22 @@ def compute_floor(log: CountyLog) -> tuple[int, float]:
 
 
 def load_log(url: str, log: CountyLog, copies: int) -> dict[str, Any]:
-    """Create the ledger's tables in the schema of `url`, then COPY `copies` renamed copies of `log` in."""
+    """Create the ledger's tables in the schema of `url`, then COPY `copies` renamed copies of `log` in,
+    each event with its hash-chain row (as the real store has them)."""
     config = store_config(url)
     ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
+    hasher = ChainHasher.from_env(ledger.env)
     started = time.perf_counter()
-    events = copy_rows(config, "ledger_events", log.events)
+    chain: list[tuple[Any, int, bytes]] = []
+    events = copy_rows(config, "ledger_events", chained(log.events, hasher, chain))
     snapshots = copy_rows(config, "ledger_snapshots", log.snapshots)
+    copy_chain(config, chain)
     for k in range(1, copies):
         renamer = Renamer(ledger, log, k)
-        events += copy_rows(config, "ledger_events", renamer.rows(log.events))
+        chain = []
+        events += copy_rows(config, "ledger_events", chained(renamer.rows(log.events), hasher, chain))
         snapshots += copy_rows(config, "ledger_snapshots", renamer.rows(log.snapshots))
+        copy_chain(config, chain)
     ledger.close()
     return {"events": events, "snapshots": snapshots, "load_seconds": time.perf_counter() - started}
 

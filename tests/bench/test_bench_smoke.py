@@ -11,6 +11,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -22,6 +24,7 @@ from bench.recalculation import load_log
 from bench.workload import county_plan
 from service.ledger import BenefitLedger
 from service.settings import Settings, store_config
+from service.tamper_evidence import verify_chains
 
 pytestmark = pytest.mark.postgres
 NUMBER = r"[\d,]+(?:\.\d+)?"
@@ -111,6 +114,8 @@ def test_a_renamed_county_copy_re_derives_to_the_fen(server: str) -> None:
             assert stored[topic] == 2 * sum(1 for row in log.events if row[2] == topic)
         assert stored["ledger:PolicyVersion.Published"] == 1  # the region's register is shared by the copies
         ledger = BenefitLedger.from_settings(Settings(database_url=url))
+        chains = verify_chains(ledger)  # the loader wrote every event's hash-chain row, as the real store has them
+        assert chains.ok and chains.events_checked == sum(stored.values())
         patient = plan.visits[0].patient_ref
         for ref in (patient, patient.replace(plan.prefix, plan.prefix + "c1")):
             verified = ledger.verify_benefit_year(ref, plan.year)
@@ -129,3 +134,32 @@ def test_cli_refuses_bad_input_with_exit_2() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["python -m bench: error: --repeats must be at least 1"]
+
+
+def _walked(renamer: eventlog.Renamer, transcoder: Any, value: Any) -> Any:
+    """The rename as the loader did it before renaming bytes: decode, rename every str and UUID, encode."""
+    if isinstance(value, str):
+        texts = {str(old): str(new) for old, new in renamer.ids.items()}
+        return texts.get(value) or value.replace(renamer.old, renamer.new)
+    if isinstance(value, UUID):
+        return renamer.ids.get(value, value)
+    if isinstance(value, dict):
+        return {_walked(renamer, transcoder, k): _walked(renamer, transcoder, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walked(renamer, transcoder, v) for v in value]
+    return value
+
+
+def test_renaming_bytes_gives_what_decoding_and_renaming_gave() -> None:
+    plan = county_plan(0.004)
+    log = eventlog.county_log(plan, cache=False)
+    ledger = eventlog.memory_ledger()
+    renamer = eventlog.Renamer(ledger, log, 1)
+    decode = ledger.mapper.transcoder.decode
+    for rows in (log.events, log.snapshots):
+        kept = [row for row in rows if row[0] not in renamer.shared]
+        renamed = list(renamer.rows(rows))
+        assert len(renamed) == len(kept) > 0
+        for (oid, version, topic, state), new in zip(kept, renamed, strict=True):
+            assert new[:3] == (renamer.ids[oid], version, topic)
+            assert decode(new[3]) == _walked(renamer, ledger.mapper.transcoder, decode(state))

@@ -8,7 +8,7 @@ never negative: patients are not clawed back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -29,25 +29,32 @@ def compensation_owed(original: Settlement, recalculated: Settlement) -> Decimal
 def recalculate_year(
     records: Sequence[dict[str, Any]], policies: Sequence[tuple[PolicyParameters, str]]
 ) -> tuple[list[dict[str, Any]], YearState]:
-    """Re-settle `records` (BenefitYear settlement records, in order) under `policies` (one per record)."""
+    """Re-settle `records` (BenefitYear settlement records, in order) under `policies` (one per record).
+
+    The recorded settlements ("settlement" as made, "current" as last recalculated) are compared as
+    recorded dicts, amount by amount, without rebuilding `Settlement` objects: the same Decimal
+    arithmetic (sums from 0.00 in layer order) as `Settlement.paid_by` and `patient_share`.
+    """
     assert len(records) == len(policies)
     claims = [ClaimFacts.from_dict(current_claim(record)) for record in records]
     new_settlements, state = settle_year((claim, params, version) for claim, (params, version) in zip(claims, policies))
     items = []
     for record, new, claim in zip(records, new_settlements, claims):
-        original = Settlement.from_dict(record["settlement"])
-        current = Settlement.from_dict(record["current"])
+        original, current = record["settlement"], record["current"]
+        new_paid = _paid_by_payer((layer.payer.value, layer.amount) for layer in new.layers)
+        current_paid = _paid_by_payer((layer["payer"], Decimal(layer["amount"])) for layer in current["layers"])
+        new_share = new.patient_share
         items.append(
             {
                 "settlement_id": record["settlement_id"],
-                "policy_version_before": current.policy_version,
+                "policy_version_before": str(current["policy_version"]),
                 "policy_version_after": new.policy_version,
-                "payer_deltas": {p.value: new.paid_by(p) - current.paid_by(p) for p in Payer},
-                "patient_share_original": original.patient_share,
-                "patient_share_before": current.patient_share,
-                "patient_share_after": new.patient_share,
-                "compensation_owed": compensation_owed(original, new),
-                "changed": _amounts(new) != _amounts(current),
+                "payer_deltas": {p: new_paid[p] - current_paid[p] for p in PAYERS},
+                "patient_share_original": _patient_share(original),
+                "patient_share_before": _patient_share(current),
+                "patient_share_after": new_share,
+                "compensation_owed": max(ZERO, _patient_share(original) - new_share),
+                "changed": _amounts(new) != _recorded_amounts(current),
                 "settlement": new.to_dict(),
             }
             | _claim_keys(record, claim)
@@ -70,13 +77,37 @@ def _claim_keys(record: dict[str, Any], claim: ClaimFacts) -> dict[str, Any]:
     if "facts" in record:
         out["facts"] = record["facts"]
     return out
+PAYERS = tuple(p.value for p in Payer)
+
+
+def _paid_by_payer(layers: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    """Each payer's total over `layers` (payer value, amount), summed from 0.00 in order (= Settlement.paid_by)."""
+    paid = dict.fromkeys(PAYERS, ZERO)
+    for payer, amount in layers:
+        paid[payer] += amount
+    return paid
+
+
+def _patient_share(recorded: dict[str, Any]) -> Decimal:
+    """`Settlement.patient_share` of a recorded settlement."""
+    return Decimal(recorded["patient_compliant"]) + Decimal(recorded["patient_noncompliant"])
 
 
 def _amounts(settlement: Settlement) -> tuple[Any, ...]:
     """What a recalculation can change in money terms (not the version label or the wording)."""
     return (
-        tuple((layer.payer, layer.amount) for layer in settlement.layers),
+        tuple((layer.payer.value, layer.amount) for layer in settlement.layers),
         settlement.hospital_borne,
         settlement.patient_compliant,
         settlement.patient_noncompliant,
+    )
+
+
+def _recorded_amounts(recorded: dict[str, Any]) -> tuple[Any, ...]:
+    """`_amounts` of a recorded settlement, read from its dict."""
+    return (
+        tuple((str(Payer(layer["payer"]).value), Decimal(layer["amount"])) for layer in recorded["layers"]),
+        Decimal(recorded["hospital_borne"]),
+        Decimal(recorded["patient_compliant"]),
+        Decimal(recorded["patient_noncompliant"]),
     )
