@@ -26,7 +26,9 @@ def _late_fact(url: str) -> None:
     with opened(url) as ledger:
         publish_default(ledger)
         poor_patient(ledger, "P-L", status="none")
-        admit_and_settle(ledger, "P-L", "P-L-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 12))
+        admit_and_settle(
+            ledger, "P-L", "P-L-A", COUNTY_HOSPITAL, total="20000", compliant="19000", day=date(2018, 3, 12)
+        )
         ledger.handle(
             RecordPovertyStatus(
                 command_id="P-L:late", patient_ref="P-L", status="dibao", effective_from=date(2018, 1, 1), reason="late"

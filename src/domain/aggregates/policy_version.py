@@ -45,7 +45,6 @@ class PolicyVersion(Aggregate):
         self.parameters = parameters
         self.confidence = confidence
 
-
     def record_region_run(self, known_at: str, examined: int, changed: int) -> None:
         """A whole-region recalculation for this version ran (`RecalculateForPolicy`): every patient-year it
         can affect was re-settled as known at `known_at`, changed or not (the late-fact trace of the run)."""

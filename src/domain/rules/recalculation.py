@@ -77,6 +77,8 @@ def _claim_keys(record: dict[str, Any], claim: ClaimFacts) -> dict[str, Any]:
     if "facts" in record:
         out["facts"] = record["facts"]
     return out
+
+
 PAYERS = tuple(p.value for p in Payer)
 
 
