@@ -88,6 +88,30 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._insert_links_by_count: dict[int, Composed] = {}
 
     # ---- writing ------------------------------------------------------------------------------
+    def create_table(self) -> None:
+        """The library's DDL, unless every table and the notification index exist already.
+
+        `CREATE INDEX IF NOT EXISTS` takes a SHARE lock on the events table before it finds the index, so a
+        process starting while another one writes (a recalculation pool's second worker, a new API worker)
+        queued behind the writer's EXCLUSIVE lock and, on a busy server, failed at start with lock_timeout.
+        Looking the relations up first takes no lock on the table."""
+        names = [
+            f'"{self.datastore.schema}"."{name}"'
+            for name in (
+                self.events_table_name,
+                self.notification_id_index_name,
+                self.chain_table_name,
+                self.chain_key_table_name,
+            )
+        ]
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SELECT bool_and(to_regclass(n) IS NOT NULL) AS found FROM unnest(%s::text[]) AS n", [names])
+            row = curs.fetchone()
+        if row is not None and row["found"]:
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if not self._key_checked:
