@@ -105,8 +105,14 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
         "title": "郎溪县 三目录 2018",
         "items": [
             {"code": "G-DRUGS", "name": "药品费（目录内，汇总）", "list": "drug", "class": "a"},
-            {"code": "D-100", "name": "阿莫西林胶囊", "list": "drug", "class": "b", "unit_price_limit": "12.50",
-             "self_pay_share": "0.10"},
+            {
+                "code": "D-100",
+                "name": "阿莫西林胶囊",
+                "list": "drug",
+                "class": "b",
+                "unit_price_limit": "12.50",
+                "self_pay_share": "0.10",
+            },
         ],
     },
     "record_audit_finding": {

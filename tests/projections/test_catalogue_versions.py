@@ -60,7 +60,11 @@ def test_a_new_line_is_classified_by_the_published_version_and_a_posted_line_kee
     assert (_line(ledger, "A1", "1")["catalogue_version"], _line(ledger, "A1", "1")["over_limit"]) == (SHIPPED, D("35"))
 
     result = _publish(ledger)
-    assert (result["region"], result["version"], result["effective_from"]) == (REGION, "langxi-catalogue-2018.1", "2018-01-01")
+    assert (result["region"], result["version"], result["effective_from"]) == (
+        REGION,
+        "langxi-catalogue-2018.1",
+        "2018-01-01",
+    )
     ledger.handle(PostChargeLine(command_id="A1:l2", admission_ref="A1", line_no="2", **bed))
     new = _line(ledger, "A1", "2")
     assert (new["catalogue_version"], new["over_limit"], new["compliant_amount"]) == (
