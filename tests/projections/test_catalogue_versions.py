@@ -16,10 +16,11 @@ from tests.projections.test_registry_and_catalogue import _admission, _register
 from domain.errors import AlreadyExistsError, StateConflictError
 from domain.registry.catalogue import catalogue_tree
 from domain.registry.catalogue_files import shipped_catalogue
-from projections.recalculations_pending import pending_years
+from projections.recalculations_pending import is_pending, pending_years
 from projections.store import ViewStore
 from service.commands import InvalidCommandError, PostChargeLine, PublishCatalogueVersion, RegisterAdmission
 from service.ledger import BenefitLedger
+from service.pending_recalculation import catch_up_pending, recalculate_pending
 
 D = Decimal
 REGION = "341821"
@@ -174,3 +175,23 @@ def test_a_catalogue_effective_after_the_settled_dates_marks_nothing(ledger: Ben
     _publish(ledger, effective_from="2018-06-01")
     catch_up(ledger, views)
     assert pending_years(views) == []
+
+
+def test_a_pending_recalculation_answers_the_catalogue_fact_on_the_lines_as_posted(
+    ledger: BenefitLedger, views: ViewStore
+) -> None:
+    """The recalculation re-reads the patient's facts and re-settles on the lines as posted: they keep the
+    catalogue version they were classified by, so nothing changes and the fact is answered (applied)."""
+    publish_default(ledger)
+    poor_patient(ledger, "P")
+    _register(ledger)
+    _admission(ledger, "A1", date(2018, 3, 1), date(2018, 3, 8), [("120100001", "7", "35.00")])
+    _publish(ledger)
+    catch_up_pending(ledger, views)
+    assert is_pending(views, "P", 2018)
+    run = recalculate_pending(ledger, views)
+    assert (run.examined, run.changed_count) == (1, 0)
+    assert not is_pending(views, "P", 2018)
+    assert _line(ledger, "A1", "1")["catalogue_version"] == SHIPPED
+    [record] = ledger.get_benefit_year("P", 2018).settlements
+    assert record["current"] == record["settlement"]  # re-settled to the fen as settled
