@@ -30,6 +30,7 @@ from api.routes import (
     audit_findings,
     batches,
     bulletins,
+    catalogue,
     county_reports,
     fhir,
     health,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(api_keys.router)
     app.include_router(payments.router)
     app.include_router(rosters.router)
+    app.include_router(catalogue.router)
     app.include_router(reversals.router)
     app.include_router(bulletins.router)
     app.include_router(search.router)

@@ -97,6 +97,24 @@ COMMAND_ARGS: dict[str, dict[str, Any]] = {
     "discharge": {"admission_ref": "A-1", "discharged_on": "2018-03-05"},
     "settle_admission": {"admission_ref": "A-1", "settled_at": "2018-03-05T10:00:00+08:00"},
     "publish_policy_version": _policy(),
+    "publish_catalogue_version": {
+        "region": "341821",
+        "version": "langxi-catalogue-2018.1",
+        "effective_from": "2018-01-01",
+        "confidence": "ILLUSTRATIVE",
+        "title": "郎溪县 三目录 2018",
+        "items": [
+            {"code": "G-DRUGS", "name": "药品费（目录内，汇总）", "list": "drug", "class": "a"},
+            {
+                "code": "D-100",
+                "name": "阿莫西林胶囊",
+                "list": "drug",
+                "class": "b",
+                "unit_price_limit": "12.50",
+                "self_pay_share": "0.10",
+            },
+        ],
+    },
     "record_audit_finding": {
         "finding_ref": "F-1",
         "admission_ref": "A-1",

@@ -21,6 +21,8 @@ from cli.output import year_lines
 from domain.policy.loader import load_default_policies
 
 if TYPE_CHECKING:
+    from domain.registry.catalogue import Catalogue
+    from service.ledger import BenefitLedger
     from service.settings import Settings
 
 REGION = "341821"
@@ -177,6 +179,8 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
         console.rule("1. the shipped default policies")
         for d in documents:
             typer.echo(f"{d.region}/{d.version} (effective {d.effective_from})")
+        for c in publish_shipped_catalogues(ledger):
+            typer.echo(f"catalogue {c.region}/{c.version} (effective {c.effective_from})")
         console.rule("2. worked example (research §2.3), as an auditor sees it")
         settle_worked_example(ledger)
         console.rule("2b. 琼中 worked example: 食管癌, single-disease standard")
@@ -231,3 +235,14 @@ def run_demo(settings: Settings, *, seed: int, scale: float) -> int:
             f"{'identical to the fen' if verdict['verified'] else verdict['differences']}"
         )
         return 0 if verdict["verified"] and hainan_verdict["verified"] else 1
+
+
+def publish_shipped_catalogues(ledger: BenefitLedger) -> list[Catalogue]:
+    """Publish the shipped catalogue files as catalogue versions (idempotent: derived command ids)."""
+    from domain.registry.catalogue_files import shipped_catalogues
+    from service.commands import PublishCatalogueVersion
+
+    published = list(shipped_catalogues())
+    for c in published:
+        ledger.handle(PublishCatalogueVersion.of(c, command_id=f"catalogue:{c.region}:{c.version}"))
+    return published

@@ -28,6 +28,7 @@ from cli import (
     rebuild_command,
     slip_command,
 )
+from cli.catalogue_commands import catalogue_app
 from cli.errors import OneLineErrorGroup
 from cli.keys_commands import keys_app
 from cli.payment_commands import pay_app
@@ -146,6 +147,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(pay_app, name="pay")
 app.add_typer(roster_app, name="roster")
 app.add_typer(year_app, name="year")
+app.add_typer(catalogue_app, name="catalogue")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,6 +28,10 @@ def policy_register_id(region: str) -> UUID:
     return uuid5(NAMESPACE, f"policy-register/{region}")
 
 
+def catalogue_register_id(region: str) -> UUID:
+    return uuid5(NAMESPACE, f"catalogue-register/{region}")
+
+
 def command_record_id(command_id: str) -> UUID:
     return uuid5(NAMESPACE, f"command/{command_id}")
 

@@ -9,7 +9,10 @@ A late fact is one of:
 * a hospital-registry correction (`RegisteredHospital.Changed` over its effective dates, or `Closed`
   after its last day); it touches the settlements of that hospital whose service date it covers;
 * a policy version listed with an `effective_from` on or before already-settled service dates of its
-  region.
+  region;
+* a catalogue (三目录) version published (`CatalogueRegister.VersionPublished`) with an `effective_from` on or
+  before already-settled service dates of its region (fact `catalogue`: the auditor reviews the lines; a
+  recalculation re-settles on the lines as posted, which keep the catalogue version they were classified by).
 
 Each (patient-year, fact) pair is a row of `pending_facts`; it is `pending` until the patient-year has a
 recalculation recorded after it that re-read the facts (a `RecalculationRecorded` whose items carry
@@ -64,7 +67,7 @@ FACTS = Table(
         (
             "fact",
             "text",
-        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy
+        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy | catalogue
         ("subject", "text"),  # what the fact is about: the patient, a hospital code, region/version
         ("detail", "text"),
         ("effective_on", "date"),
@@ -217,6 +220,31 @@ def on_version_listed(view: View, e: Any) -> None:
         )
 
 
+def on_catalogue_register_opened(view: View, e: Any) -> None:
+    view.upsert(REGISTRY, {"originator_id": str(e.originator_id), "kind": "catalogue", "ref": e.region})
+
+
+def on_catalogue_published(view: View, e: Any) -> None:
+    """A catalogue version effective on or before settled service dates of its region: those patient-years are
+    pending review (a settlement's admission day is on or before its service date, so this is a superset of
+    the years whose lines the new version would classify; the posted lines keep the version they used)."""
+    row = view.get(REGISTRY, {"originator_id": str(e.originator_id)})
+    if row is None:
+        return
+    region = str(row["ref"])
+    touched = _settled_on_or_after(view, {"county_code": region}, str(e.effective_from))
+    if touched:
+        _mark(
+            view,
+            e,
+            touched,
+            fact="catalogue",
+            subject=f"{region}/{e.version}",
+            detail=f"catalogue version {e.version} published at {e.published_at} effective from {e.effective_from}",
+            effective_on=str(e.effective_from),
+        )
+
+
 def on_region_recalculated(view: View, e: Any) -> None:
     """A region run re-settled every patient-year the version can affect: its policy facts are answered
     (the years it did not change leave no event of their own)."""
@@ -293,6 +321,8 @@ PROJECTION = Projection(
             "ledger:PolicyRegister.Opened": on_register_opened,
             "ledger:PolicyRegister.VersionListed": on_version_listed,
             "ledger:PolicyVersion.RegionRecalculated": on_region_recalculated,
+            "ledger:CatalogueRegister.Opened": on_catalogue_register_opened,
+            "ledger:CatalogueRegister.VersionPublished": on_catalogue_published,
         },
     ),
     description="patient-years pending recalculation: late facts not yet answered by a recalculation",

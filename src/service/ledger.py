@@ -10,6 +10,8 @@ is a 409) and saves every aggregate it touched in one atomic `save()`. docs/comm
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +25,7 @@ from domain.aggregates.admission import Admission
 from domain.aggregates.audit_finding import AuditFinding, audit_finding_id
 from domain.aggregates.benefit_year import BenefitYear
 from domain.aggregates.benefit_year_history import BenefitYearHistory
+from domain.aggregates.catalogue_register import CatalogueRegister
 from domain.aggregates.hospital_account import HospitalAccount, hospital_account_id
 from domain.aggregates.patient import Patient
 from domain.aggregates.policy_version import PolicyRegister, PolicyVersion
@@ -31,7 +34,7 @@ from domain.errors import AlreadyExistsError, NotFoundError, StateConflictError,
 from domain.policy.loader import load_default_policy, shipped_regions
 from domain.policy.parameters import PolicyParameters
 from domain.policy.selection import version_in_force
-from domain.registry.catalogue import Catalogue
+from domain.registry.catalogue import Catalogue, parse_catalogue
 from domain.registry.catalogue_files import shipped_catalogue_in_force
 from domain.registry.hospitals import HospitalRecord
 from service import auditor_queries
@@ -50,6 +53,18 @@ from service.unit_of_work import unit_of_work
 AGGREGATE_CACHE_SIZE = 10_000
 PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.Opened
 _SYSTEM_CLOCK = server_clock.SystemClock()
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_catalogue(register_id: UUID, version: str, tree_json: str) -> Catalogue:
+    return parse_catalogue(json.loads(tree_json))
+
+
+def _published_catalogue(register_id: UUID, version: str, tree: dict[str, Any]) -> Catalogue:
+    """A published catalogue version, parsed once (a version is immutable once published)."""
+    return _parsed_catalogue(register_id, version, json.dumps(tree, sort_keys=True, ensure_ascii=False))
+
+
 CLOCK_TOLERANCE_S = 300
 
 
@@ -280,9 +295,25 @@ class BenefitLedger(Application[UUID]):
             return {}
         return {**record.claim_attributes(patient_county), "registry_version": hospital.version}
 
-    def catalogue_in_force(self, region: str, day: date) -> Catalogue:
-        """The 三目录 catalogue version of the region in force on `day` (shipped policy data)."""
-        catalogue = shipped_catalogue_in_force(region, day)
+    def catalogue_in_force(self, region: str, day: date, known_at: datetime | None = None) -> Catalogue:
+        """The 三目录 catalogue version of the region in force on `day`, as known at `known_at` (default: now).
+
+        Among the versions published (`PublishCatalogueVersion`) by `known_at`, the latest effective on `day`;
+        while the region has no version published by then, the shipped file's (shipped data until a version
+        is published). 409 when none is in force on `day`.
+        """
+        moment = self.clock.now() if known_at is None else known_at
+        register: CatalogueRegister | None
+        try:
+            register = self.repository.get(ids.catalogue_register_id(region))
+        except AggregateNotFoundError:
+            register = None
+        catalogue: Catalogue | None
+        if register is not None and register.published_by(moment):
+            entry = register.in_force(day, moment)
+            catalogue = None if entry is None else _published_catalogue(register.id, entry["version"], entry["tree"])
+        else:
+            catalogue = shipped_catalogue_in_force(region, day)
         if catalogue is None:
             raise StateConflictError(f"no catalogue is in force for region {region} on {day.isoformat()}")
         return catalogue

@@ -30,6 +30,9 @@ def test_demo_loads_projects_prints_the_dashboard_and_verifies(invoke, sqlite_ur
     assert out.rstrip().endswith("P-2.3/2018: 2 settlements re-derived from raw facts: identical to the fen")
     # 琼中: both policies published, the 大病集中救治 worked case capped, its county dashboard, verified
     assert "341821/langxi-2018.1" in out and "469030/hainan-2017.1" in out
+    # the shipped catalogues are published as catalogue versions (step 1), and the lines classified by them
+    assert "catalogue 341821/langxi-catalogue-2016.1 (effective 2016-01-01)" in out
+    assert "catalogue 469030/" in out
     assert "single-disease standard 50000 (from 2017-08-11); billed 58000.00 - standard = 8000.00 hospital-borne" in out
     assert _row(out, "  hpsi")[1] == "0.00"  # Langxi's dashboard: none of 琼中's payers
     assert "county dashboard 469030 (琼中)" in out

@@ -43,6 +43,7 @@ EXPECTED = {
     ".venv/bin/ledger keys add ncms-pay": "added client ncms-pay (payment_service)",
     ".venv/bin/ledger publish-policy examples/langxi-2018.2.toml": "published 341821/langxi-2018.2 (new)",
     ".venv/bin/ledger recalculate 341821 langxi-2018.2": "patient-years; ",
+    ".venv/bin/ledger catalogue publish examples/catalogue-langxi-2019.1.toml": "published catalogue 341821/langxi-catalogue-2019.1",
     ".venv/bin/ledger recalculate --pending": "pending: ",
     ".venv/bin/python -m generator --scale 0.1": "person-times",
 }

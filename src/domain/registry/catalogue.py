@@ -206,3 +206,24 @@ def catalogue_in_force(catalogues: Sequence[Catalogue], region: str, day: date) 
     """The region's version with the latest effective_from on or before `day`."""
     candidates = [c for c in catalogues if c.region == region and c.effective_from <= day]
     return max(candidates, key=lambda c: c.effective_from, default=None)
+
+
+def catalogue_tree(catalogue: Catalogue) -> dict[str, Any]:
+    """The TOML-shaped tree of a catalogue version (the inverse of `parse_catalogue`; money as strings)."""
+    items = []
+    for item in catalogue.items.values():
+        raw: dict[str, Any] = {"code": item.code, "name": item.name, "list": item.list.value}
+        raw["class"] = item.item_class.value
+        if item.unit_price_limit is not None:
+            raw["unit_price_limit"] = str(item.unit_price_limit)
+        if item.self_pay_share:
+            raw["self_pay_share"] = str(item.self_pay_share)
+        items.append(raw)
+    meta = {
+        "region": catalogue.region,
+        "version": catalogue.version,
+        "effective_from": catalogue.effective_from.isoformat(),
+        "confidence": catalogue.confidence,
+        "title": catalogue.title,
+    }
+    return {"meta": meta, "item": items}

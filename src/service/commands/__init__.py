@@ -21,6 +21,7 @@ from service.commands import (
     api_clients,
     audit,
     bulletins,
+    catalogue,
     deliveries,
     health_programme,
     hospitals,
@@ -45,6 +46,7 @@ from service.commands.api_clients import AddApiClient, RevokeApiClient, RotateAp
 from service.commands.audit import PayPatientRefund, RecordAuditFinding, WithdrawAuditFinding
 from service.commands.base import ENVELOPE, REGISTRY, Command, VersionedCommand
 from service.commands.bulletins import IssueBulletin
+from service.commands.catalogue import PublishCatalogueVersion
 from service.commands.deliveries import RecordDrugDelivery
 from service.commands.errors import InvalidCommandError, error_message, field_errors
 from service.commands.health_programme import (
@@ -97,6 +99,7 @@ _AREAS = (
     api_clients,
     registry_commands,
     bulletins,
+    catalogue,
 )  # importing them registers the commands
 _MONEY_AREAS = (payments, rosters, deliveries, reversals)
 _YEAR_CLOSE_AREAS = (year_close,)
@@ -202,6 +205,7 @@ __all__ = [
     "PolicyMeta",
     "PostChargeLine",
     "PostLegacyChargeLine",
+    "PublishCatalogueVersion",
     "PublishPolicyVersion",
     "RecalculateBenefitYear",
     "RecalculateForPolicy",

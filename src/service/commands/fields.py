@@ -256,6 +256,21 @@ def _quantity(value: object) -> Decimal:
     return quantity
 
 
+def _share(value: object) -> Decimal:
+    """A share from 0 to below 1 (e.g. a class-B item's self-pay share), as a string of at most 4 places."""
+    if not isinstance(value, str | Decimal) or isinstance(value, bool):
+        raise _refuse("share_type", 'give a share as a string such as "0.10", not {kind}', kind=_kind_of(value))
+    text = str(value)
+    if _SHARE.fullmatch(text) is None:
+        raise _refuse("share", "give a share from 0 to below 1 with at most 4 places, e.g. 0.10")
+    return Decimal(text)
+
+
+SHARE_PATTERN = r"^0(\.\d{1,4})?$"
+_SHARE = _compiled(SHARE_PATTERN)
+Share = Annotated[Decimal, BeforeValidator(_share), WithJsonSchema({"type": "string", "pattern": SHARE_PATTERN})]
+
+
 Quantity = Annotated[
     Decimal,
     BeforeValidator(_quantity),
@@ -518,3 +533,4 @@ TokenDigest = Annotated[
 
 RoleName = Annotated[Role, BeforeValidator(_member_of(Role)), _enum_schema(Role)]
 __all__ += ["RoleName", "TokenDigest"]
+__all__ += ["Share"]

@@ -59,6 +59,7 @@ def _load() -> None:
         api_clients,
         audit,
         bulletins,
+        catalogue,
         deliveries,
         health_programme,
         hospitals,
