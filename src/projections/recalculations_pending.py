@@ -202,22 +202,7 @@ def on_register_opened(view: View, e: Any) -> None:
 
 
 def on_version_listed(view: View, e: Any) -> None:
-    row = view.get(REGISTRY, {"originator_id": str(e.originator_id)})
-    if row is None:
-        return
-    region = str(row["ref"])
-    touched = _settled_on_or_after(view, {"county_code": region}, str(e.effective_from))
-    if touched:
-        _mark(
-            view,
-            e,
-            touched,
-            fact="policy",
-            subject=f"{region}/{e.version}",
-            detail=f"policy version {e.version} published {e.published_at}",
-            effective_on=str(e.effective_from),
-            published_at=str(e.published_at),
-        )
+    _mark_region(view, e, "policy", f"policy version {e.version} published {e.published_at}", str(e.published_at))
 
 
 def on_catalogue_register_opened(view: View, e: Any) -> None:
@@ -228,6 +213,13 @@ def on_catalogue_published(view: View, e: Any) -> None:
     """A catalogue version effective on or before settled service dates of its region: those patient-years are
     pending review (a settlement's admission day is on or before its service date, so this is a superset of
     the years whose lines the new version would classify; the posted lines keep the version they used)."""
+    detail = f"catalogue version {e.version} published at {e.published_at} effective from {e.effective_from}"
+    _mark_region(view, e, "catalogue", detail)
+
+
+def _mark_region(view: View, e: Any, fact: str, detail: str, published_at: str | None = None) -> None:
+    """A version of a region's register (policy or catalogue) marks the region's years settled on or after its
+    effective day."""
     row = view.get(REGISTRY, {"originator_id": str(e.originator_id)})
     if row is None:
         return
@@ -238,10 +230,11 @@ def on_catalogue_published(view: View, e: Any) -> None:
             view,
             e,
             touched,
-            fact="catalogue",
+            fact=fact,
             subject=f"{region}/{e.version}",
-            detail=f"catalogue version {e.version} published at {e.published_at} effective from {e.effective_from}",
+            detail=detail,
             effective_on=str(e.effective_from),
+            published_at=published_at,
         )
 
 

@@ -15,7 +15,7 @@ they add up to the amount exactly. A code the catalogue does not list is out of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -210,20 +210,26 @@ def catalogue_in_force(catalogues: Sequence[Catalogue], region: str, day: date) 
 
 def catalogue_tree(catalogue: Catalogue) -> dict[str, Any]:
     """The TOML-shaped tree of a catalogue version (the inverse of `parse_catalogue`; money as strings)."""
-    items = []
-    for item in catalogue.items.values():
+    return version_tree(catalogue, catalogue.items.values())
+
+
+def version_tree(version: Any, items: Iterable[Any]) -> dict[str, Any]:
+    """The TOML-shaped tree of `version` (region, version, effective_from, confidence, title) and `items` (code,
+    name, list, item_class, unit_price_limit, self_pay_share): a Catalogue or a publishing command."""
+    rows = []
+    for item in items:
         raw: dict[str, Any] = {"code": item.code, "name": item.name, "list": item.list.value}
         raw["class"] = item.item_class.value
         if item.unit_price_limit is not None:
             raw["unit_price_limit"] = str(item.unit_price_limit)
         if item.self_pay_share:
             raw["self_pay_share"] = str(item.self_pay_share)
-        items.append(raw)
+        rows.append(raw)
     meta = {
-        "region": catalogue.region,
-        "version": catalogue.version,
-        "effective_from": catalogue.effective_from.isoformat(),
-        "confidence": catalogue.confidence,
-        "title": catalogue.title,
+        "region": version.region,
+        "version": version.version,
+        "effective_from": version.effective_from.isoformat(),
+        "confidence": version.confidence,
+        "title": version.title,
     }
-    return {"meta": meta, "item": items}
+    return {"meta": meta, "item": rows}

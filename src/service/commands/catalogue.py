@@ -13,7 +13,15 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from domain.registry.catalogue import Catalogue, CatalogueError, ItemClass, ItemList, catalogue_tree, parse_catalogue
+from domain.registry.catalogue import (
+    Catalogue,
+    CatalogueError,
+    ItemClass,
+    ItemList,
+    catalogue_tree,
+    parse_catalogue,
+    version_tree,
+)
 from service.commands.base import Command
 from service.commands.fields import Day, Label, Money, Ref, Share, Text, _enum_schema, _member_of
 from service.roles import Role
@@ -63,23 +71,7 @@ class PublishCatalogueVersion(Command):
 
     def tree(self) -> dict[str, Any]:
         """The TOML-shaped tree of the version (what the register records)."""
-        items = []
-        for item in self.items:
-            raw: dict[str, Any] = {"code": item.code, "name": item.name, "list": item.list.value}
-            raw["class"] = item.item_class.value
-            if item.unit_price_limit is not None:
-                raw["unit_price_limit"] = str(item.unit_price_limit)
-            if item.self_pay_share:
-                raw["self_pay_share"] = str(item.self_pay_share)
-            items.append(raw)
-        meta = {
-            "region": self.region,
-            "version": self.version,
-            "effective_from": self.effective_from.isoformat(),
-            "confidence": self.confidence,
-            "title": self.title,
-        }
-        return {"meta": meta, "item": items}
+        return version_tree(self, self.items)
 
     @cached_property
     def catalogue(self) -> Catalogue:
