@@ -39,10 +39,9 @@ def _ledger(store_url: str, workers: int) -> BenefitLedger:
     return BenefitLedger(env=env)
 
 
-@pytest.fixture
-def county(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Five settled patient-years and the retroactive 5090 version; pages of 2 patient-years (3 pages)."""
-    monkeypatch.setattr(region_recalculation, "PAGE_SIZE", 2)
+def settled_county(store_url: str, patients: list[str]) -> None:
+    """Each patient: two settled ESRD stays at the provincial hospital under a version without "5090", then the
+    version with "5090" published retroactively to 15 July."""
     ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
     first = policy_variant(
         "langxi-2018.1-no5090",
@@ -50,7 +49,7 @@ def county(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
     )
     publish_default(ledger, first)
-    for ref in PATIENTS:
+    for ref in patients:
         poor_patient(ledger, ref)
         ledger.handle(
             ConfirmMajorDisease(command_id=f"{ref}:md", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
@@ -70,6 +69,13 @@ def county(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
     ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
     ledger.close()
+
+
+@pytest.fixture
+def county(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Five settled patient-years and the retroactive 5090 version; pages of 2 patient-years (3 pages)."""
+    monkeypatch.setattr(region_recalculation, "PAGE_SIZE", 2)
+    settled_county(store_url, PATIENTS)
     yield store_url
 
 

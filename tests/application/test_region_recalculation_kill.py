@@ -15,26 +15,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from tests.application.scenario import (
-    PROVINCE_HOSPITAL,
-    admit_and_settle,
-    policy_variant,
-    poor_patient,
-    publish_default,
-)
+from tests.application.test_region_recalculation import settled_county
 
 from domain import ids
 from service import region_recalculation
-from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateForPolicy
+from service.commands import RecalculateForPolicy
 from service.ledger import BenefitLedger
 from service.settings import Settings
 
 PATIENTS = [f"P-K{n}" for n in range(8)]
-WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 RECALC = RecalculateForPolicy(command_id="recalc-kill", region="341821", version="langxi-2018.2-5090")
 SECONDS_PER_YEAR = 0.5
 PAGE_SIZE = 2
@@ -66,33 +58,7 @@ CHILD = textwrap.dedent(
 
 
 def _county(store_url: str) -> None:
-    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
-    first = policy_variant(
-        "langxi-2018.1-no5090",
-        datetime(2017, 12, 31, tzinfo=UTC),
-        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-    )
-    publish_default(ledger, first)
-    for ref in PATIENTS:
-        poor_patient(ledger, ref)
-        ledger.handle(
-            ConfirmMajorDisease(command_id=f"{ref}:md", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
-        )
-        for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-            admit_and_settle(
-                ledger,
-                ref,
-                f"{ref}-D{n}",
-                PROVINCE_HOSPITAL,
-                total="40000",
-                compliant="40000",
-                day=day,
-                referred=True,
-                settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-            )
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
-    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
-    ledger.close()
+    settled_county(store_url, PATIENTS)
 
 
 def _env(store_url: str) -> dict[str, str]:
