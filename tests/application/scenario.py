@@ -26,6 +26,7 @@ from service.ledger import BenefitLedger
 from service.legacy_shapes import charge_line, ensure_hospital
 
 SETTLED_AT = datetime(2018, 7, 1, 10, 0, tzinfo=UTC)
+WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 
 
 def publish_default(ledger: BenefitLedger, document: PolicyDocument | None = None) -> PolicyDocument:
@@ -147,3 +148,44 @@ def register_standard_hospitals(ledger: BenefitLedger) -> None:
     """The registry's two standard hospitals (county LX-001, province AH-001), idempotent by command id."""
     for hospital in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL):
         ensure_hospital(ledger, hospital)
+
+
+def esrd_settled_before_5090(ledger: BenefitLedger, refs: tuple[str, ...] = ("P-5090",)) -> None:
+    """The retroactive-"5090" set-up: a version without "5090" in force from 1 January 2018, and each patient
+    (poor, ESRD confirmed in 2017) settled twice at a province hospital, referred, 40,000 compliant, on
+    10 February and 10 May (admissions `{ref}-D0`, `{ref}-D1`)."""
+    from service.commands import ConfirmMajorDisease
+
+    publish_default(
+        ledger,
+        policy_variant(
+            "langxi-2018.1-no5090",
+            datetime(2017, 12, 31, tzinfo=UTC),
+            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
+        ),
+    )
+    for ref in refs:
+        poor_patient(ledger, ref)
+        ledger.handle(
+            ConfirmMajorDisease(
+                command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1)
+            )
+        )
+        for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
+            admit_and_settle(
+                ledger,
+                ref,
+                f"{ref}-D{n}",
+                PROVINCE_HOSPITAL,
+                total="40000",
+                compliant="40000",
+                day=day,
+                referred=True,
+                settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
+            )
+
+
+def publish_retroactive_5090(ledger: BenefitLedger) -> None:
+    """Publish, on 15 July 2018, the version WITH "5090" effective from 1 January (`langxi-2018.2-5090`)."""
+    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
+    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))

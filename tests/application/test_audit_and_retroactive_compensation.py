@@ -9,27 +9,24 @@ import pytest
 from tests.application.scenario import (
     PROVINCE_HOSPITAL,
     admit_and_settle,
+    esrd_settled_before_5090,
     paid,
-    policy_variant,
     poor_patient,
     publish_default,
+    publish_retroactive_5090,
     worked_example,
 )
 
 from domain.errors import StateConflictError, ValidationError
 from service.commands import (
-    ConfirmMajorDisease,
     PayPatientRefund,
     PayRetroactiveCompensation,
-    PublishPolicyVersion,
     RecalculateBenefitYear,
     RecalculateForPolicy,
     RecordAuditFinding,
     WithdrawAuditFinding,
 )
 from service.ledger import BenefitLedger
-
-WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 
 
 def test_an_audit_finding_deducts_the_fund_share_and_refunds_what_the_patient_paid(ledger: BenefitLedger) -> None:
@@ -84,30 +81,8 @@ def test_a_withdrawn_finding_reverses_its_deduction(ledger: BenefitLedger) -> No
 
 def _retroactive_5090_year(ledger: BenefitLedger) -> dict:
     """5090 is published in July with effect from January; the patient's earlier settlements are recalculated."""
-    first = policy_variant(
-        "langxi-2018.1-no5090",
-        datetime(2017, 12, 31, tzinfo=UTC),
-        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-    )
-    publish_default(ledger, first)
-    poor_patient(ledger, "P-5090")
-    ledger.handle(
-        ConfirmMajorDisease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
-    )
-    for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(
-            ledger,
-            "P-5090",
-            f"D{n}",
-            PROVINCE_HOSPITAL,
-            total="40000",
-            compliant="40000",
-            day=day,
-            referred=True,
-            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-        )
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
-    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    esrd_settled_before_5090(ledger)
+    publish_retroactive_5090(ledger)
     return ledger.handle(
         RecalculateForPolicy(
             command_id="recalc-5090",

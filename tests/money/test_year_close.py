@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.application.scenario import PROVINCE_HOSPITAL, REGION, admit_and_settle, publish_default
+from tests.application.scenario import PROVINCE_HOSPITAL, REGION, publish_default
 from tests.money.conftest import auth
 from tests.money.money_scenario import bank_result, budget, owed_reassist, run
 
@@ -231,40 +231,15 @@ def test_an_unclosed_year_has_no_report(ledger: BenefitLedger) -> None:
 
 
 def test_a_recalculation_after_the_close_is_a_restatement_against_the_kept_figures(ledger: BenefitLedger) -> None:
-    from tests.application.scenario import policy_variant, poor_patient
-    from tests.application.test_audit_and_retroactive_compensation import WITHOUT_5090
+    from tests.application.scenario import esrd_settled_before_5090, publish_retroactive_5090
 
-    from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateForPolicy
+    from service.commands import RecalculateForPolicy
 
     # as _retroactive_5090_year, with the close between the settlements and the retroactive "5090" version
-    publish_default(
-        ledger,
-        policy_variant(
-            "langxi-2018.1-no5090",
-            datetime(2017, 12, 31, tzinfo=UTC),
-            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-        ),
-    )
-    poor_patient(ledger, "P-5090")
-    ledger.handle(
-        ConfirmMajorDisease(command_id="md", patient_ref="P-5090", disease="esrd", confirmed_on=date(2017, 6, 1))
-    )
-    for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(
-            ledger,
-            "P-5090",
-            f"D{n}",
-            PROVINCE_HOSPITAL,
-            total="40000",
-            compliant="40000",
-            day=day,
-            referred=True,
-            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-        )
+    esrd_settled_before_5090(ledger)
     kept = _close(ledger)["closing_figures"]
     assert kept["compensation"]["owed"] == Decimal("0.00")
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
-    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    publish_retroactive_5090(ledger)
     ledger.handle(RecalculateForPolicy(command_id="recalc-5090", region=REGION, version="langxi-2018.2-5090"))
     report = close_report(ledger, REGION, 2018)
     assert report["restated"] is True and report["closing_figures"] == kept

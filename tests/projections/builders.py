@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tests.application.scenario import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, REGION, admit_and_settle
-from tests.application.scenario import policy_variant as variant
+from tests.application.scenario import (
+    COUNTY_HOSPITAL,
+    PROVINCE_HOSPITAL,
+    REGION,
+    admit_and_settle,
+    esrd_settled_before_5090,
+    publish_retroactive_5090,
+)
+from tests.application.scenario import WITHOUT_5090 as WITHOUT_5090
 from tests.application.scenario import poor_patient as patient
-from tests.application.scenario import publish_default as publish
+from tests.application.scenario import publish_default as publish  # noqa: F401 (the projection tests' name)
 
 from projections import catalog
 from projections.runner import Runner
@@ -17,10 +24,8 @@ from projections.store import ViewStore
 from projections.view import View
 from service.commands import (
     CertifyChronicDisease,
-    ConfirmMajorDisease,
     PayPatientRefund,
     PayRetroactiveCompensation,
-    PublishPolicyVersion,
     RecalculateForPolicy,
     RecordAuditFinding,
     RecordFollowUp,
@@ -30,7 +35,6 @@ from service.commands import (
 )
 from service.ledger import BenefitLedger
 
-WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 TOWNSHIP_HOSPITAL = {
     "code": "LX-BQ",
     "name": "毕桥镇卫生院",
@@ -61,36 +65,8 @@ def worked_example(ledger: BenefitLedger, ref: str = "P-WE") -> None:
 
 def retroactive_5090(ledger: BenefitLedger, ref: str = "P-5090") -> dict:
     """Settled without 5090; in July a version WITH 5090 is published effective 1 January; recalculate."""
-    publish(
-        ledger,
-        variant(
-            "langxi-2018.1-no5090",
-            datetime(2017, 12, 31, tzinfo=UTC),
-            **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-        ),
-    )
-    patient(ledger, ref)
-    ledger.handle(
-        ConfirmMajorDisease(command_id=f"{ref}:esrd", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
-    )
-    for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(
-            ledger,
-            ref,
-            f"{ref}-D{n}",
-            PROVINCE_HOSPITAL,
-            total="40000",
-            compliant="40000",
-            day=day,
-            referred=True,
-            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-        )
-    ledger.handle(
-        PublishPolicyVersion.of(
-            variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}}),
-            command_id="publish-5090",
-        )
-    )
+    esrd_settled_before_5090(ledger, (ref,))
+    publish_retroactive_5090(ledger)
     return ledger.handle(
         RecalculateForPolicy(
             command_id="recalc-5090",
