@@ -1,11 +1,28 @@
-"""GET /reports/recalculations-pending and POST /reports/recalculations-pending/runs (late facts, #10)."""
+"""GET /reports/recalculations-pending and POST /reports/recalculations-pending/runs (late facts, #10), on SQLite
+and PostgreSQL: this module's `api_ledger` is over the `store_url` store (the other API tests keep SQLite)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
-from ledger_api import COUNTY_HOSPITAL, LedgerApi
+import pytest
+from ledger_api import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, LedgerApi
 from role_client import bearer
+
+from service.ledger import BenefitLedger
+from service.legacy_shapes import ensure_hospital
+from service.settings import Settings
+
+
+@pytest.fixture
+def api_ledger(store_url: str) -> Iterator[BenefitLedger]:
+    """The conftest's ledger, on both stores (the API's view store follows the ledger's store)."""
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
+    for hospital in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL):
+        ensure_hospital(ledger, hospital)
+    yield ledger
+    ledger.close()
 
 
 def _settled_then_late_status(api: LedgerApi) -> None:
