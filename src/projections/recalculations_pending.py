@@ -4,8 +4,9 @@ service date (a late fact), not yet answered by a recalculation.
 A late fact is one of:
 
 * the patient's own facts: a poverty status registered or changed, a chronic-disease certificate issued
-  or revoked, a major disease confirmed (effective from its date: `effective_from`, `valid_from`,
-  `revoked_on`, `confirmed_on`); it touches that patient's settlements with a service date on or after it;
+  or revoked, a major disease confirmed, a Hainan treatment plan (诊疗方案) recorded (effective from its
+  date: `effective_from`, `valid_from`, `revoked_on`, `confirmed_on`, `decided_on`); it touches that
+  patient's settlements with a service date on or after it;
 * a hospital-registry correction (`RegisteredHospital.Changed` over its effective dates, or `Closed`
   after its last day); it touches the settlements of that hospital whose service date it covers;
 * a policy version listed with an `effective_from` on or before already-settled service dates of its
@@ -67,7 +68,8 @@ FACTS = Table(
         (
             "fact",
             "text",
-        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy | catalogue
+        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | treatment_plan | hospital
+        # | policy | catalogue
         ("subject", "text"),  # what the fact is about: the patient, a hospital code, region/version
         ("detail", "text"),
         ("effective_on", "date"),
@@ -308,6 +310,11 @@ PROJECTION = Projection(
             "ledger:Patient.MajorDiseaseConfirmed": _patient_fact(
                 "major_disease", "confirmed_on", lambda e: f"major disease {e.disease} confirmed"
             ),
+            "ledger:Patient.TreatmentPlanRecorded": _patient_fact(
+                "treatment_plan",
+                "decided_on",
+                lambda e: f"treatment plan {e.disease}: {e.treatment} decided on {e.decided_on}",
+            ),
             "ledger:RegisteredHospital.Registered": on_hospital_registered,
             "ledger:RegisteredHospital.Changed": on_hospital_changed,
             "ledger:RegisteredHospital.Closed": on_hospital_closed,
@@ -319,6 +326,7 @@ PROJECTION = Projection(
         },
     ),
     description="patient-years pending recalculation: late facts not yet answered by a recalculation",
+    version=2,  # 2: Hainan treatment plans are late facts
 )
 
 
