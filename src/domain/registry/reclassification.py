@@ -33,7 +33,7 @@ def reclassify_lines(lines: Mapping[str, Mapping[str, Any]], catalogue: Catalogu
     return out
 
 
-def compliant_with(lines: Mapping[str, Mapping[str, Any]], reclassified: Mapping[str, Mapping[str, Any]]) -> Decimal:
+def compliant_with(lines: Mapping[str, dict[str, Any]], reclassified: Mapping[str, Mapping[str, Any]]) -> Decimal:
     """The admission's compliant cost counting the re-classified lines' compliant parts (a legacy line: all or
     nothing, as its sender said), summed in line order as `Admission.compliant` sums."""
     return money_sum(
