@@ -209,6 +209,7 @@ def test_a_correction_that_raises_the_patients_share_is_no_claw_back(ledger: Ben
     assert item["payer_deltas"]["ncms"] == ncms_county(compliant_after) - settled["payer_total"] == D("-189.00")
     assert item["patient_share_after"] == TOTAL - ncms_county(compliant_after) == D("865.00")
     assert item["compensation_owed"] == D("0.00")  # the patient paid less than now asked: nothing owed, nothing taken
+    assert item["catalogue_versions"] == {"1": CORRECTED, "2": CORRECTED}
     (record,) = ledger.get_benefit_year("P", 2018).settlements
     bed = record["current_facts"]["lines"]["1"]
     assert (bed["item_class"], bed["compliant_amount"], bed["out_of_catalogue"]) == ("self_pay", 0, D("245.00"))

@@ -116,6 +116,12 @@ def _check_facts(active: list[dict[str, Any]]) -> dict[str, Any]:
     return facts
 
 
+def _line_versions(item: dict[str, Any]) -> dict[str, Any]:
+    """A result item names the catalogue version each re-classified line used (none: no such line)."""
+    lines = (item.get("facts") or {}).get("lines")
+    return {"catalogue_versions": {n: c["catalogue_version"] for n, c in lines.items()}} if lines else {}
+
+
 def _recalculated(
     ledger: BenefitLedger,
     cmd: RecalculateBenefitYear,
@@ -148,7 +154,10 @@ def _recalculated(
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
     if refresh_facts and not recorded:
         account.record_check(cmd.reason, known_at.isoformat(), _check_facts(active))
-    summary = [{k: v for k, v in item.items() if k not in ("settlement", "claim", "facts")} for item in items]
+    summary = [
+        {k: v for k, v in item.items() if k not in ("settlement", "claim", "facts")} | _line_versions(item)
+        for item in items
+    ]
     return Outcome(
         [account] if recorded or refresh_facts else [],
         {"patient_ref": cmd.patient_ref, "year": cmd.year, "changed": recorded, "items": summary},
