@@ -15,7 +15,7 @@ only layer that pays a non-poor patient this little) and the catalogue items, no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -34,6 +34,7 @@ from service.commands import (
     PostLegacyChargeLine,
     PublishCatalogueVersion,
     RecalculateBenefitYear,
+    RecordPovertyStatus,
     RegisterAdmission,
     SettleAdmission,
 )
@@ -278,3 +279,23 @@ def test_verify_re_derives_the_re_classified_lines(
     found = {(d["part"], d["field"]) for d in ledger.verify_benefit_year("P", 2018)["differences"]}
     assert {("current lines", "1.catalogue_version"), ("current lines", "1.compliant_amount")} <= found
     assert ("current claim", "compliant") in found
+
+
+def test_a_known_at_ahead_of_the_clock_reads_the_catalogue_as_of_now(ledger: BenefitLedger, views: ViewStore) -> None:
+    """A `known_at` within the clock tolerance ahead: the lines are classified as of the server's now, so a version
+    published a moment later is neither read by the recalculation nor by `verify`, and it is a late fact."""
+    settled_before_the_correction(ledger, views)
+    ledger.handle(  # a late poverty status: the recalculation moves money and records the facts it read
+        RecordPovertyStatus(
+            command_id="P:late", patient_ref="P", status="dibao", effective_from=date(2018, 1, 1), reason="late"
+        )
+    )
+    ahead = ledger.clock.now() + timedelta(seconds=60)
+    result = ledger.handle(RecalculateBenefitYear(command_id="ahead", patient_ref="P", year=2018, known_at=ahead))
+    assert result["changed"] is True and result["items"][0]["catalogue_versions"]["1"] == SHIPPED
+    (record,) = ledger.get_benefit_year("P", 2018).settlements
+    assert datetime.fromisoformat(record["current_facts"]["catalogue_known_at"]) < ahead
+    publish_correction(ledger, unit_price_limit="40.00")
+    assert ledger.verify_benefit_year("P", 2018)["verified"] is True
+    catch_up_pending(ledger, views)
+    assert is_pending(views, "P", 2018)

@@ -149,7 +149,9 @@ def _recalculated(
         entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
         policies.append((ledger.policy_parameters(UUID(entry["policy_version_id"])), entry["version"]))
     if refresh_facts:
-        active = _refreshed(ledger, folded, active, policies, known_at)
+        # the catalogue as known at known_at, but never later than now: a version published after this moment
+        # (within a future known_at's tolerance) was not read, and verify must not read it either
+        active = _refreshed(ledger, folded, active, policies, min(known_at, ledger.clock.now()))
     items, state_after = recalculate_year(active, policies)
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
     if refresh_facts and not recorded:
