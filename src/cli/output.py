@@ -36,12 +36,18 @@ def settlement_lines(record: dict[str, Any], key: str = "settlement") -> list[st
     return lines
 
 
-def charge_line_lines(charge_lines: dict[str, dict[str, Any]]) -> list[str]:
-    """Per charge line, why it is (or is not) compliant: the catalogue's verdict, or 'legacy'."""
+def charge_line_lines(
+    charge_lines: dict[str, dict[str, Any]], current_facts: dict[str, Any] | None = None
+) -> list[str]:
+    """Per charge line, why it is (or is not) compliant: the catalogue's verdict, or 'legacy'. `current_facts`:
+    what the settlement's last recalculation re-read; a line it re-classified shows that verdict, and the
+    version the line was posted under."""
     out = []
+    facts = current_facts or {}
+    reclassified = facts.get("lines") or {}
     for line_no, line in charge_lines.items():
         reversed_ = " [reversed]" if line["reversed"] else ""
-        c = line.get("classification")
+        c = reclassified.get(line_no) or line.get("classification")
         if c is None:
             verdict = "compliant" if line["compliant"] else "non-compliant"
             out.append(
@@ -55,6 +61,13 @@ def charge_line_lines(charge_lines: dict[str, dict[str, Any]]) -> list[str]:
             f"out of catalogue {money(c['out_of_catalogue'])}{reversed_}"
         )
         out.append(f"        {c['reason']}")
+        if line_no in reclassified:
+            posted = line["classification"]
+            out.append(
+                f"        re-classified by the recalculation under {c['catalogue_version']} (as known at "
+                f"{facts['catalogue_known_at']}); posted under {posted['catalogue_version']}: "
+                f"compliant {money(posted['compliant_amount'])}"
+            )
     return out
 
 
@@ -75,7 +88,7 @@ def year_lines(account: Any, lines_of: Callable[[str], dict[str, dict[str, Any]]
             continue
         lines += settlement_lines(record, "current")
         if lines_of is not None and record.get("admission_ref"):
-            lines += charge_line_lines(lines_of(record["admission_ref"]))
+            lines += charge_line_lines(lines_of(record["admission_ref"]), record.get("current_facts"))
         owed, paid = Decimal(record["compensation_owed"]), Decimal(record["compensation_paid"])
         if owed or paid:
             lines.append(f"    retroactive compensation owed {money(owed)}, paid {money(paid)}")

@@ -62,11 +62,16 @@ def _recalculated(e: Any) -> Entry:
     owed = sum((money(i["compensation_owed"]) for i in e.items), Decimal("0.00"))
     changed = [i["settlement_id"] for i in e.items if i["changed"]]
     versions = sorted({i["policy_version_after"] for i in e.items})
+    lines = [c for i in e.items for c in (i.get("facts") or {}).get("lines", {}).values()]
+    catalogues = sorted({str(c["catalogue_version"]) for c in lines})
+    reclassified = f"; {len(lines)} charge line(s) re-classified under {', '.join(catalogues)}" if lines else ""
     return {
         "effective_on": e.recalculated_at,
         "policy_version": ",".join(versions),
         "amount": owed,
-        "summary": f"recalculated ({e.reason}): {', '.join(changed) or 'no settlement'} changed; owed {owed}",
+        "summary": (
+            f"recalculated ({e.reason}): {', '.join(changed) or 'no settlement'} changed; owed {owed}{reclassified}"
+        ),
         "detail": {
             "reason": e.reason,
             "state_after": e.state_after,

@@ -4,21 +4,23 @@ service date (a late fact), not yet answered by a recalculation.
 A late fact is one of:
 
 * the patient's own facts: a poverty status registered or changed, a chronic-disease certificate issued
-  or revoked, a major disease confirmed (effective from its date: `effective_from`, `valid_from`,
-  `revoked_on`, `confirmed_on`); it touches that patient's settlements with a service date on or after it;
+  or revoked, a major disease confirmed, a Hainan treatment plan (诊疗方案) recorded (effective from its
+  date: `effective_from`, `valid_from`, `revoked_on`, `confirmed_on`, `decided_on`); it touches that
+  patient's settlements with a service date on or after it;
 * a hospital-registry correction (`RegisteredHospital.Changed` over its effective dates, or `Closed`
   after its last day); it touches the settlements of that hospital whose service date it covers;
 * a policy version listed with an `effective_from` on or before already-settled service dates of its
   region;
 * a catalogue (三目录) version published (`CatalogueRegister.VersionPublished`) with an `effective_from` on or
-  before already-settled service dates of its region (fact `catalogue`: the auditor reviews the lines; a
-  recalculation re-settles on the lines as posted, which keep the catalogue version they were classified by).
+  before already-settled service dates of its region (fact `catalogue`: a recalculation that re-reads the facts
+  re-classifies the catalogue-classified lines by the version in force as known at its `known_at`).
 
 Each (patient-year, fact) pair is a row of `pending_facts`; it is `pending` until the patient-year has a
 recalculation recorded after it that re-read the facts (a `RecalculationRecorded` whose items carry
 `facts`, or a `RecalculationChecked`: the trace a recalculation that changed nothing leaves), then
-`applied`. A policy fact is also answered by any recalculation that knew the version (its `known_at` on
-or after the version's publication), and by the region run of that version
+`applied`; a catalogue fact only by one that knew the version (its `known_at` on or after the version's
+publication: one as of an earlier moment re-classified without it). A policy fact is also answered by any
+recalculation that knew the version (its `known_at` on or after the version's publication), and by the region run of that version
 (`PolicyVersion.RegionRecalculated`: every patient-year it can affect was re-settled, changed or not). Settlements are recorded before the fact in
 log order, so every settlement the table holds when the fact arrives was recorded before it.
 
@@ -67,12 +69,13 @@ FACTS = Table(
         (
             "fact",
             "text",
-        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | hospital | policy | catalogue
+        ),  # poverty_status | chronic_certificate | chronic_revocation | major_disease | treatment_plan | hospital
+        # | policy | catalogue
         ("subject", "text"),  # what the fact is about: the patient, a hospital code, region/version
         ("detail", "text"),
         ("effective_on", "date"),
         ("recorded_at", "timestamp"),
-        ("published_at", "timestamp"),  # a policy fact: its publication (what a recalculation must know)
+        ("published_at", "timestamp"),  # a policy or catalogue fact: its publication (what a recalculation must know)
         ("settlements", "count"),  # the year's settlements it touches
         ("first_service_date", "date"),
         ("status", "text"),  # pending | applied
@@ -211,10 +214,10 @@ def on_catalogue_register_opened(view: View, e: Any) -> None:
 
 def on_catalogue_published(view: View, e: Any) -> None:
     """A catalogue version effective on or before settled service dates of its region: those patient-years are
-    pending review (a settlement's admission day is on or before its service date, so this is a superset of
-    the years whose lines the new version would classify; the posted lines keep the version they used)."""
+    pending (a settlement's admission day, the day its lines are classified for, is on or before its service
+    date, so this is a superset of the years whose lines the new version would re-classify)."""
     detail = f"catalogue version {e.version} published at {e.published_at} effective from {e.effective_from}"
-    _mark_region(view, e, "catalogue", detail)
+    _mark_region(view, e, "catalogue", detail, str(e.published_at))
 
 
 def _mark_region(view: View, e: Any, fact: str, detail: str, published_at: str | None = None) -> None:
@@ -256,9 +259,8 @@ def _apply(view: View, e: Any, *, refreshed: bool, known_at: str) -> None:
     year = SUBJECTS.of(view, e.originator_id)
     open_rows = view.select(FACTS, {"patient_ref": year["patient_ref"], "year": year["year"], "status": PENDING})
     for row in open_rows:
-        answered = refreshed or (
-            row["fact"] == "policy" and row["published_at"] is not None and _not_after(row["published_at"], known_at)
-        )
+        known = row["published_at"] is not None and _not_after(row["published_at"], known_at)
+        answered = (refreshed and (row["fact"] != "catalogue" or known)) or (row["fact"] == "policy" and known)
         if answered:
             view.update(
                 FACTS,
@@ -308,6 +310,11 @@ PROJECTION = Projection(
             "ledger:Patient.MajorDiseaseConfirmed": _patient_fact(
                 "major_disease", "confirmed_on", lambda e: f"major disease {e.disease} confirmed"
             ),
+            "ledger:Patient.TreatmentPlanRecorded": _patient_fact(
+                "treatment_plan",
+                "decided_on",
+                lambda e: f"treatment plan {e.disease}: {e.treatment} decided on {e.decided_on}",
+            ),
             "ledger:RegisteredHospital.Registered": on_hospital_registered,
             "ledger:RegisteredHospital.Changed": on_hospital_changed,
             "ledger:RegisteredHospital.Closed": on_hospital_closed,
@@ -319,6 +326,7 @@ PROJECTION = Projection(
         },
     ),
     description="patient-years pending recalculation: late facts not yet answered by a recalculation",
+    version=2,  # 2: Hainan treatment plans are late facts; a catalogue fact answered only by a recalculation knowing it
 )
 
 

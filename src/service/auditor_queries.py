@@ -18,9 +18,11 @@ from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.aggregates.patient import Patient
 from domain.errors import NotFoundError, ValidationError
+from domain.registry.reclassification import compliant_with
 from domain.rules.cascade import settle_year
 from domain.rules.claim import ClaimFacts
 from domain.rules.settlement import Settlement
+from service.line_reclassification import reclassified_lines
 from service.settlement_claims import settlement_claim
 
 if TYPE_CHECKING:
@@ -87,7 +89,8 @@ def _current_claim(
     differences: list[dict[str, Any]],
 ) -> ClaimFacts:
     """The claim a settlement counts with now, re-derived: after a recalculation that re-read the facts (a late
-    fact), from the patient, admission and registry at the versions it recorded; else the claim as settled."""
+    fact), from the patient, admission and registry at the versions it recorded and the lines re-classified by
+    the catalogue in force as of the moment it recorded; else the claim as settled."""
     facts = record.get("current_facts")
     if facts is None:
         return derived
@@ -98,9 +101,17 @@ def _current_claim(
     )
     hospital = ledger.hospital_as_settled(facts["hospital"], admission, patient.county_code)
     differences += _diff(sid, "current hospital", facts["hospital"], hospital or facts["hospital"])
+    compliant = None
+    if "lines" in facts:  # the lines as re-classified: the catalogue chosen again as of the same moment
+        known_at = datetime.fromisoformat(str(facts["catalogue_known_at"]))
+        lines = reclassified_lines(ledger, patient.county_code, admission, known_at)
+        differences += _diff(sid, "current lines", facts["lines"], lines)
+        compliant = compliant_with(admission.lines, lines)
     version = Settlement.from_dict(record["current"]).policy_version
     policy = ledger.policy_parameters(ids.policy_version_id(account.county_code, version))
-    claim = settlement_claim(sid, admission, patient, policy, account.year, hospital=facts["hospital"])
+    claim = settlement_claim(
+        sid, admission, patient, policy, account.year, hospital=facts["hospital"], compliant=compliant
+    )
     claim = replace(claim, charity_granted=derived.charity_granted)
     differences += _diff(sid, "current claim", record.get("current_claim", record["claim"]), claim.to_dict())
     return claim

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from domain.aggregates.admission import Admission
@@ -22,11 +23,14 @@ def settlement_claim(
     year: int,
     *,
     hospital: Mapping[str, Any] | None = None,
+    compliant: Decimal | None = None,
 ) -> ClaimFacts:
     """The admission's and patient's facts, with Hainan's where the policy has their rules: what the
     admission treats (大病集中救治) and the charity grants recorded for the patient-year so far. A Langxi
     claim is exactly what it always was. `hospital`: the registry's attributes in force on the service
-    date (`BenefitLedger.hospital_at_settlement`); default: those frozen on the admission."""
+    date (`BenefitLedger.hospital_at_settlement`); default: those frozen on the admission. `compliant`: the
+    compliant cost of the lines as re-classified by a recalculation (service.line_reclassification); default:
+    as posted."""
     return claim_facts(
         claim_id,
         admission,
@@ -34,4 +38,5 @@ def settlement_claim(
         treated=treated_disease_of(policy, admission, patient, hospital=hospital),
         charity_granted=patient.charity_granted(year) if policy.charity is not None else ZERO,
         hospital=hospital,
+        compliant=compliant,
     )

@@ -1,11 +1,28 @@
-"""GET /reports/recalculations-pending and POST /reports/recalculations-pending/runs (late facts, #10)."""
+"""GET /reports/recalculations-pending and POST /reports/recalculations-pending/runs (late facts, #10), on SQLite
+and PostgreSQL: this module's `api_ledger` is over the `store_url` store (the other API tests keep SQLite)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
-from ledger_api import COUNTY_HOSPITAL, LedgerApi
+import pytest
+from ledger_api import COUNTY_HOSPITAL, PROVINCE_HOSPITAL, LedgerApi
 from role_client import bearer
+
+from service.ledger import BenefitLedger
+from service.legacy_shapes import ensure_hospital
+from service.settings import Settings
+
+
+@pytest.fixture
+def api_ledger(store_url: str) -> Iterator[BenefitLedger]:
+    """The conftest's ledger, on both stores (the API's view store follows the ledger's store)."""
+    ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
+    for hospital in (COUNTY_HOSPITAL, PROVINCE_HOSPITAL):
+        ensure_hospital(ledger, hospital)
+    yield ledger
+    ledger.close()
 
 
 def _settled_then_late_status(api: LedgerApi) -> None:
@@ -99,3 +116,35 @@ def test_a_known_at_beyond_the_clock_tolerance_is_refused(api: LedgerApi) -> Non
         422,
     )
     assert "in the future" in problem["detail"]
+
+
+def test_a_catalogue_correction_is_listed_and_the_run_re_classifies_the_line(api: LedgerApi) -> None:
+    """A bed line 7 @ 35.00 settled under the shipped limit 30.00 (35.00 超限价); the correction raises the limit
+    to 40.00 from 2018-01-01: NCMS (county, 0.90) pays 0.90 x 35.00 = 31.50 more, owed to the patient."""
+    from tests.application.test_reclassified_lines import CORRECTED, SHIPPED, corrected_catalogue
+
+    api.poor_patient("B", status="none")
+    api.admit("B", "B-A", COUNTY_HOSPITAL, total="3000", compliant="3000", day="2018-03-12", discharge=False)
+    bed = {"command_id": "B-A:bed", "line_no": "3", "item_code": "120100001", "quantity": 7, "unit_price": "35.00"}
+    api.post("/admissions/B-A/charge-lines", bed)
+    api.post("/admissions/B-A/discharge", {"command_id": "B-A:discharge", "discharged_on": "2018-03-12"})
+    settled = api.settle("B-A").json()
+    assert Decimal(settled["patient_share"]) == Decimal("3245.00") - (Decimal("3210.00") - 300) * Decimal("0.90")
+
+    body = {"command_id": "catalogue-correction", **corrected_catalogue(unit_price_limit="40.00")}
+    api.post("/catalogue-versions", body, headers=bearer("tok-admin"))
+    (year,) = api.get("/reports/recalculations-pending")["years"]
+    assert [(r["fact"], r["subject"]) for r in year["reasons"]] == [("catalogue", f"341821/{CORRECTED}")]
+
+    run = api.post("/reports/recalculations-pending/runs", {}, status=200).json()
+    assert (run["examined"], run["changed_count"], Decimal(run["compensation_owed"])) == (1, 1, Decimal("31.50"))
+    assert api.get("/reports/recalculations-pending")["count"] == 0
+    (record,) = api.get("/patients/B/years/2018")["settlements"]
+    line = record["current_lines"]["3"]
+    assert (line["catalogue_version"], Decimal(line["compliant_amount"]), Decimal(line["over_limit"])) == (
+        CORRECTED,
+        Decimal("245.00"),
+        0,
+    )
+    posted = {n["line_no"]: n for n in api.get("/admissions/B-A")["lines"]}["3"]
+    assert posted["classification"]["catalogue_version"] == SHIPPED  # the line as posted is unchanged

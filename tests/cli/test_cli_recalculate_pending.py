@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from tests.application.scenario import COUNTY_HOSPITAL, admit_and_settle, poor_patient, publish_default
@@ -73,3 +74,67 @@ def test_recalculate_refuses_mixed_or_missing_arguments(invoke, cli_store: str) 
     assert head(cli_store) == before
     filtered = invoke("recalculate", "--pending", "--county", "469030", "--year", "2018")
     assert filtered.exit_code == 0 and filtered.stdout.startswith("pending: 0 patient-years")
+
+
+SHIPPED_CATALOGUE = Path(__file__).parents[2] / "src" / "domain" / "policy" / "catalogue_langxi.toml"
+
+
+def _corrected_catalogue_file(tmp_path: Path) -> Path:
+    """The shipped Langxi catalogue as version langxi-catalogue-2018.1, effective 2018-01-01, with the bed
+    (120100001) price limit raised from 30.00 to 40.00."""
+    text = SHIPPED_CATALOGUE.read_text(encoding="utf-8")
+    bed = 'code = "120100001"\nname = "普通病房床位费（三人间）/日"\nlist = "facility"\nclass = "a"\nunit_price_limit = "30.00"'
+    assert text.count(bed) == 1
+    text = text.replace(bed, bed.replace('"30.00"', '"40.00"'))
+    text = text.replace('version = "langxi-catalogue-2016.1"', 'version = "langxi-catalogue-2018.1"')
+    text = text.replace('effective_from = "2016-01-01"', 'effective_from = "2018-01-01"')
+    path = tmp_path / "catalogue-2018.1.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_catalogue_correction_published_late_is_applied_by_recalculate_pending(
+    invoke, cli_store: str, tmp_path: Path
+) -> None:
+    """The bed line 7 @ 35.00 = 245.00 settled under the shipped limit 30.00 (compliant 210.00) with a
+    G-TREATMENT line of 3,000.00, at a county hospital for a non-poor patient: NCMS (compliant - 300) x 0.90.
+    Under the corrected limit 40.00 the line is all compliant: the patient is owed the NCMS difference."""
+    from tests.projections.test_registry_and_catalogue import _admission, _register
+
+    with opened(cli_store) as ledger:
+        publish_default(ledger)
+        poor_patient(ledger, "P", status="none")
+        _register(ledger)
+        _admission(
+            ledger,
+            "A1",
+            date(2018, 3, 1),
+            date(2018, 3, 8),
+            [("120100001", "7", "35.00"), ("G-TREATMENT", "1", "3000")],
+        )
+    assert invoke("verify").exit_code == 0
+
+    published = invoke("catalogue", "publish", str(_corrected_catalogue_file(tmp_path)))
+    assert published.exit_code == 0, (published.stdout, published.stderr)
+    found = invoke("verify")
+    assert found.exit_code == 1 and "P/2018 pending recalculation: catalogue version langxi-catalogue-2018.1" in (
+        found.stdout
+    )
+
+    run = invoke("recalculate", "--pending")
+    assert run.exit_code == 0, (run.stdout, run.stderr)
+
+    def ncms(compliant: Decimal) -> Decimal:
+        return ((compliant - Decimal("300")) * Decimal("0.90")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    owed = ncms(Decimal("245.00") + Decimal("3000.00")) - ncms(Decimal("210.00") + Decimal("3000.00"))
+    assert owed == Decimal("31.50")
+    assert run.stdout.splitlines() == [
+        f"pending: 1 patient-years recalculated; 1 changed; compensation owed {owed}",
+        f"  P/2018: changed; compensation owed {owed}",
+    ]
+    clean = invoke("verify", "--json")
+    assert clean.exit_code == 0 and json.loads(clean.stdout)["ok"] is True, clean.stdout
+    replayed = invoke("replay", "P", "2018")
+    assert "re-classified by the recalculation under langxi-catalogue-2018.1" in replayed.stdout
+    assert "posted under langxi-catalogue-2016.1: compliant 210.00" in replayed.stdout

@@ -177,16 +177,18 @@ def test_a_catalogue_effective_after_the_settled_dates_marks_nothing(ledger: Ben
     assert pending_years(views) == []
 
 
-def test_a_pending_recalculation_answers_the_catalogue_fact_on_the_lines_as_posted(
+def test_a_pending_recalculation_answers_the_catalogue_fact_with_the_lines_re_classified(
     ledger: BenefitLedger, views: ViewStore
 ) -> None:
-    """The recalculation re-reads the patient's facts and re-settles on the lines as posted: they keep the
-    catalogue version they were classified by, so nothing changes and the fact is answered (applied)."""
+    """The recalculation re-classifies the posted line by the version now in force; a version that gives the
+    line the same verdict (the bed limit as shipped) changes nothing, and the fact is answered (applied). The
+    posted line keeps the version it was classified by (tests/application/test_reclassified_lines.py: a
+    version that changes the verdict)."""
     publish_default(ledger)
     poor_patient(ledger, "P")
     _register(ledger)
     _admission(ledger, "A1", date(2018, 3, 1), date(2018, 3, 8), [("120100001", "7", "35.00")])
-    _publish(ledger)
+    _publish(ledger, "cat:2018:same", items=_version_2018(bed_limit="30.00")["items"])
     catch_up_pending(ledger, views)
     assert is_pending(views, "P", 2018)
     run = recalculate_pending(ledger, views)

@@ -22,6 +22,8 @@ class RecalculationItemPublic(BaseModel):
     patient_share_after: Money
     compensation_owed: Money
     changed: bool
+    catalogue_versions: dict[str, str] | None = None
+    """line number -> the catalogue version each charge line was re-classified by (absent: no catalogue line)"""
 
 
 class RecalculationPublic(BaseModel):

@@ -98,6 +98,9 @@ class SettlementRecordPublic(BaseModel):
     compensation_owed: Money
     compensation_paid: Money
     compensation_outstanding: Money
+    current_lines: dict[str, Any] | None = None
+    """the charge lines as the last recalculation re-classified them (line number -> the catalogue's verdict,
+    naming the version used); null when none did (the admission's lines as posted count)"""
 
 
 class BenefitYearPublic(BaseModel):
@@ -120,6 +123,7 @@ class BenefitYearPublic(BaseModel):
                 "settlement": SettlementPublic.fields_of(r["settlement"]),
                 "current": SettlementPublic.fields_of(r["current"]),
                 "compensation_outstanding": history.compensation_outstanding(r["settlement_id"]),
+                "current_lines": (r.get("current_facts") or {}).get("lines"),
             }
             for r in history.settlements
         ]

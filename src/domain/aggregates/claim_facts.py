@@ -58,12 +58,14 @@ def claim_facts(
     treated: TreatedDisease | None = None,
     charity_granted: Decimal = ZERO,
     hospital: Mapping[str, Any] | None = None,
+    compliant: Decimal | None = None,
 ) -> ClaimFacts:
     """Patient facts are taken as in force on the service date (discharge or visit day).
 
     `treated` (Hainan 大病集中救治) and `charity_granted` (charity grants recorded for the patient-year
     so far) are given by the caller; without them the claim is what it always was. `hospital`: the
-    registry's attributes in force on the service date (default: those frozen on the admission).
+    registry's attributes in force on the service date (default: those frozen on the admission). `compliant`:
+    the compliant cost of the lines as a recalculation re-classified them (default: as posted).
     """
     day = admission.service_date()
     hospital = admission.hospital if hospital is None else hospital
@@ -77,7 +79,7 @@ def claim_facts(
         referred=admission.referred,
         service_date=day,
         total=admission.total,
-        compliant=admission.compliant,
+        compliant=admission.compliant if compliant is None else compliant,
         poverty_status=patient.status_on(day),
         chronic_certified=patient.chronic_certified_on(day),
         major_diseases=patient.major_diseases_on(day),

@@ -18,11 +18,13 @@ from domain.aggregates.admission import Admission
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.errors import NotFoundError, StateConflictError, ValidationError
 from domain.policy.selection import version_in_force
+from domain.registry.reclassification import compliant_with
 from domain.rules.claim import ClaimFacts
 from domain.rules.recalculation import recalculate_year
 from service.commands.recalculations import PayRetroactiveCompensation, RecalculateBenefitYear, RecalculateForPolicy
 from service.handlers import handles
 from service.idempotency import Outcome
+from service.line_reclassification import reclassified_lines
 from service.region_recalculation import RegionRun, recalculate_region
 from service.settlement_claims import settlement_claim
 
@@ -35,6 +37,12 @@ def recalculate_benefit_year(ledger: BenefitLedger, cmd: RecalculateBenefitYear)
     """Re-settle a patient-year under the versions in force as known at `known_at` (default now), with the
     patient's facts and the hospital registry as recorded now (late facts: a poverty status, certificate,
     major-disease confirmation or registry correction recorded after a settlement but effective before it).
+
+    Each charge line the ledger classified is re-classified by the catalogue in force on its admission day as
+    known at `known_at` (a catalogue correction published since applies; a legacy, pre-classified line keeps
+    its sender's classification); each item's `facts` records the classifications used (`lines`, each naming
+    its catalogue version) and the moment they were chosen as of (`catalogue_known_at`), so `verify`
+    re-derives them.
 
     Records a RecalculationRecorded event if some settlement changes, else a RecalculationChecked event
     (the trace that the facts were re-read: the year is no longer pending recalculation); the result lists,
@@ -57,10 +65,15 @@ def check_known_at(ledger: BenefitLedger, known_at: datetime | None) -> None:
 
 
 def _refreshed(
-    ledger: BenefitLedger, folded: BenefitYearHistory, active: list[dict[str, Any]], policies: list[Any]
+    ledger: BenefitLedger,
+    folded: BenefitYearHistory,
+    active: list[dict[str, Any]],
+    policies: list[Any],
+    known_at: datetime,
 ) -> list[dict[str, Any]]:
-    """The active settlement records with their claims re-derived from the patient as recorded now and the
-    hospital registry as recorded now (the admission as it was settled; charity grants as frozen)."""
+    """The active settlement records with their claims re-derived from the patient as recorded now, the
+    hospital registry as recorded now and the admission's lines re-classified by the catalogue as known at
+    `known_at` (the admission as it was settled; charity grants as frozen)."""
     patient = ledger.get_patient(folded.patient_ref)
     out = []
     for record, (params, _) in zip(active, policies):
@@ -72,15 +85,41 @@ def _refreshed(
         except (StateConflictError, NotFoundError):  # closed or never registered: as settled
             hospital = dict(record["hospital"])
         frozen = ClaimFacts.from_dict(record["claim"])
-        claim = settlement_claim(record["settlement_id"], admission, patient, params, folded.year, hospital=hospital)
+        lines = reclassified_lines(ledger, patient.county_code, admission, known_at)
+        compliant = compliant_with(admission.lines, lines) if lines else None
+        claim = settlement_claim(
+            record["settlement_id"], admission, patient, params, folded.year, hospital=hospital, compliant=compliant
+        )
         claim = replace(claim, charity_granted=frozen.charity_granted)
-        facts = {
+        facts: dict[str, Any] = {
             "patient_version": patient.version,
             "admission_version": record["admission_version"],
             "hospital": hospital,
         }
+        if lines:
+            facts |= {"lines": lines, "catalogue_known_at": known_at.isoformat()}
         out.append({**record, "current_claim": claim.to_dict(), "facts": facts})
     return out
+
+
+def _check_facts(active: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a recalculation that changed nothing read: the patient's version and, per settlement with
+    catalogue-classified lines, the catalogue version each line was re-classified by."""
+    facts: dict[str, Any] = {"patient_version": active[0]["facts"]["patient_version"] if active else 0}
+    versions = {
+        record["settlement_id"]: {n: c["catalogue_version"] for n, c in record["facts"]["lines"].items()}
+        for record in active
+        if "lines" in record["facts"]
+    }
+    if versions:
+        facts["catalogue_versions"] = versions
+    return facts
+
+
+def _line_versions(item: dict[str, Any]) -> dict[str, Any]:
+    """A result item names the catalogue version each re-classified line used (none: no such line)."""
+    lines = (item.get("facts") or {}).get("lines")
+    return {"catalogue_versions": {n: c["catalogue_version"] for n, c in lines.items()}} if lines else {}
 
 
 def _recalculated(
@@ -110,13 +149,17 @@ def _recalculated(
         entry = version_in_force(register, date.fromisoformat(record["claim"]["service_date"]), known_at)
         policies.append((ledger.policy_parameters(UUID(entry["policy_version_id"])), entry["version"]))
     if refresh_facts:
-        active = _refreshed(ledger, folded, active, policies)
+        # the catalogue as known at known_at, but never later than now: a version published after this moment
+        # (within a future known_at's tolerance) was not read, and verify must not read it either
+        active = _refreshed(ledger, folded, active, policies, min(known_at, ledger.clock.now()))
     items, state_after = recalculate_year(active, policies)
     recorded = account.record_recalculation(items, state_after, cmd.reason, known_at.isoformat())
     if refresh_facts and not recorded:
-        patient_version = active[0]["facts"]["patient_version"] if active else 0
-        account.record_check(cmd.reason, known_at.isoformat(), {"patient_version": patient_version})
-    summary = [{k: v for k, v in item.items() if k not in ("settlement", "claim", "facts")} for item in items]
+        account.record_check(cmd.reason, known_at.isoformat(), _check_facts(active))
+    summary = [
+        {k: v for k, v in item.items() if k not in ("settlement", "claim", "facts")} | _line_versions(item)
+        for item in items
+    ]
     return Outcome(
         [account] if recorded or refresh_facts else [],
         {"patient_ref": cmd.patient_ref, "year": cmd.year, "changed": recorded, "items": summary},
