@@ -9,6 +9,7 @@ chaining was enabled, once).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -29,6 +31,17 @@ _FETCH_ROWS = 2000
 # Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
 # once (generic plan); unnest() over arrays, re-planned on each execution, is kept for bulk saves.
 _LISTED = 32
+_BEGIN, _COMMIT, _ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
+
+
+def _event_arrays(stored_events: Sequence[StoredEvent]) -> list[list[Any]]:
+    """The events as four column arrays (ids, versions, topics, states), in the order given."""
+    return [
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    ]
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -83,6 +96,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, originator_version, topic, state FROM {schema}.{events} "
             "WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
         ).format(**fmt)
+        self.insert_arrays_statement = SQL(
+            "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
+        ).format(**fmt)
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}
         self._insert_links_by_count: dict[int, Composed] = {}
@@ -135,28 +152,72 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                         rows = self._plan(links, None, stored_events, firsts)
                     except ChainBrokenError:
                         rows = None
-                # The events-table lock is held only for this: lock, notify, insert the events and their
-                # chain rows, commit, sent in one pipeline flight.
-                with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs, conn.cursor() as chain:
-                    self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
-                    try:
-                        self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
-                        if rows is None:
-                            pipeline.sync()  # a collision on the events' key raises here; nothing is written
-                            rows = self._plan(chain, pipeline, stored_events, firsts)
-                        chain.execute(*self._insert_links(rows), prepare=True)
-                        pipeline.sync()  # a collision on the events' key raises here; nothing is written
-                        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                    except ChainBrokenError:
-                        raise  # leaves the transaction by exception: rolled back
-                    except Exception as e:
-                        exc = e
+                if rows is not None:
+                    notification_ids = self._insert_in_one_flight(conn, stored_events, rows, **kwargs)
+                else:
+                    notification_ids = self._insert_then_plan(conn, stored_events, firsts, **kwargs)
             except Exception as e:
-                exc = exc or e
+                exc = e
             if exc is not None and not _keeps_connection(exc):
                 conn.close()  # failed mid-pipeline (timeout, cancel, broken link): the pool must not reuse it
             if exc:
                 raise exc
+        return notification_ids
+
+    def _insert_in_one_flight(
+        self, conn: Any, stored_events: Sequence[StoredEvent], rows: list[tuple[Any, int, bytes]], **kwargs: Any
+    ) -> Sequence[int]:
+        """The events-table lock is held only for this one pipeline flight: BEGIN, lock, notify, insert the
+        events (four binary arrays: no per-row adaptation in Python) and their chain rows, COMMIT.
+
+        A collision on the events' key aborts the flight before the chain rows or the COMMIT run: nothing
+        is written, the transaction is rolled back here and the IntegrityError raised."""
+        exc: Exception | None = None
+        ids: list[int] = []
+        with conn.pipeline() as pipeline, conn.cursor() as curs, conn.cursor() as events, conn.cursor() as chain:
+            try:
+                curs.execute(_BEGIN)
+                self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+                self._lock_table(curs)
+                self._notify_channel(curs)
+                events.execute(self.insert_arrays_statement, _event_arrays(stored_events), prepare=True)
+                chain.execute(*self._insert_links(rows), prepare=True)
+                curs.execute(_COMMIT)
+                pipeline.sync()
+                ids = [row["notification_id"] for row in events.fetchall()]
+            except Exception as e:
+                exc = e  # raised after the pipeline has exited (psycopg warns otherwise)
+        if exc is not None:
+            if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
+                with contextlib.suppress(Exception):
+                    conn.execute(_ROLLBACK)
+            raise exc
+        if len(ids) != len(stored_events):
+            raise ProgrammingError(f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})")
+        return ids
+
+    def _insert_then_plan(
+        self, conn: Any, stored_events: Sequence[StoredEvent], firsts: dict[Any, int], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The plan failed before the lock: insert first (a collision raises its IntegrityError), then plan locked
+        (a tampered stream raises ChainBrokenError and rolls everything back)."""
+        exc: Exception | None = None
+        notification_ids: Sequence[int] | None = None
+        with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs, conn.cursor() as chain:
+            self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+            try:
+                self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
+                pipeline.sync()  # a collision on the events' key raises here; nothing is written
+                rows = self._plan(chain, pipeline, stored_events, firsts)
+                chain.execute(*self._insert_links(rows), prepare=True)
+                pipeline.sync()
+                notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            except ChainBrokenError:
+                raise  # leaves the transaction by exception: rolled back
+            except Exception as e:
+                exc = e
+        if exc is not None:
+            raise exc
         return notification_ids
 
     def _plan(
@@ -228,7 +289,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         streams: dict[UUID, list[StoredEvent]] = {}
         if not originator_ids:
             return streams
-        with self.datastore.transaction(commit=False) as curs:
+        # one statement in autocommit mode: one snapshot of the store, one round trip (no BEGIN/ROLLBACK)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_streams_statement, [list(originator_ids)], prepare=True)
             for row in curs.fetchall():
                 oid = row["originator_id"]
