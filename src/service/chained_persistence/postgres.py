@@ -10,6 +10,7 @@ chaining was enabled, once).
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -32,6 +33,14 @@ _FETCH_ROWS = 2000
 # once (generic plan); unnest() over arrays, re-planned on each execution, is kept for bulk saves.
 _LISTED = 32
 _BEGIN, _COMMIT, _ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
+
+
+_REMEMBERED_MAX = 20_000  # streams whose links one thread remembers between a batch's reads and its insert
+
+
+def _no_legacy(originator_id: Any, below: int) -> None:
+    """Remembered links are used only when the previous link exists: no stream to adopt."""
+    return None
 
 
 def _event_arrays(stored_events: Sequence[StoredEvent]) -> list[list[Any]]:
@@ -100,6 +109,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
         ).format(**fmt)
+        self.select_last_links_statement = SQL(
+            "SELECT s.originator_id, m.last_version, c.originator_version, c.hash "
+            "FROM unnest(%s::{id_type}[]) AS s(originator_id) "
+            "CROSS JOIN LATERAL (SELECT coalesce(max(e.originator_version), 0) AS last_version FROM {schema}.{events} e "
+            "WHERE e.originator_id = s.originator_id) m "
+            "LEFT JOIN {schema}.{chain} c ON c.originator_id = s.originator_id AND c.originator_version >= m.last_version"
+        ).format(**fmt)
+        self._local = threading.local()
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}
         self._insert_links_by_count: dict[int, Composed] = {}
@@ -146,10 +163,17 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 # first collides on the events' key below, so nothing read here can go stale unnoticed.
                 # If the plan fails (a collision, or a tampered stream), the insert goes first, as it must
                 # for the loser of a race to see its IntegrityError; then the plan runs again, locked.
+                # A batch read its streams with their links just before (select_streams_with_links): when every
+                # stream's read ended at the version before this save's first, those links are what the plan
+                # query would return now, less any later change that makes the insert collide anyway.
                 rows: list[tuple[Any, int, bytes]] | None
+                known = self._known_links(firsts)
                 with conn.cursor() as links:
                     try:
-                        rows = self._plan(links, None, stored_events, firsts)
+                        if known is not None:
+                            rows = plan_links(self.hasher, stored_events, known, _no_legacy, self.chain_table_name)
+                        else:
+                            rows = self._plan(links, None, stored_events, firsts)
                     except ChainBrokenError:
                         rows = None
                 if rows is not None:
@@ -158,11 +182,33 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                     notification_ids = self._insert_then_plan(conn, stored_events, firsts, **kwargs)
             except Exception as e:
                 exc = e
+            finally:
+                self.forget_links()
             if exc is not None and not _keeps_connection(exc):
                 conn.close()  # failed mid-pipeline (timeout, cancel, broken link): the pool must not reuse it
             if exc:
                 raise exc
         return notification_ids
+
+    def _known_links(self, firsts: dict[Any, int]) -> dict[str, dict[int, bytes]] | None:
+        """The chain rows the plan query would read (versions >= first - 1), from this thread's last
+        `select_streams_with_links`, if it read every stream up to exactly first - 1 and the stream's link
+        there exists (a new stream: no link needed); else None (the plan query runs)."""
+        remembered: dict[str, tuple[int, dict[int, bytes]]] | None = getattr(self._local, "links", None)
+        if not remembered:
+            return None
+        known: dict[str, dict[int, bytes]] = {}
+        for originator_id, first in firsts.items():
+            stream = stream_key(originator_id)
+            entry = remembered.get(stream)
+            if entry is None or entry[0] != first - 1 or (first > 1 and first - 1 not in entry[1]):
+                return None
+            known[stream] = entry[1]
+        return known
+
+    def forget_links(self) -> None:
+        """Drop the links this thread's last `select_streams_with_links` remembered (an insert consumes them)."""
+        self._local.links = None
 
     def _insert_in_one_flight(
         self, conn: Any, stored_events: Sequence[StoredEvent], rows: list[tuple[Any, int, bytes]], **kwargs: Any
@@ -297,6 +343,43 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 streams.setdefault(oid, []).append(
                     StoredEvent(oid, row["originator_version"], row["topic"], bytes(row["state"]))
                 )
+        return streams
+
+    def select_streams_with_links(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """`select_streams`, and in the same pipeline flight each stream's chain rows from its last event's
+        version on (all its rows when it has no event), remembered for this thread's next insert.
+
+        A batch saves the streams it read: its insert then needs no plan query (`_known_links`). The two
+        statements may see two moments; a stream written between them has read a later last version than
+        its events, so its links are not used."""
+        streams: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return streams
+        remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
+        ids = list(originator_ids)
+        with self.datastore.get_connection() as conn, conn.pipeline(), conn.cursor() as curs, conn.cursor() as links:
+            curs.execute(self.select_streams_statement, [ids], prepare=True)
+            links.execute(self.select_last_links_statement, [ids], prepare=True)
+            for row in curs.fetchall():
+                oid = row["originator_id"]
+                streams.setdefault(oid, []).append(
+                    StoredEvent(oid, row["originator_version"], row["topic"], bytes(row["state"]))
+                )
+            found: dict[str, tuple[int, dict[int, bytes]]] = {}
+            for row in links.fetchall():
+                stream = stream_key(row["originator_id"])
+                entry = found.setdefault(stream, (int(row["last_version"]), {}))
+                if row["originator_version"] is not None:
+                    entry[1][int(row["originator_version"])] = bytes(row["hash"])
+        for oid in ids:
+            stream = stream_key(oid)
+            last = streams[oid][-1].originator_version if oid in streams else 0
+            entry = found.get(stream, (last, {}))
+            if entry[0] == last:  # else written between the two statements: not remembered
+                remembered[stream] = entry
+        if len(remembered) > _REMEMBERED_MAX:
+            remembered = {}
+        self._local.links = remembered
         return streams
 
     # ---- reading raw rows for the verifier ----------------------------------------------------
