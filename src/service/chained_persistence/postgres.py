@@ -90,8 +90,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(**fmt)
         self.insert_links_statement = SQL(
             "INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[])"
-        ).format(**fmt)
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::bytea[])"
+        ).format(**fmt)  # binary arrays: no per-row text quoting
         self.any_link_statement = SQL("SELECT 1 FROM {schema}.{chain} WHERE originator_id = %s LIMIT 1").format(**fmt)
         self.legacy_events_statement = SQL(
             "SELECT originator_version, topic, state FROM {schema}.{events} "
@@ -114,8 +114,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "FROM unnest(%s::{id_type}[]) AS s(originator_id) "
             "CROSS JOIN LATERAL (SELECT coalesce(max(e.originator_version), 0) AS last_version FROM {schema}.{events} e "
             "WHERE e.originator_id = s.originator_id) m "
-            "LEFT JOIN {schema}.{chain} c ON c.originator_id = s.originator_id AND c.originator_version >= m.last_version"
-        ).format(**fmt)
+            "LEFT JOIN LATERAL (SELECT c.originator_version, c.hash FROM {schema}.{chain} c "
+            "WHERE c.originator_id = s.originator_id AND c.originator_version >= m.last_version) c ON true"
+        ).format(**fmt)  # both sides LATERAL: index scans per stream, never a scan of the chain table
         self._local = threading.local()
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}

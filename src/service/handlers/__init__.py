@@ -57,7 +57,7 @@ _loaded = False
 
 
 def _load() -> None:
-    global _loaded  # noqa: PLW0603 - the import below runs once, not once per command
+    global _loaded
     if _loaded:
         return
     _loaded = True
