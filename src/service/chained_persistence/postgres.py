@@ -221,19 +221,20 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         is written, the transaction is rolled back here and the IntegrityError raised."""
         exc: Exception | None = None
         ids: list[int] = []
-        with conn.pipeline() as pipeline, conn.cursor() as curs, conn.cursor() as events, conn.cursor() as chain:
+        with conn.cursor() as curs, conn.cursor() as events, conn.cursor() as chain:
             try:
-                curs.execute(_BEGIN)
-                self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
-                self._lock_table(curs)
-                self._notify_channel(curs)
-                events.execute(self.insert_arrays_statement, _event_arrays(stored_events), prepare=True)
-                chain.execute(*self._insert_links(rows), prepare=True)
-                curs.execute(_COMMIT)
-                pipeline.sync()
+                # the pipeline's exit is its only sync: one round trip (the results wait in the cursors)
+                with conn.pipeline():
+                    curs.execute(_BEGIN)
+                    self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    events.execute(self.insert_arrays_statement, _event_arrays(stored_events), prepare=True)
+                    chain.execute(*self._insert_links(rows), prepare=True)
+                    curs.execute(_COMMIT)
                 ids = [row["notification_id"] for row in events.fetchall()]
             except Exception as e:
-                exc = e  # raised after the pipeline has exited (psycopg warns otherwise)
+                exc = e
         if exc is not None:
             if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
                 with contextlib.suppress(Exception):
@@ -358,9 +359,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return streams
         remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
         ids = list(originator_ids)
-        with self.datastore.get_connection() as conn, conn.pipeline(), conn.cursor() as curs, conn.cursor() as links:
-            curs.execute(self.select_streams_statement, [ids], prepare=True)
-            links.execute(self.select_last_links_statement, [ids], prepare=True)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs, conn.cursor() as links:
+            with conn.pipeline():  # its exit is its only sync: one round trip (the results wait in the cursors)
+                curs.execute(self.select_streams_statement, [ids], prepare=True)
+                links.execute(self.select_last_links_statement, [ids], prepare=True)
             for row in curs.fetchall():
                 oid = row["originator_id"]
                 streams.setdefault(oid, []).append(
