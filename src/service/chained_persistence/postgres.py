@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.pq import TransactionStatus
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from service.chained_persistence.chain import ChainBrokenError, ChainHasher, check_key_id, stream_key
@@ -359,21 +359,21 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             return streams
         remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
         ids = list(originator_ids)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs, conn.cursor() as links:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+            conn.cursor(row_factory=tuple_row) as links,
+        ):
             with conn.pipeline():  # its exit is its only sync: one round trip (the results wait in the cursors)
                 curs.execute(self.select_streams_statement, [ids], prepare=True)
                 links.execute(self.select_last_links_statement, [ids], prepare=True)
-            for row in curs.fetchall():
-                oid = row["originator_id"]
-                streams.setdefault(oid, []).append(
-                    StoredEvent(oid, row["originator_version"], row["topic"], bytes(row["state"]))
-                )
+            for oid, version, topic, state in curs.fetchall():
+                streams.setdefault(oid, []).append(StoredEvent(oid, version, topic, bytes(state)))
             found: dict[str, tuple[int, dict[int, bytes]]] = {}
-            for row in links.fetchall():
-                stream = stream_key(row["originator_id"])
-                entry = found.setdefault(stream, (int(row["last_version"]), {}))
-                if row["originator_version"] is not None:
-                    entry[1][int(row["originator_version"])] = bytes(row["hash"])
+            for oid, last_version, version, hash_ in links.fetchall():
+                entry = found.setdefault(stream_key(oid), (int(last_version), {}))
+                if version is not None:
+                    entry[1][int(version)] = bytes(hash_)
         for oid in ids:
             stream = stream_key(oid)
             last = streams[oid][-1].originator_version if oid in streams else 0
