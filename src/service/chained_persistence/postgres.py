@@ -85,7 +85,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         fmt = {"schema": schema, "chain": chain, "key": key, "events": events, "id_type": id_type}
         self.select_links_statement = SQL(
             "SELECT c.originator_id, c.originator_version, c.hash FROM {schema}.{chain} c "
-            "JOIN unnest(%s::{id_type}[], %s::bigint[]) AS s(originator_id, previous_version) "
+            "JOIN unnest(%b::{id_type}[], %b::bigint[]) AS s(originator_id, previous_version) "
             "ON c.originator_id = s.originator_id AND c.originator_version >= s.previous_version"
         ).format(**fmt)
         self.insert_links_statement = SQL(
@@ -103,7 +103,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_key_statement = SQL("SELECT key_id FROM {schema}.{key} WHERE id = 1").format(**fmt)
         self.select_streams_statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {schema}.{events} "
-            "WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%b::{id_type}[]) ORDER BY originator_id, originator_version"
         ).format(**fmt)
         self.insert_arrays_statement = SQL(
             "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
@@ -111,7 +111,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(**fmt)
         self.select_last_links_statement = SQL(
             "SELECT s.originator_id, m.last_version, c.originator_version, c.hash "
-            "FROM unnest(%s::{id_type}[]) AS s(originator_id) "
+            "FROM unnest(%b::{id_type}[]) AS s(originator_id) "
             "CROSS JOIN LATERAL (SELECT coalesce(max(e.originator_version), 0) AS last_version FROM {schema}.{events} e "
             "WHERE e.originator_id = s.originator_id) m "
             "LEFT JOIN LATERAL (SELECT c.originator_version, c.hash FROM {schema}.{chain} c "
