@@ -10,19 +10,17 @@ its error names the command's index; nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain import ids
 from domain.errors import ConcurrencyConflictError, LedgerError, ValidationError
 from domain.policy.parsing import PolicyError
+from service.batch_read_ahead import read_ahead
 from service.commands import Command, parse_entry
 from service.retry_lock import retrying, unlocked
-from service.stream_reads import prefetch
-from service.unit_of_work import UnitOfWork, commit, unit_of_work
+from service.unit_of_work import commit, unit_of_work
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -72,8 +70,9 @@ def run_batch(
 
     `authorize(command)` (the API's access check) runs before each command and may raise.
 
-    The batch's command records and the aggregates its commands name (patients, admissions,
-    patient-years) are read first in two queries (`prefetch`); an id with no events is known absent,
+    The batch's command records, the aggregates its commands name (patients, admissions, patient-years)
+    and what those lead to (hospitals, policy and catalogue registers, county-year closes) are read first,
+    in one or two queries (service.batch_read_ahead); an id with no events is known absent,
     so neither its command-record lookup nor a creation's existence probe costs a query. A batch that
     collides with a concurrent writer is run again on fresh state while holding the retry lock
     (service.retry_lock), so batches that keep colliding with each other take turns instead of
@@ -81,7 +80,7 @@ def run_batch(
     """
     for attempt in range(RETRY_COUNT_MAX):
         with retrying(ledger) if attempt else unlocked(), unit_of_work() as unit:
-            _prefetch(ledger, unit, commands)
+            read_ahead(ledger, unit, commands)
             results = []
             for index, command in enumerate(commands):
                 try:
@@ -105,37 +104,3 @@ def run_batch(
                 continue
             return results
     raise ConcurrencyConflictError(f"batch: gave up after {RETRY_COUNT_MAX} conflicting attempts")
-
-
-def _prefetch(ledger: BenefitLedger, unit: UnitOfWork, commands: Sequence[Command]) -> None:
-    prefetch(ledger, unit, [ids.command_record_id(c.command_id) for c in commands])
-    prefetch(ledger, unit, [oid for c in commands for oid in named_aggregates(c)])
-    prefetch(ledger, unit, [oid for c in commands for oid in _likely_years(unit, c)])
-
-
-def _likely_years(unit: UnitOfWork, command: Command) -> Iterator[UUID]:
-    """The patient-years an admission's settlement most likely records into (its admission's or discharge's year).
-
-    Only a guess to read ahead: the handler still decides the year; a wrong guess costs one row read."""
-    patient_ref, admitted_on = getattr(command, "patient_ref", None), getattr(command, "admitted_on", None)
-    if isinstance(patient_ref, str) and admitted_on is not None:  # an admission registered in this batch
-        yield ids.benefit_year_id(patient_ref, admitted_on.year)
-        return
-    admission_ref = getattr(command, "admission_ref", None)
-    admission = unit.get(ids.admission_id(admission_ref)) if isinstance(admission_ref, str) else None
-    if admission is not None and getattr(admission, "patient_ref", None):
-        for day in {getattr(admission, "admitted_on", None), getattr(admission, "discharged_on", None)} - {None}:
-            yield ids.benefit_year_id(admission.patient_ref, int(str(day)[:4]))
-
-
-def named_aggregates(command: Command) -> Iterator[UUID]:
-    """The aggregates a command names by its fields: its admission, its patient, its patient-year."""
-    admission_ref = getattr(command, "admission_ref", None)
-    if isinstance(admission_ref, str):
-        yield ids.admission_id(admission_ref)
-    patient_ref = getattr(command, "patient_ref", None)
-    if isinstance(patient_ref, str):
-        yield ids.patient_id(patient_ref)
-        year = getattr(command, "year", None)
-        if isinstance(year, int):
-            yield ids.benefit_year_id(patient_ref, year)

@@ -22,7 +22,10 @@ def fast_project(aggregate: Any, domain_events: Iterable[Any]) -> Any:
 
 class FastRepository(Repository):  # type: ignore[type-arg]
     """Inside a unit of work (service.unit_of_work), the latest version of an aggregate is the unit's copy,
-    and an id the unit read in bulk and found absent is not asked for again."""
+    and an id the unit found absent (read in bulk, or asked for once) is not asked for again: a batch's
+    settlements ask for the county-year's close and the region's catalogue register, usually absent, once
+    per batch instead of once per command. A concurrent creator of an id the unit creates still collides
+    on the events' primary key at commit; the unit's reads of others are as of their first read."""
 
     def get(
         self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project, **kwargs: Any
@@ -34,5 +37,10 @@ class FastRepository(Repository):  # type: ignore[type-arg]
                 return known
             if unit.known_absent(aggregate_id):  # a bulk read found no events (service.stream_reads)
                 raise AggregateNotFoundError(aggregate_id)
-        aggregate = super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
+        try:
+            aggregate = super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
+        except AggregateNotFoundError:
+            if unit is not None:  # asked once per unit: its commands see the store as it was when first read
+                unit.absent.add(aggregate_id)
+            raise
         return unit.remember(aggregate) if unit is not None else aggregate

@@ -22,9 +22,17 @@ if TYPE_CHECKING:
     from service.ledger import BenefitLedger
 
 
-def read_streams(ledger: BenefitLedger, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
-    """Every stored event of each id (ids without events are left out)."""
+def read_streams(
+    ledger: BenefitLedger, originator_ids: Sequence[UUID], *, links: bool = False
+) -> dict[UUID, list[StoredEvent]]:
+    """Every stored event of each id (ids without events are left out).
+
+    `links`: the recorder also remembers each stream's hash-chain link for this thread's next insert, when it
+    can (PostgreSQL: `select_streams_with_links`), so a batch's insert needs no query to plan its chain rows."""
     recorder: Any = ledger.recorder
+    if links and hasattr(recorder, "select_streams_with_links"):
+        linked: dict[UUID, list[StoredEvent]] = recorder.select_streams_with_links(list(dict.fromkeys(originator_ids)))
+        return linked
     if hasattr(recorder, "select_streams"):
         streams: dict[UUID, list[StoredEvent]] = recorder.select_streams(list(dict.fromkeys(originator_ids)))
         return streams
@@ -41,7 +49,7 @@ def prefetch(ledger: BenefitLedger, unit: UnitOfWork, originator_ids: Sequence[U
 
     Ids the unit holds already are skipped. Returns the decoded events of each aggregate loaded."""
     wanted = [oid for oid in dict.fromkeys(originator_ids) if unit.get(oid) is None]
-    events = {oid: decoded(ledger, stored) for oid, stored in read_streams(ledger, wanted).items()}
+    events = {oid: decoded(ledger, stored) for oid, stored in read_streams(ledger, wanted, links=True).items()}
     for oid in wanted:
         if oid in events:
             unit.remember(fast_project(None, events[oid]))

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import ProcessingEvent
+
 _local = threading.local()
 
 
@@ -68,8 +70,21 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 
 
 def commit(app: Any, unit: UnitOfWork) -> None:
-    """Save every aggregate the unit touched in one atomic transaction (IntegrityError: nothing saved)."""
-    app.save(*unit.staged())
+    """Save every aggregate the unit touched in one atomic transaction (IntegrityError: nothing saved).
+
+    What `Application.save(*aggregates)` does (record, snapshots, notify), without its two runtime
+    Protocol checks per object (~25 us each): the unit holds aggregates only. A unit with no new event
+    (a batch sent again: every command replayed) writes nothing and opens no transaction."""
+    processing: ProcessingEvent[Any] = ProcessingEvent()
+    for aggregate in unit.staged():
+        processing.events.extend(aggregate.collect_events())
+        processing.aggregates[aggregate.id] = aggregate
+    if not processing.events:  # every command replayed: nothing to write, no transaction
+        return
+    recordings = app._record(processing)
+    app._take_snapshots(processing)
+    app._notify(recordings)
+    app.notify(processing.events)
 
 
 @contextmanager

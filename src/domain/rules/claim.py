@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -65,7 +65,8 @@ class ClaimFacts:
         return not self.in_county and not self.referred
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # every field is a plain value (no nested dataclass): what dataclasses.asdict gives, without its deep copy
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
         data.update(
             kind=self.kind.value,
             tier=self.tier.value,
@@ -98,3 +99,6 @@ class ClaimFacts:
                 "charity_granted": Decimal(full["charity_granted"]),
             }
         )
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(ClaimFacts))

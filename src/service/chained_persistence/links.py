@@ -70,8 +70,9 @@ def plan_links(
                 link = hasher.link(link, stream, version, topic, state)
                 rows.append((originator_id, version, link))
         previous[stream] = link
+    keys = {originator_id: stream_key(originator_id) for originator_id in firsts}  # one hex per stream, not per event
     for event in sorted(stored_events, key=lambda e: e.originator_version):
-        stream = stream_key(event.originator_id)
+        stream = keys[event.originator_id]
         link = hasher.link(previous[stream], stream, event.originator_version, event.topic, event.state)
         previous[stream] = link
         rows.append((event.originator_id, event.originator_version, link))

@@ -9,6 +9,8 @@ chaining was enabled, once).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -18,7 +20,8 @@ from eventsourcing.persistence import IntegrityError, InterfaceError, Operationa
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.pq import TransactionStatus
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from service.chained_persistence.chain import ChainBrokenError, ChainHasher, check_key_id, stream_key
@@ -29,6 +32,25 @@ _FETCH_ROWS = 2000
 # Up to this many streams (rows) per save, statements list their parameters, which PostgreSQL plans
 # once (generic plan); unnest() over arrays, re-planned on each execution, is kept for bulk saves.
 _LISTED = 32
+_BEGIN, _COMMIT, _ROLLBACK = SQL("BEGIN"), SQL("COMMIT"), SQL("ROLLBACK")
+
+
+_REMEMBERED_MAX = 20_000  # streams whose links one thread remembers between a batch's reads and its insert
+
+
+def _no_legacy(originator_id: Any, below: int) -> None:
+    """Remembered links are used only when the previous link exists: no stream to adopt."""
+    return None
+
+
+def _event_arrays(stored_events: Sequence[StoredEvent]) -> list[list[Any]]:
+    """The events as four column arrays (ids, versions, topics, states), in the order given."""
+    return [
+        [e.originator_id for e in stored_events],
+        [e.originator_version for e in stored_events],
+        [e.topic for e in stored_events],
+        [e.state for e in stored_events],
+    ]
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -63,13 +85,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         fmt = {"schema": schema, "chain": chain, "key": key, "events": events, "id_type": id_type}
         self.select_links_statement = SQL(
             "SELECT c.originator_id, c.originator_version, c.hash FROM {schema}.{chain} c "
-            "JOIN unnest(%s::{id_type}[], %s::bigint[]) AS s(originator_id, previous_version) "
+            "JOIN unnest(%b::{id_type}[], %b::bigint[]) AS s(originator_id, previous_version) "
             "ON c.originator_id = s.originator_id AND c.originator_version >= s.previous_version"
         ).format(**fmt)
         self.insert_links_statement = SQL(
             "INSERT INTO {schema}.{chain} (originator_id, originator_version, hash) "
-            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::bytea[])"
-        ).format(**fmt)
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::bytea[])"
+        ).format(**fmt)  # binary arrays: no per-row text quoting
         self.any_link_statement = SQL("SELECT 1 FROM {schema}.{chain} WHERE originator_id = %s LIMIT 1").format(**fmt)
         self.legacy_events_statement = SQL(
             "SELECT originator_version, topic, state FROM {schema}.{events} "
@@ -81,8 +103,21 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_key_statement = SQL("SELECT key_id FROM {schema}.{key} WHERE id = 1").format(**fmt)
         self.select_streams_statement = SQL(
             "SELECT originator_id, originator_version, topic, state FROM {schema}.{events} "
-            "WHERE originator_id = ANY(%s::{id_type}[]) ORDER BY originator_id, originator_version"
+            "WHERE originator_id = ANY(%b::{id_type}[]) ORDER BY originator_id, originator_version"
         ).format(**fmt)
+        self.insert_arrays_statement = SQL(
+            "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id"
+        ).format(**fmt)
+        self.select_last_links_statement = SQL(
+            "SELECT s.originator_id, m.last_version, c.originator_version, c.hash "
+            "FROM unnest(%b::{id_type}[]) AS s(originator_id) "
+            "CROSS JOIN LATERAL (SELECT coalesce(max(e.originator_version), 0) AS last_version FROM {schema}.{events} e "
+            "WHERE e.originator_id = s.originator_id) m "
+            "LEFT JOIN LATERAL (SELECT c.originator_version, c.hash FROM {schema}.{chain} c "
+            "WHERE c.originator_id = s.originator_id AND c.originator_version >= m.last_version) c ON true"
+        ).format(**fmt)  # both sides LATERAL: index scans per stream, never a scan of the chain table
+        self._local = threading.local()
         self._fmt = fmt
         self._select_links_by_count: dict[int, Composed] = {}
         self._insert_links_by_count: dict[int, Composed] = {}
@@ -129,34 +164,108 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 # first collides on the events' key below, so nothing read here can go stale unnoticed.
                 # If the plan fails (a collision, or a tampered stream), the insert goes first, as it must
                 # for the loser of a race to see its IntegrityError; then the plan runs again, locked.
+                # A batch read its streams with their links just before (select_streams_with_links): when every
+                # stream's read ended at the version before this save's first, those links are what the plan
+                # query would return now, less any later change that makes the insert collide anyway.
                 rows: list[tuple[Any, int, bytes]] | None
+                known = self._known_links(firsts)
                 with conn.cursor() as links:
                     try:
-                        rows = self._plan(links, None, stored_events, firsts)
+                        if known is not None:
+                            rows = plan_links(self.hasher, stored_events, known, _no_legacy, self.chain_table_name)
+                        else:
+                            rows = self._plan(links, None, stored_events, firsts)
                     except ChainBrokenError:
                         rows = None
-                # The events-table lock is held only for this: lock, notify, insert the events and their
-                # chain rows, commit, sent in one pipeline flight.
-                with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs, conn.cursor() as chain:
-                    self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
-                    try:
-                        self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
-                        if rows is None:
-                            pipeline.sync()  # a collision on the events' key raises here; nothing is written
-                            rows = self._plan(chain, pipeline, stored_events, firsts)
-                        chain.execute(*self._insert_links(rows), prepare=True)
-                        pipeline.sync()  # a collision on the events' key raises here; nothing is written
-                        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                    except ChainBrokenError:
-                        raise  # leaves the transaction by exception: rolled back
-                    except Exception as e:
-                        exc = e
+                if rows is not None:
+                    notification_ids = self._insert_in_one_flight(conn, stored_events, rows, **kwargs)
+                else:
+                    notification_ids = self._insert_then_plan(conn, stored_events, firsts, **kwargs)
             except Exception as e:
-                exc = exc or e
+                exc = e
+            finally:
+                self.forget_links()
             if exc is not None and not _keeps_connection(exc):
                 conn.close()  # failed mid-pipeline (timeout, cancel, broken link): the pool must not reuse it
             if exc:
                 raise exc
+        return notification_ids
+
+    def _known_links(self, firsts: dict[Any, int]) -> dict[str, dict[int, bytes]] | None:
+        """The chain rows the plan query would read (versions >= first - 1), from this thread's last
+        `select_streams_with_links`, if it read every stream up to exactly first - 1 and the stream's link
+        there exists (a new stream: no link needed); else None (the plan query runs)."""
+        remembered: dict[str, tuple[int, dict[int, bytes]]] | None = getattr(self._local, "links", None)
+        if not remembered:
+            return None
+        known: dict[str, dict[int, bytes]] = {}
+        for originator_id, first in firsts.items():
+            stream = stream_key(originator_id)
+            entry = remembered.get(stream)
+            if entry is None or entry[0] != first - 1 or (first > 1 and first - 1 not in entry[1]):
+                return None
+            known[stream] = entry[1]
+        return known
+
+    def forget_links(self) -> None:
+        """Drop the links this thread's last `select_streams_with_links` remembered (an insert consumes them)."""
+        self._local.links = None
+
+    def _insert_in_one_flight(
+        self, conn: Any, stored_events: Sequence[StoredEvent], rows: list[tuple[Any, int, bytes]], **kwargs: Any
+    ) -> Sequence[int]:
+        """The events-table lock is held only for this one pipeline flight: BEGIN, lock, notify, insert the
+        events (four binary arrays: no per-row adaptation in Python) and their chain rows, COMMIT.
+
+        A collision on the events' key aborts the flight before the chain rows or the COMMIT run: nothing
+        is written, the transaction is rolled back here and the IntegrityError raised."""
+        exc: Exception | None = None
+        ids: list[int] = []
+        with conn.cursor() as curs, conn.cursor() as events, conn.cursor() as chain:
+            try:
+                # the pipeline's exit is its only sync: one round trip (the results wait in the cursors)
+                with conn.pipeline():
+                    curs.execute(_BEGIN)
+                    self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    events.execute(self.insert_arrays_statement, _event_arrays(stored_events), prepare=True)
+                    chain.execute(*self._insert_links(rows), prepare=True)
+                    curs.execute(_COMMIT)
+                ids = [row["notification_id"] for row in events.fetchall()]
+            except Exception as e:
+                exc = e
+        if exc is not None:
+            if conn.info.transaction_status != TransactionStatus.IDLE and not conn.closed:
+                with contextlib.suppress(Exception):
+                    conn.execute(_ROLLBACK)
+            raise exc
+        if len(ids) != len(stored_events):
+            raise ProgrammingError(f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})")
+        return ids
+
+    def _insert_then_plan(
+        self, conn: Any, stored_events: Sequence[StoredEvent], firsts: dict[Any, int], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The plan failed before the lock: insert first (a collision raises its IntegrityError), then plan locked
+        (a tampered stream raises ChainBrokenError and rolls everything back)."""
+        exc: Exception | None = None
+        notification_ids: Sequence[int] | None = None
+        with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs, conn.cursor() as chain:
+            self._insert_events(curs, stored_events, **kwargs)  # the library's (empty) hook
+            try:
+                self._insert_stored_events(curs, stored_events, **kwargs)  # lock, notify, insert
+                pipeline.sync()  # a collision on the events' key raises here; nothing is written
+                rows = self._plan(chain, pipeline, stored_events, firsts)
+                chain.execute(*self._insert_links(rows), prepare=True)
+                pipeline.sync()
+                notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            except ChainBrokenError:
+                raise  # leaves the transaction by exception: rolled back
+            except Exception as e:
+                exc = e
+        if exc is not None:
+            raise exc
         return notification_ids
 
     def _plan(
@@ -228,13 +337,52 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         streams: dict[UUID, list[StoredEvent]] = {}
         if not originator_ids:
             return streams
-        with self.datastore.transaction(commit=False) as curs:
+        # one statement in autocommit mode: one snapshot of the store, one round trip (no BEGIN/ROLLBACK)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_streams_statement, [list(originator_ids)], prepare=True)
             for row in curs.fetchall():
                 oid = row["originator_id"]
                 streams.setdefault(oid, []).append(
                     StoredEvent(oid, row["originator_version"], row["topic"], bytes(row["state"]))
                 )
+        return streams
+
+    def select_streams_with_links(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """`select_streams`, and in the same pipeline flight each stream's chain rows from its last event's
+        version on (all its rows when it has no event), remembered for this thread's next insert.
+
+        A batch saves the streams it read: its insert then needs no plan query (`_known_links`). The two
+        statements may see two moments; a stream written between them has read a later last version than
+        its events, so its links are not used."""
+        streams: dict[UUID, list[StoredEvent]] = {}
+        if not originator_ids:
+            return streams
+        remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
+        ids = list(originator_ids)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+            conn.cursor(row_factory=tuple_row) as links,
+        ):
+            with conn.pipeline():  # its exit is its only sync: one round trip (the results wait in the cursors)
+                curs.execute(self.select_streams_statement, [ids], prepare=True)
+                links.execute(self.select_last_links_statement, [ids], prepare=True)
+            for oid, version, topic, state in curs.fetchall():
+                streams.setdefault(oid, []).append(StoredEvent(oid, version, topic, bytes(state)))
+            found: dict[str, tuple[int, dict[int, bytes]]] = {}
+            for oid, last_version, version, hash_ in links.fetchall():
+                entry = found.setdefault(stream_key(oid), (int(last_version), {}))
+                if version is not None:
+                    entry[1][int(version)] = bytes(hash_)
+        for oid in ids:
+            stream = stream_key(oid)
+            last = streams[oid][-1].originator_version if oid in streams else 0
+            entry = found.get(stream, (last, {}))
+            if entry[0] == last:  # else written between the two statements: not remembered
+                remembered[stream] = entry
+        if len(remembered) > _REMEMBERED_MAX:
+            remembered = {}
+        self._local.links = remembered
         return streams
 
     # ---- reading raw rows for the verifier ----------------------------------------------------

@@ -53,7 +53,14 @@ def written(aggregate: Any) -> dict[str, Any]:
     return {"id": str(aggregate.id), "version": aggregate.version}
 
 
+_loaded = False
+
+
 def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
     from service.handlers import (  # noqa: F401
         admissions,
         api_clients,
