@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -31,7 +32,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Header, Request
 
 from domain.errors import LedgerError
-from service.roles import ForbiddenError, Role, authorize, commands_by_role
+from service.roles import ForbiddenError, Role, ScopeLookup, authorize, commands_by_role
+from service.unit_of_work import current_unit
 
 if TYPE_CHECKING:
     from service.commands import Command
@@ -157,9 +159,59 @@ def require_read(scope: Read) -> Any:
 
 
 # ---- commands: role, then scope ------------------------------------------------------------------
+ADMISSION_HOSPITALS_MAX = 100_000
+
+
+class ScopeCache:
+    """What scope checks ask the ledger, remembering the hospital of each admission seen.
+
+    An admission's hospital is fixed when it is registered (no event changes it), so once found it is
+    never asked again: a hospital's charge line, discharge or settlement costs no read for its scope check
+    (the command's handler reads the admission anyway). An admission not found is asked again next time, and
+    one read inside a unit of work (a batch: it may be staged, not committed) is not remembered.
+    """
+
+    def __init__(self, ledger: ScopeLookup, size_max: int = ADMISSION_HOSPITALS_MAX) -> None:
+        self.ledger = ledger
+        self.size_max = size_max
+        self._hospitals: dict[str, str] = {}
+
+    def hospital_of_admission(self, admission_ref: str) -> str | None:
+        known = self._hospitals.get(admission_ref)
+        if known is not None:
+            return known
+        found = self.ledger.hospital_of_admission(admission_ref)
+        if found is not None and current_unit() is None:  # in a unit of work it may be uncommitted: not kept
+            if len(self._hospitals) >= self.size_max:
+                self._hospitals.pop(next(iter(self._hospitals), admission_ref), None)  # the oldest
+            self._hospitals[admission_ref] = found
+        return found
+
+    def hospital_of_finding(self, finding_ref: str) -> str | None:
+        return self.ledger.hospital_of_finding(finding_ref)
+
+
+_SCOPES: weakref.WeakKeyDictionary[Any, ScopeCache] = weakref.WeakKeyDictionary()
+
+
+def scope_lookup(ledger: BenefitLedger) -> ScopeCache:
+    """The ledger's scope cache (one per ledger object)."""
+    cache = _SCOPES.get(ledger)
+    if cache is None:
+        cache = _SCOPES.setdefault(ledger, ScopeCache(ledger))
+    return cache
+
+
 def authorize_command(principal: Principal, ledger: BenefitLedger, command: Command) -> None:
     """Refuse (403) a command outside the principal's role or its own hospital/fund (service.roles.authorize)."""
-    authorize(command, principal.role, ledger, name=principal.name, hospital=principal.hospital, fund=principal.fund)
+    authorize(
+        command,
+        principal.role,
+        scope_lookup(ledger),
+        name=principal.name,
+        hospital=principal.hospital,
+        fund=principal.fund,
+    )
 
 
 def own_hospital_only(principal: Principal, hospital_code: str) -> None:

@@ -16,19 +16,20 @@ import inspect
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
 
 from api.access import PrincipalDep, authorize_command
 from api.deps import LedgerDep, answer
-from service.commands import Command, field_errors
+from service.commands import AddApiClient, Command, RevokeApiClient, RotateApiClient, field_errors
 from service.commands.fields import CommandId
 
 IdempotencyKey = Annotated[CommandId | None, Header(alias="Idempotency-Key")]
 
 
+KEY_COMMANDS = (AddApiClient, RevokeApiClient, RotateApiClient)
 ROUTES: dict[str, str] = {}  # command name -> its route's path (router prefix included)
 
 
@@ -85,6 +86,7 @@ def command_route(
     def endpoint(**kwargs: Any) -> Any:
         body: CommandBody = kwargs.pop("body")
         principal, ledger, response = kwargs.pop("principal"), kwargs.pop("ledger"), kwargs.pop("response")
+        request: Request = kwargs.pop("request")
         command_id = _command_id(body, kwargs.pop("idempotency_key"))
         values = {name: getattr(body, name) for name in body.model_fields_set if name != "command_id"}
         try:
@@ -103,7 +105,12 @@ def command_route(
                 ]
             ) from None
         authorize_command(principal, ledger, built)
-        return answer(response, ledger.handle(built))
+        result = ledger.handle(built)
+        if isinstance(built, KEY_COMMANDS):  # this server refuses a revoked or rotated key on the next request
+            invalidate = getattr(request.app.state.access, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+        return answer(response, result)
 
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=_path_annotation(command, name))
@@ -114,6 +121,7 @@ def command_route(
         inspect.Parameter("ledger", inspect.Parameter.KEYWORD_ONLY, annotation=LedgerDep),
         inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY, annotation=PrincipalDep),
         inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=Response),
+        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
         inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
     ]
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
