@@ -1,8 +1,9 @@
 """Append throughput over real HTTP on durable PostgreSQL, against raw and bare-library baselines.
 
 Workload: the seeded county plan's hospital-window commands (register admission, charge lines,
-discharge, settle), patients registered beforehand. Single commands: 16 client threads, visits
-dealt round-robin (a visit's commands in order on one client), one `POST` per command. Bulk:
+discharge, settle), patients registered beforehand. Single commands: 16 client threads, each
+patient's visits on one client in settlement order (bench.workload.deal_by_patient: two clients never
+race on one patient-year, so every settlement is valid), one `POST` per command. Bulk:
 `POST /batch` of whole visits of one hospital, up to --batch-size commands each, and `run_batch`
 in-process (no HTTP) (bench.bulk). Every configuration gets a fresh schema with the same registry.
 """
@@ -25,7 +26,15 @@ from bench.bulk import bulk_http, bulk_in_process, hospital_batches
 from bench.pgschema import connect, fresh_schema
 from bench.server import Server, api_server
 from bench.timing import percentile, rate_line
-from bench.workload import Command, county_plan, hospital_codes, patient_commands, register_hospitals, visit_commands
+from bench.workload import (
+    Command,
+    county_plan,
+    deal_by_patient,
+    hospital_codes,
+    patient_commands,
+    register_hospitals,
+    visit_commands,
+)
 from domain.policy.loader import load_default_policy
 from service.batch import run_batch
 from service.commands import PublishPolicyVersion
@@ -60,9 +69,10 @@ def single_commands(server: Server, visits: Sequence[Any], clients: int, profile
     With `profile`, py-spy samples the server (and its workers) for the first ~8 s of the run.
     """
     base, tokens = server.base, server.tokens
-    lanes: list[list[tuple[str, Command]]] = [[] for _ in range(clients)]
-    for i, visit in enumerate(visits):
-        lanes[i % clients] += [(tokens.hospitals[visit.hospital.code], c) for c in visit_commands(visit)]
+    lanes: list[list[tuple[str, Command]]] = [
+        [(tokens.hospitals[visit.hospital.code], c) for visit in lane for c in visit_commands(visit)]
+        for lane in deal_by_patient(visits, clients)
+    ]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: queue.Queue[str] = queue.Queue()
     start_line = threading.Barrier(clients + 1)
