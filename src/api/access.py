@@ -30,6 +30,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from domain.errors import LedgerError
 from service.roles import ForbiddenError, Role, ScopeLookup, authorize, commands_by_role
@@ -102,6 +103,10 @@ class AccessPolicy:
     def from_tokens(cls, tokens: Mapping[str, Principal]) -> AccessPolicy:
         return cls({token_digest(token): principal for token, principal in tokens.items()})
 
+    def known(self, token: str) -> Principal | None:
+        """The client of `token` if it can be told without reading anything (None: call `authenticate`)."""
+        return self._clients.get(token_digest(token))
+
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise AuthenticationError("send 'Authorization: Bearer <token>' (or 'X-API-Key: <token>')")
@@ -129,13 +134,18 @@ def _bearer(authorization: str | None, api_key: str | None) -> str | None:
     return api_key
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    """The request's client. On the event loop (no thread hop) when the policy knows the token from memory
+    (`AccessPolicy.known`); in a worker thread when it has to read the store first."""
     policy: AccessPolicy = request.app.state.access
-    principal = policy.authenticate(_bearer(authorization, x_api_key))
+    token = _bearer(authorization, x_api_key)
+    principal = policy.known(token) if token else None
+    if principal is None:
+        principal = await run_in_threadpool(policy.authenticate, token)
     request.state.principal = principal
     return principal
 
@@ -146,7 +156,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def reader(scope: Read) -> Callable[..., Principal]:
     """A dependency admitting the roles that may read `scope`."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.may_read(scope):
             raise ForbiddenError(f"the {principal.role.value} role may not read {scope.value} data")
         return principal

@@ -127,6 +127,13 @@ class StoreAccessPolicy(AccessPolicy):
         """Read the key events again before the next authentication (a key command was handled here)."""
         self._read_at = None
 
+    def known(self, token: str) -> Principal | None:
+        """The client of `token` from the clients last read, while that read is fresh (else None)."""
+        read_at = self._read_at
+        if read_at is None or self.clock() - read_at >= self.refresh_s:
+            return None
+        return self._by_digest.get(token_digest(token))
+
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             return super().authenticate(token)

@@ -125,6 +125,8 @@ class BenefitLedger(Application[UUID]):
             self.group_committer.close()
         super().close()
 
+    repository: FastRepository
+
     def construct_repository(self) -> FastRepository:
         """Aggregates are cached (LEDGER_AGGREGATE_CACHE, default 10,000; 0 turns it off) and fast-forwarded:
         a cached aggregate costs one query for its newer events instead of a snapshot read plus a replay."""
@@ -305,7 +307,7 @@ class BenefitLedger(Application[UUID]):
         moment = self.clock.now() if known_at is None else known_at
         register: CatalogueRegister | None
         try:
-            register = self.repository.get(ids.catalogue_register_id(region))
+            register = self.repository.get_unsnapshotted(ids.catalogue_register_id(region))
         except AggregateNotFoundError:
             register = None
         catalogue: Catalogue | None
@@ -367,7 +369,7 @@ class BenefitLedger(Application[UUID]):
 
     def policy_register(self, region: str) -> list[dict[str, str]]:
         try:
-            register: PolicyRegister = self.repository.get(ids.policy_register_id(region))
+            register: PolicyRegister = self.repository.get_unsnapshotted(ids.policy_register_id(region))
         except AggregateNotFoundError:
             raise NotFoundError(f"no policy version is published for region {region}") from None
         return list(register.entries)
