@@ -25,8 +25,15 @@ from tests.application.scenario import (
 
 from api.access import Principal, Role, authorize_command, scope_lookup
 from domain import ids
-from domain.errors import AlreadyExistsError, StateConflictError
-from service.commands import ChangeHospital, CloseCountyYear, PostChargeLine, PublishPolicyVersion, RegisterPatient
+from domain.errors import AlreadyExistsError, CommandIdReusedError, StateConflictError
+from service.commands import (
+    ChangeHospital,
+    CloseCountyYear,
+    Discharge,
+    PostChargeLine,
+    PublishPolicyVersion,
+    RegisterPatient,
+)
 from service.group_commit import GroupCommitter
 from service.ledger import BenefitLedger
 from service.roles import ForbiddenError
@@ -122,3 +129,26 @@ def test_the_scope_check_remembers_committed_admission_hospitals_only(
         authorize_command(foreign, server, unknown)
     assert "A-404" not in scope_lookup(server)._hospitals
     assert scope_lookup(server)._hospitals["A-1"] == COUNTY_HOSPITAL["code"]
+
+
+def test_replays_without_a_record_read_first_answer_with_the_first_result(
+    pair: tuple[BenefitLedger, BenefitLedger],
+) -> None:
+    """A batchable command's record is not read before its build (service.idempotency): a replay whose build
+    fails (already discharged, already registered, a stale expected_version) or succeeds (a charge line
+    posted again) still returns the first result and appends nothing; another payload under the id is refused."""
+    server, _ = pair
+    publish_default(server)
+    poor_patient(server, "P-1")
+    settled = _settle(server, 1)
+    head = server.recorder.max_notification_id()
+    again = _settle(server, 1)  # register (exists), charge line (posts again), discharge, settle (done): each replays
+    assert again["replayed"] is True and {**again, "replayed": False} == settled
+    stale = server.handle(
+        Discharge(command_id="A-1:discharge", admission_ref="A-1", discharged_on=date(2018, 3, 5), expected_version=1)
+    )
+    assert stale["replayed"] is True
+    assert server.recorder.max_notification_id() == head
+    with pytest.raises(CommandIdReusedError):
+        server.handle(Discharge(command_id="A-1:discharge", admission_ref="A-1", discharged_on=date(2018, 3, 6)))
+    assert server.recorder.max_notification_id() == head
