@@ -131,9 +131,16 @@ def run(
     codes = hospital_codes(plan)
     lines, rows = [], []
     modes = [False, True] if group_commit_available() else [False]
-    singles: list[tuple[str, dict[str, Any], int]] = []
+    singles: list[tuple[str, dict[str, Any], int, float]] = []
+
+    def adjacent_bare() -> float:
+        """The bare library's saves/s (16 threads) just before or after one configuration (the machine is shared)."""
+        with fresh_schema(base_url, "adjacent") as url:
+            return baselines.bare_application_saves(store_config(url), threads=clients, seconds=baseline_seconds)
+
     for worker_count in workers:
         for group in modes:
+            before_rate = adjacent_bare()
             with fresh_schema(base_url, "appends") as url:
                 config = prepare(url, plan, chosen)
                 before = _event_count(config)
@@ -146,7 +153,7 @@ def run(
                     f"HTTP single commands, {clients} clients, {worker_count} worker(s), group commit "
                     f"{'on' if group else 'off'}"
                 )
-                singles.append((label, result, events))
+                singles.append((label, result, events, (before_rate + adjacent_bare()) / 2))
                 if raw is not None:
                     raw.with_suffix(".txt").write_text("\n".join(profiling.summary(raw)) + "\n", encoding="utf-8")
     bulk: list[tuple[str, dict[str, Any], int]] = []
@@ -183,12 +190,16 @@ def run(
     lines.append(rate_line("baseline: raw INSERT, 1 row/tx, 1 connection", raw_one, "rows"))
     lines.append(rate_line(f"baseline: raw INSERT, 1 row/tx, {clients} connections", raw_many, "rows"))
     lines.append(rate_line(f"baseline: raw COPY of the same {len(rows):,} rows", copy, "rows"))
-    for name, result, events in singles:
+    for name, result, events, adjacent in singles:
         rate = result["commands"] / result["seconds"]
         lines.append(
             rate_line(name, rate, "commands", bare_best, "target >= 1x bare (aim 5x)")
             + f"   {events / result['seconds']:,.0f} events/s  p50 {result['p50'] * 1e3:.1f} ms  "
             f"p99 {result['p99'] * 1e3:.1f} ms  errors {result['errors']}"
+        )
+        lines.append(
+            f"    beside it: bare Application, {clients} threads, just before and after: {adjacent:,.0f} saves/s "
+            f"-> {rate / adjacent:.2f}x"
         )
         if result["first_error"]:
             lines.append(f"    first error: {result['first_error']}")

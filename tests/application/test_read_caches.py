@@ -152,3 +152,17 @@ def test_replays_without_a_record_read_first_answer_with_the_first_result(
     with pytest.raises(CommandIdReusedError):
         server.handle(Discharge(command_id="A-1:discharge", admission_ref="A-1", discharged_on=date(2018, 3, 6)))
     assert server.recorder.max_notification_id() == head
+
+
+def test_a_patients_county_is_read_once_and_never_from_an_uncommitted_unit(
+    pair: tuple[BenefitLedger, BenefitLedger],
+) -> None:
+    server, other = pair
+    with unit_of_work() as unit:  # a batch that registers the patient and is then refused: nothing is kept
+        server.handle(RegisterPatient(command_id="staged:P-7", patient_ref="P-7", county_code="469030"))
+        assert server.county_of_patient("P-7") == "469030"
+        assert unit.staged()
+    assert "P-7" not in server._patient_counties
+    other.handle(RegisterPatient(command_id="other:P-7", patient_ref="P-7", county_code=REGION))
+    assert server.county_of_patient("P-7") == REGION  # the committed registration, from the store
+    assert server._patient_counties["P-7"] == REGION
