@@ -20,6 +20,7 @@ from fastapi import APIRouter, Body, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api.access import PrincipalDep, authorize_command
 from api.deps import LedgerDep, answer
@@ -83,11 +84,24 @@ def command_route(
         raise TypeError(f"{path}: {', '.join(unknown)} is not a field of {command.__name__}")
     body_type = body_model(command, path_fields)
 
-    def endpoint(**kwargs: Any) -> Any:
+    async def endpoint(**kwargs: Any) -> Any:
+        """On the event loop: FastAPI then checks the answer against the response model there, instead of in a
+        second worker thread. Building, authorising and handling the command run in one worker thread."""
         body: CommandBody = kwargs.pop("body")
         principal, ledger, response = kwargs.pop("principal"), kwargs.pop("ledger"), kwargs.pop("response")
         request: Request = kwargs.pop("request")
-        command_id = _command_id(body, kwargs.pop("idempotency_key"))
+        idempotency_key = kwargs.pop("idempotency_key")
+        built, result = await run_in_threadpool(run, body, idempotency_key, principal, ledger, kwargs)
+        if isinstance(built, KEY_COMMANDS):  # this server refuses a revoked or rotated key on the next request
+            invalidate = getattr(request.app.state.access, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+        return answer(response, result)
+
+    def run(
+        body: CommandBody, idempotency_key: str | None, principal: Any, ledger: Any, kwargs: dict[str, Any]
+    ) -> tuple[Command, dict[str, Any]]:
+        command_id = _command_id(body, idempotency_key)
         values = {name: getattr(body, name) for name in body.model_fields_set if name != "command_id"}
         try:
             built = command.model_validate({**values, **kwargs, "command_id": command_id})
@@ -105,12 +119,7 @@ def command_route(
                 ]
             ) from None
         authorize_command(principal, ledger, built)
-        result = ledger.handle(built)
-        if isinstance(built, KEY_COMMANDS):  # this server refuses a revoked or rotated key on the next request
-            invalidate = getattr(request.app.state.access, "invalidate", None)
-            if invalidate is not None:
-                invalidate()
-        return answer(response, result)
+        return built, ledger.handle(built)
 
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=_path_annotation(command, name))
