@@ -192,10 +192,18 @@ class ScopeCache:
             return known
         found = self.ledger.hospital_of_admission(admission_ref)
         if found is not None and current_unit() is None:  # in a unit of work it may be uncommitted: not kept
-            if len(self._hospitals) >= self.size_max:
-                self._hospitals.pop(next(iter(self._hospitals), admission_ref), None)  # the oldest
-            self._hospitals[admission_ref] = found
+            self._remember(admission_ref, found)
         return found
+
+    def registered(self, admission_ref: str, hospital_code: str) -> None:
+        """An admission this process has just registered (committed): its first charge line asks nothing."""
+        if current_unit() is None:
+            self._remember(admission_ref, hospital_code)
+
+    def _remember(self, admission_ref: str, hospital_code: str) -> None:
+        if len(self._hospitals) >= self.size_max:
+            self._hospitals.pop(next(iter(self._hospitals), admission_ref), None)  # the oldest
+        self._hospitals[admission_ref] = hospital_code
 
     def hospital_of_finding(self, finding_ref: str) -> str | None:
         return self.ledger.hospital_of_finding(finding_ref)

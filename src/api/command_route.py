@@ -22,9 +22,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.access import PrincipalDep, authorize_command
+from api.access import PrincipalDep, authorize_command, scope_lookup
 from api.deps import LedgerDep, answer
-from service.commands import AddApiClient, Command, RevokeApiClient, RotateApiClient, field_errors
+from service.commands import AddApiClient, Command, RegisterAdmission, RevokeApiClient, RotateApiClient, field_errors
 from service.commands.fields import CommandId
 
 IdempotencyKey = Annotated[CommandId | None, Header(alias="Idempotency-Key")]
@@ -119,7 +119,10 @@ def command_route(
                 ]
             ) from None
         authorize_command(principal, ledger, built)
-        return built, ledger.handle(built)
+        result = ledger.handle(built)
+        if isinstance(built, RegisterAdmission):  # handled and committed: its hospital is fixed from now on
+            scope_lookup(ledger).registered(built.admission_ref, built.hospital_code)
+        return built, result
 
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=_path_annotation(command, name))
