@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -153,8 +153,8 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def reader(scope: Read) -> Callable[..., Principal]:
-    """A dependency admitting the roles that may read `scope`."""
+def reader(scope: Read) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting the roles that may read `scope` (async: no worker thread for the check)."""
 
     async def check(principal: PrincipalDep) -> Principal:
         if not principal.may_read(scope):
