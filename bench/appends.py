@@ -1,14 +1,16 @@
 """Append throughput over real HTTP on durable PostgreSQL, against raw and bare-library baselines.
 
 Workload: the seeded county plan's hospital-window commands (register admission, charge lines,
-discharge, settle), patients registered beforehand. Single commands: 16 client threads, visits
-dealt round-robin (a visit's commands in order on one client), one `POST` per command. Bulk:
+discharge, settle), patients registered beforehand. Single commands: 16 client threads, each
+patient's visits on one client in settlement order (bench.workload.deal_by_patient: two clients never
+race on one patient-year, so every settlement is valid), one `POST` per command. Bulk:
 `POST /batch` of whole visits of one hospital, up to --batch-size commands each, and `run_batch`
 in-process (no HTTP) (bench.bulk). Every configuration gets a fresh schema with the same registry.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
 import queue
 import threading
@@ -16,8 +18,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+import orjson
 from psycopg import sql
 
 from bench import baselines, profiling
@@ -25,7 +28,15 @@ from bench.bulk import bulk_http, bulk_in_process, hospital_batches
 from bench.pgschema import connect, fresh_schema
 from bench.server import Server, api_server
 from bench.timing import percentile, rate_line
-from bench.workload import Command, county_plan, hospital_codes, patient_commands, register_hospitals, visit_commands
+from bench.workload import (
+    Command,
+    county_plan,
+    deal_by_patient,
+    hospital_codes,
+    patient_commands,
+    register_hospitals,
+    visit_commands,
+)
 from domain.policy.loader import load_default_policy
 from service.batch import run_batch
 from service.commands import PublishPolicyVersion
@@ -60,23 +71,27 @@ def single_commands(server: Server, visits: Sequence[Any], clients: int, profile
     With `profile`, py-spy samples the server (and its workers) for the first ~8 s of the run.
     """
     base, tokens = server.base, server.tokens
-    lanes: list[list[tuple[str, Command]]] = [[] for _ in range(clients)]
-    for i, visit in enumerate(visits):
-        lanes[i % clients] += [(tokens.hospitals[visit.hospital.code], c) for c in visit_commands(visit)]
+    lanes: list[list[tuple[str, Command]]] = [
+        [(tokens.hospitals[visit.hospital.code], c) for visit in lane for c in visit_commands(visit)]
+        for lane in deal_by_patient(visits, clients)
+    ]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: queue.Queue[str] = queue.Queue()
     start_line = threading.Barrier(clients + 1)
 
     def client(i: int) -> None:
-        with httpx.Client(base_url=base, timeout=120) as http:
-            start_line.wait()
-            for token, command in lanes[i]:
-                path, body = command.http()
+        http = _Connection(base)
+        requests = [(command, *command.http(), token) for token, command in lanes[i]]
+        start_line.wait()
+        try:
+            for command, path, body, token in requests:
                 began = time.perf_counter()
-                response = http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+                status, text = http.post(path, body, token)
                 latencies[i].append(time.perf_counter() - began)
-                if response.status_code not in (200, 201):
-                    errors.put(f"{command.name} {response.status_code}: {response.text[:200]}")
+                if status not in (200, 201):
+                    errors.put(f"{command.name} {status}: {text[:200]}")
+        finally:
+            http.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -100,6 +115,26 @@ def single_commands(server: Server, visits: Sequence[Any], clients: int, profile
     }
 
 
+class _Connection:
+    """One client's keep-alive HTTP/1.1 connection (http.client: a few times less client CPU per request than
+    httpx, which matters when the clients share the server's two cores; the requests on the wire are the same)."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+
+    def post(self, path: str, body: dict[str, Any], token: str) -> tuple[int, str]:
+        payload = orjson.dumps(body)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.connection.request("POST", path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        return response.status, "" if response.status in (200, 201) else data.decode(errors="replace")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def group_commit_available() -> bool:
     return importlib.util.find_spec("service.group_commit") is not None
 
@@ -121,9 +156,16 @@ def run(
     codes = hospital_codes(plan)
     lines, rows = [], []
     modes = [False, True] if group_commit_available() else [False]
-    singles: list[tuple[str, dict[str, Any], int]] = []
+    singles: list[tuple[str, dict[str, Any], int, float]] = []
+
+    def adjacent_bare() -> float:
+        """The bare library's saves/s (16 threads) just before or after one configuration (the machine is shared)."""
+        with fresh_schema(base_url, "adjacent") as url:
+            return baselines.bare_application_saves(store_config(url), threads=clients, seconds=baseline_seconds)
+
     for worker_count in workers:
         for group in modes:
+            before_rate = adjacent_bare()
             with fresh_schema(base_url, "appends") as url:
                 config = prepare(url, plan, chosen)
                 before = _event_count(config)
@@ -136,7 +178,7 @@ def run(
                     f"HTTP single commands, {clients} clients, {worker_count} worker(s), group commit "
                     f"{'on' if group else 'off'}"
                 )
-                singles.append((label, result, events))
+                singles.append((label, result, events, (before_rate + adjacent_bare()) / 2))
                 if raw is not None:
                     raw.with_suffix(".txt").write_text("\n".join(profiling.summary(raw)) + "\n", encoding="utf-8")
     bulk: list[tuple[str, dict[str, Any], int]] = []
@@ -173,12 +215,16 @@ def run(
     lines.append(rate_line("baseline: raw INSERT, 1 row/tx, 1 connection", raw_one, "rows"))
     lines.append(rate_line(f"baseline: raw INSERT, 1 row/tx, {clients} connections", raw_many, "rows"))
     lines.append(rate_line(f"baseline: raw COPY of the same {len(rows):,} rows", copy, "rows"))
-    for name, result, events in singles:
+    for name, result, events, adjacent in singles:
         rate = result["commands"] / result["seconds"]
         lines.append(
             rate_line(name, rate, "commands", bare_best, "target >= 1x bare (aim 5x)")
             + f"   {events / result['seconds']:,.0f} events/s  p50 {result['p50'] * 1e3:.1f} ms  "
             f"p99 {result['p99'] * 1e3:.1f} ms  errors {result['errors']}"
+        )
+        lines.append(
+            f"    beside it: bare Application, {clients} threads, just before and after: {adjacent:,.0f} saves/s "
+            f"-> {rate / adjacent:.2f}x"
         )
         if result["first_error"]:
             lines.append(f"    first error: {result['first_error']}")

@@ -7,6 +7,7 @@ follow generator.load, prefixed by a run tag so two runs in one store never repl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -181,6 +182,29 @@ def visit_commands(visit: VisitPlan, tag: str = "") -> list[Command]:
         Command("settle_admission", f"{tag}settle:{ref}", {"admission_ref": ref, "settled_at": settled_at(visit)})
     )
     return commands
+
+
+def deal_by_patient(visits: Sequence[VisitPlan], clients: int) -> list[list[VisitPlan]]:
+    """The visits dealt to `clients` lanes so that every visit of a patient is on one lane, in settlement order.
+
+    A patient-year's settlements must be recorded in date order (a later `settled_at` never before an
+    earlier one), so two clients must not race on one patient. Patients go to the least-loaded lane
+    (by command count, the busiest patients first), so the lanes stay about the same length.
+    """
+    by_patient: dict[str, list[VisitPlan]] = {}
+    for visit in visits:
+        by_patient.setdefault(visit.patient_ref, []).append(visit)
+    lanes: list[list[VisitPlan]] = [[] for _ in range(clients)]
+    loads = [0] * clients
+
+    def size(patient: list[VisitPlan]) -> int:
+        return sum(len(v.lines) + 3 for v in patient)
+
+    for patient in sorted(by_patient.values(), key=lambda p: (-size(p), p[0].patient_ref)):
+        lane = loads.index(min(loads))
+        lanes[lane] += sorted(patient, key=lambda v: (settled_at(v), v.ref))
+        loads[lane] += size(patient)
+    return lanes
 
 
 def hospital_codes(plan: CountyPlan) -> list[str]:

@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from domain.errors import LedgerError
-from service.roles import ForbiddenError, Role, authorize, commands_by_role
+from service.roles import ForbiddenError, Role, ScopeLookup, authorize, commands_by_role
+from service.unit_of_work import current_unit
 
 if TYPE_CHECKING:
     from service.commands import Command
@@ -100,6 +103,10 @@ class AccessPolicy:
     def from_tokens(cls, tokens: Mapping[str, Principal]) -> AccessPolicy:
         return cls({token_digest(token): principal for token, principal in tokens.items()})
 
+    def known(self, token: str) -> Principal | None:
+        """The client of `token` if it can be told without reading anything (None: call `authenticate`)."""
+        return self._clients.get(token_digest(token))
+
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             raise AuthenticationError("send 'Authorization: Bearer <token>' (or 'X-API-Key: <token>')")
@@ -127,13 +134,18 @@ def _bearer(authorization: str | None, api_key: str | None) -> str | None:
     return api_key
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    """The request's client. On the event loop (no thread hop) when the policy knows the token from memory
+    (`AccessPolicy.known`); in a worker thread when it has to read the store first."""
     policy: AccessPolicy = request.app.state.access
-    principal = policy.authenticate(_bearer(authorization, x_api_key))
+    token = _bearer(authorization, x_api_key)
+    principal = policy.known(token) if token else None
+    if principal is None:
+        principal = await run_in_threadpool(policy.authenticate, token)
     request.state.principal = principal
     return principal
 
@@ -141,10 +153,10 @@ def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def reader(scope: Read) -> Callable[..., Principal]:
-    """A dependency admitting the roles that may read `scope`."""
+def reader(scope: Read) -> Callable[..., Awaitable[Principal]]:
+    """A dependency admitting the roles that may read `scope` (async: no worker thread for the check)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.may_read(scope):
             raise ForbiddenError(f"the {principal.role.value} role may not read {scope.value} data")
         return principal
@@ -157,9 +169,67 @@ def require_read(scope: Read) -> Any:
 
 
 # ---- commands: role, then scope ------------------------------------------------------------------
+ADMISSION_HOSPITALS_MAX = 100_000
+
+
+class ScopeCache:
+    """What scope checks ask the ledger, remembering the hospital of each admission seen.
+
+    An admission's hospital is fixed when it is registered (no event changes it), so once found it is
+    never asked again: a hospital's charge line, discharge or settlement costs no read for its scope check
+    (the command's handler reads the admission anyway). An admission not found is asked again next time, and
+    one read inside a unit of work (a batch: it may be staged, not committed) is not remembered.
+    """
+
+    def __init__(self, ledger: ScopeLookup, size_max: int = ADMISSION_HOSPITALS_MAX) -> None:
+        self.ledger = ledger
+        self.size_max = size_max
+        self._hospitals: dict[str, str] = {}
+
+    def hospital_of_admission(self, admission_ref: str) -> str | None:
+        known = self._hospitals.get(admission_ref)
+        if known is not None:
+            return known
+        found = self.ledger.hospital_of_admission(admission_ref)
+        if found is not None and current_unit() is None:  # in a unit of work it may be uncommitted: not kept
+            self._remember(admission_ref, found)
+        return found
+
+    def registered(self, admission_ref: str, hospital_code: str) -> None:
+        """An admission this process has just registered (committed): its first charge line asks nothing."""
+        if current_unit() is None:
+            self._remember(admission_ref, hospital_code)
+
+    def _remember(self, admission_ref: str, hospital_code: str) -> None:
+        if len(self._hospitals) >= self.size_max:
+            self._hospitals.pop(next(iter(self._hospitals), admission_ref), None)  # the oldest
+        self._hospitals[admission_ref] = hospital_code
+
+    def hospital_of_finding(self, finding_ref: str) -> str | None:
+        return self.ledger.hospital_of_finding(finding_ref)
+
+
+_SCOPES: weakref.WeakKeyDictionary[Any, ScopeCache] = weakref.WeakKeyDictionary()
+
+
+def scope_lookup(ledger: BenefitLedger) -> ScopeCache:
+    """The ledger's scope cache (one per ledger object)."""
+    cache = _SCOPES.get(ledger)
+    if cache is None:
+        cache = _SCOPES.setdefault(ledger, ScopeCache(ledger))
+    return cache
+
+
 def authorize_command(principal: Principal, ledger: BenefitLedger, command: Command) -> None:
     """Refuse (403) a command outside the principal's role or its own hospital/fund (service.roles.authorize)."""
-    authorize(command, principal.role, ledger, name=principal.name, hospital=principal.hospital, fund=principal.fund)
+    authorize(
+        command,
+        principal.role,
+        scope_lookup(ledger),
+        name=principal.name,
+        hospital=principal.hospital,
+        fund=principal.fund,
+    )
 
 
 def own_hospital_only(principal: Principal, hospital_code: str) -> None:

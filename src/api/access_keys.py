@@ -13,10 +13,11 @@ holding a single admin client and prints that token once; `ledger keys add` adds
 
 from __future__ import annotations
 
-import hmac
 import os
 import secrets
+import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,25 +89,69 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+KEYS_REFRESH_S = 1.0  # how long a process answers from the clients it read before reading the key events again
+
+
 class StoreAccessPolicy(AccessPolicy):
     """Clients kept in the store (ApiClient events), then the keys file's as a bootstrap.
 
-    Before each authentication the directory reads the key events appended since the last request, so an
-    added, revoked or rotated key counts on the next request, in every process. A client of the store
-    overrides a keys-file client of the same name (so `ledger keys revoke` works on a bootstrap client too).
+    The policy answers from the clients it last read (a dict by token digest) and reads the key events
+    appended since (`ApiClientDirectory.refresh`, one query) when that read is `refresh_s` old (default
+    `KEYS_REFRESH_S`, 1 s), when the token is unknown, or after a key command handled through this process
+    (`invalidate`). So a key added anywhere counts on the next request; a key revoked or rotated through
+    this server is refused on the next request, and one revoked or rotated by another process (`ledger
+    keys revoke`, another worker) within `refresh_s`; `refresh_s=0` reads the key events before every
+    authentication. A client of the store overrides a keys-file client of the same name (so `ledger keys
+    revoke` works on a bootstrap client too). Tokens are looked up by their SHA-256 digest.
     """
 
-    def __init__(self, ledger: Any, bootstrap: AccessPolicy | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Any,
+        bootstrap: AccessPolicy | None = None,
+        *,
+        refresh_s: float = KEYS_REFRESH_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         from service.api_clients import ApiClientDirectory
 
         super().__init__({})
         self.directory = ApiClientDirectory(ledger)
         self.bootstrap = bootstrap or AccessPolicy({})
+        self.refresh_s = refresh_s
+        self.clock = clock
+        self._by_digest: dict[str, Principal] = {}
+        self._read_at: float | None = None
+
+    def invalidate(self) -> None:
+        """Read the key events again before the next authentication (a key command was handled here)."""
+        self._read_at = None
+
+    def known(self, token: str) -> Principal | None:
+        """The client of `token` from the clients last read, while that read is fresh (else None)."""
+        read_at = self._read_at
+        if read_at is None or self.clock() - read_at >= self.refresh_s:
+            return None
+        return self._by_digest.get(token_digest(token))
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
             return super().authenticate(token)
         digest = token_digest(token)
+        now = self.clock()
+        read_at = self._read_at
+        fresh = read_at is not None and now - read_at < self.refresh_s
+        if not fresh:
+            self._read(now)
+        principal = self._by_digest.get(digest)
+        if principal is None and fresh:  # unknown: perhaps added a moment ago, by any process
+            self._read(now)
+            principal = self._by_digest.get(digest)
+        if principal is None:
+            return super().authenticate(token)  # unknown or revoked: 401
+        return principal
+
+    def _read(self, now: float) -> None:
         stored = self.directory.clients()
         names = {client.name for client in stored}
         clients = {
@@ -115,7 +160,5 @@ class StoreAccessPolicy(AccessPolicy):
             if not c.revoked
         }
         clients |= {d: p for d, p in self.bootstrap.clients().items() if p.name not in names and d not in clients}
-        for known, principal in clients.items():
-            if hmac.compare_digest(known, digest):
-                return principal
-        return super().authenticate(token)  # unknown or revoked: 401
+        self._by_digest = clients
+        self._read_at = now

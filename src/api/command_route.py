@@ -16,19 +16,21 @@ import inspect
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Response
+from fastapi import APIRouter, Body, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
 
-from api.access import PrincipalDep, authorize_command
+from api.access import PrincipalDep, authorize_command, scope_lookup
 from api.deps import LedgerDep, answer
-from service.commands import Command, field_errors
+from service.commands import AddApiClient, Command, RegisterAdmission, RevokeApiClient, RotateApiClient, field_errors
 from service.commands.fields import CommandId
 
 IdempotencyKey = Annotated[CommandId | None, Header(alias="Idempotency-Key")]
 
 
+KEY_COMMANDS = (AddApiClient, RevokeApiClient, RotateApiClient)
 ROUTES: dict[str, str] = {}  # command name -> its route's path (router prefix included)
 
 
@@ -82,10 +84,24 @@ def command_route(
         raise TypeError(f"{path}: {', '.join(unknown)} is not a field of {command.__name__}")
     body_type = body_model(command, path_fields)
 
-    def endpoint(**kwargs: Any) -> Any:
+    async def endpoint(**kwargs: Any) -> Any:
+        """On the event loop: FastAPI then checks the answer against the response model there, instead of in a
+        second worker thread. Building, authorising and handling the command run in one worker thread."""
         body: CommandBody = kwargs.pop("body")
         principal, ledger, response = kwargs.pop("principal"), kwargs.pop("ledger"), kwargs.pop("response")
-        command_id = _command_id(body, kwargs.pop("idempotency_key"))
+        request: Request = kwargs.pop("request")
+        idempotency_key = kwargs.pop("idempotency_key")
+        built, result = await run_in_threadpool(run, body, idempotency_key, principal, ledger, kwargs)
+        if isinstance(built, KEY_COMMANDS):  # this server refuses a revoked or rotated key on the next request
+            invalidate = getattr(request.app.state.access, "invalidate", None)
+            if invalidate is not None:
+                invalidate()
+        return answer(response, result)
+
+    def run(
+        body: CommandBody, idempotency_key: str | None, principal: Any, ledger: Any, kwargs: dict[str, Any]
+    ) -> tuple[Command, dict[str, Any]]:
+        command_id = _command_id(body, idempotency_key)
         values = {name: getattr(body, name) for name in body.model_fields_set if name != "command_id"}
         try:
             built = command.model_validate({**values, **kwargs, "command_id": command_id})
@@ -103,7 +119,10 @@ def command_route(
                 ]
             ) from None
         authorize_command(principal, ledger, built)
-        return answer(response, ledger.handle(built))
+        result = ledger.handle(built)
+        if isinstance(built, RegisterAdmission):  # handled and committed: its hospital is fixed from now on
+            scope_lookup(ledger).registered(built.admission_ref, built.hospital_code)
+        return built, result
 
     parameters = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=_path_annotation(command, name))
@@ -114,6 +133,7 @@ def command_route(
         inspect.Parameter("ledger", inspect.Parameter.KEYWORD_ONLY, annotation=LedgerDep),
         inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY, annotation=PrincipalDep),
         inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=Response),
+        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
         inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=IdempotencyKey, default=None),
     ]
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from service.ledger import BenefitLedger
 REPLAYED_HEADER = "Idempotency-Replayed"
 
 
-def get_ledger(request: Request) -> BenefitLedger:
+async def get_ledger(request: Request) -> BenefitLedger:
     """The one ledger the lifespan built (override in tests with `app.dependency_overrides`)."""
     ledger: BenefitLedger = request.app.state.ledger
     return ledger

@@ -31,7 +31,7 @@ def _declared(route: Any) -> frozenset[str]:
     return _KNOWN[key]
 
 
-def refuse_unknown_query_parameters(request: Request) -> None:
+async def refuse_unknown_query_parameters(request: Request) -> None:  # async: no worker thread per request
     route = request.scope.get("route")
     if route is None or not getattr(route, "include_in_schema", False) or not request.query_params:
         return

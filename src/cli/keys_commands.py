@@ -1,6 +1,7 @@
 """`ledger keys add|list|revoke|rotate`: the API's clients, kept in the store as events (digests only).
 
-A client added, revoked or rotated here counts on its next request to every running server; no restart.
+A client added here counts on its first request to every running server; one revoked or rotated here within
+1 s (each server re-reads the key events at most 1 s apart: api.access_keys.KEYS_REFRESH_S); no restart.
 Tokens are minted here, printed once on stdout and never stored. `--keys-file PATH` on `add` and `list`
 works on a keys file instead (the optional bootstrap, e.g. a Kubernetes Secret, api.access_keys); a client
 of the store overrides a keys-file client of the same name, so `revoke` and `rotate` also take a
@@ -120,7 +121,7 @@ def revoke(
     name: Annotated[str, typer.Argument(metavar="NAME")],
     reason: Annotated[str, typer.Option("--reason", help="why (kept in the event)")] = "revoked by an operator",
 ) -> int:
-    """Revoke a client's key: its next request is 401, on every server, without restart."""
+    """Revoke a client's key: 401 on every server within 1 s, without restart."""
     from service.commands import RevokeApiClient
 
     with open_ledger(ctx.obj.settings) as ledger:
@@ -136,7 +137,7 @@ def revoke(
 
 @keys_app.command("rotate")
 def rotate(ctx: typer.Context, name: Annotated[str, typer.Argument(metavar="NAME")]) -> int:
-    """Give a client a new key and print its token once; the old token is 401 from its next request."""
+    """Give a client a new key and print its token once; the old token is 401 everywhere within 1 s."""
     from service.commands import RotateApiClient
 
     token, digest = _mint()

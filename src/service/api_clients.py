@@ -1,8 +1,9 @@
 """The API's clients as the store knows them: `ApiClientDirectory` folds the ApiClient events of the log.
 
 `refresh()` reads only the log's notifications after the last one it saw, filtered to the ApiClient
-topics, so calling it before every authentication is one indexed query: a client added, revoked or
-rotated by any process (`ledger keys`, `POST /admin/api-keys`) counts from the next request on.
+topics (one query). The API's StoreAccessPolicy (api.access_keys) calls it at most once a second, for
+an unknown token, and after a key command it handled, so a client added, revoked or rotated by any
+process (`ledger keys`, `POST /admin/api-keys`) counts within that second.
 """
 
 from __future__ import annotations

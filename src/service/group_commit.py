@@ -25,6 +25,8 @@ from typing import Any
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
+from domain.aggregates.command_record import CommandRecord
+
 
 @dataclass
 class _Item:
@@ -120,3 +122,22 @@ class GroupCommitter:
         self.commands += len(items)
         self.app._take_snapshots(processing)
         self.app._notify(recordings)
+        self._cache(processing.aggregates)
+
+    def _cache(self, aggregates: dict[Any, Any]) -> None:
+        """Keep the aggregates just written in the repository's cache (the library does not when it
+        fast-forwards), so the next command on one of them reads only newer events: a new admission or
+        patient-year is then one query away, not a snapshot read plus a replay. A CommandRecord is not kept
+        (nothing reads it again but a retry). An entry already at a later version stays."""
+        cache = self.app.repository.cache
+        if cache is None:
+            return
+        for aggregate_id, aggregate in aggregates.items():
+            if isinstance(aggregate, CommandRecord):
+                continue
+            try:
+                known = cache.get(aggregate_id)
+            except KeyError:
+                known = None
+            if known is None or known.version < aggregate.version:
+                cache.put(aggregate_id, aggregate)

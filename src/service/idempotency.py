@@ -7,6 +7,13 @@ canonical serialisation without its envelope), so the same id with another paylo
 A write that collides with a concurrent writer is re-run on fresh state; if the client gave an
 expected version that is now stale, the re-run refuses it with a 409 naming the current version.
 
+A batchable command (one whose build only reads and stages: `Command.batchable`) outside a unit of work
+does not look its record up first: a new command id is the common case, and a replayed one is found
+anyway, because the build fails (the record is looked up then, and its first result answers instead of
+the error) or the save collides on the record's id (looked up then too). Either way a retry returns the
+first result and appends nothing, with one query fewer per new command. Other commands (those running
+their own transactions) and commands in a unit of work (whose batch read the records ahead) look first.
+
 Inside a unit of work (service.unit_of_work) the command is staged, not saved; with group commit
 on (service.group_commit) its events are saved by the committer, in a transaction shared with
 other commands.
@@ -63,10 +70,12 @@ def execute(app: BenefitLedger, command: Command, build: Build) -> dict[str, Any
     name, command_id = command.command, command.command_id
     digest = payload_digest(name, command.fingerprint_payload(lambda sealed: app.personal_data.fingerprint(sealed)))
     record_id = ids.command_record_id(command_id)
-    previous = _previous_result(app, record_id, command_id, name, digest)
-    if previous is not None:
-        return previous
     unit = current_unit()
+    optimistic = unit is None and type(command).batchable
+    if not optimistic:
+        previous = _previous_result(app, record_id, command_id, name, digest)
+        if previous is not None:
+            return previous
     if unit is not None:  # staged; the unit's owner saves it with the unit's other commands
         aggregates, result = build()
         unit.stage(
@@ -78,7 +87,16 @@ def execute(app: BenefitLedger, command: Command, build: Build) -> dict[str, Any
     for attempt in range(RETRY_COUNT_MAX):
         # a re-run after a collision holds the retry lock: colliding writers take turns, none gives up
         with retrying(app) if attempt else unlocked():
-            aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
+            try:
+                aggregates, result = build()  # a stale expected_version raises its 409 here, with the current version
+            except Exception:
+                if not optimistic:
+                    raise
+                # the record was not looked up first: a replayed id answers with its first result, not this error
+                previous = _previous_result(app, record_id, command_id, name, digest)
+                if previous is not None:
+                    return previous
+                raise
             record = CommandRecord(command_id=command_id, command=name, payload_digest=digest, result=result)
             try:
                 save(*aggregates, record)

@@ -48,7 +48,7 @@ from service.personal_data import PersonalDataCipher
 from service.repository import FastRepository, fast_project
 from service.settings import Settings, ensure_schema, schema_setup_lock
 from service.store_errors import check_reachable
-from service.unit_of_work import unit_of_work
+from service.unit_of_work import current_unit, unit_of_work
 
 AGGREGATE_CACHE_SIZE = 10_000
 PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.Opened
@@ -97,6 +97,7 @@ class BenefitLedger(Application[UUID]):
         self.clock: server_clock.Clock = clock or _SYSTEM_CLOCK
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
+        self._patient_counties: dict[str, str] = {}
         self._personal_data: PersonalDataCipher | None = None
         self.advances = AdvanceTally(self)
         self.group_committer: GroupCommitter | None = GroupCommitter(self) if group_commit else None
@@ -124,6 +125,8 @@ class BenefitLedger(Application[UUID]):
         if self.group_committer is not None:
             self.group_committer.close()
         super().close()
+
+    repository: FastRepository
 
     def construct_repository(self) -> FastRepository:
         """Aggregates are cached (LEDGER_AGGREGATE_CACHE, default 10,000; 0 turns it off) and fast-forwarded:
@@ -211,6 +214,19 @@ class BenefitLedger(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFoundError(f"no patient {patient_ref}") from None
         return patient
+
+    def county_of_patient(self, patient_ref: str) -> str:
+        """The patient's county (fixed when the patient is registered: no event changes it), read once per
+        patient and process; a patient read inside a unit of work (perhaps staged, not committed) is not kept."""
+        known = self._patient_counties.get(patient_ref)
+        if known is not None:
+            return known
+        county = self.get_patient(patient_ref).county_code
+        if current_unit() is None:
+            if len(self._patient_counties) >= AGGREGATE_CACHE_SIZE * 10:
+                self._patient_counties.pop(next(iter(self._patient_counties), patient_ref), None)
+            self._patient_counties[patient_ref] = county
+        return county
 
     def get_admission(self, admission_ref: str) -> Admission:
         try:
@@ -305,7 +321,7 @@ class BenefitLedger(Application[UUID]):
         moment = self.clock.now() if known_at is None else known_at
         register: CatalogueRegister | None
         try:
-            register = self.repository.get(ids.catalogue_register_id(region))
+            register = self.repository.get_unsnapshotted(ids.catalogue_register_id(region))
         except AggregateNotFoundError:
             register = None
         catalogue: Catalogue | None
@@ -367,7 +383,7 @@ class BenefitLedger(Application[UUID]):
 
     def policy_register(self, region: str) -> list[dict[str, str]]:
         try:
-            register: PolicyRegister = self.repository.get(ids.policy_register_id(region))
+            register: PolicyRegister = self.repository.get_unsnapshotted(ids.policy_register_id(region))
         except AggregateNotFoundError:
             raise NotFoundError(f"no policy version is published for region {region}") from None
         return list(register.entries)

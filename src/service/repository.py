@@ -7,6 +7,7 @@ every event, about 60 % of `repository.get()` time (eventsourcing-notes §1.2).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import deepcopy
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -25,7 +26,42 @@ class FastRepository(Repository):  # type: ignore[type-arg]
     and an id the unit found absent (read in bulk, or asked for once) is not asked for again: a batch's
     settlements ask for the county-year's close and the region's catalogue register, usually absent, once
     per batch instead of once per command. A concurrent creator of an id the unit creates still collides
-    on the events' primary key at commit; the unit's reads of others are as of their first read."""
+    on the events' primary key at commit; the unit's reads of others are as of their first read.
+
+    `id in repository` asks for one event of the id (one query; none when the aggregate is cached, since
+    events are never deleted), not for the whole aggregate with its snapshot. `get_unsnapshotted` reads an
+    aggregate that is never snapshotted (registers, year closes) without asking the snapshot store first.
+    """
+
+    def __contains__(self, aggregate_id: Any) -> bool:
+        unit = current_unit()
+        if unit is not None:
+            if unit.get(aggregate_id) is not None:
+                return True
+            if unit.known_absent(aggregate_id):
+                return False
+        if self.cache is not None:
+            try:
+                self.cache.get(aggregate_id)
+            except KeyError:
+                pass
+            else:
+                return True
+        return bool(self.event_store.recorder.select_events(aggregate_id, limit=1))
+
+    def get_unsnapshotted(self, aggregate_id: Any) -> Any:
+        """The latest version of an aggregate type that is never snapshotted: a cache miss is one query."""
+        if current_unit() is not None or self.cache is None:
+            return self.get(aggregate_id)
+        try:
+            self.cache.get(aggregate_id)
+        except KeyError:
+            aggregate = fast_project(None, self.event_store.get(aggregate_id))
+            if aggregate is None:
+                raise AggregateNotFoundError(aggregate_id) from None
+            self.cache.put(aggregate_id, aggregate)
+            return deepcopy(aggregate)
+        return self.get(aggregate_id)
 
     def get(
         self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = fast_project, **kwargs: Any

@@ -7,8 +7,10 @@ recalculation, reversal and late claim of the county-year's patient-years record
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
@@ -19,6 +21,7 @@ from domain.funds import BudgetFund
 from domain.money import ZERO
 from domain.year_close_figures import closing_figures, difference
 from service.handlers.payments import county_years, fund_budget
+from service.unit_of_work import current_unit
 
 if TYPE_CHECKING:
     from service.ledger import BenefitLedger
@@ -30,10 +33,33 @@ RESTATING_EVENTS = {
 }
 
 
+_CLOSED: weakref.WeakKeyDictionary[Any, set[UUID]] = weakref.WeakKeyDictionary()
+
+
 def year_close_of(ledger: BenefitLedger, county_code: str, year: int) -> YearClose | None:
+    """The county-year's close, or None while it is open.
+
+    A close is never reopened, so a county-year seen closed is remembered as closed (per ledger) and
+    only its aggregate is read. An open county-year is asked again every time — one query for the
+    first event of its close, not the repository's snapshot read plus event read of an absent id — so
+    a close recorded by any process counts from the next command on.
+    """
+    close_id = ids.year_close_id(county_code, year)
+    unit = current_unit()
+    if unit is not None:
+        staged = unit.get(close_id)
+        if staged is not None:
+            return cast(YearClose, staged)
+        if unit.known_absent(close_id):
+            return None
+    closed = _CLOSED.setdefault(ledger, set())
+    if close_id not in closed:
+        if not ledger.recorder.select_events(close_id, limit=1):
+            return None
+        closed.add(close_id)
     try:
-        close: YearClose = ledger.repository.get(ids.year_close_id(county_code, year))
-    except AggregateNotFoundError:
+        close: YearClose = ledger.repository.get(close_id)
+    except AggregateNotFoundError:  # pragma: no cover - an event was there a moment ago and is never deleted
         return None
     return close
 

@@ -211,3 +211,31 @@ def test_personal_identifiers_never_reach_the_logs(api: LedgerApi, caplog: pytes
     api.get("/patients/Z")
     logged = "\n".join(f"{record.getMessage()} {record.args}" for record in caplog.records)
     assert NAME not in logged and ID_CARD_NO not in logged and ID_CARD_NO[:12] not in logged
+
+
+def test_an_admission_registered_over_http_is_scoped_to_its_hospital_from_its_first_line(api: LedgerApi) -> None:
+    """The server remembers the hospital of an admission it registered (api.access.ScopeCache): no read for the
+    scope check of its first line, and another hospital is still refused on it."""
+    from api.access import scope_lookup
+
+    _worked_example(api)
+    county, province = "tok-hospital-LX-001", f"tok-hospital-{PROVINCE_HOSPITAL['code']}"
+    registered = _as(
+        api,
+        province,
+        "POST",
+        "/admissions",
+        {
+            "command_id": "adm-D",
+            "admission_ref": "D",
+            "patient_ref": "P",
+            "kind": "inpatient",
+            "hospital_code": PROVINCE_HOSPITAL["code"],
+            "admitted_on": "2018-06-01",
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    assert scope_lookup(api.ledger)._hospitals["D"] == PROVINCE_HOSPITAL["code"]
+    assert "own window" in _refused(api, county, "POST", "/admissions/D/charge-lines", LINE)
+    posted = _as(api, province, "POST", "/admissions/D/charge-lines", LINE)
+    assert posted.status_code == 201, posted.text

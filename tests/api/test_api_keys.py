@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from role_client import ACCESS, bearer
 
+from api.access_keys import KEYS_REFRESH_S
 from api.main import create_app
 from service.commands import AddApiClient, RevokeApiClient
 from service.ledger import BenefitLedger
@@ -124,19 +125,44 @@ def test_only_admins_change_keys_and_only_admins_and_auditors_read_them(
     assert ledger.recorder.max_notification_id() == head
 
 
-def test_a_key_added_or_revoked_by_another_process_counts_on_the_next_request(
+def test_a_key_added_by_another_process_counts_on_the_next_request_and_one_revoked_within_the_refresh(
     served: tuple[TestClient, BenefitLedger, str],
 ) -> None:
     client, _, url = served
+    policy = client.app.state.access  # type: ignore[attr-defined]
+    assert policy.refresh_s == KEYS_REFRESH_S == 1.0
+    now = [100.0]
+    policy.clock = lambda: now[0]
     token, digest = _token()
     other = BenefitLedger.from_settings(Settings(database_url=url))  # e.g. `ledger keys add` on the host
     try:
+        assert _reads(client, "tok-dashboard") == 200  # the policy has read the key events at t=100
         other.handle(
             AddApiClient(command_id="o1", name="pay", role="payment_service", fund="ncms", token_sha256=digest)
         )
-        assert _reads(client, token) == 200
+        assert _reads(client, token) == 200  # an unknown token reads the key events again at once
         other.handle(RevokeApiClient(command_id="o2", name="pay", reason="leaked"))
+        now[0] += KEYS_REFRESH_S / 2
+        assert _reads(client, token) == 200  # still within the documented refresh interval
+        now[0] += KEYS_REFRESH_S / 2
+        assert _reads(client, token) == 401  # the interval is over: the revocation counts
         assert _reads(client, token) == 401
     finally:
         other.close()
     assert _reads(client, "tok-dashboard") == 200  # the bootstrap clients keep working
+
+
+def test_with_no_refresh_interval_a_revocation_by_another_process_counts_on_the_next_request(
+    served: tuple[TestClient, BenefitLedger, str],
+) -> None:
+    client, _, url = served
+    client.app.state.access.refresh_s = 0  # type: ignore[attr-defined]
+    token, digest = _token()
+    other = BenefitLedger.from_settings(Settings(database_url=url))
+    try:
+        other.handle(AddApiClient(command_id="o1", name="dash2", role="dashboard", token_sha256=digest))
+        assert _reads(client, token) == 200
+        other.handle(RevokeApiClient(command_id="o2", name="dash2", reason="leaked"))
+        assert _reads(client, token) == 401
+    finally:
+        other.close()

@@ -53,6 +53,7 @@ def test_appends_prints_rates_ratios_and_no_errors(server: str) -> None:
         "raw INSERT, 1 row/tx",
         "raw COPY of the same",
         "HTTP single commands, 3 clients, 1 worker(s), group commit off",
+        "bare Application, 3 threads, just before and after",
         "HTTP POST /batch",
         "run_batch in-process",
     ):

@@ -59,7 +59,7 @@ def test_revoke_and_rotate_take_effect_for_a_running_server_and_cover_a_bootstra
     bootstrap_token = add_client(keys, name="bootstrap-admin", role="admin")  # the keys file (a Secret)
     token = invoke("keys", "add", "dash", "--role", "dashboard").stdout.strip()
     with opened(sqlite_url) as server_ledger:  # the running server's view: one policy, never rebuilt
-        policy = StoreAccessPolicy(server_ledger, load_policy(keys))
+        policy = StoreAccessPolicy(server_ledger, load_policy(keys), refresh_s=0)  # reads the key events each time
         assert policy.authenticate(token).name == "dash"
         assert policy.authenticate(bootstrap_token).name == "bootstrap-admin"
 

@@ -44,7 +44,8 @@ class AddApiClient(Command):
 
 
 class RevokeApiClient(VersionedCommand):
-    """Revoke a client's key: its next request is 401."""
+    """Revoke a client's key: 401 from the next request to the server that revoked it, from every other
+    server (replica, worker) within 1 s."""
 
     roles: ClassVar[frozenset[Role]] = ADMIN_ONLY
 
@@ -54,7 +55,8 @@ class RevokeApiClient(VersionedCommand):
 
 
 class RotateApiClient(VersionedCommand):
-    """Replace a client's key with a new one (its digest): the old token is 401 from its next request."""
+    """Replace a client's key with a new one (its digest): the old token is 401 from the next request to the
+    server that rotated it, from every other server within 1 s."""
 
     roles: ClassVar[frozenset[Role]] = ADMIN_ONLY
 

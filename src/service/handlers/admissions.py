@@ -61,7 +61,7 @@ def post_charge_line(ledger: BenefitLedger, cmd: PostChargeLine) -> Outcome:
     """The ledger classifies the line against the catalogue in force on the admission day (the patient's region)."""
 
     def classify(admission: Admission) -> None:
-        region = ledger.get_patient(admission.patient_ref).county_code
+        region = ledger.county_of_patient(admission.patient_ref)  # fixed at registration: read once
         catalogue = ledger.catalogue_in_force(region, date.fromisoformat(admission.admitted_on))
         classification = classify_line(catalogue, cmd.item_code, cmd.quantity, cmd.unit_price)
         admission.post_classified_line(cmd.line_no, cmd.category, classification)
