@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI
 from api import api_docs, dashboard_page
 from api.access import AccessPolicy
 from api.access_keys import StoreAccessPolicy, policy_from_keys_file
+from api.benefit_year_body import BenefitYearBodies
 from api.body_limit import BodyLimit
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
@@ -118,6 +119,7 @@ def create_app(
     )
     app.state.ready = False
     app.state.settings = settings or Settings()
+    app.state.benefit_year_bodies = BenefitYearBodies(app.state.settings.year_body_cache_mb * 2**20)
     install_error_handlers(app)
     for module in (
         patients,
