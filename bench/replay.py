@@ -3,7 +3,12 @@
 The year is built through the real commands on PostgreSQL. Measured: the auditor's view
 (`get_benefit_year`: read and fold every event of the year), the same as recorded at a moment
 (`benefit_year_as_of`), `verify_benefit_year` (re-derives every settlement from the patient and
-admission at the versions it used), and `GET /patients/{ref}/years/{year}` over real HTTP.
+admission at the versions it used), the response body through the `BenefitYearPublic` model (the route's
+old work) and written directly (`benefit_year_body`, the route's work now), and
+`GET /patients/{ref}/years/{year}` over real HTTP as an auditor client sees it (sequential requests on one
+keep-alive connection): once with every read folding the year (`LEDGER_YEAR_BODY_CACHE_MB=0`), once with
+the server keeping the body at the stream's version (the default), beside GET /health on the same
+connection (what HTTP itself costs).
 Baseline: reading the year's rows and decoding them with the mapper, nothing else.
 """
 
@@ -16,6 +21,9 @@ from typing import Any
 
 import httpx
 
+from api.benefit_year_body import benefit_year_body
+from api.responses import OrjsonResponse
+from api.schemas.settlements import BenefitYearPublic
 from bench import profiling
 from bench.pgschema import fresh_schema
 from bench.server import api_server
@@ -105,6 +113,31 @@ def _stats(name: str, samples: list[float], baseline: float | None = None, targe
     return line + (f"   {target}" if target else "")
 
 
+def _http_samples(
+    url: str, path: str, *, repeats: int, env: dict[str, str], profile: Path | None = None
+) -> tuple[list[float], list[float]]:
+    """Sequential GETs of `path` as an auditor over one keep-alive connection (after one warm-up read),
+    then as many GET /health on the same connection (the HTTP floor: routing, auth-free, no store)."""
+    with api_server(url, [], env=env) as server, httpx.Client(base_url=server.base, timeout=60) as http:
+        headers = {"Authorization": f"Bearer {server.tokens.auditor}"}
+
+        def get() -> Any:
+            response = http.get(path, headers=headers)
+            assert response.status_code == 200, response.text[:300]
+            return response
+
+        get()
+        spy = profiling.record(server.pid, 5, profile) if profile else None
+        samples = samples_seconds(get, repeats=repeats)
+        if spy is not None and profile is not None:
+            spy.wait()
+            profile.with_suffix(".txt").write_text(
+                "\n".join(profiling.summary(profile, top=60)) + "\n", encoding="utf-8"
+            )
+        health = samples_seconds(lambda: http.get("/health"), repeats=repeats)
+    return samples, health
+
+
 def run(base_url: str, *, admissions: int, repeats: int, profile: Path | None = None) -> list[str]:
     with fresh_schema(base_url, "replay") as url:
         ledger = BenefitLedger.from_settings(Settings(database_url=url))
@@ -112,36 +145,37 @@ def run(base_url: str, *, admissions: int, repeats: int, profile: Path | None = 
         year_id = ids.benefit_year_id(PATIENT, YEAR)
         history = ledger.get_benefit_year(PATIENT, YEAR)
         assert len(history.settlements) == admissions
+        assert benefit_year_body(history) == OrjsonResponse(BenefitYearPublic.of(history).model_dump(mode="json")).body
         to_domain_event = ledger.mapper.to_domain_event
         read_decode = samples_seconds(
             lambda: [to_domain_event(s) for s in ledger.recorder.select_events(year_id)], repeats=repeats
         )
         fold = samples_seconds(lambda: ledger.get_benefit_year(PATIENT, YEAR), repeats=repeats)
         as_of = samples_seconds(lambda: ledger.benefit_year_as_of(PATIENT, YEAR, datetime.now(UTC)), repeats=repeats)
+        model = samples_seconds(
+            lambda: OrjsonResponse(BenefitYearPublic.of(history).model_dump(mode="json")).body, repeats=repeats
+        )
+        direct = samples_seconds(lambda: benefit_year_body(history), repeats=repeats)
         verify = samples_seconds(lambda: ledger.verify_benefit_year(PATIENT, YEAR), repeats=max(5, repeats // 5))
         ledger.close()
-        with api_server(url, []) as server, httpx.Client(base_url=server.base, timeout=60) as http:
-            headers = {"Authorization": f"Bearer {server.tokens.auditor}"}
-
-            def get() -> Any:
-                response = http.get(f"/patients/{PATIENT}/years/{YEAR}", headers=headers)
-                assert response.status_code == 200, response.text[:300]
-                return response
-
-            get()
-            spy = profiling.record(server.pid, 5, profile) if profile else None
-            over_http = samples_seconds(get, repeats=repeats)
-            if spy is not None and profile is not None:
-                spy.wait()
-                profile.with_suffix(".txt").write_text(
-                    "\n".join(profiling.summary(profile, top=60)) + "\n", encoding="utf-8"
-                )
+        path = f"/patients/{PATIENT}/years/{YEAR}"
+        folds_profile, kept_profile = (
+            (profile.with_stem(f"{profile.stem}-{n}") for n in ("folds", "kept")) if profile else (None, None)
+        )
+        folded, _ = _http_samples(
+            url, path, repeats=repeats, env={"LEDGER_YEAR_BODY_CACHE_MB": "0"}, profile=folds_profile
+        )
+        kept, health = _http_samples(url, path, repeats=repeats, env={}, profile=kept_profile)
     floor = percentile(read_decode, 0.5)
     events = admissions + 1
     return [
         _stats(f"baseline: read + decode the year's {events} events", read_decode),
         _stats(f"auditor view: get_benefit_year ({admissions} admissions)", fold, floor, "target p99 < 20 ms"),
         _stats("as recorded at a moment: benefit_year_as_of", as_of, floor, "target p99 < 20 ms"),
-        _stats("GET /patients/{ref}/years/{year} over HTTP", over_http, floor, "target p99 < 20 ms"),
+        _stats("body via BenefitYearPublic (the old route's work)", model, floor),
+        _stats("body written directly (benefit_year_body)", direct, floor),
+        _stats("GET /health over HTTP (the HTTP floor)", health, floor),
+        _stats("GET /patients/{ref}/years/{year}, each read folds", folded, floor, "target p99 < 20 ms"),
+        _stats("GET /patients/{ref}/years/{year}, body kept", kept, floor, "target p99 < 20 ms"),
         _stats("verify_benefit_year (re-derive from raw facts)", verify, floor),
     ]
