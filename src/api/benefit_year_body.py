@@ -114,6 +114,7 @@ def _claim(claim: dict[str, Any]) -> dict[str, Any]:
 
 def _record(record: dict[str, Any]) -> dict[str, Any]:
     owed, paid = _decimal(record["compensation_owed"]), _decimal(record["compensation_paid"])
+    settled = _settlement(record["settlement"])  # "current" is the same event's dict until a recalculation
     return {
         "settlement_id": record["settlement_id"],
         "admission_ref": record["admission_ref"],
@@ -124,8 +125,8 @@ def _record(record: dict[str, Any]) -> dict[str, Any]:
         "admission_version": record["admission_version"],
         "policy_version": record["policy_version"],
         "claim": _claim(record["claim"]),
-        "settlement": _settlement(record["settlement"]),
-        "current": _settlement(record["current"]),
+        "settlement": settled,
+        "current": settled if record["current"] is record["settlement"] else _settlement(record["current"]),
         "compensation_owed": decimal_text(owed),
         "compensation_paid": decimal_text(paid),
         "compensation_outstanding": decimal_text(max(ZERO, owed - paid)),  # BenefitYearHistory's rule
