@@ -53,9 +53,15 @@ class Server:
 
 @contextmanager
 def api_server(
-    database_url: str, hospital_codes: list[str], *, workers: int = 1, group_commit: bool = False
+    database_url: str,
+    hospital_codes: list[str],
+    *,
+    workers: int = 1,
+    group_commit: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Run `uvicorn api.main:app` on a free port with clients for `hospital_codes`; stop it on exit."""
+    """Run `uvicorn api.main:app` on a free port with clients for `hospital_codes` (and `env`, more
+    LEDGER_* settings); stop it on exit."""
     with tempfile.TemporaryDirectory(prefix="bench-keys-") as keys_dir:
         keys = Path(keys_dir) / "api-keys.toml"
         tokens = issue_tokens(keys, hospital_codes)
@@ -66,6 +72,7 @@ def api_server(
             "LEDGER_API_KEYS_FILE": str(keys),
             "LEDGER_GROUP_COMMIT": "1" if group_commit else "0",
             "PYTHONPATH": os.pathsep.join(filter(None, ["src", os.environ.get("PYTHONPATH")])),
+            **(env or {}),
         }
         command = [
             sys.executable,

@@ -14,6 +14,20 @@ from domain.money import ZERO
 
 def decimal_text(value: Decimal) -> str:
     """Whole-fen amounts with two places ("16830.00"); a value with more places keeps them (never rounded)."""
+    text = str(value)  # the common shapes straight from the text ("300", "0.9", "16830.00"): the same result
+    if text[0] != "-" and "E" not in text and len(text) < 24:  # (within the context's 28 digits)
+        dot = text.find(".")
+        if dot < 0:
+            if text.isdigit():
+                return text + ".00"
+        elif len(text) - dot > 2:
+            return text  # two places or more: kept as they are
+        else:
+            return text + "0"
+    return _decimal_text_exactly(value)
+
+
+def _decimal_text_exactly(value: Decimal) -> str:
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
         return str(value + ZERO)  # exact: adding 0.00 only widens the scale

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     """concurrent writes share a transaction: true or false; unset: on for the API server, off elsewhere"""
     aggregate_cache: int = Field(10_000, ge=0)
     """aggregates kept in memory per process (0: no cache)"""
+    year_body_cache_mb: int = Field(64, ge=0)
+    """MiB of patient-year bodies the API keeps per process for auditor replays, at their version (0: none)"""
     recalc_workers: int = Field(0, ge=0)
     """processes of a region recalculation on PostgreSQL (0: one per core; SQLite: always 1)"""
     body_limit_bytes: int = Field(BODY_LIMIT_DEFAULT, ge=1024)

@@ -76,7 +76,7 @@ def test_group_commit_prints_both_modes_against_the_bare_library(server: str) ->
 
 def test_replay_prints_p50_p99_of_each_reader(server: str) -> None:
     lines = replay.run(server, admissions=3, repeats=5)
-    assert len(lines) == 5
+    assert len(lines) == 9
     assert all(re.search(rf"p50 +{NUMBER} ms +p99 +{NUMBER} ms", line) for line in lines)
     assert "get_benefit_year (3 admissions)" in lines[1] and "target p99 < 20 ms" in lines[1]
 
