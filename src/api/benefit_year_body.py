@@ -130,7 +130,13 @@ def _record(record: dict[str, Any]) -> dict[str, Any]:
         "compensation_owed": decimal_text(owed),
         "compensation_paid": decimal_text(paid),
         "compensation_outstanding": decimal_text(max(ZERO, owed - paid)),  # BenefitYearHistory's rule
+        "current_lines": _lines((record.get("current_facts") or {}).get("lines")),
     }
+
+
+def _lines(lines: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The lines a recalculation re-classified (`current_lines`, a `dict[str, Any]` field), or None."""
+    return None if lines is None else _any(lines)
 
 
 def benefit_year_json(history: BenefitYearHistory) -> dict[str, Any]:

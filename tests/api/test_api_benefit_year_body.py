@@ -200,12 +200,30 @@ def _hainan_major_disease_with_charity(ledger: BenefitLedger) -> tuple[str, int]
     return "H-1", 2018
 
 
+def _catalogue_correction_re_classified(ledger: BenefitLedger) -> tuple[str, int]:
+    """Lines classified under the shipped catalogue; a correction raises the bed's price limit from before the
+    admission; the year's recalculation re-classifies the posted lines (`current_lines` is not null)."""
+    from tests.application.test_reclassified_lines import publish_correction, settle_visit
+    from tests.projections.test_registry_and_catalogue import _register
+
+    publish_default(ledger)
+    poor_patient(ledger, "P", status="none")
+    _register(ledger)
+    settle_visit(ledger)
+    publish_correction(ledger, unit_price_limit="40.00")
+    ledger.handle(RecalculateBenefitYear(command_id="recalc-P", patient_ref="P", year=2018))
+    (record,) = ledger.get_benefit_year("P", 2018).settlements
+    assert sorted(record["current_facts"]["lines"]) == ["1", "2"]
+    return "P", 2018
+
+
 YEARS = [
     _worked_example_with_audit_deduction,
     _retroactive_5090_with_compensation_paid,
     _fraud_reversal_with_recovery,
     _late_fact_recalculated,
     _hainan_major_disease_with_charity,
+    _catalogue_correction_re_classified,
 ]
 
 
