@@ -66,8 +66,8 @@ class TableCache:
         elif row is not None:
             self.stored.add(key)
 
-    def matching(self, where: Mapping[str, Any]) -> list[Key]:
-        """Keys of the rows whose columns equal `where` (complete tables only)."""
+    def matching(self, where: Mapping[str, Any], ordered: bool = True) -> list[Key]:
+        """Keys of the rows whose columns equal `where` (complete tables only), in key order if `ordered`."""
         cols = tuple(sorted(where))
         index = self.indexes.get(cols)
         if index is None:
@@ -76,7 +76,7 @@ class TableCache:
                 if row is not None:
                     index.setdefault(tuple(row[c] for c in cols), set()).add(key)
         found = index.get(tuple(where[c] for c in cols), ())
-        return list(found) if len(found) < 2 else sorted(found, key=_sortable)
+        return list(found) if len(found) < 2 or not ordered else sorted(found, key=_sortable)
 
     def forget_clean(self) -> None:
         """Keep only the unwritten rows; the table is no longer completely known."""
@@ -288,7 +288,7 @@ class BufferedView(View):
                     cache.set(k, row, dirty=False)
                 keys.append(k)
             return keys
-        return cache.matching(self._normal_where(table, where))
+        return cache.matching(self._normal_where(table, where), ordered=False)
 
     # ---- reads ---------------------------------------------------------------------------------
     def select(
