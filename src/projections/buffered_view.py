@@ -212,12 +212,25 @@ class BufferedView(View):
 
     # ---- writes --------------------------------------------------------------------------------
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        new = dict(_plan(table, self.pg).defaults)
-        new.update(self._normal_where(table, row))
-        key = tuple([new[c] for c in table.key])
-        if self._lookup(table, key) is not None:
+        plan = _plan(table, self.pg)
+        if not row.keys() <= plan.columns:
+            raise KeyError(f"{table.name} has no column {min(set(row) - plan.columns)}")
+        new = dict(plan.defaults)
+        normal = plan.normal
+        for column, value in row.items():
+            if value is not None:
+                to_stored = normal.get(column)
+                if to_stored is not None:
+                    value = to_stored(value)
+            new[column] = value
+        key = tuple([new[c] for c in plan.key])
+        cache = self.cache(table)
+        if key in cache.rows:
+            if cache.rows[key] is not None:
+                raise ValueError(f"duplicate key {key} in {table.name}")
+        elif not cache.complete and self._lookup(table, key) is not None:
             raise ValueError(f"duplicate key {key} in {table.name}")
-        self.cache(table).set(key, new)
+        cache.set(key, new)
 
     def upsert(self, table: Table, row: Mapping[str, Any]) -> None:
         values = self._normal_where(table, row)
@@ -405,6 +418,8 @@ def _json_text(value: Any) -> Any:
 
 
 def _pg_timestamp(value: Any) -> str:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value.isoformat()
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.astimezone(UTC).isoformat()
 

@@ -134,14 +134,22 @@ class Runner:
     def _apply(self, tx: Tx, view: View, positions: dict[str, int], events: Sequence[Any], new_position: int) -> None:
         behind = [p for p in self.projections if positions[p.name] < new_position]
         self._move(tx, [(self.key(p), positions[p.name]) for p in behind], new_position)
+        routes: dict[str, list[tuple[int, Projection, tuple[Any, ...]]]] = {}  # topic -> who handles it, how
         for p in behind:
-            old = positions[p.name]
-            topics = p.topics
-            mine = [(n, e) for n, e in events if n.topic in topics and n.id > old]
-            for notification, domain_event in mine:
-                view.position = notification.id
+            for topic, handlers in p.handlers.items():
+                routes.setdefault(topic, []).append((positions[p.name], p, handlers))
+        # event by event: the projections share no table, so this equals running them one after another
+        for notification, domain_event in events:
+            route = routes.get(notification.topic)
+            if route is None:
+                continue
+            position = view.position = notification.id
+            for old, p, handlers in route:
+                if position <= old:
+                    continue
                 try:
-                    p.handle(view, notification.topic, domain_event)
+                    for handler in handlers:
+                        handler(view, domain_event)
                 except Exception as exc:
                     raise ProjectionError(
                         f"{p.name} failed on notification {notification.id} ({notification.topic}): {exc}"
