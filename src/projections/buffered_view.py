@@ -37,6 +37,14 @@ Key = tuple[Any, ...]
 ROWS_KEPT_MAX = 200_000  # rows per table kept between batches; beyond, the table's clean rows are dropped
 
 
+def _row_key(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Key]:
+    """A row's values of these columns, as a tuple."""
+    if len(columns) == 1:
+        column = columns[0]
+        return lambda row: (row[column],)
+    return itemgetter(*columns)  # type: ignore[return-value]
+
+
 class TableCache:
     def __init__(self, table: Table, complete: bool) -> None:
         self.table = table
@@ -45,21 +53,30 @@ class TableCache:
         self.dirty: set[Key] = set()
         self.stored: set[Key] = set()  # keys known to have a row in the table (read from it, or flushed)
         self.indexes: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
+        self.indexed: list[tuple[Callable[[Mapping[str, Any]], Key], dict[Key, set[Key]]]] = []  # (its key, index)
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return tuple(row[c] for c in self.table.key)
 
     def set(self, key: Key, row: dict[str, Any] | None, dirty: bool = True) -> None:
         """Cache a row (None: absent); `dirty=False` is a row read from the table (so stored there)."""
-        if self.indexes:
+        if self.indexed:
             old = self.rows.get(key)
-            for cols, index in self.indexes.items():
+            for index_key, index in self.indexed:
+                new = None if row is None else index_key(row)
                 if old is not None:
-                    bucket = index.get(tuple(old[c] for c in cols))
+                    before = index_key(old)
+                    if before == new:
+                        continue
+                    bucket = index.get(before)
                     if bucket is not None:
                         bucket.discard(key)
-                if row is not None:
-                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+                if new is not None:
+                    found = index.get(new)
+                    if found is None:
+                        index[new] = {key}
+                    else:
+                        found.add(key)
         self.rows[key] = row
         if dirty:
             self.dirty.add(key)
@@ -72,9 +89,11 @@ class TableCache:
         index = self.indexes.get(cols)
         if index is None:
             index = self.indexes[cols] = {}
+            index_key = _row_key(cols)
             for key, row in self.rows.items():
                 if row is not None:
-                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+                    index.setdefault(index_key(row), set()).add(key)
+            self.indexed.append((index_key, index))
         found = index.get(tuple(where[c] for c in cols), ())
         return list(found) if len(found) < 2 or not ordered else sorted(found, key=_sortable)
 
@@ -83,6 +102,7 @@ class TableCache:
         self.rows = {k: self.rows[k] for k in self.dirty}
         self.stored &= set(self.rows)
         self.indexes = {}
+        self.indexed = []
         self.complete = False
 
 
@@ -401,12 +421,12 @@ def _as_decimal(value: Any) -> Decimal:
 
 def _pg_money(value: Any) -> Decimal:
     amount = (value if type(value) is Decimal else Decimal(str(value))).quantize(FEN)
-    return amount.copy_abs() if amount.is_zero() else amount
+    return amount if amount else amount.copy_abs()  # no negative zero
 
 
 def _pg_decimal(value: Any) -> Decimal:
     amount = value if type(value) is Decimal else Decimal(str(value))
-    return amount.copy_abs() if amount.is_zero() else amount
+    return amount if amount else amount.copy_abs()
 
 
 def _sqlite_decimal(value: Any) -> Decimal:
