@@ -122,12 +122,13 @@ class BufferState:
 class _Plan:
     """What a table's rows need, computed once per table and dialect: defaults, normalisers, key columns."""
 
-    __slots__ = ("columns", "defaults", "key", "key_normal", "normal", "sums")
+    __slots__ = ("columns", "defaults", "key", "key_normal", "normal", "normal_items", "sums")
 
     def __init__(self, table: Table, pg: bool) -> None:
         self.columns = table.column_set
         self.key = table.key
         self.normal = _normalisers(table, pg)
+        self.normal_items = tuple(self.normal.items())
         self.key_normal = [(n, self.normal[c]) for n, c in enumerate(table.key) if c in self.normal]
         self.defaults = {
             column: Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
@@ -236,13 +237,11 @@ class BufferedView(View):
         if not row.keys() <= plan.columns:
             raise KeyError(f"{table.name} has no column {min(set(row) - plan.columns)}")
         new = dict(plan.defaults)
-        normal = plan.normal
-        for column, value in row.items():
+        new.update(row)
+        for column, to_stored in plan.normal_items:
+            value = row.get(column)
             if value is not None:
-                to_stored = normal.get(column)
-                if to_stored is not None:
-                    value = to_stored(value)
-            new[column] = value
+                new[column] = to_stored(value)
         key = tuple([new[c] for c in plan.key])
         cache = self.cache(table)
         if key in cache.rows:
