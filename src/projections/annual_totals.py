@@ -65,8 +65,22 @@ POLICIES = Table(
 )
 
 
+_LAST: list[Any] = [None, {}]  # the last settlement asked for and its figures: the projections ask in turn
+
+
 def figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
-    """The money figures of one settlement (as recorded in SettlementRecorded / RecalculationRecorded)."""
+    """The money figures of one settlement (as recorded in SettlementRecorded / RecalculationRecorded).
+    A runner hands each event to every projection in turn, so the same settlement is asked for several times
+    running: the last one's figures are kept (events are never changed)."""
+    last, found = _LAST
+    if last is settlement:
+        return dict(found)
+    result = _figures(settlement)
+    _LAST[:] = [settlement, result]
+    return dict(result)
+
+
+def _figures(settlement: dict[str, Any]) -> dict[str, Decimal]:
     paid = {p: ZERO for p in PAYERS}
     other = ZERO  # a payer without a column (none today): counted in payer_total only
     for layer in settlement["layers"]:

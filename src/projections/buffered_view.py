@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from projections.store import Tx
@@ -33,8 +34,15 @@ from projections.view import View
 
 Key = tuple[Any, ...]
 
-_DEFAULTS: dict[str, dict[str, Any]] = {}  # per table: the columns' DEFAULTs (money 0.00, count 0, else NULL)
 ROWS_KEPT_MAX = 200_000  # rows per table kept between batches; beyond, the table's clean rows are dropped
+
+
+def _row_key(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Key]:
+    """A row's values of these columns, as a tuple."""
+    if len(columns) == 1:
+        column = columns[0]
+        return lambda row: (row[column],)
+    return itemgetter(*columns)  # type: ignore[return-value]
 
 
 class TableCache:
@@ -45,44 +53,56 @@ class TableCache:
         self.dirty: set[Key] = set()
         self.stored: set[Key] = set()  # keys known to have a row in the table (read from it, or flushed)
         self.indexes: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
+        self.indexed: list[tuple[Callable[[Mapping[str, Any]], Key], dict[Key, set[Key]]]] = []  # (its key, index)
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return tuple(row[c] for c in self.table.key)
 
     def set(self, key: Key, row: dict[str, Any] | None, dirty: bool = True) -> None:
         """Cache a row (None: absent); `dirty=False` is a row read from the table (so stored there)."""
-        if self.indexes:
+        if self.indexed:
             old = self.rows.get(key)
-            for cols, index in self.indexes.items():
+            for index_key, index in self.indexed:
+                new = None if row is None else index_key(row)
                 if old is not None:
-                    bucket = index.get(tuple(old[c] for c in cols))
+                    before = index_key(old)
+                    if before == new:
+                        continue
+                    bucket = index.get(before)
                     if bucket is not None:
                         bucket.discard(key)
-                if row is not None:
-                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+                if new is not None:
+                    found = index.get(new)
+                    if found is None:
+                        index[new] = {key}
+                    else:
+                        found.add(key)
         self.rows[key] = row
         if dirty:
             self.dirty.add(key)
         elif row is not None:
             self.stored.add(key)
 
-    def matching(self, where: Mapping[str, Any]) -> list[Key]:
-        """Keys of the rows whose columns equal `where` (complete tables only)."""
+    def matching(self, where: Mapping[str, Any], ordered: bool = True) -> list[Key]:
+        """Keys of the rows whose columns equal `where` (complete tables only), in key order if `ordered`."""
         cols = tuple(sorted(where))
         index = self.indexes.get(cols)
         if index is None:
             index = self.indexes[cols] = {}
+            index_key = _row_key(cols)
             for key, row in self.rows.items():
                 if row is not None:
-                    index.setdefault(tuple(row[c] for c in cols), set()).add(key)
+                    index.setdefault(index_key(row), set()).add(key)
+            self.indexed.append((index_key, index))
         found = index.get(tuple(where[c] for c in cols), ())
-        return list(found) if len(found) < 2 else sorted(found, key=_sortable)
+        return list(found) if len(found) < 2 or not ordered else sorted(found, key=_sortable)
 
     def forget_clean(self) -> None:
         """Keep only the unwritten rows; the table is no longer completely known."""
         self.rows = {k: self.rows[k] for k in self.dirty}
         self.stored &= set(self.rows)
         self.indexes = {}
+        self.indexed = []
         self.complete = False
 
 
@@ -97,6 +117,35 @@ class BufferState:
                 known = self.caches.get(table.name)
                 complete = positions.get(name, 0) == 0 and (known is None or known.complete)
                 self.caches[table.name] = TableCache(table, complete)
+
+
+class _Plan:
+    """What a table's rows need, computed once per table and dialect: defaults, normalisers, key columns."""
+
+    __slots__ = ("columns", "defaults", "key", "key_normal", "normal", "normal_items", "sums")
+
+    def __init__(self, table: Table, pg: bool) -> None:
+        self.columns = table.column_set
+        self.key = table.key
+        self.normal = _normalisers(table, pg)
+        self.normal_items = tuple(self.normal.items())
+        self.key_normal = [(n, self.normal[c]) for n, c in enumerate(table.key) if c in self.normal]
+        self.defaults = {
+            column: Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
+            for column, kind in table.columns
+        }
+        # a NULL + x: NULL (PostgreSQL, and SQLite for non-decimal columns); SQLite's dec_add counts NULL as 0
+        self.sums = {c: pg or kind not in ("money", "decimal") for c, kind in table.columns}
+
+
+_PLANS: dict[tuple[str, bool], _Plan] = {}
+
+
+def _plan(table: Table, pg: bool) -> _Plan:
+    found = _PLANS.get((table.name, pg))
+    if found is None:
+        found = _PLANS[(table.name, pg)] = _Plan(table, pg)
+    return found
 
 
 class BufferedView(View):
@@ -121,13 +170,7 @@ class BufferedView(View):
         return normal(value)
 
     def _defaults(self, table: Table) -> dict[str, Any]:
-        found = _DEFAULTS.get(table.name)
-        if found is None:
-            found = _DEFAULTS[table.name] = {
-                column: Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
-                for column, kind in table.columns
-            }
-        return dict(found)
+        return dict(_plan(table, self.pg).defaults)
 
     @staticmethod
     def _internal(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,25 +180,33 @@ class BufferedView(View):
             for c, v in row.items()
         }
 
+    def _key(self, plan: _Plan, values: Mapping[str, Any]) -> Key:
+        """The stored key of a row's (or a where's) key columns."""
+        key = tuple([values[c] for c in plan.key])
+        if plan.key_normal and None not in key:
+            parts = list(key)
+            for n, normal in plan.key_normal:
+                parts[n] = normal(parts[n])
+            return tuple(parts)
+        return key
+
     def _full_key(self, table: Table, where: Mapping[str, Any]) -> Key | None:
         if len(where) != len(table.key) or where.keys() != table.key_set:
             return None
-        key = tuple(where[c] for c in table.key)
-        if None in key:
-            return None
-        normal = _normalisers(table, self.pg)
-        if not normal.keys() & table.key_set:
-            return key
-        return tuple(self._stored(table, c, v) for c, v in zip(table.key, key, strict=True))
+        key = self._key(_plan(table, self.pg), where)
+        return None if None in key else key
 
     def _normal_where(self, table: Table, where: Mapping[str, Any]) -> dict[str, Any]:
+        plan = _plan(table, self.pg)
+        if not where.keys() <= plan.columns:
+            raise KeyError(f"{table.name} has no column {min(set(where) - plan.columns)}")
+        normal = plan.normal
         out = dict(where)
-        if not out.keys() <= table.column_set:
-            raise KeyError(f"{table.name} has no column {min(set(out) - table.column_set)}")
-        for column, normal in _normalisers(table, self.pg).items():
-            value = out.get(column)
+        for column, value in where.items():
             if value is not None:
-                out[column] = normal(value)
+                to_stored = normal.get(column)
+                if to_stored is not None:
+                    out[column] = to_stored(value)
         return out
 
     @staticmethod
@@ -170,57 +221,84 @@ class BufferedView(View):
 
     def _lookup(self, table: Table, key: Key) -> dict[str, Any] | None:
         cache = self.cache(table)
-        if key in cache.rows:
-            return cache.rows[key]
+        rows = cache.rows
+        if key in rows:
+            return rows[key]
         if cache.complete:
             return None
-        rows = super().select(table, dict(zip(table.key, key, strict=True)))
-        row = self._internal(table, rows[0]) if rows else None
+        found = super().select(table, dict(zip(table.key, key, strict=True)))
+        row = self._internal(table, found[0]) if found else None
         cache.set(key, row, dirty=False)
         return row
 
     # ---- writes --------------------------------------------------------------------------------
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        new = {**self._defaults(table), **self._normal_where(table, row)}
-        key = self.cache(table).key_of(new)
-        if self._lookup(table, key) is not None:
+        plan = _plan(table, self.pg)
+        if not row.keys() <= plan.columns:
+            raise KeyError(f"{table.name} has no column {min(set(row) - plan.columns)}")
+        new = dict(plan.defaults)
+        new.update(row)
+        for column, to_stored in plan.normal_items:
+            value = row.get(column)
+            if value is not None:
+                new[column] = to_stored(value)
+        key = tuple([new[c] for c in plan.key])
+        cache = self.cache(table)
+        if key in cache.rows:
+            if cache.rows[key] is not None:
+                raise ValueError(f"duplicate key {key} in {table.name}")
+        elif not cache.complete and self._lookup(table, key) is not None:
             raise ValueError(f"duplicate key {key} in {table.name}")
-        self.cache(table).set(key, new)
+        cache.set(key, new)
 
     def upsert(self, table: Table, row: Mapping[str, Any]) -> None:
         values = self._normal_where(table, row)
-        key = self.cache(table).key_of(values)
+        key = tuple([values[c] for c in table.key])
         current = self._lookup(table, key)
-        self.cache(table).set(key, {**(current or self._defaults(table)), **values})
+        new = dict(current if current is not None else _plan(table, self.pg).defaults)
+        new.update(values)
+        self.cache(table).set(key, new)
 
     def add(
         self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any], values: Mapping[str, Any] | None = None
     ) -> None:
-        k = tuple(self._stored(table, c, key[c]) for c in table.key)
+        plan = _plan(table, self.pg)
+        if plan.key_normal:
+            k = tuple([self._stored(table, c, key[c]) for c in table.key])
+        else:
+            k = tuple([key[c] for c in table.key])
         current = self._lookup(table, k)
         if current is None:
             self.upsert(table, {**key, **deltas, **(values or {})})
             return
-        row = dict(current)
-        normal = _normalisers(table, self.pg)
+        cache = self.cache(table)
+        row = current if not cache.indexes else dict(current)  # no index to update: change the row in place
+        normal, sums = plan.normal, plan.sums
         for column, delta in deltas.items():
             before = row[column]
-            if before is None and (self.pg or table.type_of(column) not in ("money", "decimal")):
-                row[column] = None  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
-                continue
+            if before is None and sums[column]:
+                continue  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
             total = (before or 0) + delta
             to_stored = normal.get(column)
             row[column] = total if to_stored is None else to_stored(total)
         if values:
             row.update(self._normal_where(table, values))
-        self.cache(table).set(k, row)
+        if row is current:
+            cache.dirty.add(k)
+        else:
+            cache.set(k, row)
 
     def update(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         changes = self._normal_where(table, values)
+        cache = self.cache(table)
         for k in self._keys_where(table, key):
-            row = self.cache(table).rows[k]
+            row = cache.rows[k]
             if row is not None:
-                self.cache(table).set(k, {**row, **changes})
+                if cache.indexes:
+                    cache.set(k, {**row, **changes})
+                else:  # no index to update: change the row in place
+                    row.update(changes)
+                    cache.dirty.add(k)
 
     def delete(self, table: Table, where: Mapping[str, Any]) -> None:
         for k in self._keys_where(table, where):
@@ -242,7 +320,7 @@ class BufferedView(View):
                     cache.set(k, row, dirty=False)
                 keys.append(k)
             return keys
-        return cache.matching(self._normal_where(table, where))
+        return cache.matching(self._normal_where(table, where), ordered=False)
 
     # ---- reads ---------------------------------------------------------------------------------
     def select(
@@ -292,18 +370,19 @@ class BufferedView(View):
                 cache.forget_clean()
 
     def _copy_out(self, cache: TableCache) -> None:
-        """PostgreSQL: delete the changed rows the table already holds, then COPY every changed row in."""
+        """PostgreSQL: delete the changed rows the table already holds (one statement), then COPY every changed
+        row in."""
         table, rows = cache.table, cache.rows
         dirty = _in_order(cache.dirty)
         stale = [k for k in dirty if k in cache.stored]
         if stale:
-            where = " AND ".join(f"{c} = ?" for c in table.key)
-            self.tx.executemany(f"DELETE FROM {self.t(table)} WHERE {where}", [list(k) for k in stale])
+            self.tx.delete_keys(self.t(table), [(c, table.type_of(c)) for c in table.key], stale)
             cache.stored.difference_update(stale)
         kept = [k for k in dirty if rows.get(k) is not None]
         if kept:
             cols = table.column_names
-            self.tx.copy_rows(self.t(table), cols, ([row[c] for c in cols] for k in kept if (row := rows[k])))
+            values = itemgetter(*cols)
+            self.tx.copy_rows(self.t(table), cols, [values(rows[k]) for k in kept])
             cache.stored.update(kept)
 
     def _upsert_out(self, cache: TableCache) -> None:
@@ -335,20 +414,18 @@ def _in_order(keys: Iterable[Key]) -> list[Key]:
         return sorted(keys, key=_sortable)
 
 
-def _nonzero(amount: Decimal) -> Decimal:
-    return amount.copy_abs() if amount.is_zero() else amount
-
-
 def _as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def _pg_money(value: Any) -> Decimal:
-    return _nonzero(_as_decimal(value).quantize(FEN))
+    amount = (value if type(value) is Decimal else Decimal(str(value))).quantize(FEN)
+    return amount if amount else amount.copy_abs()  # no negative zero
 
 
 def _pg_decimal(value: Any) -> Decimal:
-    return _nonzero(_as_decimal(value))
+    amount = value if type(value) is Decimal else Decimal(str(value))
+    return amount if amount else amount.copy_abs()
 
 
 def _sqlite_decimal(value: Any) -> Decimal:
@@ -360,6 +437,8 @@ def _json_text(value: Any) -> Any:
 
 
 def _pg_timestamp(value: Any) -> str:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value.isoformat()
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment.astimezone(UTC).isoformat()
 

@@ -132,28 +132,55 @@ class Runner:
         return self._buffers
 
     def _apply(self, tx: Tx, view: View, positions: dict[str, int], events: Sequence[Any], new_position: int) -> None:
-        for p in self.projections:
-            old = positions[p.name]
-            if old >= new_position:
+        behind = [p for p in self.projections if positions[p.name] < new_position]
+        self._move(tx, [(self.key(p), positions[p.name]) for p in behind], new_position)
+        routes: dict[str, list[tuple[int, Projection, tuple[Any, ...]]]] = {}  # topic -> who handles it, how
+        for p in behind:
+            for topic, handlers in p.handlers.items():
+                routes.setdefault(topic, []).append((positions[p.name], p, handlers))
+        # event by event: the projections share no table, so this equals running them one after another
+        for notification, domain_event in events:
+            route = routes.get(notification.topic)
+            if route is None:
                 continue
-            moved = tx.changed(
-                f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
-                [new_position, self.key(p), old],
-            )
-            if moved != 1:
-                raise PositionConflict(f"{self.key(p)} is no longer at {old}")
-            topics = p.topics
-            mine = [(n, e) for n, e in events if n.topic in topics and n.id > old]
-            for notification, domain_event in mine:
-                view.position = notification.id
+            position = view.position = notification.id
+            for old, p, handlers in route:
+                if position <= old:
+                    continue
                 try:
-                    p.handle(view, notification.topic, domain_event)
+                    for handler in handlers:
+                        handler(view, domain_event)
                 except Exception as exc:
                     raise ProjectionError(
                         f"{p.name} failed on notification {notification.id} ({notification.topic}): {exc}"
                     ) from exc
         if self.sleep_in_batch:
             time.sleep(self.sleep_in_batch)
+
+    def _move(self, tx: Tx, moves: Sequence[tuple[str, int]], new_position: int) -> None:
+        """Compare-and-set the tracking rows (key, position read) to `new_position`, in name order.
+        PostgreSQL: one statement (the rows locked in name order first, as one UPDATE each would)."""
+        if not moves:
+            return
+        if tx.dialect != "postgres":
+            for key, old in moves:
+                moved = tx.changed(
+                    f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?", [new_position, key, old]
+                )
+                if moved != 1:
+                    raise PositionConflict(f"{key} is no longer at {old}")
+            return
+        keys, olds = [k for k, _ in moves], [o for _, o in moves]
+        moved = tx.changed(
+            f"WITH locked AS MATERIALIZED (SELECT projection FROM {TRACKING} WHERE projection = ANY(?::text[]) "
+            f"ORDER BY projection FOR UPDATE) UPDATE {TRACKING} t SET position = ? "
+            "FROM unnest(?::text[], ?::bigint[]) AS m(projection, position) "
+            "WHERE t.projection = m.projection AND t.position = m.position "
+            "AND t.projection IN (SELECT projection FROM locked)",
+            [keys, new_position, keys, olds],
+        )
+        if moved != len(moves):
+            raise PositionConflict(f"{', '.join(keys)}: not all at the positions read")
 
     def run_once(self, until_head: bool = True) -> int:
         """Process one batch, or (until_head) every batch up to the head as it was on entry."""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Self
 
-from projections.tables import sqlite_param
+from projections.tables import TYPES, sqlite_param
 from service.settings import StoreConfig, ensure_schema, schema_setup_lock
 
 TRACKING = "proj_tracking"
@@ -55,6 +55,17 @@ class Tx:
         with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def delete_keys(self, table: str, key: Sequence[tuple[str, str]], keys: Sequence[Sequence[Any]]) -> None:
+        """PostgreSQL: delete the rows of these keys (`key`: the key's columns and logical types) in one statement."""
+        assert self.dialect == "postgres"
+        arrays = [f"%s::{TYPES[kind][0].split('(')[0]}[]" for _, kind in key]
+        columns = [column for column, _ in key]
+        if len(columns) == 1:
+            sql = f"DELETE FROM {table} WHERE {columns[0]} = ANY({arrays[0]})"
+        else:
+            sql = f"DELETE FROM {table} WHERE ({', '.join(columns)}) IN (SELECT * FROM unnest({', '.join(arrays)}))"
+        self.cursor.execute(sql, [list(column) for column in zip(*keys, strict=True)])
 
     @property
     def can_copy(self) -> bool:
@@ -178,6 +189,8 @@ class PostgresViewStore(ViewStore):
         few statements, each table written once)."""
         if readonly or bulk:
             with self._lock, self._live().transaction(), self.conn.cursor() as cursor:
+                if bulk:  # a crash loses at most the last batches, with their tracking rows: redone on resume
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 yield Tx(self, cursor)
             return
         # pipeline mode: writes do not wait for a round trip each (a rebuild is mostly writes)

@@ -81,16 +81,21 @@ class SubjectIndex:
             row = {"originator_id": str(e.originator_id), **describe(e)}
             view.upsert(self.table, row)
             self._remember(view, {c: row.get(c) for c in self.table.column_names})
+            view.memo.pop((self.table.name, "id", e.originator_id), None)
 
         return record
 
     def of(self, view: View, originator_id: Any) -> dict[str, Any]:
-        key = (self.table.name, str(originator_id))
-        found = view.memo.get(key) or view.get(self.table, {"originator_id": key[1]})
-        if found is None:  # the creating event always precedes: a missing row is a defect
-            raise LookupError(f"{self.table.name}: no subject for originator {originator_id}")
-        if key not in view.memo:
-            self._remember(view, found)
+        memo = view.memo
+        found = memo.get((self.table.name, "id", originator_id))  # by the id object itself: no str() of a UUID
+        if found is None:
+            key = (self.table.name, str(originator_id))
+            found = memo.get(key) or view.get(self.table, {"originator_id": key[1]})
+            if found is None:  # the creating event always precedes: a missing row is a defect
+                raise LookupError(f"{self.table.name}: no subject for originator {originator_id}")
+            if key not in memo:
+                self._remember(view, found)
+            memo[(self.table.name, "id", originator_id)] = found
         return dict(found)
 
     def _remember(self, view: View, row: dict[str, Any]) -> None:

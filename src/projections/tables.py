@@ -39,19 +39,17 @@ class Table:
     column_set: frozenset[str] = field(init=False, repr=False, compare=False)
     json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
     key_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    column_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_types", dict(self.columns))
         object.__setattr__(self, "column_set", frozenset(c for c, _ in self.columns))
         object.__setattr__(self, "key_set", frozenset(self.key))
         object.__setattr__(self, "json_columns", tuple(c for c, t in self.columns if t == "json"))
+        object.__setattr__(self, "column_names", tuple(c for c, _ in self.columns))
         names = [c for c, _ in self.columns]
         assert all(t in TYPES for _, t in self.columns), self.name
         assert set(self.key) <= set(names) and all(set(ix) <= set(names) for ix in self.indexes), self.name
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c for c, _ in self.columns)
 
     def type_of(self, column: str) -> str:
         return self._types[column]  # type: ignore[attr-defined,no-any-return]
