@@ -225,3 +225,10 @@ def copy_rows(config: StoreConfig, table: str, rows: Iterable[Row]) -> int:
                 count += 1
         conn.commit()
     return count
+
+
+def analyze(config: StoreConfig) -> None:
+    """ANALYZE the ledger's tables after a bulk COPY (the planner's statistics, as autovacuum would keep them)."""
+    with connect(config, autocommit=True) as conn:
+        for table in ("ledger_events", "ledger_events_chain", "ledger_snapshots"):
+            conn.execute(sql.SQL("ANALYZE {}.{}").format(sql.Identifier(config.schema), sql.Identifier(table)))

@@ -21,7 +21,7 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
-from bench.eventlog import CountyLog, Renamer, chained, copy_chain, copy_rows, memory_ledger
+from bench.eventlog import CountyLog, Renamer, analyze, chained, copy_chain, copy_rows, memory_ledger
 from bench.timing import children_peak_rss_mb, peak_rss_mb
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.policy.loader import PolicyDocument, load_default_policy
@@ -76,7 +76,12 @@ def compute_floor(log: CountyLog) -> tuple[int, float]:
 
 def load_log(url: str, log: CountyLog, copies: int) -> dict[str, Any]:
     """Create the ledger's tables in the schema of `url`, then COPY `copies` renamed copies of `log` in,
-    each event with its hash-chain row (as the real store has them)."""
+    each event with its hash-chain row (as the real store has them), then ANALYZE the tables.
+
+    A store filled by inserts has its statistics kept by autovacuum; a freshly COPYed one has none until
+    autovacuum gets round to it, and without them PostgreSQL plans a page's `originator_id = ANY(...)` read
+    as a (parallel) sequential scan of the whole table: at 10 million events each page then took seconds
+    per query, which is what looked like a stalled recalculation."""
     config = store_config(url)
     ledger = BenefitLedger.from_settings(Settings(database_url=config.url))
     hasher = ChainHasher.from_env(ledger.env)
@@ -91,6 +96,7 @@ def load_log(url: str, log: CountyLog, copies: int) -> dict[str, Any]:
         events += copy_rows(config, "ledger_events", chained(renamer.rows(log.events), hasher, chain))
         snapshots += copy_rows(config, "ledger_snapshots", renamer.rows(log.snapshots))
         copy_chain(config, chain)
+    analyze(config)
     ledger.close()
     return {"events": events, "snapshots": snapshots, "load_seconds": time.perf_counter() - started}
 

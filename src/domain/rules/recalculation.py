@@ -72,7 +72,10 @@ def current_claim(record: dict[str, Any]) -> dict[str, Any]:
 def _claim_keys(record: dict[str, Any], claim: ClaimFacts) -> dict[str, Any]:
     """An item names the claim it used when it is not the one frozen at settlement, and the facts re-read."""
     out: dict[str, Any] = {}
-    if claim.to_dict() != ClaimFacts.from_dict(record["claim"]).to_dict():
+    used, frozen = current_claim(record), record["claim"]
+    # `claim` was read from `used` (ClaimFacts.from_dict is a pure function of the dict): when `used` is the
+    # frozen claim, or equal to it, the two claims are equal and neither needs rebuilding to tell.
+    if used is not frozen and used != frozen and claim.to_dict() != ClaimFacts.from_dict(frozen).to_dict():
         out["claim"] = claim.to_dict()
     if "facts" in record:
         out["facts"] = record["facts"]
