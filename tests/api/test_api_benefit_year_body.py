@@ -4,6 +4,7 @@ the `BenefitYearPublic` response model gave, for every state of varied years (ev
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -289,6 +290,41 @@ def test_the_kept_bodies_stay_within_their_bytes_and_none_are_kept_at_zero(ledge
     none.body(ledger, "P-1", 2018)
     none.body(ledger, "P-1", 2018)
     assert none.folds == 2
+
+
+def test_reads_racing_new_settlements_each_get_the_body_of_the_version_they_name(ledger: BenefitLedger) -> None:
+    """Four reader threads share the kept bodies while settlements are appended: every body a reader gets is
+    the fold of the year at the version returned with it, and the last read sees the last settlement."""
+    publish_default(ledger)
+    poor_patient(ledger, "P-T")
+    admit_and_settle(ledger, "P-T", "T0", COUNTY_HOSPITAL, total="6000", compliant="6000", day=date(2018, 2, 1))
+    bodies = BenefitYearBodies()
+    seen: list[tuple[int, bytes]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            body, version = bodies.body(ledger, "P-T", 2018)
+            seen.append((version, body))
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(1, 4):
+            day = date(2018, 2, 1 + 7 * n)
+            admit_and_settle(ledger, "P-T", f"T{n}", COUNTY_HOSPITAL, total="6000", compliant="6000", day=day)
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+    final, version = bodies.body(ledger, "P-T", 2018)
+    assert version == 5 and final == benefit_year_body(ledger.get_benefit_year("P-T", 2018))  # opened + 4
+    by_version = dict(seen)
+    assert seen and set(by_version) <= {2, 3, 4, 5}
+    for v, body in by_version.items():
+        assert body == benefit_year_body(ledger.get_benefit_year("P-T", 2018, version=v))
+    assert all(body == by_version[v] for v, body in seen)  # one body per version
 
 
 def _decimal_text_as_it_was(value: Decimal) -> str:
