@@ -42,7 +42,7 @@ def _row_key(columns: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Key]:
     if len(columns) == 1:
         column = columns[0]
         return lambda row: (row[column],)
-    return itemgetter(*columns)  # type: ignore[return-value]
+    return itemgetter(*columns)
 
 
 class TableCache:
@@ -378,12 +378,12 @@ class BufferedView(View):
         if stale:
             self.tx.delete_keys(self.t(table), [(c, table.type_of(c)) for c in table.key], stale)
             cache.stored.difference_update(stale)
-        kept = [k for k in dirty if rows.get(k) is not None]
+        kept = [(k, row) for k in dirty if (row := rows.get(k)) is not None]
         if kept:
             cols = table.column_names
             values = itemgetter(*cols)
-            self.tx.copy_rows(self.t(table), cols, [values(rows[k]) for k in kept])
-            cache.stored.update(kept)
+            self.tx.copy_rows(self.t(table), cols, [values(row) for _, row in kept])
+            cache.stored.update(k for k, _ in kept)
 
     def _upsert_out(self, cache: TableCache) -> None:
         """SQLite (and PostgreSQL in pipeline mode): one executemany delete and one executemany upsert."""
@@ -420,12 +420,12 @@ def _as_decimal(value: Any) -> Decimal:
 
 def _pg_money(value: Any) -> Decimal:
     amount = (value if type(value) is Decimal else Decimal(str(value))).quantize(FEN)
-    return amount if amount else amount.copy_abs()  # no negative zero
+    return amount or amount.copy_abs()  # no negative zero
 
 
 def _pg_decimal(value: Any) -> Decimal:
     amount = value if type(value) is Decimal else Decimal(str(value))
-    return amount if amount else amount.copy_abs()
+    return amount or amount.copy_abs()
 
 
 def _sqlite_decimal(value: Any) -> Decimal:

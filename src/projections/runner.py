@@ -166,7 +166,8 @@ class Runner:
         if tx.dialect != "postgres":
             for key, old in moves:
                 moved = tx.changed(
-                    f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?", [new_position, key, old]
+                    f"UPDATE {TRACKING} SET position = ? WHERE projection = ? AND position = ?",
+                    [new_position, key, old],
                 )
                 if moved != 1:
                     raise PositionConflict(f"{key} is no longer at {old}")
