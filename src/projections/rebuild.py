@@ -106,8 +106,19 @@ def rebuild(
     }
 
 
-#: rough handler + write cost per event of each projection (profile of `bench rebuild`), to balance the parts
-_WEIGHTS = {"audit_trail": 7, "annual_totals": 3, "search_index": 1.5, "hospital_advances": 1.5}
+#: rough CPU of each projection's rebuild alone (read, decode, handlers, writes; `bench rebuild --scale 0.1`, one
+#: process each): the audit trail costs about as much as the eight others rebuilt together in one process
+_WEIGHTS = {
+    "audit_trail": 9,
+    "search_index": 1.5,
+    "county_dashboard": 1.2,
+    "annual_totals": 1.2,
+    "bulletin_hospitals": 1.0,
+    "hospital_advances": 1.0,
+    "county_detail": 1.0,
+    "recalculations_pending": 0.9,
+    "retro_compensation": 0.1,
+}
 
 
 def _parts(projections: Sequence[Projection], workers: int) -> list[list[Projection]]:

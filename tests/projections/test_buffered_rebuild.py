@@ -90,3 +90,29 @@ def test_a_rebuild_split_over_two_processes_equals_the_live_tables(
     assert result["position"] == ledger.recorder.max_notification_id()
     for name in catalog.PROJECTIONS:
         assert dump(views, name) == live[name], name
+
+
+def test_a_batch_whose_tracking_rows_moved_underneath_changes_no_position(
+    ledger: BenefitLedger, views: ViewStore, live: dict[str, dict]
+) -> None:
+    """The batch's compare-and-set of every tracking row (one statement on PostgreSQL): if any one moved since it
+    was read, PositionConflict, and none of them moves."""
+    from projections.runner import SHADOW_SUFFIX, PositionConflict, tracking_rows
+    from projections.store import TRACKING
+
+    runner = Runner(ledger, views, catalog.select("all"), batch_size=5, shadow=True)
+    runner.prepare()
+    positions = runner.positions()
+    page = ledger.recorder.select_notifications(start=1, limit=5, topics=runner.topics)
+    with views.transaction() as tx:  # another runner moved one of them
+        tx.execute(f"UPDATE {TRACKING} SET position = 3 WHERE projection = ?", ["search_index" + SHADOW_SUFFIX])
+    with pytest.raises(PositionConflict):
+        runner.apply_batch(positions, page, page[-1].id)
+    with views.transaction(readonly=True) as tx:
+        rows = tracking_rows(tx)
+    assert {p.name: rows[p.name + SHADOW_SUFFIX][0] for p in runner.projections} == {
+        **positions,
+        "search_index": 3,
+    }
+    runner.run_once(until_head=True)  # and the runner carries on from the positions as they are
+    assert dump(views, "annual_totals", shadow=True) == live["annual_totals"]
