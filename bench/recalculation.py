@@ -29,6 +29,7 @@ from domain.policy.parameters import PolicyParameters
 from domain.rules.recalculation import recalculate_year
 from service.chained_persistence.chain import ChainHasher
 from service.commands import PublishPolicyVersion, RecalculateForPolicy
+from service.fast_transcoder import FastJSONTranscoder
 from service.ledger import BenefitLedger
 from service.region_recalculation import workers_for
 from service.settings import Settings, store_config
@@ -59,9 +60,11 @@ def compute_floor(log: CountyLog) -> tuple[int, float]:
     """(patient-years, seconds) to decode, fold and re-settle every patient-year of `log` in memory.
 
     The same domain work as the recalculation (BenefitYearHistory.fold + recalculate_year under the
-    new version) with no database, no saves and no command records: the CPU floor of the figure.
+    new version) with no database, no saves and no command records: the CPU floor of the figure. Events
+    are decoded as the recalculation's workers decode them (service.fast_transcoder).
     """
     mapper = memory_ledger().mapper
+    mapper.transcoder = FastJSONTranscoder.like(mapper.transcoder)
     params = PolicyParameters.from_mapping(new_policy_version().parameters)
     started = time.perf_counter()
     streams: dict[Any, list[StoredEvent]] = defaultdict(list)
