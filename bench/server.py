@@ -89,12 +89,17 @@ def api_server(
             "--log-level",
             "warning",
         ]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # the server's stderr goes to a file, not a pipe nobody reads (a full pipe would block a worker
+        # writing a traceback); LEDGER_BENCH_SERVER_LOG keeps it at that path after the run
+        log_path = Path(os.environ.get("LEDGER_BENCH_SERVER_LOG") or Path(keys_dir) / "server.log")
+        log = log_path.open("ab")
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(base, process)
+            _wait_ready(base, process, log_path)
             yield Server(base, tokens, process.pid)
         finally:
+            log.close()
             process.terminate()
             try:
                 process.wait(timeout=20)
@@ -103,11 +108,11 @@ def api_server(
                 process.wait()
 
 
-def _wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def _wait_ready(base: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            error = log_path.read_text(errors="replace")
             raise RuntimeError(f"the API server exited ({process.returncode}): {error[-2000:]}")
         try:
             if httpx.get(f"{base}/ready", timeout=2).status_code == 200:

@@ -9,6 +9,7 @@ between calls).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -54,13 +55,23 @@ def written(aggregate: Any) -> dict[str, Any]:
 
 
 _loaded = False
+_loading = threading.RLock()
 
 
 def _load() -> None:
+    """Import every handler module once. Marked loaded only after the imports, under a lock: a server's
+    first requests arrive in several threads at once, and one that saw "loaded" while another thread was
+    still importing found no handler for its command (a 500)."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
+    with _loading:
+        if not _loaded:
+            _import_handlers()
+            _loaded = True
+
+
+def _import_handlers() -> None:
     from service.handlers import (  # noqa: F401
         admissions,
         api_clients,
