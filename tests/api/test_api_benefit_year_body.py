@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +26,11 @@ from tests.application.hainan_scenario import (
 )
 from tests.application.scenario import (
     COUNTY_HOSPITAL,
-    PROVINCE_HOSPITAL,
     admit_and_settle,
-    policy_variant,
+    esrd_settled_before_5090,
     poor_patient,
     publish_default,
+    publish_retroactive_5090,
     worked_example,
 )
 
@@ -42,9 +42,7 @@ from domain import ids
 from domain.aggregates.benefit_year_history import BenefitYearHistory
 from domain.money import ZERO
 from service.commands import (
-    ConfirmMajorDisease,
     PayRetroactiveCompensation,
-    PublishPolicyVersion,
     RecalculateBenefitYear,
     RecalculateForPolicy,
     RecordAuditFinding,
@@ -55,7 +53,6 @@ from service.commands import (
 from service.ledger import BenefitLedger
 
 AUDITOR = bearer("tok-auditor")
-WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 
 
 def _model_route_bytes() -> tuple[TestClient, list[BenefitYearHistory]]:
@@ -104,30 +101,8 @@ def _worked_example_with_audit_deduction(ledger: BenefitLedger) -> tuple[str, in
 
 def _retroactive_5090_with_compensation_paid(ledger: BenefitLedger) -> tuple[str, int]:
     """A retroactive policy version recalculates the year (compensation owed), part of it paid."""
-    first = policy_variant(
-        "langxi-2018.1-no5090",
-        datetime(2017, 12, 31, tzinfo=UTC),
-        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-    )
-    publish_default(ledger, first)
-    poor_patient(ledger, "P-R")
-    ledger.handle(
-        ConfirmMajorDisease(command_id="md", patient_ref="P-R", disease="esrd", confirmed_on=date(2017, 6, 1))
-    )
-    for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-        admit_and_settle(
-            ledger,
-            "P-R",
-            f"R{n}",
-            PROVINCE_HOSPITAL,
-            total="40000",
-            compliant="40000",
-            day=day,
-            referred=True,
-            settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-        )
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
-    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    esrd_settled_before_5090(ledger, ("P-R",))
+    publish_retroactive_5090(ledger)
     ledger.handle(RecalculateForPolicy(command_id="recalc-5090", region="341821", version="langxi-2018.2-5090"))
     owed = next(r for r in ledger.get_benefit_year("P-R", 2018).settlements if r["compensation_owed"] > 0)
     ledger.handle(

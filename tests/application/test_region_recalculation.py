@@ -10,25 +10,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from tests.application.scenario import (
-    PROVINCE_HOSPITAL,
-    admit_and_settle,
-    policy_variant,
-    poor_patient,
-    publish_default,
+    esrd_settled_before_5090,
+    publish_retroactive_5090,
 )
 
 from service import region_recalculation
-from service.commands import ConfirmMajorDisease, PublishPolicyVersion, RecalculateBenefitYear, RecalculateForPolicy
+from service.commands import RecalculateBenefitYear, RecalculateForPolicy
 from service.handlers.recalculations import _recalculated
 from service.ledger import BenefitLedger
 from service.settings import Settings
 
-WITHOUT_5090 = ["ncms", "cii", "ma", "b351", "reassist"]
 PATIENTS = [f"P-R{n}" for n in range(5)]
 KNOWN_AT = None  # now: the versions as published (the retroactive one included)
 RECALC = RecalculateForPolicy(command_id="recalc", region="341821", version="langxi-2018.2-5090", known_at=KNOWN_AT)
@@ -43,31 +38,8 @@ def settled_county(store_url: str, patients: list[str]) -> None:
     """Each patient: two settled ESRD stays at the provincial hospital under a version without "5090", then the
     version with "5090" published retroactively to 15 July."""
     ledger = BenefitLedger.from_settings(Settings(database_url=store_url))
-    first = policy_variant(
-        "langxi-2018.1-no5090",
-        datetime(2017, 12, 31, tzinfo=UTC),
-        **{"cascade.inpatient": WITHOUT_5090, "ma.by_status": {}},
-    )
-    publish_default(ledger, first)
-    for ref in patients:
-        poor_patient(ledger, ref)
-        ledger.handle(
-            ConfirmMajorDisease(command_id=f"{ref}:md", patient_ref=ref, disease="esrd", confirmed_on=date(2017, 6, 1))
-        )
-        for n, day in enumerate([date(2018, 2, 10), date(2018, 5, 10)]):
-            admit_and_settle(
-                ledger,
-                ref,
-                f"{ref}-D{n}",
-                PROVINCE_HOSPITAL,
-                total="40000",
-                compliant="40000",
-                day=day,
-                referred=True,
-                settled_at=datetime(2018, day.month, 11, tzinfo=UTC),
-            )
-    retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
-    ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+    esrd_settled_before_5090(ledger, tuple(patients))
+    publish_retroactive_5090(ledger)
     ledger.close()
 
 
