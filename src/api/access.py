@@ -33,8 +33,8 @@ from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import LedgerError
+from service.fixed_facts import FixedFacts
 from service.roles import ForbiddenError, Role, ScopeLookup, authorize, commands_by_role
-from service.unit_of_work import current_unit
 
 if TYPE_CHECKING:
     from service.commands import Command
@@ -183,27 +183,14 @@ class ScopeCache:
 
     def __init__(self, ledger: ScopeLookup, size_max: int = ADMISSION_HOSPITALS_MAX) -> None:
         self.ledger = ledger
-        self.size_max = size_max
-        self._hospitals: dict[str, str] = {}
+        self._hospitals: FixedFacts[str, str] = FixedFacts(size_max)
 
     def hospital_of_admission(self, admission_ref: str) -> str | None:
-        known = self._hospitals.get(admission_ref)
-        if known is not None:
-            return known
-        found = self.ledger.hospital_of_admission(admission_ref)
-        if found is not None and current_unit() is None:  # in a unit of work it may be uncommitted: not kept
-            self._remember(admission_ref, found)
-        return found
+        return self._hospitals.lookup(admission_ref, self.ledger.hospital_of_admission)
 
     def registered(self, admission_ref: str, hospital_code: str) -> None:
         """An admission this process has just registered (committed): its first charge line asks nothing."""
-        if current_unit() is None:
-            self._remember(admission_ref, hospital_code)
-
-    def _remember(self, admission_ref: str, hospital_code: str) -> None:
-        if len(self._hospitals) >= self.size_max:
-            self._hospitals.pop(next(iter(self._hospitals), admission_ref), None)  # the oldest
-        self._hospitals[admission_ref] = hospital_code
+        self._hospitals.remember(admission_ref, hospital_code)
 
     def hospital_of_finding(self, finding_ref: str) -> str | None:
         return self.ledger.hospital_of_finding(finding_ref)

@@ -41,6 +41,7 @@ from service import auditor_queries
 from service import clock as server_clock
 from service.advances import AdvanceTally
 from service.commands import Command, PublishPolicyVersion, SettleAdmission
+from service.fixed_facts import FixedFacts
 from service.group_commit import GroupCommitter
 from service.handlers import handler_for
 from service.idempotency import execute
@@ -48,7 +49,7 @@ from service.personal_data import PersonalDataCipher
 from service.repository import FastRepository, fast_project
 from service.settings import Settings, ensure_schema, schema_setup_lock
 from service.store_errors import check_reachable
-from service.unit_of_work import current_unit, unit_of_work
+from service.unit_of_work import unit_of_work
 
 AGGREGATE_CACHE_SIZE = 10_000
 PAGE_SIZE = 200  # notifications per query when paging the log for BenefitYear.Opened
@@ -97,7 +98,7 @@ class BenefitLedger(Application[UUID]):
         self.clock: server_clock.Clock = clock or _SYSTEM_CLOCK
         super().__init__(env=env)
         self._policy_cache: dict[UUID, PolicyParameters] = {}
-        self._patient_counties: dict[str, str] = {}
+        self._patient_counties: FixedFacts[str, str] = FixedFacts(AGGREGATE_CACHE_SIZE * 10)
         self._personal_data: PersonalDataCipher | None = None
         self.advances = AdvanceTally(self)
         self.group_committer: GroupCommitter | None = GroupCommitter(self) if group_commit else None
@@ -218,14 +219,8 @@ class BenefitLedger(Application[UUID]):
     def county_of_patient(self, patient_ref: str) -> str:
         """The patient's county (fixed when the patient is registered: no event changes it), read once per
         patient and process; a patient read inside a unit of work (perhaps staged, not committed) is not kept."""
-        known = self._patient_counties.get(patient_ref)
-        if known is not None:
-            return known
-        county = self.get_patient(patient_ref).county_code
-        if current_unit() is None:
-            if len(self._patient_counties) >= AGGREGATE_CACHE_SIZE * 10:
-                self._patient_counties.pop(next(iter(self._patient_counties), patient_ref), None)
-            self._patient_counties[patient_ref] = county
+        county = self._patient_counties.lookup(patient_ref, lambda ref: self.get_patient(ref).county_code)
+        assert county is not None  # get_patient raises for an unknown patient
         return county
 
     def get_admission(self, admission_ref: str) -> Admission:

@@ -107,9 +107,7 @@ def _check_facts(active: list[dict[str, Any]]) -> dict[str, Any]:
     catalogue-classified lines, the catalogue version each line was re-classified by."""
     facts: dict[str, Any] = {"patient_version": active[0]["facts"]["patient_version"] if active else 0}
     versions = {
-        record["settlement_id"]: {n: c["catalogue_version"] for n, c in record["facts"]["lines"].items()}
-        for record in active
-        if "lines" in record["facts"]
+        record["settlement_id"]: _versions(record["facts"]["lines"]) for record in active if "lines" in record["facts"]
     }
     if versions:
         facts["catalogue_versions"] = versions
@@ -119,7 +117,12 @@ def _check_facts(active: list[dict[str, Any]]) -> dict[str, Any]:
 def _line_versions(item: dict[str, Any]) -> dict[str, Any]:
     """A result item names the catalogue version each re-classified line used (none: no such line)."""
     lines = (item.get("facts") or {}).get("lines")
-    return {"catalogue_versions": {n: c["catalogue_version"] for n, c in lines.items()}} if lines else {}
+    return {"catalogue_versions": _versions(lines)} if lines else {}
+
+
+def _versions(lines: dict[str, Any]) -> dict[str, str]:
+    """Line number -> the catalogue version it was re-classified by."""
+    return {n: c["catalogue_version"] for n, c in lines.items()}
 
 
 def _recalculated(
