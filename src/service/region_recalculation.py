@@ -206,11 +206,7 @@ _worker_ledger: BenefitLedger | None = None
 
 def _start_worker(env: dict[str, str]) -> None:
     global _worker_ledger
-    from service.fast_transcoder import FastJSONTranscoder
-
-    _worker_ledger = _worker_ledger_class()(env=env)
-    # the same bytes and values as the library's transcoder, in a third of the time (service.fast_transcoder)
-    _worker_ledger.mapper.transcoder = FastJSONTranscoder.like(_worker_ledger.mapper.transcoder)
+    _worker_ledger = _worker_ledger_class()(env=env)  # its transcoder is service.fast_transcoder's (the ledger's)
 
 
 def _worker_ledger_class() -> type[BenefitLedger]:
