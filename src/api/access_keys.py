@@ -95,13 +95,16 @@ KEYS_REFRESH_S = 1.0  # how long a process answers from the clients it read befo
 class StoreAccessPolicy(AccessPolicy):
     """Clients kept in the store (ApiClient events), then the keys file's as a bootstrap.
 
-    The policy answers from the clients it last read (a dict by token digest) and reads the key events
-    appended since (`ApiClientDirectory.refresh`, one query) when that read is `refresh_s` old (default
+    The policy answers from the clients it last read (a dict by token digest: about 0.6 us a request, on
+    the event loop) and reads the key events appended since (`ApiClientDirectory.refresh`: the log's head,
+    then the key topics among the rows appended since its last read, ~0.2 ms on PostgreSQL whatever the
+    log's size) when that read is `refresh_s` old (default
     `KEYS_REFRESH_S`, 1 s), when the token is unknown, or after a key command handled through this process
     (`invalidate`). So a key added anywhere counts on the next request; a key revoked or rotated through
     this server is refused on the next request, and one revoked or rotated by another process (`ledger
     keys revoke`, another worker) within `refresh_s`; `refresh_s=0` reads the key events before every
-    authentication. A client of the store overrides a keys-file client of the same name (so `ledger keys
+    authentication (the trade-off: a revocation by another process counts on the very next request, for
+    a worker-thread hop and those two small queries on every request instead of once a second). A client of the store overrides a keys-file client of the same name (so `ledger keys
     revoke` works on a bootstrap client too). Tokens are looked up by their SHA-256 digest.
     """
 

@@ -166,3 +166,40 @@ def test_with_no_refresh_interval_a_revocation_by_another_process_counts_on_the_
         assert _reads(client, token) == 401
     finally:
         other.close()
+
+
+def test_a_refresh_reads_only_what_the_log_gained_since_the_last_one(
+    served: tuple[TestClient, BenefitLedger, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory reads from the head it read through, not from its last key event (which scanned every
+    later notification of the log on each refresh), and still folds a revocation made by another process."""
+    from service.api_clients import ApiClientDirectory
+    from service.commands import RegisterPatient
+
+    _, ledger, url = served
+    directory = ApiClientDirectory(ledger)
+    _, digest = _token()
+    other = BenefitLedger.from_settings(Settings(database_url=url))
+    try:
+        other.handle(AddApiClient(command_id="r1", name="dash3", role="dashboard", token_sha256=digest))
+        other.handle(RegisterPatient(command_id="r2", patient_ref="KEYS-P1", county_code="341821", township="毕桥镇"))
+        assert directory.by_name("dash3") is not None
+        head = ledger.recorder.max_notification_id()
+        assert head is not None
+        starts: list[int] = []
+        select = ledger.recorder.select_notifications
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            starts.append(kwargs["start"])
+            return select(*args, **kwargs)
+
+        monkeypatch.setattr(ledger.recorder, "select_notifications", spy)
+        directory.refresh()
+        assert starts == []  # nothing new: only the head was asked
+        other.handle(RegisterPatient(command_id="r3", patient_ref="KEYS-P2", county_code="341821", township="毕桥镇"))
+        other.handle(RevokeApiClient(command_id="r4", name="dash3", reason="leaked"))
+        client = directory.by_name("dash3")
+        assert client is not None and client.revoked
+        assert starts == [head + 1]
+    finally:
+        other.close()
