@@ -104,8 +104,9 @@ class StoreAccessPolicy(AccessPolicy):
     this server is refused on the next request, and one revoked or rotated by another process (`ledger
     keys revoke`, another worker) within `refresh_s`; `refresh_s=0` reads the key events before every
     authentication (the trade-off: a revocation by another process counts on the very next request, for
-    a worker-thread hop and those two small queries on every request instead of once a second). A client of the store overrides a keys-file client of the same name (so `ledger keys
-    revoke` works on a bootstrap client too). Tokens are looked up by their SHA-256 digest.
+    a worker-thread hop and those two small queries on every request instead of once a second). A client
+    of the store overrides a keys-file client of the same name (so `ledger keys revoke` works on a
+    bootstrap client too). Tokens are looked up by their SHA-256 digest.
     """
 
     def __init__(
