@@ -132,8 +132,9 @@ class BenefitLedger(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON transcoder with its UUID, Decimal and datetime transcodings, written and read by
         orjson (service.fast_transcoder): byte for byte what the library stores, so hash chains and replays
-        are unchanged, in about a third of the time (a bulk batch spent ~14 ms of 391 commands encoding and
-        ~20 ms decoding its read-ahead). A store configured with another transcoder keeps it."""
+        are unchanged, in ~40 % less time (a generated county's states: decode 7.7 -> 4.8 us, encode 8.8 ->
+        5.8 us each; a bulk batch of 391 commands encodes ~940 and decodes ~720). A store configured with
+        another transcoder keeps it."""
         return FastJSONTranscoder.like(super().construct_transcoder())
 
     repository: FastRepository
