@@ -8,7 +8,9 @@ cache fast-forward (`select_events(gt=version)`) or a probe, about six round tri
 the aggregate cache instead of a unit), asks once for each id's events after the version the cache
 holds (0 when uncached), fast-forwards the cached aggregates and projects the others, and runs in a unit
 of work (service.unit_of_work) that hands them to the handler from memory. An id with no events is known
-absent, so its command-record lookup or existence probe costs nothing.
+absent, so its command-record lookup or existence probe costs nothing. Without group commit the command's
+own thread inserts, so the same flight also reads each stream's hash-chain link (as a batch's read-ahead
+does): the insert then needs no query to plan its chain rows.
 
 Every id is only a guess: a wrong one costs a row, a missed one a query of its own, as before. The
 command's reads are as of the one query; a concurrent writer of any aggregate it writes collides on
@@ -101,6 +103,9 @@ def run_single(ledger: BenefitLedger, command: Command, run: Callable[[], dict[s
 def read_ahead(ledger: BenefitLedger, unit: ReadAheadUnit, command: Command) -> None:
     """Load into `unit` what `command` will most likely read (see the module docstring)."""
     asked: set[UUID] = set()
+    links = ledger.group_committer is None or is_direct()  # this thread inserts: its chain links, read along
+    if links:
+        ledger.recorder.forget_links()  # type: ignore[attr-defined]  # none left from an earlier command
     lookup = _Lookup(lambda oid: unit.peek(oid) or _cached(ledger, oid))
     wanted: list[UUID] = list(dict.fromkeys([*_named_ids(command), *_leads_to(lookup, command, {})]))
     for _ in range(ROUNDS_MAX):
@@ -108,7 +113,7 @@ def read_ahead(ledger: BenefitLedger, unit: ReadAheadUnit, command: Command) -> 
             return
         known = {oid: _cached(ledger, oid) for oid in wanted}
         found = ledger.recorder.select_newer(  # type: ignore[attr-defined]
-            [(oid, 0 if aggregate is None else aggregate.version) for oid, aggregate in known.items()]
+            [(oid, 0 if aggregate is None else aggregate.version) for oid, aggregate in known.items()], links=links
         )
         for oid, aggregate in known.items():
             events = [ledger.mapper.to_domain_event(stored) for stored in found.get(oid, ())]

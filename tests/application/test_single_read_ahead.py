@@ -120,6 +120,14 @@ def _rows(url: str, ledger: BenefitLedger) -> list[tuple[Any, ...]]:
     ]
 
 
+def _chain(url: str, ledger: BenefitLedger) -> list[tuple[Any, ...]]:
+    raw = RawRows(url, ledger)
+    return [
+        (str(r[0]), int(r[1]), bytes(r[2]))
+        for r in raw.run("SELECT originator_id, originator_version, hash FROM {chain} ORDER BY 1, 2")
+    ]
+
+
 def test_a_warm_settlement_reads_with_one_query(postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     ledger = _ledger(postgres_urls[0])
     first, second = _visit("A-1", date(2018, 3, 1)), _visit("A-2", date(2018, 3, 5))
@@ -146,6 +154,24 @@ def test_a_warm_charge_line_and_discharge_read_with_one_query_each(
     ledger.close()
 
 
+def test_a_warm_command_saved_from_its_thread_needs_no_query_to_plan_its_chain_rows(
+    postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without group commit the command's thread inserts: its read-ahead read the chain links in the same flight."""
+    ledger = _ledger(postgres_urls[0])
+    visit = _visit("A-1", date(2018, 3, 1))
+    ledger.handle(visit[0])
+    recorder: Any = ledger.recorder
+    plan, plans = recorder._plan, []
+    monkeypatch.setattr(recorder, "_plan", lambda *args: plans.append(1) or plan(*args))
+    for command in visit[1:]:
+        assert ledger.handle(command)["replayed"] is False
+    assert plans == []
+    assert verify_chains(ledger).ok
+    assert ledger.verify_benefit_year("P-1", 2018)["verified"] is True
+    ledger.close()
+
+
 @pytest.mark.parametrize("group_commit", [False, True], ids=["direct", "group commit"])
 def test_rows_and_results_equal_those_without_read_ahead(
     postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch, group_commit: bool
@@ -159,6 +185,7 @@ def test_rows_and_results_equal_those_without_read_ahead(
         plain_results = [plain.handle(command) for command in commands]
     assert ahead_results == plain_results
     assert _rows(postgres_urls[0], ahead) == _rows(postgres_urls[1], plain)  # byte for byte, in the same order
+    assert _chain(postgres_urls[0], ahead) == _chain(postgres_urls[1], plain)
     assert verify_chains(ahead).ok
     for ledger in (ahead, plain):
         ledger.close()
@@ -212,8 +239,8 @@ def test_a_writer_between_the_read_ahead_and_the_save_collides_and_the_command_r
     read = recorder.select_newer
     reads: list[int] = []
 
-    def read_then_other_writes(known: Any) -> Any:
-        found = read(known)
+    def read_then_other_writes(known: Any, **kwargs: Any) -> Any:
+        found = read(known, **kwargs)
         if not reads:
             _elsewhere(lambda: other.handle(visit[2]))  # line 2, by the other process, after this read
         reads.append(len(known))
@@ -242,8 +269,8 @@ def test_the_same_command_id_saved_meanwhile_by_another_process_replays_its_resu
     read = recorder.select_newer
     theirs: list[dict[str, Any]] = []
 
-    def read_then_other_writes(known: Any) -> Any:
-        found = read(known)
+    def read_then_other_writes(known: Any, **kwargs: Any) -> Any:
+        found = read(known, **kwargs)
         if not theirs:
             theirs.append(_elsewhere(lambda: other.handle(visit[1])))  # the same command id, served elsewhere
         return found

@@ -383,18 +383,54 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         return statement
 
     # ---- reading many streams at once ---------------------------------------------------------
-    def select_newer(self, known: Sequence[tuple[UUID, int]]) -> dict[UUID, list[StoredEvent]]:
+    def select_newer(self, known: Sequence[tuple[UUID, int]], *, links: bool = False) -> dict[UUID, list[StoredEvent]]:
         """Each id's events after the version given with it (0: all of them), in one statement: what a single
-        command reads ahead (service.single_read_ahead). Ids with no such events are left out."""
+        command reads ahead (service.single_read_ahead). Ids with no such events are left out.
+
+        `links`: in the same pipeline flight, each stream's chain rows from its last event's version on, remembered
+        for this thread's next insert as `select_streams_with_links` remembers them (a command saved from this
+        thread then needs no plan query; a stream written between the two statements is not remembered)."""
         streams: dict[UUID, list[StoredEvent]] = {}
         if not known:
             return streams
         ids, versions = [oid for oid, _ in known], [version for _, version in known]
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self.select_newer_statement, [ids, versions], prepare=True)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+            conn.cursor(row_factory=tuple_row) as chain,
+        ):
+            if links:
+                with conn.pipeline():  # its exit is its only sync: one round trip
+                    curs.execute(self.select_newer_statement, [ids, versions], prepare=True)
+                    chain.execute(self.select_last_links_statement, [ids], prepare=True)
+            else:
+                curs.execute(self.select_newer_statement, [ids, versions], prepare=True)
             for oid, version, topic, state in curs.fetchall():
                 streams.setdefault(oid, []).append(StoredEvent(oid, version, topic, bytes(state)))
+            if links:
+                self._remember_links(chain.fetchall(), streams, dict(known))
         return streams
+
+    def _remember_links(
+        self, rows: Iterable[tuple[Any, ...]], streams: dict[UUID, list[StoredEvent]], known: dict[UUID, int]
+    ) -> None:
+        """Keep each stream's links (rows of `select_last_links_statement`) for this thread's next insert, if the
+        stream's last version there is the one its events read say (else it was written in between)."""
+        found: dict[str, tuple[int, dict[int, bytes]]] = {}
+        for oid, last_version, version, hash_ in rows:
+            entry = found.setdefault(stream_key(oid), (int(last_version), {}))
+            if version is not None:
+                entry[1][int(version)] = bytes(hash_)
+        remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
+        for oid, version in known.items():
+            stream = stream_key(oid)
+            last = streams[oid][-1].originator_version if oid in streams else version
+            entry = found.get(stream, (last, {}))
+            if entry[0] == last:
+                remembered[stream] = entry
+        if len(remembered) > _REMEMBERED_MAX:
+            remembered = {}
+        self._local.links = remembered
 
     def select_streams(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of each stream, in one query (a recalculation page, a batch's aggregates)."""
