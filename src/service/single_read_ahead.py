@@ -68,7 +68,8 @@ class ReadAheadUnit(UnitOfWork):
 
     def peek(self, aggregate_id: UUID) -> Any | None:
         """The aggregate, without copying it: for guessing only, never to change."""
-        return self.aggregates.get(aggregate_id) or self.fresh.get(aggregate_id)
+        found = self.aggregates.get(aggregate_id)
+        return found if found is not None else self.fresh.get(aggregate_id)
 
 
 class _Lookup(UnitOfWork):
@@ -106,7 +107,7 @@ def read_ahead(ledger: BenefitLedger, unit: ReadAheadUnit, command: Command) -> 
     links = ledger.group_committer is None or is_direct()  # this thread inserts: its chain links, read along
     if links:
         ledger.recorder.forget_links()  # type: ignore[attr-defined]  # none left from an earlier command
-    lookup = _Lookup(lambda oid: unit.peek(oid) or _cached(ledger, oid))
+    lookup = _Lookup(lambda oid: _cached(ledger, oid))  # the unit holds nothing yet
     wanted: list[UUID] = list(dict.fromkeys([*_named_ids(command), *_leads_to(lookup, command, {})]))
     for _ in range(ROUNDS_MAX):
         if not wanted:
