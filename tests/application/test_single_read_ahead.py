@@ -282,3 +282,24 @@ def test_the_same_command_id_saved_meanwhile_by_another_process_replays_its_resu
     assert len(_rows(url, ledger)) == before + 2  # the line and its command record, once
     other.close()
     ledger.close()
+
+
+def test_select_events_returns_what_the_library_returns_for_every_shape(postgres_urls: list[str]) -> None:
+    """The recorder's `select_events` (statements built once per shape, tuple rows) against the library's own."""
+    from itertools import product
+
+    from eventsourcing.postgres import PostgresApplicationRecorder
+
+    from domain import ids
+
+    ledger = _ledger(postgres_urls[0])
+    recorder: Any = ledger.recorder
+    patient = ids.patient_id("P-1")
+    assert len(recorder.select_events(patient)) >= 3
+    for gt, lte, desc, limit in product([None, 1], [None, 2], [False, True], [None, 1]):
+        kwargs = {"gt": gt, "lte": lte, "desc": desc, "limit": limit}
+        for oid in (patient, uuid.uuid4()):
+            assert recorder.select_events(oid, **kwargs) == PostgresApplicationRecorder.select_events(
+                recorder, oid, **kwargs
+            ), kwargs
+    ledger.close()
