@@ -30,7 +30,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.aggregates.command_record import CommandRecord
 from domain.errors import ConcurrencyConflictError
-from service.batch_read_ahead import _leads_to, _named_ids
+from service.batch_read_ahead import _leads_to, _named_ids, recent_regions
 from service.repository import fast_project
 from service.retry_lock import retrying, unlocked
 from service.unit_of_work import UnitOfWork, commit, current_unit, is_direct, unit_of_work
@@ -107,11 +107,19 @@ def read_ahead(ledger: BenefitLedger, unit: ReadAheadUnit, command: Command) -> 
     links = ledger.group_committer is None or is_direct()  # this thread inserts: its chain links, read along
     if links:
         ledger.recorder.forget_links()  # type: ignore[attr-defined]  # none left from an earlier command
+    # the region-wide ids recent commands read (registers, county-year closes): a patient the cache does not hold
+    # yet then needs no second round. With the aggregate cache on, a stream read in full is cached, so later reads
+    # return only newer events (usually none); without it, none are asked for
+    recent = recent_regions(ledger)
+    regions: dict[UUID, None] = {}
     lookup = _Lookup(lambda oid: _cached(ledger, oid))  # the unit holds nothing yet
-    wanted: list[UUID] = list(dict.fromkeys([*_named_ids(command), *_leads_to(lookup, command, {})]))
+    cached_regions = recent.ids() if ledger.repository.cache is not None else []
+    wanted: list[UUID] = list(
+        dict.fromkeys([*_named_ids(command), *_leads_to(lookup, command, regions), *cached_regions])
+    )
     for _ in range(ROUNDS_MAX):
         if not wanted:
-            return
+            break
         known = {oid: _cached(ledger, oid) for oid in wanted}
         found = ledger.recorder.select_newer(  # type: ignore[attr-defined]
             [(oid, 0 if aggregate is None else aggregate.version) for oid, aggregate in known.items()], links=links
@@ -126,7 +134,8 @@ def read_ahead(ledger: BenefitLedger, unit: ReadAheadUnit, command: Command) -> 
                 _project(ledger, unit, oid, events)
         asked.update(wanted)
         lookup = _Lookup(unit.peek)
-        wanted = [oid for oid in dict.fromkeys(_leads_to(lookup, command, {})) if oid not in asked]
+        wanted = [oid for oid in dict.fromkeys(_leads_to(lookup, command, regions)) if oid not in asked]
+    recent.saw(list(regions))
 
 
 def _cached(ledger: BenefitLedger, aggregate_id: UUID) -> Any | None:
