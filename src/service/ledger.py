@@ -50,6 +50,7 @@ from service.idempotency import execute
 from service.personal_data import PersonalDataCipher
 from service.repository import FastRepository, fast_project
 from service.settings import Settings, ensure_schema, schema_setup_lock
+from service.single_read_ahead import reads_ahead, run_single
 from service.store_errors import check_reachable
 from service.unit_of_work import unit_of_work
 
@@ -156,6 +157,8 @@ class BenefitLedger(Application[UUID]):
         """Run a command once per command id; its result, with `replayed` true when the id was already used."""
         handler = handler_for(type(command))
         with server_clock.running_on(self.clock):
+            if reads_ahead(self, command):  # PostgreSQL: what it will read, in one query (service.single_read_ahead)
+                return run_single(self, command, lambda: execute(self, command, lambda: handler(self, command)))
             return execute(self, command, lambda: handler(self, command))
 
     def quote_settlement(self, admission_ref: str, settled_at: datetime | None = None) -> dict[str, Any]:

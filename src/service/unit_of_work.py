@@ -58,10 +58,11 @@ def current_unit() -> UnitOfWork | None:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[UnitOfWork]:
+def unit_of_work(unit: UnitOfWork | None = None) -> Iterator[UnitOfWork]:
+    """Open `unit` (default: a new one) in this thread."""
     if current_unit() is not None:
         raise RuntimeError("a unit of work is already open in this thread")
-    unit = UnitOfWork()
+    unit = unit if unit is not None else UnitOfWork()
     _local.unit = unit
     try:
         yield unit

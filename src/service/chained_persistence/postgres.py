@@ -117,8 +117,16 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "LEFT JOIN LATERAL (SELECT c.originator_version, c.hash FROM {schema}.{chain} c "
             "WHERE c.originator_id = s.originator_id AND c.originator_version >= m.last_version) c ON true"
         ).format(**fmt)  # both sides LATERAL: index scans per stream, never a scan of the chain table
+        self.select_newer_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%b::{id_type}[], %b::bigint[]) AS k(originator_id, known) "
+            "CROSS JOIN LATERAL (SELECT originator_id, originator_version, topic, state FROM {schema}.{events} "
+            "WHERE originator_id = k.originator_id AND originator_version > k.known) e "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(**fmt)  # LATERAL: one index range scan per id
         self._local = threading.local()
         self._fmt = fmt
+        self._select_events_by_shape: dict[tuple[bool, bool, bool, bool], Composed] = {}
         self._select_links_by_count: dict[int, Composed] = {}
         self._insert_links_by_count: dict[int, Composed] = {}
 
@@ -331,7 +339,99 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         check_key_id(self.stored_key_id(), self.hasher)
         self._key_checked = True
 
+    # ---- reading one stream -------------------------------------------------------------------
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's `select_events` (same statement, same rows), without composing the statement on every
+        call and without a dict per row: it runs for every cache fast-forward and `id in repository` probe."""
+        params: list[Any] = [originator_id]
+        if gt is not None:
+            params.append(gt)
+        if lte is not None:
+            params.append(lte)
+        if limit is not None:
+            params.append(limit)
+        statement = self._select_events_statement(gt is not None, lte is not None, bool(desc), limit is not None)
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(oid, version, topic, bytes(state)) for oid, version, topic, state, *_ in curs.fetchall()
+            ]
+
+    def _select_events_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Composed:
+        """The library's statement for one shape of `select_events`, composed once per shape (16 at most)."""
+        shape = (gt, lte, desc, limit)
+        statement = self._select_events_by_shape.get(shape)
+        if statement is None:
+            statement = self.select_events_statement
+            if gt:
+                statement += SQL(" AND originator_version > %s")
+            if lte:
+                statement += SQL(" AND originator_version <= %s")
+            statement += SQL(" ORDER BY originator_version")
+            statement += SQL(" DESC") if desc else SQL(" ASC")
+            if limit:
+                statement += SQL(" LIMIT %s")
+            self._select_events_by_shape[shape] = statement
+        return statement
+
     # ---- reading many streams at once ---------------------------------------------------------
+    def select_newer(self, known: Sequence[tuple[UUID, int]], *, links: bool = False) -> dict[UUID, list[StoredEvent]]:
+        """Each id's events after the version given with it (0: all of them), in one statement: what a single
+        command reads ahead (service.single_read_ahead). Ids with no such events are left out.
+
+        `links`: in the same pipeline flight, each stream's chain rows from its last event's version on, remembered
+        for this thread's next insert as `select_streams_with_links` remembers them (a command saved from this
+        thread then needs no plan query; a stream written between the two statements is not remembered)."""
+        streams: dict[UUID, list[StoredEvent]] = {}
+        if not known:
+            return streams
+        ids, versions = [oid for oid, _ in known], [version for _, version in known]
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+            conn.cursor(row_factory=tuple_row) as chain,
+        ):
+            if links:
+                with conn.pipeline():  # its exit is its only sync: one round trip
+                    curs.execute(self.select_newer_statement, [ids, versions], prepare=True)
+                    chain.execute(self.select_last_links_statement, [ids], prepare=True)
+            else:
+                curs.execute(self.select_newer_statement, [ids, versions], prepare=True)
+            for oid, version, topic, state in curs.fetchall():
+                streams.setdefault(oid, []).append(StoredEvent(oid, version, topic, bytes(state)))
+            if links:
+                self._remember_links(chain.fetchall(), streams, dict(known))
+        return streams
+
+    def _remember_links(
+        self, rows: Iterable[tuple[Any, ...]], streams: dict[UUID, list[StoredEvent]], known: dict[UUID, int]
+    ) -> None:
+        """Keep each stream's links (rows of `select_last_links_statement`) for this thread's next insert, if the
+        stream's last version there is the one its events read say (else it was written in between)."""
+        found: dict[str, tuple[int, dict[int, bytes]]] = {}
+        for oid, last_version, version, hash_ in rows:
+            entry = found.setdefault(stream_key(oid), (int(last_version), {}))
+            if version is not None:
+                entry[1][int(version)] = bytes(hash_)
+        remembered: dict[str, tuple[int, dict[int, bytes]]] = getattr(self._local, "links", None) or {}
+        for oid, version in known.items():
+            stream = stream_key(oid)
+            last = streams[oid][-1].originator_version if oid in streams else version
+            entry = found.get(stream, (last, {}))
+            if entry[0] == last:
+                remembered[stream] = entry
+        if len(remembered) > _REMEMBERED_MAX:
+            remembered = {}
+        self._local.links = remembered
+
     def select_streams(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of each stream, in one query (a recalculation page, a batch's aggregates)."""
         streams: dict[UUID, list[StoredEvent]] = {}
