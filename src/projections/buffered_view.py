@@ -290,16 +290,19 @@ class BufferedView(View):
     def add(
         self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any], values: Mapping[str, Any] | None = None
     ) -> None:
-        plan = _plan(table, self.pg)
+        """As `insert`: one cache lookup, and a sum of amounts in fen (exact) is kept as it is."""
+        cache = self.cache(table)
+        plan = cache.plan
+        if plan is None:
+            plan = cache.plan = _plan(table, self.pg)
         if plan.key_normal:
             k = tuple([self._stored(table, c, key[c]) for c in table.key])
         else:
-            k = tuple([key[c] for c in table.key])
+            k = tuple([key[c] for c in plan.key])
         current = self._lookup(table, k)
         if current is None:
             self.upsert(table, {**key, **deltas, **(values or {})})
             return
-        cache = self.cache(table)
         row = current if not cache.indexes else dict(current)  # no index to update: change the row in place
         normal, sums = plan.normal, plan.sums
         for column, delta in deltas.items():
@@ -308,7 +311,12 @@ class BufferedView(View):
                 continue  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
             total = (before or 0) + delta
             to_stored = normal.get(column)
-            row[column] = total if to_stored is None else to_stored(total)
+            if to_stored is None:
+                row[column] = total
+            elif to_stored is _pg_money and type(total) is Decimal and total.same_quantum(FEN):
+                row[column] = total or total.copy_abs()  # in fen: stored as it is, but no negative zero
+            else:
+                row[column] = to_stored(total)
         if values:
             row.update(self._normal_where(table, values))
         if row is current:
