@@ -71,52 +71,49 @@ def _admission_of(settlement_id: str) -> str:
     return settlement_id.rsplit("#", 1)[0]
 
 
-def _who(view: View, topic: str, e: Any) -> dict[str, Any]:
-    """patient_ref / year / admission_ref / finding_ref / hospital_code of the event."""
-    aggregate = topic.split(":")[1].split(".")[0]
+def _who(view: View, aggregate: str, topic: str, e: Any, row: dict[str, Any]) -> None:
+    """Fill in patient_ref / year / admission_ref / finding_ref / hospital_code of the event."""
     if aggregate == "HospitalAccount":
-        hospital = SUBJECTS.of(view, e.originator_id)
+        hospital = SUBJECTS.known(view, e.originator_id)
         finding = SUBJECTS.by_ref(view, "finding", e.finding_ref) or {}
-        return {
-            "patient_ref": finding.get("patient_ref"),
-            "year": finding.get("year"),
-            "admission_ref": finding.get("admission_ref"),
-            "finding_ref": e.finding_ref,
-            "hospital_code": hospital["hospital_code"],
-        }
-    subject = SUBJECTS.of(view, e.originator_id)
-    who = {
-        "patient_ref": subject["patient_ref"],
-        "year": subject["year"],
-        "admission_ref": subject["admission_ref"],
-        "hospital_code": subject["hospital_code"],
-    }
+        row["patient_ref"] = finding.get("patient_ref")
+        row["year"] = finding.get("year")
+        row["admission_ref"] = finding.get("admission_ref")
+        row["finding_ref"] = e.finding_ref
+        row["hospital_code"] = hospital["hospital_code"]
+        return
+    subject = SUBJECTS.known(view, e.originator_id)
+    row["patient_ref"] = subject["patient_ref"]
+    row["year"] = subject["year"]
+    row["admission_ref"] = subject["admission_ref"]
+    row["hospital_code"] = subject["hospital_code"]
     if aggregate == "AuditFinding":
-        who["finding_ref"] = subject["ref"]
+        row["finding_ref"] = subject["ref"]
     if topic == "ledger:Patient.EnrolledInBasicInsurance":
-        who["year"] = e.year
+        row["year"] = e.year
     elif topic in _FOLLOW_YEAR:
-        who["year"] = int(getattr(e, _FOLLOW_YEAR[topic])[:4])
-    return who
+        row["year"] = int(getattr(e, _FOLLOW_YEAR[topic])[:4])
 
 
 def on_event(topic: str) -> Any:
+    """One audit row per event, built in one dict (who it is about, then what `describe` says): this projection
+    writes a row for nearly every event of the log, so its per-event work is kept to that."""
+    aggregate, event = topic.split(":")[1].split(".")[0], topic.rsplit(".", 1)[1]
+
     def handle(view: View, e: Any) -> None:
-        entry = {**_who(view, topic, e), **describe(topic, e)}
-        if entry.get("settlement_id") and not entry.get("admission_ref"):
-            entry["admission_ref"] = _admission_of(entry["settlement_id"])
-        view.insert(
-            EVENTS,
-            {
-                "position": view.position,
-                "originator_id": str(e.originator_id),
-                "originator_version": e.originator_version,
-                "topic": topic,
-                "event": topic.rsplit(".", 1)[1],
-                "recorded_at": e.timestamp,
-                **entry,
-            },
-        )
+        row = {
+            "position": view.position,
+            "originator_id": str(e.originator_id),
+            "originator_version": e.originator_version,
+            "topic": topic,
+            "event": event,
+            "recorded_at": e.timestamp,
+        }
+        _who(view, aggregate, topic, e, row)
+        row.update(describe(topic, e))
+        if row.get("settlement_id") and not row.get("admission_ref"):
+            row["admission_ref"] = _admission_of(row["settlement_id"])
+        view.insert(EVENTS, row)
         if topic == "ledger:BenefitYear.SettlementRecorded":
             _settled(view, e)
         elif topic == "ledger:BenefitYear.RecalculationRecorded":
@@ -127,12 +124,14 @@ def on_event(topic: str) -> Any:
 
 
 def _layers(view: View, settlement_id: str, policy_version: str, settlement: dict[str, Any]) -> None:
-    for row in layer_rows(settlement_id, policy_version, settlement):
-        view.insert(LAYERS, {"position": view.position, "admission_ref": _admission_of(settlement_id), **row})
+    admission_ref = _admission_of(settlement_id)
+    for row in layer_rows(settlement_id, policy_version, settlement):  # new dicts: completed in place
+        row["position"], row["admission_ref"] = view.position, admission_ref
+        view.insert(LAYERS, row)
 
 
 def _settled(view: View, e: Any) -> None:
-    year = SUBJECTS.of(view, e.originator_id)["year"]
+    year = SUBJECTS.known(view, e.originator_id)["year"]
     _layers(view, e.settlement_id, e.policy_version, e.settlement)
     view.update(EVENTS, {"admission_ref": e.admission_ref, "year": None}, {"year": year})
     SUBJECTS.set_admission_year(view, e.admission_ref, year)

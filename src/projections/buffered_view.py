@@ -29,7 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 from projections.store import Tx
-from projections.tables import FEN, Table, read_value, sqlite_param, to_json
+from projections.tables import FEN, Table, money, read_value, sqlite_param, to_json
 from projections.view import View
 
 Key = tuple[Any, ...]
@@ -54,6 +54,7 @@ class TableCache:
         self.stored: set[Key] = set()  # keys known to have a row in the table (read from it, or flushed)
         self.indexes: dict[tuple[str, ...], dict[Key, set[Key]]] = {}
         self.indexed: list[tuple[Callable[[Mapping[str, Any]], Key], dict[Key, set[Key]]]] = []  # (its key, index)
+        self.plan: _Plan | None = None  # the table's plan for the view's dialect, set by the first insert
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         return tuple(row[c] for c in self.table.key)
@@ -122,13 +123,28 @@ class BufferState:
 class _Plan:
     """What a table's rows need, computed once per table and dialect: defaults, normalisers, key columns."""
 
-    __slots__ = ("columns", "defaults", "key", "key_normal", "normal", "normal_items", "sums")
+    __slots__ = (
+        "columns",
+        "defaults",
+        "key",
+        "key_normal",
+        "money",
+        "normal",
+        "normal_items",
+        "others",
+        "sums",
+        "width",
+    )
 
     def __init__(self, table: Table, pg: bool) -> None:
         self.columns = table.column_set
+        self.width = len(table.columns)
         self.key = table.key
         self.normal = _normalisers(table, pg)
         self.normal_items = tuple(self.normal.items())
+        # PostgreSQL money columns: checked inline (`_fen`), the other normalised columns through their function
+        self.money = tuple(c for c, kind in table.columns if pg and kind == "money")
+        self.others = tuple((c, f) for c, f in self.normal_items if c not in self.money)
         self.key_normal = [(n, self.normal[c]) for n, c in enumerate(table.key) if c in self.normal]
         self.defaults = {
             column: Decimal("0.00") if kind == "money" else 0 if kind == "count" else None
@@ -233,19 +249,31 @@ class BufferedView(View):
 
     # ---- writes --------------------------------------------------------------------------------
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        plan = _plan(table, self.pg)
+        """The rebuild's most frequent write (a new row per event, per layer...), so its path is short: one cache
+        lookup, and an amount the handler already rounded to the fen (`tables.money`) is kept as it is."""
+        cache = self.cache(table)
+        plan = cache.plan
+        if plan is None:
+            plan = cache.plan = _plan(table, self.pg)
         if not row.keys() <= plan.columns:
             raise KeyError(f"{table.name} has no column {min(set(row) - plan.columns)}")
         new = dict(plan.defaults)
         new.update(row)
-        for column, to_stored in plan.normal_items:
-            value = row.get(column)
+        for column in plan.money:
+            value = new[column]
+            if type(value) is Decimal and value.same_quantum(FEN):  # in fen: stored as it is, but no negative zero
+                if not value:
+                    new[column] = value.copy_abs()
+            elif value is not None:
+                new[column] = _pg_money(value)
+        for column, to_stored in plan.others:
+            value = new[column]
             if value is not None:
                 new[column] = to_stored(value)
         key = tuple([new[c] for c in plan.key])
-        cache = self.cache(table)
-        if key in cache.rows:
-            if cache.rows[key] is not None:
+        rows = cache.rows
+        if key in rows:
+            if rows[key] is not None:
                 raise ValueError(f"duplicate key {key} in {table.name}")
         elif not cache.complete and self._lookup(table, key) is not None:
             raise ValueError(f"duplicate key {key} in {table.name}")
@@ -262,16 +290,19 @@ class BufferedView(View):
     def add(
         self, table: Table, key: Mapping[str, Any], deltas: Mapping[str, Any], values: Mapping[str, Any] | None = None
     ) -> None:
-        plan = _plan(table, self.pg)
+        """As `insert`: one cache lookup, and a sum of amounts in fen (exact) is kept as it is."""
+        cache = self.cache(table)
+        plan = cache.plan
+        if plan is None:
+            plan = cache.plan = _plan(table, self.pg)
         if plan.key_normal:
             k = tuple([self._stored(table, c, key[c]) for c in table.key])
         else:
-            k = tuple([key[c] for c in table.key])
+            k = tuple([key[c] for c in plan.key])
         current = self._lookup(table, k)
         if current is None:
             self.upsert(table, {**key, **deltas, **(values or {})})
             return
-        cache = self.cache(table)
         row = current if not cache.indexes else dict(current)  # no index to update: change the row in place
         normal, sums = plan.normal, plan.sums
         for column, delta in deltas.items():
@@ -280,7 +311,12 @@ class BufferedView(View):
                 continue  # NULL + x is NULL (SQLite's dec_add counts a NULL amount as 0)
             total = (before or 0) + delta
             to_stored = normal.get(column)
-            row[column] = total if to_stored is None else to_stored(total)
+            if to_stored is None:
+                row[column] = total
+            elif to_stored is _pg_money and type(total) is Decimal and total.same_quantum(FEN):
+                row[column] = total or total.copy_abs()  # in fen: stored as it is, but no negative zero
+            else:
+                row[column] = to_stored(total)
         if values:
             row.update(self._normal_where(table, values))
         if row is current:
@@ -419,8 +455,11 @@ def _as_decimal(value: Any) -> Decimal:
 
 
 def _pg_money(value: Any) -> Decimal:
-    amount = (value if type(value) is Decimal else Decimal(str(value))).quantize(FEN)
-    return amount or amount.copy_abs()  # no negative zero
+    """What NUMERIC(18,2) gives back. An amount already in fen (the handlers round with `tables.money`) is not
+    rounded again; anything else is rounded once, by `tables.money` (half up: as PostgreSQL rounds a numeric
+    into NUMERIC(18,2), so the cache holds what a live run's INSERT would store). No negative zero."""
+    amount = value if type(value) is Decimal and value.same_quantum(FEN) else money(value)
+    return amount or amount.copy_abs()
 
 
 def _pg_decimal(value: Any) -> Decimal:

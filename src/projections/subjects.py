@@ -86,6 +86,11 @@ class SubjectIndex:
         return record
 
     def of(self, view: View, originator_id: Any) -> dict[str, Any]:
+        """The subject row of an originator: a copy the caller may change."""
+        return dict(self.known(view, originator_id))
+
+    def known(self, view: View, originator_id: Any) -> dict[str, Any]:
+        """The subject row of an originator as memoised (no copy: read it, never change it)."""
         memo = view.memo
         found = memo.get((self.table.name, "id", originator_id))  # by the id object itself: no str() of a UUID
         if found is None:
@@ -96,7 +101,7 @@ class SubjectIndex:
             if key not in memo:
                 self._remember(view, found)
             memo[(self.table.name, "id", originator_id)] = found
-        return dict(found)
+        return found
 
     def _remember(self, view: View, row: dict[str, Any]) -> None:
         """Memoise a subject row by originator id (and an admission's also by its ref, for its year)."""

@@ -78,7 +78,10 @@ def fingerprint(tables: tuple[Table, ...], version: int) -> str:
 
 
 def money(value: Any) -> Decimal:
-    """An amount from an event as a fen-exact Decimal (events already carry two places)."""
+    """An amount from an event as a fen-exact Decimal (events already carry two places: such an amount is
+    returned as it is, which is what rounding it would give; anything else is rounded half up, once)."""
+    if type(value) is Decimal and value.same_quantum(FEN):
+        return value
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 

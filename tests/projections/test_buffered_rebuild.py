@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from tests.projections.builders import busy_county, catch_up, dump
 
 from projections import buffered_view, catalog
+from projections.buffered_view import BufferedView, BufferState
 from projections.rebuild import rebuild
 from projections.runner import Runner
 from projections.store import ViewStore
+from projections.tables import Table
+from projections.view import View
 from service.ledger import BenefitLedger
 
 
@@ -116,3 +120,28 @@ def test_a_batch_whose_tracking_rows_moved_underneath_changes_no_position(
     }
     runner.run_once(until_head=True)  # and the runner carries on from the positions as they are
     assert dump(views, "annual_totals", shadow=True) == live["annual_totals"]
+
+
+def test_an_amount_is_cached_as_the_table_gives_it_back_after_a_live_insert(views: ViewStore) -> None:
+    """An amount already in fen is kept as it is (not rounded a second time); one with more places is rounded
+    once, half up, as PostgreSQL's NUMERIC(18,2) rounds it; no negative zero. On SQLite amounts are exact text."""
+    table = Table("money_probe", (("k", "int"), ("amount", "money")), key=("k",))
+    amounts = [Decimal("12.34"), Decimal("1.005"), Decimal("-1.005"), Decimal("2.675"), Decimal("-0.00"), Decimal(7)]
+    with views.transaction() as tx:
+        for shadow in (False, True):
+            tx.execute(f"DROP TABLE IF EXISTS {table.physical(shadow)}")
+            for statement in table.ddl(tx.dialect, table.physical(shadow), ""):
+                tx.execute(statement)
+        for k, amount in enumerate(amounts):
+            View(tx).insert(table, {"k": k, "amount": amount})
+        stored = [str(row["amount"]) for row in View(tx).select(table)]
+    with views.transaction(bulk=True) as tx:
+        view = BufferedView(tx, BufferState({"probe": 0}, {"probe": [table]}))
+        for k, amount in enumerate(amounts):
+            view.insert(table, {"k": k, "amount": amount})
+        cached = [str(view.select(table, {"k": k})[0]["amount"]) for k in range(len(amounts))]
+        view.flush()
+        written = [str(row["amount"]) for row in View(tx, shadow=True).select(table)]
+    assert cached == stored == written
+    if views.kind == "postgres":
+        assert stored == ["12.34", "1.01", "-1.01", "2.68", "0.00", "7.00"]
