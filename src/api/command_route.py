@@ -23,6 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api.access import PrincipalDep, authorize_command, scope_lookup
+from api.command_fast_path import CommandRoute
 from api.deps import LedgerDep, answer
 from service.commands import AddApiClient, Command, RegisterAdmission, RevokeApiClient, RotateApiClient, field_errors
 from service.commands.fields import CommandId
@@ -91,7 +92,19 @@ def command_route(
         principal, ledger, response = kwargs.pop("principal"), kwargs.pop("ledger"), kwargs.pop("response")
         request: Request = kwargs.pop("request")
         idempotency_key = kwargs.pop("idempotency_key")
-        built, result = await run_in_threadpool(run, body, idempotency_key, principal, ledger, kwargs)
+        return await execute(request, response, body, principal, ledger, idempotency_key, kwargs)
+
+    async def execute(
+        request: Request,
+        response: Response,
+        body: CommandBody,
+        principal: Any,
+        ledger: Any,
+        idempotency_key: str | None,
+        path_values: dict[str, Any],
+    ) -> Any:
+        """The endpoint's work once its inputs are known (also api.command_fast_path's, with the same inputs)."""
+        built, result = await run_in_threadpool(run, body, idempotency_key, principal, ledger, path_values)
         if isinstance(built, KEY_COMMANDS):  # this server refuses a revoked or rotated key on the next request
             invalidate = getattr(request.app.state.access, "invalidate", None)
             if invalidate is not None:
@@ -139,6 +152,7 @@ def command_route(
     endpoint.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     endpoint.__name__ = command.command_name()
     endpoint.__doc__ = command.__doc__
+    endpoint.direct_execute = execute  # type: ignore[attr-defined]
     ROUTES[command.command_name()] = router.prefix + path
     router.add_api_route(
         path,
@@ -146,6 +160,7 @@ def command_route(
         methods=["POST"],
         status_code=status_code,
         response_model=response_model,
+        route_class_override=CommandRoute,
         name=command.command_name(),
         summary=command.command_name().replace("_", " ").capitalize(),
     )

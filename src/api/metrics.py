@@ -48,6 +48,14 @@ class RequestMetrics:
 
     def __init__(self, app: ASGIApp, requests: Counter, latency: Histogram) -> None:
         self.app, self.requests, self.latency = app, requests, latency
+        # (method, route, status) -> its two labelled series: `labels()` checks and locks on every call
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def _series_of(self, labels: tuple[str, str, str]) -> tuple[Counter, Histogram]:
+        series = self._series.get(labels)
+        if series is None:
+            series = self._series.setdefault(labels, (self.requests.labels(*labels), self.latency.labels(*labels)))
+        return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,9 +73,9 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            labels = (scope["method"], route_template(scope), str(status))
-            self.requests.labels(*labels).inc()
-            self.latency.labels(*labels).observe(time.perf_counter() - started)
+            count, latency = self._series_of((scope["method"], route_template(scope), str(status)))
+            count.inc()
+            latency.observe(time.perf_counter() - started)
 
 
 class ProjectionLag(Collector):
