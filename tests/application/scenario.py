@@ -14,6 +14,7 @@ from tests.registry_entries import REGION as REGION
 
 from domain.policy.loader import PolicyDocument, load_default_policy
 from service.commands import (
+    Command,
     Discharge,
     EnrolPatient,
     PublishPolicyVersion,
@@ -189,3 +190,31 @@ def publish_retroactive_5090(ledger: BenefitLedger) -> None:
     """Publish, on 15 July 2018, the version WITH "5090" effective from 1 January (`langxi-2018.2-5090`)."""
     retro = policy_variant("langxi-2018.2-5090", datetime(2018, 7, 15, tzinfo=UTC), **{"ma.by_status": {}})
     ledger.handle(PublishPolicyVersion.of(retro, command_id="publish-5090"))
+
+
+def visit_commands(ref: str, patient: str, day: date, *, lines: int = 2) -> list[Command]:
+    """A county-hospital inpatient visit's hospital-window commands: register, `lines` charge lines, discharge, settle."""
+    commands: list[Command] = [
+        RegisterAdmission(
+            command_id=f"{ref}:register",
+            admission_ref=ref,
+            patient_ref=patient,
+            kind="inpatient",
+            hospital_code=COUNTY_HOSPITAL["code"],
+            admitted_on=day,
+        )
+    ]
+    commands += [
+        charge_line(
+            command_id=f"{ref}:line:{n}",
+            admission_ref=ref,
+            line_no=str(n),
+            category="treatment",
+            amount=Decimal("1200.50") + n,
+            compliant=True,
+        )
+        for n in range(1, lines + 1)
+    ]
+    commands.append(Discharge(command_id=f"{ref}:discharge", admission_ref=ref, discharged_on=day))
+    commands.append(SettleAdmission(command_id=f"{ref}:settle", admission_ref=ref, settled_at=SETTLED_AT))
+    return commands

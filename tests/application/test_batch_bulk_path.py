@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
+from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default, visit_commands
 from tests.tamper.raw_rows import RawRows
 
 from domain import ids
@@ -24,46 +24,19 @@ from domain.vocabulary import PovertyStatus, Tier, Treatment, VisitKind
 from service.batch import BatchCommandError, run_batch
 from service.chained_persistence.chain import ChainBrokenError
 from service.clock import ManualClock
-from service.commands import Command, Discharge, RegisterAdmission, SettleAdmission
+from service.commands import Command, Discharge
 from service.ledger import BenefitLedger
-from service.legacy_shapes import charge_line, ensure_hospital
+from service.legacy_shapes import ensure_hospital
 from service.settings import Settings
 from service.tamper_evidence import verify_chains
 
 NOW = SETTLED_AT + timedelta(hours=1)
 
 
-def _visit(ref: str, patient: str, day: date, *, lines: int = 2) -> list[Command]:
-    commands: list[Command] = [
-        RegisterAdmission(
-            command_id=f"{ref}:register",
-            admission_ref=ref,
-            patient_ref=patient,
-            kind="inpatient",
-            hospital_code=COUNTY_HOSPITAL["code"],
-            admitted_on=day,
-        )
-    ]
-    commands += [
-        charge_line(
-            command_id=f"{ref}:line:{n}",
-            admission_ref=ref,
-            line_no=str(n),
-            category="treatment",
-            amount=Decimal("1200.50") + n,
-            compliant=True,
-        )
-        for n in range(1, lines + 1)
-    ]
-    commands.append(Discharge(command_id=f"{ref}:discharge", admission_ref=ref, discharged_on=day))
-    commands.append(SettleAdmission(command_id=f"{ref}:settle", admission_ref=ref, settled_at=SETTLED_AT))
-    return commands
-
-
 def _batches() -> list[list[Command]]:
     """Two uploads: the second settles into the patient-years the first opened (existing streams extended)."""
-    first = _visit("A-1", "P-1", date(2018, 3, 1)) + _visit("A-2", "P-2", date(2018, 3, 2))
-    second = _visit("A-3", "P-1", date(2018, 4, 1), lines=3) + _visit("A-4", "P-2", date(2018, 4, 2))
+    first = visit_commands("A-1", "P-1", date(2018, 3, 1)) + visit_commands("A-2", "P-2", date(2018, 3, 2))
+    second = visit_commands("A-3", "P-1", date(2018, 4, 1), lines=3) + visit_commands("A-4", "P-2", date(2018, 4, 2))
     return [first, second]
 
 

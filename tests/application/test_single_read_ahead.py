@@ -12,19 +12,17 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default
+from tests.application.scenario import COUNTY_HOSPITAL, SETTLED_AT, poor_patient, publish_default, visit_commands
 from tests.tamper.raw_rows import RawRows
 
 from domain.errors import ConcurrencyConflictError
 from service import ledger as ledger_module
 from service.clock import ManualClock
-from service.commands import Command, Discharge, RegisterAdmission, SettleAdmission
 from service.ledger import BenefitLedger
-from service.legacy_shapes import charge_line, ensure_hospital
+from service.legacy_shapes import ensure_hospital
 from service.settings import Settings
 from service.tamper_evidence import verify_chains
 
@@ -78,32 +76,6 @@ def _ledger(url: str, *, group_commit: bool = False) -> BenefitLedger:
     return ledger
 
 
-def _visit(ref: str, day: date) -> list[Command]:
-    return [
-        RegisterAdmission(
-            command_id=f"{ref}:register",
-            admission_ref=ref,
-            patient_ref="P-1",
-            kind="inpatient",
-            hospital_code=COUNTY_HOSPITAL["code"],
-            admitted_on=day,
-        ),
-        *(
-            charge_line(
-                command_id=f"{ref}:line:{n}",
-                admission_ref=ref,
-                line_no=str(n),
-                category="treatment",
-                amount=Decimal("1200.50") + n,
-                compliant=True,
-            )
-            for n in (1, 2)
-        ),
-        Discharge(command_id=f"{ref}:discharge", admission_ref=ref, discharged_on=day),
-        SettleAdmission(command_id=f"{ref}:settle", admission_ref=ref, settled_at=SETTLED_AT),
-    ]
-
-
 def _elsewhere(run: Any) -> Any:
     """`run()` in another thread (as another process would: outside this thread's unit of work), its result."""
     with ThreadPoolExecutor(1) as pool:
@@ -130,7 +102,7 @@ def _chain(url: str, ledger: BenefitLedger) -> list[tuple[Any, ...]]:
 
 def test_a_warm_settlement_reads_with_one_query(postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     ledger = _ledger(postgres_urls[0])
-    first, second = _visit("A-1", date(2018, 3, 1)), _visit("A-2", date(2018, 3, 5))
+    first, second = visit_commands("A-1", "P-1", date(2018, 3, 1)), visit_commands("A-2", "P-1", date(2018, 3, 5))
     for command in first + second[:-1]:
         ledger.handle(command)
     reads = Reads(ledger, monkeypatch)
@@ -145,7 +117,7 @@ def test_a_warm_charge_line_and_discharge_read_with_one_query_each(
     postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ledger = _ledger(postgres_urls[0])
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     ledger.handle(visit[0])
     reads = Reads(ledger, monkeypatch)
     for command in visit[1:4]:
@@ -159,7 +131,7 @@ def test_a_warm_command_saved_from_its_thread_needs_no_query_to_plan_its_chain_r
 ) -> None:
     """Without group commit the command's thread inserts: its read-ahead read the chain links in the same flight."""
     ledger = _ledger(postgres_urls[0])
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     ledger.handle(visit[0])
     recorder: Any = ledger.recorder
     plan, plans = recorder._plan, []
@@ -176,7 +148,7 @@ def test_a_warm_command_saved_from_its_thread_needs_no_query_to_plan_its_chain_r
 def test_rows_and_results_equal_those_without_read_ahead(
     postgres_urls: list[str], monkeypatch: pytest.MonkeyPatch, group_commit: bool
 ) -> None:
-    commands = _visit("A-1", date(2018, 3, 1)) + _visit("A-2", date(2018, 3, 5))
+    commands = visit_commands("A-1", "P-1", date(2018, 3, 1)) + visit_commands("A-2", "P-1", date(2018, 3, 5))
     ahead = _ledger(postgres_urls[0], group_commit=group_commit)
     ahead_results = [ahead.handle(command) for command in commands]
     with monkeypatch.context() as patched:
@@ -196,7 +168,7 @@ def test_a_retried_command_id_replays_its_first_result_in_one_query(
 ) -> None:
     url = postgres_urls[0]
     ledger = _ledger(url)
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     for command in visit[:-1]:
         ledger.handle(command)
     first = ledger.handle(visit[-1])
@@ -212,7 +184,7 @@ def test_a_retried_command_id_replays_its_first_result_in_one_query(
 def test_a_stale_expected_version_is_refused_with_the_current_version(postgres_urls: list[str]) -> None:
     url = postgres_urls[0]
     ledger = _ledger(url)
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     for command in visit[:2]:
         ledger.handle(command)
     before = len(_rows(url, ledger))
@@ -232,7 +204,7 @@ def test_a_writer_between_the_read_ahead_and_the_save_collides_and_the_command_r
     admission's next version, and the re-run (fresh state) records the line on top of the other's."""
     url = postgres_urls[0]
     ledger = _ledger(url)
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     ledger.handle(visit[0])
     other = BenefitLedger.from_settings(Settings(database_url=url), clock=ManualClock(NOW))
     recorder: Any = ledger.recorder
@@ -262,7 +234,7 @@ def test_the_same_command_id_saved_meanwhile_by_another_process_replays_its_resu
 ) -> None:
     url = postgres_urls[0]
     ledger = _ledger(url)
-    visit = _visit("A-1", date(2018, 3, 1))
+    visit = visit_commands("A-1", "P-1", date(2018, 3, 1))
     ledger.handle(visit[0])
     other = BenefitLedger.from_settings(Settings(database_url=url), clock=ManualClock(NOW))
     recorder: Any = ledger.recorder
