@@ -1,7 +1,7 @@
 """Two writers settle two admissions of one patient-year at the same moment, round after round.
 
 Each round both writers compute their settlement on the same year-to-date accumulators and only
-then save (a barrier sits in front of the first save of the round), so every round is a real race
+then save (a barrier sits in front of the round's first insert into the store), so every round is a real race
 for the same BenefitYear version. Exactly one writer must lose each round, re-read and settle again
 on the accumulators the winner left: no settlement may be applied twice, and none computed against
 a stale accumulator (verify_benefit_year re-derives every settlement, in order, from raw facts).
@@ -65,7 +65,7 @@ def _admit(ledger: BenefitLedger, ref: str, n: int) -> None:
 
 
 class RacingWriter:
-    """A ledger of its own whose first save of each round waits until the other writer is ready too."""
+    """A ledger of its own whose first insert of each round waits until the other writer is ready too."""
 
     def __init__(self, store_url: str, start: threading.Barrier, done: threading.Barrier) -> None:
         self.app = BenefitLedger.from_settings(Settings(database_url=store_url))
@@ -73,19 +73,22 @@ class RacingWriter:
         self.conflicts = 0
         self.errors: list[BaseException] = []
         self._first_of_round = False
-        original = self.app.save
+        # the barrier sits in front of the store's insert, the one write every path ends in (a command's own
+        # save, the single-command read-ahead's, a batch's), so the race does not depend on which path ran
+        recorder: Any = self.app.recorder
+        original = recorder.insert_events
 
-        def save(*objects: Any, **kwargs: Any) -> Any:
+        def insert_events(*events: Any, **kwargs: Any) -> Any:
             if self._first_of_round:
                 self._first_of_round = False
                 self.start.wait(timeout=30)
             try:
-                return original(*objects, **kwargs)
+                return original(*events, **kwargs)
             except IntegrityError:
                 self.conflicts += 1
                 raise
 
-        self.app.save = save  # type: ignore[method-assign]
+        recorder.insert_events = insert_events
 
     def run(self, refs: list[str]) -> None:
         try:

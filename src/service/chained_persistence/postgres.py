@@ -340,6 +340,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._key_checked = True
 
     # ---- reading one stream -------------------------------------------------------------------
+    # every read retries as the library's do: a connection the server dropped (a restart, a failover) is
+    # discarded by the pool and the read runs again
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
         self,
         originator_id: UUID | str,
@@ -383,6 +386,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         return statement
 
     # ---- reading many streams at once ---------------------------------------------------------
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_newer(self, known: Sequence[tuple[UUID, int]], *, links: bool = False) -> dict[UUID, list[StoredEvent]]:
         """Each id's events after the version given with it (0: all of them), in one statement: what a single
         command reads ahead (service.single_read_ahead). Ids with no such events are left out.
@@ -432,6 +436,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             remembered = {}
         self._local.links = remembered
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_streams(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of each stream, in one query (a recalculation page, a batch's aggregates)."""
         streams: dict[UUID, list[StoredEvent]] = {}
@@ -447,6 +452,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 )
         return streams
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_streams_with_links(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """`select_streams`, and in the same pipeline flight each stream's chain rows from its last event's
         version on (all its rows when it has no event), remembered for this thread's next insert.
