@@ -7,6 +7,7 @@ dates (domain.registry.hospitals: the latest-recorded record covering a day is t
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -17,6 +18,7 @@ from domain.errors import ValidationError
 from domain.registry.hospitals import HospitalRecord, first_effective, in_force_on
 
 
+@lru_cache(maxsize=1024)  # asked by every admission's registration and settlement and each batch's read-ahead
 def registered_hospital_id(hospital_code: str) -> UUID:
     return uuid5(ids.NAMESPACE, f"hospital-registry/{hospital_code}")
 
