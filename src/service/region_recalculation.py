@@ -118,8 +118,7 @@ def recalculate_page(ledger: BenefitLedger, run: RegionRun, page: list[tuple[str
     """The page's affected patient-years, read in one query and saved in one transaction."""
     staged = _stage(ledger, run, page, _read(ledger, run, page), step)
     try:
-        with unit_of_work(staged.unit):
-            commit(ledger, staged.unit)
+        _commit(ledger, staged)
         committed = True
     except IntegrityError:  # a concurrent writer touched one of the years: each on its own, fresh
         committed = False
@@ -150,7 +149,7 @@ def recalculate_pages(
             staged = _stage(ledger, run, page, read, step)
             if saving is not None:
                 summary.add(_saved(ledger, run, *saving, step))
-            saving = (staged, writer.submit(_commit, ledger, staged.unit))
+            saving = (staged, writer.submit(_commit, ledger, staged))
         assert saving is not None
         summary.add(_saved(ledger, run, *saving, step))
     return summary
@@ -163,23 +162,29 @@ class StagedPage:
     work: list[tuple[RecalculateBenefitYear, BenefitYearHistory]]
     unit: UnitOfWork
     results: list[dict[str, Any]]
+    links: Any  # the chain links read with the page (PageRead)
 
 
-PageRead = tuple[dict[Any, list[Any]], dict[Any, list[Any]]]  # (the years' stored events, their command records)
+# (the years' stored events, their command records, the streams' hash-chain links as read, if the store has them)
+PageRead = tuple[dict[Any, list[Any]], dict[Any, list[Any]], Any]
 
 
 def _read(ledger: BenefitLedger, run: RegionRun, page: list[tuple[str, int]]) -> PageRead:
-    """The page's stored events and the command records of all its years (two queries, no decoding)."""
-    streams = read_streams(ledger, [ids.benefit_year_id(p, y) for p, y in page])
+    """The page's stored events and the command records of all its years (two queries, no decoding), each with
+    its streams' chain links (service.stream_reads), so that the page's save needs no query to plan its chain
+    rows; they are handed over with the page, since it may be saved from another thread."""
+    streams = read_streams(ledger, [ids.benefit_year_id(p, y) for p, y in page], links=True)
     subs = [_sub_command(run, p, y) for p, y in page]
-    return streams, read_streams(ledger, [ids.command_record_id(sub.command_id) for sub in subs])
+    records = read_streams(ledger, [ids.command_record_id(sub.command_id) for sub in subs], links=True)
+    hand_over = getattr(ledger.recorder, "hand_over_links", None)
+    return streams, records, hand_over() if hand_over is not None else None
 
 
 def _stage(
     ledger: BenefitLedger, run: RegionRun, page: list[tuple[str, int]], read: PageRead, step: YearStep
 ) -> StagedPage:
     """Each year decoded and folded once; the affected ones re-settled in one unit of work (nothing saved)."""
-    streams, records = read
+    streams, records, links = read
     work: list[tuple[RecalculateBenefitYear, BenefitYearHistory]] = []
     unit = UnitOfWork()
     for patient_ref, year in page:
@@ -200,12 +205,15 @@ def _stage(
             unit.absent.add(record_id)
     with unit_of_work(unit):
         results = [_one(ledger, run, sub, history, step) for sub, history in work]
-    return StagedPage(work, unit, results)
+    return StagedPage(work, unit, results, links)
 
 
-def _commit(ledger: BenefitLedger, unit: UnitOfWork) -> None:
-    with unit_of_work(unit):  # saved with its unit open, as `recalculate_page` saves it
-        commit(ledger, unit)
+def _commit(ledger: BenefitLedger, staged: StagedPage) -> None:
+    take_over = getattr(ledger.recorder, "take_over_links", None)
+    if take_over is not None:
+        take_over(staged.links)
+    with unit_of_work(staged.unit):  # saved with its unit open, as `recalculate_page` saves it
+        commit(ledger, staged.unit)
 
 
 def _saved(
