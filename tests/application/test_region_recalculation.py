@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from tests.application.scenario import (
@@ -143,6 +144,53 @@ def test_a_page_that_collides_with_a_concurrent_writer_is_redone_year_by_year(
         # P-R0 was already re-settled by the other writer: the redo finds nothing to change
         assert result["examined"] == 5 and result["changed_count"] == 4
         assert result["compensation_owed"] == Decimal("18000.00")
+        for ref in PATIENTS:
+            assert _owed(ledger, ref) == Decimal("4500.00")
+            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
+            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+    finally:
+        other.close()
+        ledger.close()
+
+
+def test_a_pool_task_saves_its_pages_in_order_while_staging_the_next_and_redoes_a_colliding_one(
+    county: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """recalculate_pages (a pool task) run here: page 1's save (in the writer thread) collides with a concurrent
+    recalculation of P-R0, and page 1 is redone year by year; pages 2 and 3 are saved after it, in order."""
+    ledger = _ledger(county, workers=1)
+    other = BenefitLedger.from_settings(Settings(database_url=county))
+    real_commit = region_recalculation.commit
+    saved: list[list[str]] = []
+
+    def commit_after_a_concurrent_write(app: BenefitLedger, unit: Any) -> None:
+        refs = sorted(a.patient_ref for a in unit.staged() if type(a).__name__ == "BenefitYear")
+        if not saved:  # page 1 was read before: its save collides
+            concurrent = RecalculateBenefitYear(
+                command_id="concurrent", patient_ref="P-R0", year=2018, known_at=KNOWN_AT
+            )
+            with ThreadPoolExecutor(1) as thread:
+                thread.submit(other.handle, concurrent).result()
+        saved.append(refs)
+        real_commit(app, unit)
+
+    monkeypatch.setattr(region_recalculation, "commit", commit_after_a_concurrent_write)
+    try:
+        published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
+        run = region_recalculation.RegionRun(
+            command_id="task-run",
+            known_at=KNOWN_AT,
+            reason="test",
+            effective_from=published.effective_from,
+            entries=ledger.policy_register("341821"),
+        )
+        pages = [[(ref, 2018) for ref in PATIENTS[i : i + 2]] for i in range(0, len(PATIENTS), 2)]
+        summary = region_recalculation.recalculate_pages(ledger, run, pages, _recalculated)
+        assert saved == [["P-R0", "P-R1"], ["P-R2", "P-R3"], ["P-R4"]]
+        # P-R0 was already re-settled by the other writer: the redo finds nothing to change
+        assert summary.examined == 5 and summary.changed_count == 4
+        assert summary.owed_total == Decimal("18000.00")
+        assert [c["patient_ref"] for c in summary.changed] == ["P-R1", "P-R2", "P-R3", "P-R4"]
         for ref in PATIENTS:
             assert _owed(ledger, ref) == Decimal("4500.00")
             assert ledger.get_benefit_year(ref, 2018).recalculations == 1

@@ -215,6 +215,17 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             known[stream] = entry[1]
         return known
 
+    def hand_over_links(self) -> Any:
+        """This thread's remembered links (forgotten here), for `take_over_links` in the thread that inserts:
+        a recalculation worker reads a page in one thread and saves it from another."""
+        links = getattr(self._local, "links", None)
+        self._local.links = None
+        return links
+
+    def take_over_links(self, links: Any) -> None:
+        """Links another thread read (`hand_over_links`) become this thread's, for its next insert."""
+        self._local.links = links
+
     def forget_links(self) -> None:
         """Drop the links this thread's last `select_streams_with_links` remembered (an insert consumes them)."""
         self._local.links = None
