@@ -30,6 +30,18 @@ KNOWN_AT = None  # now: the versions as published (the retroactive one included)
 RECALC = RecalculateForPolicy(command_id="recalc", region="341821", version="langxi-2018.2-5090", known_at=KNOWN_AT)
 
 
+def _region_run(ledger: BenefitLedger, command_id: str) -> region_recalculation.RegionRun:
+    """A run of the county's published 5090 version over every patient-year it affects."""
+    published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
+    return region_recalculation.RegionRun(
+        command_id=command_id,
+        known_at=KNOWN_AT,
+        reason="test",
+        effective_from=published.effective_from,
+        entries=ledger.policy_register("341821"),
+    )
+
+
 def _ledger(store_url: str, workers: int) -> BenefitLedger:
     env = {**Settings(database_url=store_url).store.env, region_recalculation.WORKERS_ENV: str(workers)}
     return BenefitLedger(env=env)
@@ -80,14 +92,7 @@ def test_every_page_is_recalculated_once_and_a_retry_replays(county: str) -> Non
 def test_on_postgresql_the_pages_run_in_other_processes_on_sqlite_in_this_one(county: str) -> None:
     ledger = _ledger(county, workers=2)
     try:
-        published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
-        run = region_recalculation.RegionRun(
-            command_id="direct-run",
-            known_at=KNOWN_AT,
-            reason="test",
-            effective_from=published.effective_from,
-            entries=ledger.policy_register("341821"),
-        )
+        run = _region_run(ledger, "direct-run")
         summary = region_recalculation.recalculate_region(ledger, run, "341821", _recalculated)
         assert summary.examined == 5 and summary.owed_total == Decimal("22500.00")
         if county.startswith("postgresql"):
@@ -176,14 +181,7 @@ def test_a_pool_task_saves_its_pages_in_order_while_staging_the_next_and_redoes_
 
     monkeypatch.setattr(region_recalculation, "commit", commit_after_a_concurrent_write)
     try:
-        published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
-        run = region_recalculation.RegionRun(
-            command_id="task-run",
-            known_at=KNOWN_AT,
-            reason="test",
-            effective_from=published.effective_from,
-            entries=ledger.policy_register("341821"),
-        )
+        run = _region_run(ledger, "task-run")
         pages = [[(ref, 2018) for ref in PATIENTS[i : i + 2]] for i in range(0, len(PATIENTS), 2)]
         summary = region_recalculation.recalculate_pages(ledger, run, pages, _recalculated)
         assert saved == [["P-R0", "P-R1"], ["P-R2", "P-R3"], ["P-R4"]]
