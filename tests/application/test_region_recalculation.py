@@ -30,6 +30,14 @@ KNOWN_AT = None  # now: the versions as published (the retroactive one included)
 RECALC = RecalculateForPolicy(command_id="recalc", region="341821", version="langxi-2018.2-5090", known_at=KNOWN_AT)
 
 
+def _each_owed_4500_once_and_verified(ledger: BenefitLedger) -> None:
+    """Every patient-year re-settled exactly once, 4,500.00 owed, and re-derived to the fen."""
+    for ref in PATIENTS:
+        assert _owed(ledger, ref) == Decimal("4500.00")
+        assert ledger.get_benefit_year(ref, 2018).recalculations == 1
+        assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+
+
 def _region_run(ledger: BenefitLedger, command_id: str) -> region_recalculation.RegionRun:
     """A run of the county's published 5090 version over every patient-year it affects."""
     published = ledger.get_policy_version("341821", "langxi-2018.2-5090")
@@ -75,10 +83,7 @@ def test_every_page_is_recalculated_once_and_a_retry_replays(county: str) -> Non
         assert result["examined"] == 5 and result["changed_count"] == 5
         assert result["compensation_owed"] == Decimal("22500.00")
         assert sorted(c["patient_ref"] for c in result["changed"]) == PATIENTS
-        for ref in PATIENTS:
-            assert _owed(ledger, ref) == Decimal("4500.00")
-            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
-            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+        _each_owed_4500_once_and_verified(ledger)
         again = ledger.handle(RECALC)
         assert again["replayed"] is True and again["compensation_owed"] == result["compensation_owed"]
         # another run under a new command id re-settles to the same amounts: nothing changes, nothing is recorded
@@ -149,10 +154,7 @@ def test_a_page_that_collides_with_a_concurrent_writer_is_redone_year_by_year(
         # P-R0 was already re-settled by the other writer: the redo finds nothing to change
         assert result["examined"] == 5 and result["changed_count"] == 4
         assert result["compensation_owed"] == Decimal("18000.00")
-        for ref in PATIENTS:
-            assert _owed(ledger, ref) == Decimal("4500.00")
-            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
-            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+        _each_owed_4500_once_and_verified(ledger)
     finally:
         other.close()
         ledger.close()
@@ -189,10 +191,7 @@ def test_a_pool_task_saves_its_pages_in_order_while_staging_the_next_and_redoes_
         assert summary.examined == 5 and summary.changed_count == 4
         assert summary.owed_total == Decimal("18000.00")
         assert [c["patient_ref"] for c in summary.changed] == ["P-R1", "P-R2", "P-R3", "P-R4"]
-        for ref in PATIENTS:
-            assert _owed(ledger, ref) == Decimal("4500.00")
-            assert ledger.get_benefit_year(ref, 2018).recalculations == 1
-            assert ledger.verify_benefit_year(ref, 2018)["verified"] is True
+        _each_owed_4500_once_and_verified(ledger)
     finally:
         other.close()
         ledger.close()
