@@ -31,6 +31,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.aggregates.command_record import CommandRecord
 from domain.errors import ConcurrencyConflictError
 from service.batch_read_ahead import _leads_to, _named_ids, recent_regions
+from service.idempotency import RETRY_COUNT_MAX
 from service.repository import fast_project
 from service.retry_lock import retrying, unlocked
 from service.unit_of_work import UnitOfWork, commit, current_unit, is_direct, unit_of_work
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from service.commands import Command
     from service.ledger import BenefitLedger
 
-RETRY_COUNT_MAX = 8  # as service.idempotency
+
 ROUNDS_MAX = 2  # the second only when the first found aggregates the cache did not hold
 
 
